@@ -1,0 +1,33 @@
+"""dsspulumi: infrastructure as code for Dataiku DSS.
+
+The public API of stack programs, imported as ``import dsspulumi as dss``.
+"""
+
+from dsspulumi.config import Config
+from dsspulumi.errors import DssPulumiError
+from dsspulumi.resource import File, Resource, ResourceOptions, export
+from dsspulumi.resources import (
+    Column,
+    Dataset,
+    ManagedDataset,
+    Project,
+    PythonRecipe,
+    SqlQueryRecipe,
+    SyncRecipe,
+)
+
+__all__ = [
+    "Column",
+    "Config",
+    "Dataset",
+    "DssPulumiError",
+    "File",
+    "ManagedDataset",
+    "Project",
+    "PythonRecipe",
+    "Resource",
+    "ResourceOptions",
+    "SqlQueryRecipe",
+    "SyncRecipe",
+    "export",
+]

@@ -1,0 +1,25 @@
+"""The ``dss`` command line (typer). One module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from dsspulumi.cli.apply import destroy, preview, up
+from dsspulumi.cli.sandbox_cmd import sandbox_app
+
+app = typer.Typer(
+    name="dss",
+    help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
+app.command("preview")(preview)
+app.command("up")(up)
+app.command("destroy")(destroy)
+app.add_typer(sandbox_app, name="sandbox")
+
+
+def main() -> None:
+    app()

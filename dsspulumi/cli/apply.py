@@ -1,0 +1,252 @@
+"""``dss preview``, ``dss up`` and ``dss destroy``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from dsspulumi.backends import open_backend
+from dsspulumi.cli.common import (
+    Consoles,
+    check_env,
+    consoles,
+    handle_errors,
+    resolve_backend_url,
+    resolve_stack,
+    stdin_is_terminal,
+)
+from dsspulumi.config import load_config, resolve_dss_target
+from dsspulumi.display import console as show
+from dsspulumi.display.jsonout import plan_dict, run_dict
+from dsspulumi.engine import StackRun
+from dsspulumi.errors import DssPulumiError
+from dsspulumi.program import run_program
+
+EMBEDDED_SANDBOX_DIR = Path(".dss/sandbox")
+
+StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")]
+EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment whose state to use")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout")]
+DiffOpt = Annotated[bool, typer.Option("--diff", help="Show property-level diffs")]
+TargetOpt = Annotated[
+    list[str] | None, typer.Option("--target", help="Only this resource (URN or PROJECT.name)")
+]
+RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Read DSS before planning")]
+ParallelOpt = Annotated[int, typer.Option("--parallel", min=1, max=64, help="Concurrent steps")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking")]
+ExpectOpt = Annotated[
+    bool, typer.Option("--expect-no-changes", help="Exit 3 if the plan is not empty")
+]
+BackendOpt = Annotated[str | None, typer.Option("--backend", help="State backend URL")]
+DssUrlOpt = Annotated[str | None, typer.Option("--dss-url", help="DSS URL (or `sandbox`)")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
+
+
+class Session(contextlib.ExitStack):
+    """Resolves stack, config, backend and (lazily) DSS for one command."""
+
+    def __init__(self, stack_arg: str, env: str, backend: str | None, dss_url: str | None,
+                 json_mode: bool, command: str) -> None:
+        super().__init__()
+        self.loc = resolve_stack(stack_arg)
+        self.env = check_env(env)
+        self.config = load_config(self.loc.file, self.env)
+        self.backend = open_backend(resolve_backend_url(backend))
+        self.dss_url = dss_url
+        self.io: Consoles = consoles(json_mode)
+        self._registry: Any = None
+        self.command = command
+
+    def providers(self) -> Any:
+        if self._registry is None:
+            from dsspulumi.providers.dss import DssProviders
+
+            target = resolve_dss_target(
+                self.config, cli_url=self.dss_url, stack=self.loc.name, env=self.env
+            )
+            if target.url == "sandbox":
+                from dsspulumi.sandbox import Sandbox
+
+                EMBEDDED_SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
+                sandbox = self.enter_context(Sandbox(data_dir=EMBEDDED_SANDBOX_DIR))
+                self._registry = DssProviders(sandbox.url, sandbox.api_key)
+            else:
+                self._registry = DssProviders(
+                    target.url, target.api_key or "", verify_tls=target.verify_tls
+                )
+        return self._registry
+
+    def run(self, listener: Any) -> StackRun:
+        return StackRun(
+            stack=self.loc.name, env=self.env, stack_file=self.loc.file, backend=self.backend,
+            providers=self.providers, listener=listener, command=self.command,
+        )
+
+    def program(self) -> Any:
+        return run_program(self.loc.file, stack=self.loc.name, env=self.env, config=self.config)
+
+
+class _PlanPrinter:
+    """Listener for preview: prints notices to stderr, nothing else."""
+
+    def __init__(self, io: Consoles) -> None:
+        self.io = io
+
+    def notice(self, message: str) -> None:
+        self.io.err.print(f"[yellow]note:[/yellow] {message}")
+
+    def plan_ready(self, plan: Any) -> None:
+        pass
+
+    def step(self, *args: Any) -> None:
+        pass
+
+
+def _emit_json(doc: dict[str, Any]) -> None:
+    typer.echo(json.dumps(doc, indent=2, default=str))
+
+
+def preview(
+    stack: StackArg,
+    env: EnvOpt = "dev",
+    json_out: JsonOpt = False,
+    diff: DiffOpt = False,
+    target: TargetOpt = None,
+    refresh: RefreshOpt = False,
+    expect_no_changes: ExpectOpt = False,
+    backend: BackendOpt = None,
+    dss_url: DssUrlOpt = None,
+    parallel: ParallelOpt = 10,
+    debug: DebugOpt = False,
+) -> None:
+    """Run the program, diff it against the state, print the plan. Changes nothing."""
+    with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, "dss preview") as s:
+        t0 = time.perf_counter()
+        graph = s.program()
+        t1 = time.perf_counter()
+        result = s.run(_PlanPrinter(s.io)).preview(graph, targets=target, refresh=refresh)
+        if json_out:
+            doc = plan_dict(result.plan)
+            doc["timings"] = {"program": t1 - t0, **result.timings}
+            _emit_json(doc)
+        else:
+            show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
+        if expect_no_changes and result.plan.has_changes:
+            raise typer.Exit(3)
+
+
+def _confirm_or_refuse(yes: bool, io: Consoles, kind: str) -> None:
+    if not yes and not stdin_is_terminal():
+        raise DssPulumiError(
+            f"refusing to {kind} without confirmation: stdin is not a terminal. "
+            "Review `dss preview`, then run again with --yes"
+        )
+
+
+def _asker(yes: bool, io: Consoles, json_mode: bool, show_diff: bool, kind: str) -> Any:
+    def confirm(plan: Any) -> bool:
+        if not json_mode:
+            title = "Previewing update" if kind == "up" else "Previewing destroy"
+            show.print_plan(io.out, plan, show_diff=show_diff, title=title)
+        if yes:
+            return True
+        io.out.print()
+        return typer.confirm(f"Do you want to perform this {kind}?", default=False, err=True)
+
+    return confirm
+
+
+def _apply(
+    kind: str, stack: str, env: str, json_out: bool, diff: bool, target: list[str] | None,
+    refresh: bool, parallel: int, yes: bool, expect_no_changes: bool, backend: str | None,
+    dss_url: str | None, debug: bool,
+) -> None:
+    with handle_errors(debug), Session(
+        stack, env, backend, dss_url, json_out, f"dss {kind}"
+    ) as s:
+        _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
+        graph = s.program() if kind == "up" else None
+        live = (not json_out) and s.io.out.is_terminal
+        with show.ProgressListener(s.io.out, s.io.err, live=live) as listener:
+            run = s.run(listener)
+            listener_confirm = _asker(yes, s.io, json_out, diff, kind)
+
+            def confirm(plan: Any) -> bool:
+                # Pause the live view while the plan is shown and the question asked.
+                listener.__exit__(None, None, None)
+                ok = listener_confirm(plan)
+                if ok and not json_out and plan.has_changes:
+                    s.io.out.print()
+                    s.io.out.print("[bold]Applying[/bold]" if kind == "up" else "[bold]Destroying[/bold]")
+                    listener.__enter__()
+                return ok
+
+            result = run.apply(
+                graph, targets=target, refresh=refresh, parallel=parallel, confirm=confirm,
+                expect_no_changes=expect_no_changes, kind=kind,
+            )
+        if json_out:
+            _emit_json(run_dict(result))
+        elif not result.applied:
+            if not result.cancelled:
+                show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
+        else:
+            if not result.plan.has_changes:
+                show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
+            show.print_result(s.io.out, result, kind=kind)
+        if result.cancelled:
+            s.io.err.print(f"{kind} cancelled: nothing was changed")
+            raise typer.Exit(1)
+        if expect_no_changes and result.plan.has_changes:
+            s.io.err.print("changes pending (--expect-no-changes): nothing was applied")
+            raise typer.Exit(3)
+        if result.failed or not result.succeeded:
+            if not json_out:
+                s.io.err.print(
+                    f"[bold red]error:[/bold red] {len(result.failed)} step(s) failed; the state "
+                    "records every step that succeeded. Fix the cause and run again."
+                )
+            raise typer.Exit(1)
+
+
+def up(
+    stack: StackArg,
+    env: EnvOpt = "dev",
+    json_out: JsonOpt = False,
+    diff: DiffOpt = False,
+    target: TargetOpt = None,
+    refresh: RefreshOpt = False,
+    parallel: ParallelOpt = 10,
+    yes: YesOpt = False,
+    expect_no_changes: ExpectOpt = False,
+    backend: BackendOpt = None,
+    dss_url: DssUrlOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Preview, confirm (or --yes), apply, save state."""
+    _apply("up", stack, env, json_out, diff, target, refresh, parallel, yes, expect_no_changes,
+           backend, dss_url, debug)
+
+
+def destroy(
+    stack: StackArg,
+    env: EnvOpt = "dev",
+    json_out: JsonOpt = False,
+    diff: DiffOpt = False,
+    target: TargetOpt = None,
+    refresh: RefreshOpt = False,
+    parallel: ParallelOpt = 10,
+    yes: YesOpt = False,
+    expect_no_changes: ExpectOpt = False,
+    backend: BackendOpt = None,
+    dss_url: DssUrlOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Delete everything the stack's state holds, dependants first."""
+    _apply("destroy", stack, env, json_out, diff, target, refresh, parallel, yes,
+           expect_no_changes, backend, dss_url, debug)

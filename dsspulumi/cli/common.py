@@ -1,0 +1,146 @@
+"""What every command resolves the same way: the stack file, the backend, the DSS target.
+
+Precedence follows ARCHITECTURE.md §2. Errors are turned into one clean line
+and exit code 1 by ``handle_errors``; only ``--debug`` shows a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tomllib
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import typer
+from rich.console import Console
+
+from dsspulumi.errors import ConfigError, DssPulumiError
+
+ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+DEFAULT_BACKEND = "file://.dss/state"
+
+
+@attrs.define
+class Consoles:
+    out: Console
+    err: Console
+
+
+def consoles(json_mode: bool) -> Consoles:
+    err = Console(stderr=True, highlight=False)
+    out = Console(highlight=False) if not json_mode else Console(stderr=True, highlight=False)
+    return Consoles(out=out, err=err)
+
+
+@attrs.define
+class StackLocation:
+    name: str
+    file: Path
+
+
+def resolve_stack(arg: str) -> StackLocation:
+    """STACK is a path to a stack file, or a name resolved as ``stacks/<name>.py``."""
+    path = Path(arg)
+    if path.suffix == ".py" or os.sep in arg or "/" in arg:
+        if not path.is_file():
+            raise ConfigError(f"stack file {arg} does not exist")
+        return StackLocation(name=path.stem, file=path)
+    candidate = Path("stacks") / f"{arg}.py"
+    if candidate.is_file():
+        return StackLocation(name=arg, file=candidate)
+    if path.is_file():
+        return StackLocation(name=path.stem, file=path)
+    raise ConfigError(
+        f"unknown stack '{arg}': no file {candidate} (STACK is a stack file path or a name "
+        "under stacks/)"
+    )
+
+
+def check_env(env: str) -> str:
+    if not ENV_NAME.match(env):
+        raise ConfigError(f"invalid environment name {env!r}: letters, digits, '-' and '_' only")
+    return env
+
+
+def _nearest_pyproject(start: Path) -> Path | None:
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_backend_url(cli_value: str | None) -> str:
+    """``--backend`` > ``DSS_BACKEND`` > ``[tool.dsspulumi] backend`` > ``file://.dss/state``."""
+    if cli_value:
+        return cli_value
+    if os.environ.get("DSS_BACKEND"):
+        return os.environ["DSS_BACKEND"]
+    pyproject = _nearest_pyproject(Path.cwd())
+    if pyproject is not None:
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from None
+        url = data.get("tool", {}).get("dsspulumi", {}).get("backend")
+        if url:
+            if not isinstance(url, str):
+                raise ConfigError(f"{pyproject}: [tool.dsspulumi] backend must be a string")
+            if url.startswith("file://") and not Path(url[7:]).is_absolute():
+                return f"file://{(pyproject.parent / url[7:]).as_posix()}"
+            return url
+    return DEFAULT_BACKEND
+
+
+def fail(err: Console, message: str, hint: str | None = None) -> None:
+    err.print(f"[bold red]error:[/bold red] {message}", highlight=False, markup=True,
+              soft_wrap=True)
+    if hint:
+        err.print(hint)
+
+
+@contextlib.contextmanager
+def handle_errors(debug: bool) -> Iterator[None]:
+    """Every error a user can cause: one clean message on stderr, exit 1."""
+    err = Console(stderr=True, highlight=False)
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except DssPulumiError as exc:
+        if debug:
+            traceback.print_exc()
+        from rich.markup import escape
+
+        fail(err, escape(str(exc)), getattr(exc, "hint", None))
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        fail(err, "interrupted; state records every step that completed")
+        raise typer.Exit(1) from None
+    except Exception as exc:  # a bug in dsspulumi
+        if debug:
+            traceback.print_exc()
+        from rich.markup import escape
+
+        fail(
+            err,
+            escape(f"internal error in dsspulumi: {type(exc).__name__}: {exc}"),
+            None if debug else "Run again with --debug for the traceback, and please report it.",
+        )
+        raise typer.Exit(1) from None
+
+
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+Confirm = Callable[[Any], bool]

@@ -1,0 +1,1 @@
+"""Rendering of plans, progress and results: rich for people, plain dicts for --json."""

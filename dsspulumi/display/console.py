@@ -1,0 +1,226 @@
+"""Human output: a Pulumi-like plan table, property diffs, live progress, summaries.
+
+Plans and results go to stdout; notices and progress go to stderr so that
+stdout stays clean for pipes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from dsspulumi.engine import RunResult
+from dsspulumi.executor import StepOutcome
+from dsspulumi.plan import Op, Plan, Step
+
+MARK = {
+    Op.CREATE: ("+", "green"),
+    Op.UPDATE: ("~", "yellow"),
+    Op.REPLACE: ("+-", "magenta"),
+    Op.DELETE: ("-", "red"),
+    Op.SAME: (" ", "dim"),
+    Op.READ: (">", "cyan"),
+    Op.IMPORT: ("=", "cyan"),
+}
+VERB = {
+    Op.CREATE: "to create",
+    Op.UPDATE: "to update",
+    Op.REPLACE: "to replace",
+    Op.DELETE: "to delete",
+    Op.SAME: "unchanged",
+}
+DONE_VERB = {
+    Op.CREATE: "created",
+    Op.UPDATE: "updated",
+    Op.REPLACE: "replaced",
+    Op.DELETE: "deleted",
+    Op.SAME: "unchanged",
+}
+
+
+def _value(v: Any, limit: int = 80) -> str:
+    text = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else json.dumps(v)
+    if len(text) > limit:
+        text = text[: limit - 15] + f"… ({len(text)} chars)"
+    return text
+
+
+def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    table.add_column("", no_wrap=True)
+    table.add_column("Type", no_wrap=True)
+    table.add_column("Name", overflow="fold")
+    table.add_column("Plan", no_wrap=True)
+    table.add_column("Info", overflow="fold")
+    for step in plan.steps:
+        if step.op is Op.SAME and not show_same:
+            continue
+        mark, style = MARK[step.op]
+        info = ""
+        if step.op is Op.REPLACE:
+            info = f"[diff: {', '.join('~' + p for p in step.replace_paths)}] forces replace"
+        elif step.diff:
+            info = f"[diff: {', '.join('~' + d.path for d in step.diff)}]"
+        if step.op is Op.DELETE and step.retain:
+            info = "retain_on_delete: removed from state only"
+        table.add_row(
+            Text(mark, style=style),
+            step.type,
+            Text(step.logical_name, style=style),
+            Text(str(step.op), style=style),
+            escape(info),
+        )
+    return table
+
+
+def diff_lines(step: Step) -> list[Text]:
+    """Property-level lines of one step, as shown under --diff."""
+    lines: list[Text] = []
+    for d in step.diff:
+        if d.old is None:
+            lines.append(Text(f"      + {d.path}: {_value(d.new)}", style="green"))
+        elif d.new is None:
+            lines.append(Text(f"      - {d.path}: {_value(d.old)}", style="red"))
+        else:
+            lines.append(Text(f"      ~ {d.path}: {_value(d.old)} => {_value(d.new)}", style="yellow"))
+    if step.op is Op.CREATE and step.inputs:
+        for k, v in step.inputs.items():
+            if v not in (None, [], {}):
+                lines.append(Text(f"      + {k}: {_value(v)}", style="green"))
+    if step.op is Op.DELETE and step.old is not None:
+        for k, v in step.old.inputs.items():
+            if v not in (None, [], {}):
+                lines.append(Text(f"      - {k}: {_value(v)}", style="red"))
+    return lines
+
+
+def summary_lines(counts: dict[str, int], verbs: dict[Op, str]) -> Text:
+    text = Text()
+    for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.SAME):
+        n = counts.get(str(op), 0)
+        if n:
+            mark, style = MARK[op]
+            text.append(f"    {mark:<2} {n} {verbs[op]}\n", style=style)
+    return text
+
+
+def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> None:
+    console.print(f"[bold]{title}[/bold] (stack [cyan]{plan.stack}[/cyan], env [cyan]{plan.env}[/cyan])")
+    console.print()
+    if plan.has_changes and show_diff:
+        for step in plan.steps:
+            if step.op is Op.SAME:
+                continue
+            mark, style = MARK[step.op]
+            console.print(Text(f" {mark:<2} {step.type} {step.logical_name} ({step.op})", style=style))
+            for line in diff_lines(step):
+                console.print(line, soft_wrap=True)
+        console.print()
+    elif plan.has_changes:
+        console.print(plan_table(plan, show_diff=False))
+        console.print()
+    else:
+        console.print("No changes.")
+        console.print()
+    console.print("Resources:")
+    console.print(summary_lines(plan.summary(), VERB), end="")
+
+
+class ProgressListener:
+    """Live view of running steps on a terminal; one line per finished step otherwise."""
+
+    def __init__(self, out: Console, err: Console, *, live: bool) -> None:
+        self.out = out
+        self.err = err
+        self.live_enabled = live
+        self._live: Live | None = None
+        self._running: dict[str, float] = {}
+        self._done: list[tuple[Step, StepOutcome]] = []
+        self._lock = threading.Lock()
+        self.total = 0
+
+    # engine.Listener
+    def notice(self, message: str) -> None:
+        self.err.print(f"[yellow]note:[/yellow] {escape(message)}")
+
+    def plan_ready(self, plan: Plan) -> None:
+        self.total = sum(1 for s in plan.steps if s.changes)
+
+    def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None:
+        if step.op is Op.SAME:
+            return
+        with self._lock:
+            if event == "start":
+                self._running[step.urn] = time.monotonic()
+            else:
+                self._running.pop(step.urn, None)
+                assert outcome is not None
+                self._done.append((step, outcome))
+                if self._live is None:
+                    self.out.print(self._line(step, outcome))
+            if self._live is not None:
+                self._live.update(self._render())
+
+    def _line(self, step: Step, outcome: StepOutcome) -> Text:
+        mark, style = MARK[step.op]
+        if outcome.status == "succeeded":
+            return Text(f" {mark:<2} {step.logical_name} {DONE_VERB[step.op]} "
+                        f"({outcome.seconds:.1f}s)", style=style)
+        if outcome.status == "skipped":
+            return Text(f" !  {step.logical_name} skipped ({outcome.error})", style="dim")
+        return Text(f" ✗  {step.logical_name} {step.op} failed: {outcome.error}", style="bold red")
+
+    def _render(self) -> Group:
+        lines = [self._line(s, o) for s, o in self._done[-15:]]
+        now = time.monotonic()
+        for urn, started in list(self._running.items())[:10]:
+            lines.append(Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s)", style="cyan"))
+        lines.append(Text(f"{len(self._done)}/{self.total} done, {len(self._running)} running",
+                          style="bold"))
+        return Group(*lines)
+
+    def __enter__(self) -> ProgressListener:
+        if self.live_enabled:
+            self._live = Live(self._render(), console=self.out, refresh_per_second=8, transient=False)
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._live is not None:
+            self._live.update(self._render())
+            self._live.__exit__(*exc)
+            self._live = None
+
+
+def print_result(console: Console, result: RunResult, *, kind: str) -> None:
+    counts: dict[str, int] = {}
+    for step in result.plan.steps:
+        outcome = result.outcomes.get(step.urn)
+        if outcome is not None and outcome.status == "succeeded":
+            counts[str(step.op)] = counts.get(str(step.op), 0) + 1
+    console.print()
+    if result.outputs:
+        console.print("Outputs:")
+        for k, v in result.outputs.items():
+            console.print(f"    {k}: {escape(_value(v, 200))}")
+        console.print()
+    console.print("Resources:")
+    console.print(summary_lines(counts, DONE_VERB), end="")
+    failed = [o for o in result.outcomes.values() if o.status == "failed"]
+    skipped = [o for o in result.outcomes.values() if o.status == "skipped"]
+    if failed or skipped:
+        console.print(f"    [red]✗  {len(failed)} failed[/red], [dim]{len(skipped)} skipped[/dim]")
+        console.print()
+        console.print(f"[bold red]{kind} failed[/bold red]:")
+        for o in failed:
+            console.print(f"  - {escape(o.urn.rsplit('::', 1)[-1])}: {escape(o.error or '')}")
+    else:
+        console.print(f"\n[bold green]{kind} succeeded[/bold green]")

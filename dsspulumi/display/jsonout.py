@@ -1,0 +1,50 @@
+"""The ``--json`` document (ARCHITECTURE.md §2): fields may be added, never renamed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsspulumi.engine import RunResult
+from dsspulumi.plan import Plan, Step
+
+
+def step_dict(step: Step) -> dict[str, Any]:
+    return {
+        "op": str(step.op),
+        "urn": step.urn,
+        "type": step.type,
+        "name": step.name,
+        "logical_name": step.logical_name,
+        "diff": [{"path": d.path, "old": d.old, "new": d.new} for d in step.diff],
+        **({"replace_because": list(step.replace_paths)} if step.replace_paths else {}),
+    }
+
+
+def plan_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "stack": plan.stack,
+        "env": plan.env,
+        "steps": [step_dict(s) for s in plan.steps],
+        "summary": plan.summary(),
+        "changes": plan.has_changes,
+    }
+
+
+def run_dict(result: RunResult) -> dict[str, Any]:
+    doc = plan_dict(result.plan)
+    for step in doc["steps"]:
+        outcome = result.outcomes.get(step["urn"])
+        if outcome is not None:
+            step["status"] = outcome.status
+            if outcome.error:
+                step["error"] = outcome.error
+        elif result.applied:
+            step["status"] = "not-run"
+    if result.cancelled:
+        doc["result"] = "cancelled"
+    elif not result.applied:
+        doc["result"] = "not-applied"
+    else:
+        doc["result"] = "succeeded" if result.succeeded else "failed"
+    doc["outputs"] = result.outputs
+    return doc

@@ -1,0 +1,380 @@
+"""preview / up / destroy: the orchestration of program, state, plan, executor and providers.
+
+The engine owns the run's order of operations and its safety rules (lock
+before reading state for a writing run, pending operations recorded before
+each API call and reconciled on the next run, a checkpoint after every step);
+it knows nothing of DSS beyond the ``ProviderRegistry`` protocol and nothing
+of terminals beyond the ``Listener`` it reports to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+
+from dsspulumi.backends.base import Backend
+from dsspulumi.checkpoint import Checkpointer
+from dsspulumi.errors import DssPulumiError, PlanError, ProviderError
+from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
+from dsspulumi.graph import ResourceGraph
+from dsspulumi.plan import Op, Plan, Step, make_plan
+from dsspulumi.provider import ProviderRegistry
+from dsspulumi.state import PendingOperation, ResourceState, State, from_json, now, to_json
+
+
+class Listener(Protocol):
+    def notice(self, message: str) -> None: ...
+
+    def plan_ready(self, plan: Plan) -> None: ...
+
+    def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None: ...
+
+
+class NullListener:
+    def notice(self, message: str) -> None:
+        pass
+
+    def plan_ready(self, plan: Plan) -> None:
+        pass
+
+    def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None:
+        pass
+
+
+@attrs.define
+class RunResult:
+    plan: Plan
+    outcomes: dict[str, StepOutcome] = attrs.field(factory=dict)
+    applied: bool = False
+    cancelled: bool = False
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+    timings: dict[str, float] = attrs.field(factory=dict)
+
+    @property
+    def failed(self) -> list[StepOutcome]:
+        return [o for o in self.outcomes.values() if o.status == "failed"]
+
+    @property
+    def succeeded(self) -> bool:
+        return not any(o.status != SUCCEEDED for o in self.outcomes.values())
+
+
+@attrs.define
+class StackRun:
+    """Everything one command needs to know about the stack it works on."""
+
+    stack: str
+    env: str
+    stack_file: Path
+    backend: Backend
+    providers: Callable[[], ProviderRegistry]
+    listener: Listener = attrs.field(factory=NullListener)
+    command: str = "dss"
+
+    # --- state ---------------------------------------------------------------------------
+    def load_state(self) -> State:
+        data = self.backend.read_state(self.stack, self.env)
+        if data is None:
+            return State(stack=self.stack, env=self.env)
+        return from_json(data, where=self.backend.where(self.stack, self.env))
+
+    def _write(self, data: bytes) -> None:
+        self.backend.write_state(self.stack, self.env, data)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        with self.backend.lock(self.stack, self.env, self.command):
+            yield
+
+    # --- reconciliation ------------------------------------------------------------------
+    def reconcile(self, state: State, registry: ProviderRegistry) -> list[str]:
+        """Settle operations left pending by an interrupted run by reading DSS."""
+        notes = []
+        for op in list(state.pending):
+            provider = registry.provider(op.type)
+            actual = provider.read(op.inputs, op.outputs)
+            logical = op.urn.rsplit("::", 1)[-1]
+            existing = state.get(op.urn)
+            if actual is None:
+                if existing is not None or op.op != "delete":
+                    state.remove(op.urn)
+                notes.append(f"{logical}: interrupted {op.op}; not in DSS, so not in state")
+            elif op.op == "delete" and existing is not None:
+                notes.append(f"{logical}: interrupted delete; still in DSS, kept in state")
+            else:
+                record = ResourceState(
+                    urn=op.urn,
+                    type=op.type,
+                    name=op.name,
+                    inputs=actual,
+                    outputs=dict(op.outputs),
+                    dependencies=list(op.dependencies),
+                    created_at=existing.created_at if existing else now(),
+                )
+                if existing is not None:
+                    record.protect = existing.protect
+                    record.retain_on_delete = existing.retain_on_delete
+                state.put(record)
+                notes.append(f"{logical}: interrupted {op.op}; found in DSS, recorded as it is")
+            state.clear_pending(op.urn)
+        return notes
+
+    def refresh(self, state: State, registry: ProviderRegistry) -> list[str]:
+        """Replace recorded inputs with what DSS holds now (declared keys only)."""
+        notes = []
+        for rec in list(state.resources):
+            actual = registry.provider(rec.type).read(rec.inputs, rec.outputs)
+            logical = rec.urn.rsplit("::", 1)[-1]
+            if actual is None:
+                state.remove(rec.urn)
+                notes.append(f"{logical}: deleted outside dsspulumi")
+            elif actual != rec.inputs:
+                rec.inputs = actual
+                notes.append(f"{logical}: changed outside dsspulumi")
+        return notes
+
+    # --- commands --------------------------------------------------------------------------
+    def preview(
+        self, graph: ResourceGraph | None, *, targets: list[str] | None = None,
+        refresh: bool = False,
+    ) -> RunResult:
+        t0 = time.perf_counter()
+        state = self.load_state()
+        t1 = time.perf_counter()
+        if state.pending or refresh:
+            registry = self._registry()
+            if state.pending:
+                for note in self.reconcile(state, registry):
+                    self.listener.notice(note)
+            if refresh:
+                for note in self.refresh(state, registry):
+                    self.listener.notice(note)
+        plan = make_plan(graph or self._empty_graph(), state, targets=self._urns(targets, graph, state))
+        t2 = time.perf_counter()
+        self.listener.plan_ready(plan)
+        return RunResult(plan=plan, timings={"load_state": t1 - t0, "plan": t2 - t1})
+
+    def apply(
+        self,
+        graph: ResourceGraph | None,
+        *,
+        targets: list[str] | None = None,
+        refresh: bool = False,
+        parallel: int = 10,
+        confirm: Callable[[Plan], bool] = lambda _p: True,
+        expect_no_changes: bool = False,
+        kind: str = "up",
+    ) -> RunResult:
+        """``up`` (graph given) or ``destroy`` (graph None): plan, confirm, execute, record."""
+        registry = self._registry()
+        with self.locked():
+            state = self.load_state()
+            started = now()
+            checkpoint = Checkpointer(state, self._write)
+            if state.pending:
+                notes: list[str] = []
+                checkpoint.update(lambda s: notes.extend(self.reconcile(s, registry)))
+                for note in notes:
+                    self.listener.notice(note)
+            if refresh:
+                notes = []
+                checkpoint.update(lambda s: notes.extend(self.refresh(s, registry)))
+                for note in notes:
+                    self.listener.notice(note)
+            plan = make_plan(
+                graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
+            )
+            self.listener.plan_ready(plan)
+            result = RunResult(plan=plan)
+            if expect_no_changes and plan.has_changes:
+                return result
+            if plan.has_changes and not confirm(plan):
+                result.cancelled = True
+                return result
+            executor = StepRunner(registry, checkpoint)
+            result.outcomes = execute(
+                plan, executor.run, parallel=parallel, listener=self.listener.step
+            )
+            result.applied = True
+            outputs = _export_values(graph.exports) if graph is not None else {}
+            result.outputs = outputs
+
+            def finish(s: State) -> None:
+                _refresh_metadata(s, plan)
+                if graph is not None:
+                    s.outputs = outputs
+                elif targets is None:
+                    s.outputs = {}
+                s.updated_at = now()
+
+            checkpoint.update(finish)
+            self._history(state, kind, started, result)
+            return result
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _registry(self) -> ProviderRegistry:
+        registry = self.providers()
+        registry.check_connection()
+        return registry
+
+    def _empty_graph(self) -> ResourceGraph:
+        return ResourceGraph(stack=self.stack, env=self.env)
+
+    def _urns(
+        self, targets: list[str] | None, graph: ResourceGraph | None, state: State
+    ) -> list[str] | None:
+        """Accept full URNs or logical names (``PROJECT.dataset``) for --target."""
+        if not targets:
+            return None
+        known = set(state.by_urn()) | (set(graph.nodes) if graph else set())
+        by_logical: dict[str, list[str]] = {}
+        for urn in known:
+            by_logical.setdefault(urn.rsplit("::", 1)[-1], []).append(urn)
+        resolved = []
+        for t in targets:
+            if t in known:
+                resolved.append(t)
+            elif len(by_logical.get(t, [])) == 1:
+                resolved.append(by_logical[t][0])
+            else:
+                raise PlanError(
+                    f"--target {t!r} names no resource of stack '{self.stack}' (env '{self.env}'); "
+                    "use a URN or PROJECT.name as shown by `dss preview --json`"
+                )
+        return resolved
+
+    def _history(self, state: State, kind: str, started: float, result: RunResult) -> None:
+        try:
+            user = getpass.getuser()
+        except Exception:  # noqa: BLE001
+            user = "unknown"
+        meta = {
+            "kind": kind,
+            "result": "succeeded" if result.succeeded else "failed",
+            "started_at": started,
+            "finished_at": now(),
+            "user": user,
+            "host": socket.gethostname(),
+            "summary": result.plan.summary(),
+            "resources": len(state.resources),
+        }
+        self.backend.append_history(self.stack, self.env, to_json(state), meta)
+
+
+def _refresh_metadata(state: State, plan: Plan) -> None:
+    """Options and edges may change without any DSS change: keep the records current."""
+    for step in plan.steps:
+        if step.node is None:
+            continue
+        rec = state.get(step.urn)
+        if rec is None:
+            continue
+        rec.dependencies = list(step.node.deps)
+        rec.protect = step.node.options.protect
+        rec.retain_on_delete = step.node.options.retain_on_delete
+
+
+def _export_values(exports: Mapping[str, Any]) -> dict[str, Any]:
+    from dsspulumi.resource import Resource
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, Resource):
+            return value.logical_name
+        if isinstance(value, dict):
+            return {str(k): convert(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [convert(v) for v in value]
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        return str(value)
+
+    return {name: convert(v) for name, v in exports.items()}
+
+
+class StepRunner:
+    """Carries out one step: pending record, provider call, result record, each durable."""
+
+    def __init__(self, registry: ProviderRegistry, checkpoint: Checkpointer) -> None:
+        self.registry = registry
+        self.cp = checkpoint
+
+    def run(self, step: Step) -> None:
+        if step.op is Op.DELETE and step.retain:
+            self.cp.update(lambda s: s.remove(step.urn))
+            return
+        provider = self.registry.provider(step.type)
+        node = step.node
+        inputs = dict(step.inputs) if step.inputs is not None else dict(step.old.inputs)  # type: ignore[union-attr]
+        outputs = dict(step.old.outputs) if step.old else {}
+        deps = list(node.deps) if node else list(step.old.dependencies)  # type: ignore[union-attr]
+        pending = PendingOperation(
+            urn=step.urn, op=str(step.op), type=step.type, name=step.name,
+            inputs=inputs, outputs=outputs, dependencies=deps,
+        )
+        self.cp.update(lambda s: s.set_pending(pending))
+        try:
+            if step.op is Op.CREATE:
+                outputs = provider.create(inputs)
+            elif step.op is Op.UPDATE:
+                outputs = provider.update(step.old.inputs, inputs, outputs)  # type: ignore[union-attr]
+            elif step.op is Op.REPLACE:
+                provider.delete(step.old.inputs, outputs)  # type: ignore[union-attr]
+                self.cp.update(lambda s: s.remove(step.urn))
+                outputs = provider.create(inputs)
+            elif step.op is Op.DELETE:
+                provider.delete(inputs, outputs)
+                self.cp.update(lambda s: (s.remove(step.urn), s.clear_pending(step.urn)))
+                return
+            else:  # pragma: no cover - same steps never reach the runner
+                raise PlanError(f"cannot execute a {step.op} step")
+        except DssPulumiError as exc:
+            self._settle_after_failure(step, pending)
+            if isinstance(exc, ProviderError):
+                exc.urn = step.urn
+            raise
+        except Exception as exc:
+            self._settle_after_failure(step, pending)
+            raise ProviderError(f"{step.logical_name}: unexpected error: {exc!r}") from exc
+        record = ResourceState(
+            urn=step.urn, type=step.type, name=step.name, inputs=inputs, outputs=outputs,
+            dependencies=deps,
+            protect=node.options.protect if node else False,
+            retain_on_delete=node.options.retain_on_delete if node else False,
+            created_at=step.old.created_at if step.old and step.op is Op.UPDATE else now(),
+        )
+
+        def done(s: State) -> None:
+            s.put(record)
+            s.clear_pending(step.urn)
+
+        self.cp.update(done)
+
+    def _settle_after_failure(self, step: Step, pending: PendingOperation) -> None:
+        """A failed call may have half-happened: read DSS now so state tells the truth."""
+        try:
+            actual = self.registry.provider(step.type).read(pending.inputs, pending.outputs)
+        except Exception:  # noqa: BLE001 - leave it pending; the next run reconciles
+            return
+
+        def settle(s: State) -> None:
+            if actual is None:
+                s.remove(step.urn)
+            else:
+                existing = s.get(step.urn)
+                s.put(ResourceState(
+                    urn=step.urn, type=step.type, name=step.name, inputs=actual,
+                    outputs=pending.outputs, dependencies=pending.dependencies,
+                    protect=existing.protect if existing else False,
+                    retain_on_delete=existing.retain_on_delete if existing else False,
+                    created_at=existing.created_at if existing else now(),
+                ))
+            s.clear_pending(step.urn)
+
+        self.cp.update(settle)

@@ -1,0 +1,75 @@
+"""One error hierarchy for everything a user can cause.
+
+The CLI turns any ``DssPulumiError`` into one clean line on stderr and exit
+code 1; anything else is a bug in dsspulumi and is reported as such. Errors
+carry data (urn, file, line, lock holder) so callers never parse messages.
+"""
+
+from __future__ import annotations
+
+
+class DssPulumiError(Exception):
+    """Root of every error dsspulumi reports to a user."""
+
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class StackProgramError(DssPulumiError):
+    """The user's stack file is wrong: points at their file and line, never ours."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+        super().__init__(f"{where}{message}")
+        self.file = file
+        self.line = line
+        self.detail = message
+
+
+class ResourceValidationError(DssPulumiError):
+    """A resource was constructed with a bad argument (raised inside the program run)."""
+
+
+class GraphError(DssPulumiError):
+    """Duplicate objects, dependency cycles, references outside the graph."""
+
+
+class PlanError(DssPulumiError):
+    """The plan cannot be carried out as asked (protected resource, unknown target)."""
+
+
+class ConfigError(DssPulumiError):
+    """Missing or malformed configuration."""
+
+
+class StateError(DssPulumiError):
+    """State that cannot be read or written: corrupt, newer version, refused write."""
+
+
+class LockHeldError(StateError):
+    """Another run holds the stack lock."""
+
+    def __init__(self, message: str, *, holder: dict | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder or {}
+
+
+class ProviderError(DssPulumiError):
+    """DSS refused or failed a call; carries DSS's own text and the object concerned."""
+
+    def __init__(self, message: str, *, urn: str | None = None, dss_message: str | None = None) -> None:
+        super().__init__(message)
+        self.urn = urn
+        self.dss_message = dss_message or message
+
+
+class DssConnectionError(DssPulumiError):
+    """DSS is unreachable or refuses our credentials."""

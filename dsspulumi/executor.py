@@ -1,0 +1,107 @@
+"""Run plan steps on a bounded thread pool, each as soon as its dependencies succeeded.
+
+A failed step skips everything that depends on it, directly or not; steps
+that do not depend on it run to the end. The executor knows nothing of DSS
+or of state: ``run_step`` does the work and checkpointing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+import attrs
+
+from dsspulumi.plan import Op, Plan, Step
+
+SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"
+
+
+@attrs.define
+class StepOutcome:
+    urn: str
+    op: str
+    status: str
+    error: str | None = None
+    seconds: float = 0.0
+
+
+Listener = Callable[[str, Step, StepOutcome | None], None]
+
+
+def execute(
+    plan: Plan,
+    run_step: Callable[[Step], Any],
+    *,
+    parallel: int = 10,
+    listener: Listener | None = None,
+) -> dict[str, StepOutcome]:
+    notify = listener or (lambda *_: None)
+    steps = {s.urn: s for s in plan.steps}
+    waiting = {s.urn: set(s.deps) for s in plan.steps}
+    dependants: dict[str, list[str]] = {}
+    for s in plan.steps:
+        for d in s.deps:
+            dependants.setdefault(d, []).append(s.urn)
+    outcomes: dict[str, StepOutcome] = {}
+    ready = [s.urn for s in plan.steps if not s.deps]
+    running: dict[Future[Any], tuple[str, float]] = {}
+
+    def finish(urn: str, outcome: StepOutcome) -> None:
+        outcomes[urn] = outcome
+        notify("finish", steps[urn], outcome)
+        for child in dependants.get(urn, []):
+            if child in outcomes:
+                continue
+            if outcome.status != SUCCEEDED:
+                skip(child, urn)
+                continue
+            waiting[child].discard(urn)
+            if not waiting[child]:
+                ready.append(child)
+
+    def skip(urn: str, because: str) -> None:
+        finish(
+            urn,
+            StepOutcome(
+                urn, str(steps[urn].op), SKIPPED, f"skipped: {_short(because)} did not succeed"
+            ),
+        )
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="dss-step") as pool:
+        try:
+            while ready or running:
+                while ready:
+                    urn = ready.pop(0)
+                    if urn in outcomes:
+                        continue
+                    step = steps[urn]
+                    if step.op is Op.SAME:
+                        finish(urn, StepOutcome(urn, str(step.op), SUCCEEDED))
+                        continue
+                    notify("start", step, None)
+                    running[pool.submit(run_step, step)] = (urn, time.monotonic())
+                if not running:
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    urn, started = running.pop(fut)
+                    exc = fut.exception()
+                    seconds = time.monotonic() - started
+                    op = str(steps[urn].op)
+                    if exc is None:
+                        finish(urn, StepOutcome(urn, op, SUCCEEDED, seconds=seconds))
+                    else:
+                        finish(urn, StepOutcome(urn, op, FAILED, error=str(exc), seconds=seconds))
+        except BaseException:
+            # Ctrl-C or a bug: start nothing new, let in-flight calls finish and be recorded.
+            for fut in running:
+                fut.cancel()
+            raise
+    return outcomes
+
+
+def _short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]

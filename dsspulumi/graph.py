@@ -1,0 +1,157 @@
+"""The resource graph: pure data built from a program run.
+
+Nodes keep program order, so ties in the topological order are broken the
+same way every time: the same stack always gives the same plan.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from dsspulumi.errors import GraphError
+
+if TYPE_CHECKING:
+    from dsspulumi.resource import Resource
+
+
+@attrs.frozen
+class NodeOptions:
+    protect: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    delete_before_replace: bool = False
+    retain_on_delete: bool = False
+
+
+@attrs.frozen
+class Node:
+    urn: str
+    type: str
+    name: str
+    logical_name: str
+    inputs: Mapping[str, Any]
+    deps: tuple[str, ...]
+    replace_on: tuple[str, ...] = ()
+    options: NodeOptions = NodeOptions()
+    source: str = ""
+
+
+def make_urn(stack: str, env: str, type_token: str, logical_name: str) -> str:
+    return f"urn:dss:{env}::{stack}::{type_token}::{logical_name}"
+
+
+@attrs.define
+class ResourceGraph:
+    stack: str
+    env: str
+    nodes: dict[str, Node] = attrs.field(factory=dict)
+    exports: dict[str, Any] = attrs.field(factory=dict)
+
+    def topological_order(self) -> list[str]:
+        return topological_order({urn: n.deps for urn, n in self.nodes.items()})
+
+    @classmethod
+    def from_resources(
+        cls, stack: str, env: str, resources: Iterable[Resource], exports: Mapping[str, Any] = {}
+    ) -> ResourceGraph:
+        from dsspulumi.program_context import format_location
+
+        resources = list(resources)
+        urn_of = {id(r): make_urn(stack, env, r.type_token, r.logical_name) for r in resources}
+        graph = cls(stack=stack, env=env, exports=dict(exports))
+        for r in resources:
+            deps: list[str] = []
+            for dep in [*r.dependencies(), *r.options.depends_on]:
+                dep_urn = urn_of.get(id(dep))
+                if dep_urn is None:
+                    raise GraphError(
+                        f"{r!r} at {format_location(r.source)} references {dep!r}, which is not "
+                        "declared in this stack program"
+                    )
+                if dep_urn not in deps:
+                    deps.append(dep_urn)
+            opts = r.options
+            urn = urn_of[id(r)]
+            graph.nodes[urn] = Node(
+                urn=urn,
+                type=r.type_token,
+                name=r.dss_name,
+                logical_name=r.logical_name,
+                inputs=r.inputs(),
+                deps=tuple(deps),
+                replace_on=r.replace_on,
+                options=NodeOptions(
+                    protect=opts.protect,
+                    ignore_changes=tuple(opts.ignore_changes),
+                    delete_before_replace=opts.delete_before_replace,
+                    retain_on_delete=opts.retain_on_delete,
+                ),
+                source=format_location(r.source),
+            )
+        graph.topological_order()  # raises on cycles
+        check_flow(graph)
+        return graph
+
+
+def topological_order(deps: Mapping[str, Iterable[str]]) -> list[str]:
+    """Dependencies first; among ready nodes, mapping order wins (deterministic)."""
+    position = {key: i for i, key in enumerate(deps)}
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for key, ds in deps.items():
+        sorter.add(key, *[d for d in ds if d in position])
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        names = " -> ".join(_short(u) for u in cycle)
+        raise GraphError(f"dependency cycle: {names}") from None
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=position.__getitem__)
+        order.extend(ready)
+        sorter.done(*ready)
+    return order
+
+
+def _short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def check_flow(graph: ResourceGraph) -> None:
+    """DSS flow rules over recipes: one producer per dataset, no dataset feeding itself."""
+    producers: dict[str, str] = {}
+    edges: dict[str, list[str]] = {}
+    for node in graph.nodes.values():
+        if node.type != "dss:Recipe":
+            continue
+        project = node.inputs["project"]
+
+        def full(ref: str, project: str = project) -> str:
+            return ref if "." in ref else f"{project}.{ref}"
+
+        for out in node.inputs["outputs"]:
+            out = full(out)
+            if out in producers:
+                raise GraphError(
+                    f"dataset {out} is the output of two recipes: {producers[out]} and "
+                    f"{node.logical_name} (DSS allows one recipe per output)"
+                )
+            producers[out] = node.logical_name
+            for inp in node.inputs["inputs"]:
+                edges.setdefault(full(inp), []).append(out)
+    # A cycle in the flow: dataset -> recipe -> dataset -> ... -> same dataset.
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for src, dsts in edges.items():
+        for dst in dsts:
+            sorter.add(dst, src)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        path = " -> ".join(
+            f"{ds} (via {producers.get(nxt, '?')})" for ds, nxt in zip(cycle, cycle[1:], strict=False)
+        )
+        raise GraphError(f"flow cycle between datasets: {path} -> {cycle[-1]}") from None

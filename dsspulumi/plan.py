@@ -1,0 +1,242 @@
+"""Diff and plan: pure functions of (declared graph, prior state) -> ordered steps.
+
+No IO here. Only the properties a stack declares are compared (the state
+records what was declared, never what DSS filled in), so there are no
+perpetual diffs. Update vs replace is decided per property by the resource
+type's ``replace_on``. Creates and updates come in dependency order; deletes
+come after, dependants first.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from dsspulumi.errors import PlanError
+from dsspulumi.graph import Node, ResourceGraph, topological_order
+from dsspulumi.state import ResourceState, State
+
+
+class Op(enum.StrEnum):
+    SAME = "same"
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    READ = "read"
+    IMPORT = "import"
+
+
+OP_ORDER = [Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.SAME, Op.READ, Op.IMPORT]
+_MISSING = object()
+
+
+@attrs.frozen
+class PropertyDiff:
+    path: str
+    old: Any
+    new: Any
+
+
+@attrs.frozen
+class Step:
+    op: Op
+    urn: str
+    type: str
+    name: str
+    logical_name: str
+    diff: tuple[PropertyDiff, ...] = ()
+    replace_paths: tuple[str, ...] = ()
+    deps: tuple[str, ...] = ()
+    inputs: Mapping[str, Any] | None = None  # what the resource will hold after the step
+    old: ResourceState | None = None
+    node: Node | None = None
+    retain: bool = False
+
+    @property
+    def changes(self) -> bool:
+        return self.op is not Op.SAME
+
+
+@attrs.frozen
+class Plan:
+    stack: str
+    env: str
+    steps: tuple[Step, ...]
+    exports: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(s.op for s in self.steps)
+        return {str(op): counts.get(op, 0) for op in OP_ORDER if counts.get(op, 0)}
+
+    @property
+    def has_changes(self) -> bool:
+        return any(s.changes for s in self.steps)
+
+
+# --- property diffs -------------------------------------------------------------------------
+
+
+def diff_inputs(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[PropertyDiff]:
+    """Differences by property path; dicts are walked, lists and scalars compared whole."""
+    out: list[PropertyDiff] = []
+    for key in _ordered_union(old, new):
+        o, n = old.get(key, _MISSING), new.get(key, _MISSING)
+        path = f"{prefix}{key}"
+        if isinstance(o, dict) and isinstance(n, dict):
+            out.extend(diff_inputs(o, n, prefix=f"{path}."))
+        elif o != n:
+            out.append(PropertyDiff(path, None if o is _MISSING else o, None if n is _MISSING else n))
+    return out
+
+
+def _ordered_union(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    keys = list(b)
+    keys.extend(k for k in a if k not in b)
+    return keys
+
+
+def _matches(path: str, patterns: Iterable[str]) -> bool:
+    return any(path == p or path.startswith(p + ".") for p in patterns)
+
+
+def apply_ignore_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], ignore: Iterable[str]
+) -> dict[str, Any]:
+    """``new`` with every ignored path set back to its recorded value."""
+    result = copy.deepcopy(dict(new))
+    for path in ignore:
+        parts = path.split(".")
+        src: Any = old
+        for p in parts:
+            src = src.get(p, _MISSING) if isinstance(src, Mapping) else _MISSING
+        dst: Any = result
+        for p in parts[:-1]:
+            if not isinstance(dst.get(p), dict):
+                dst[p] = {}
+            dst = dst[p]
+        if src is _MISSING:
+            dst.pop(parts[-1], None)
+        else:
+            dst[parts[-1]] = copy.deepcopy(src)
+    return result
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def make_plan(
+    graph: ResourceGraph,
+    state: State | None,
+    *,
+    targets: Iterable[str] | None = None,
+) -> Plan:
+    """Decide what to do with every resource; raise PlanError for plans that must not run."""
+    records = state.by_urn() if state is not None else {}
+    target_set = set(targets) if targets is not None else None
+    if target_set is not None:
+        unknown = sorted(t for t in target_set if t not in graph.nodes and t not in records)
+        if unknown:
+            raise PlanError(f"--target names no resource of this stack: {', '.join(unknown)}")
+
+    def wanted(urn: str) -> bool:
+        return target_set is None or urn in target_set
+
+    steps: dict[str, Step] = {}
+    for urn in graph.topological_order():
+        if not wanted(urn):
+            continue
+        node = graph.nodes[urn]
+        steps[urn] = _node_step(node, records.get(urn))
+
+    if target_set is not None:
+        for step in steps.values():
+            for dep in step.node.deps if step.node else ():
+                if dep not in steps and dep not in records:
+                    raise PlanError(
+                        f"{step.logical_name} depends on {graph.nodes[dep].logical_name}, which "
+                        f"does not exist yet and is not targeted; add --target {dep}"
+                    )
+
+    removed = [urn for urn in records if urn not in graph.nodes and wanted(urn)]
+    delete_order = list(reversed(topological_order({u: records[u].dependencies for u in records})))
+    dependants: dict[str, list[str]] = {}
+    for rec in records.values():
+        for dep in rec.dependencies:
+            dependants.setdefault(dep, []).append(rec.urn)
+    removed_set = set(removed)
+    for urn in delete_order:
+        if urn not in removed_set:
+            continue
+        rec = records[urn]
+        if rec.protect:
+            raise PlanError(
+                f"{_logical(urn)} is protected and cannot be deleted; set "
+                "opts=dss.ResourceOptions(protect=False) on it and run `dss up` first"
+            )
+        if target_set is not None:
+            blocking = [d for d in dependants.get(urn, []) if d not in removed_set]
+            if blocking:
+                raise PlanError(
+                    f"cannot delete {_logical(urn)} alone: {', '.join(map(_logical, blocking))} "
+                    "still depend on it; target them too"
+                )
+        steps[urn] = Step(
+            op=Op.DELETE,
+            urn=urn,
+            type=rec.type,
+            name=rec.name,
+            logical_name=_logical(urn),
+            old=rec,
+            retain=rec.retain_on_delete,
+        )
+
+    # Wire dependencies between steps: creates wait for what they reference,
+    # deletes wait for every step of what referenced them.
+    wired: list[Step] = []
+    for urn, step in steps.items():
+        if step.op is Op.DELETE:
+            deps = [d for d in dependants.get(urn, []) if d in steps]
+        else:
+            deps = [d for d in step.node.deps if d in steps] if step.node else []
+        wired.append(attrs.evolve(step, deps=tuple(deps)))
+    return Plan(stack=graph.stack, env=graph.env, steps=tuple(wired), exports=graph.exports)
+
+
+def _logical(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _node_step(node: Node, rec: ResourceState | None) -> Step:
+    base = dict(
+        urn=node.urn, type=node.type, name=node.name, logical_name=node.logical_name, node=node
+    )
+    if rec is None:
+        return Step(op=Op.CREATE, inputs=dict(node.inputs), **base)
+    inputs = apply_ignore_changes(rec.inputs, node.inputs, node.options.ignore_changes)
+    diff = tuple(diff_inputs(rec.inputs, inputs))
+    if not diff:
+        return Step(op=Op.SAME, inputs=inputs, old=rec, **base)
+    replace_paths = tuple(d.path for d in diff if _matches(d.path, node.replace_on))
+    if not replace_paths:
+        return Step(op=Op.UPDATE, diff=diff, inputs=inputs, old=rec, **base)
+    if node.options.protect or rec.protect:
+        raise PlanError(
+            f"{node.logical_name} is protected but its change of "
+            f"{', '.join(replace_paths)} needs a replace (delete, then create); set "
+            "protect=False first if you mean it"
+        )
+    if node.options.retain_on_delete or rec.retain_on_delete:
+        raise PlanError(
+            f"{node.logical_name} has retain_on_delete but its change of "
+            f"{', '.join(replace_paths)} needs a replace, and DSS cannot keep two objects "
+            "with the same name; rename it instead"
+        )
+    return Step(
+        op=Op.REPLACE, diff=diff, replace_paths=replace_paths, inputs=inputs, old=rec, **base
+    )

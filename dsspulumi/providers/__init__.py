@@ -1,0 +1,1 @@
+"""Providers: the code that knows a target system. Only DSS for now."""

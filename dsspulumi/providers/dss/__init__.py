@@ -1,0 +1,47 @@
+"""DSS providers: one module per resource type, all on one ``DssSession``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsspulumi.errors import PlanError
+from dsspulumi.provider import Provider
+from dsspulumi.providers.dss.client import DssSession
+from dsspulumi.providers.dss.dataset import DatasetProvider
+from dsspulumi.providers.dss.project import ProjectProvider
+from dsspulumi.providers.dss.recipe import RecipeProvider
+
+_TYPES = {
+    "dss:Project": ProjectProvider,
+    "dss:Dataset": DatasetProvider,
+    "dss:Recipe": RecipeProvider,
+}
+
+
+class DssProviders:
+    """The ``ProviderRegistry`` for one DSS instance."""
+
+    def __init__(self, url: str, api_key: str, *, verify_tls: bool = True) -> None:
+        self.session = DssSession(url, api_key, verify_tls=verify_tls)
+        self._providers: dict[str, Provider] = {}
+
+    @property
+    def url(self) -> str:
+        return self.session.url
+
+    def provider(self, type_token: str) -> Provider:
+        if type_token not in self._providers:
+            cls = _TYPES.get(type_token)
+            if cls is None:
+                raise PlanError(
+                    f"unknown resource type {type_token!r} in state; was it written by a newer "
+                    "dsspulumi?"
+                )
+            self._providers[type_token] = cls(self.session)
+        return self._providers[type_token]
+
+    def check_connection(self) -> dict[str, Any]:
+        return self.session.auth_info()
+
+
+__all__ = ["DssProviders"]

@@ -1,0 +1,136 @@
+"""Provider for ``dss:Dataset`` (external and managed).
+
+Creation bodies carry no schema, description or tags (dss-rest-api.md §3.2),
+so a dataset that declares them is POST create, then GET + PUT of the
+settings document. Updates are one GET + one PUT of the whole definition,
+changing only what the stack manages.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from dsspulumi.providers.dss.client import (
+    DssSession,
+    NotFound,
+    deep_merge,
+    managed_value,
+    pick_paths,
+)
+
+
+def _needs_settings_write(inputs: Mapping[str, Any]) -> bool:
+    return bool(
+        inputs.get("schema") is not None
+        or inputs.get("description") is not None
+        or inputs.get("tags")
+        or inputs.get("extra_settings")
+        or (inputs.get("managed") and inputs.get("format_params"))
+    )
+
+
+def apply_settings(
+    definition: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The definition with the declared properties written in; unmanaged fields kept."""
+    d = copy.deepcopy(definition)
+    params = d.setdefault("params", {})
+    params["connection"] = new["connection"]
+    for key in (old or {}).get("params", {}):
+        if key not in new["params"]:
+            params.pop(key, None)
+    params.update(copy.deepcopy(new["params"]))
+    if new.get("format_type") is not None:
+        d["formatType"] = new["format_type"]
+    format_params = d.setdefault("formatParams", {})
+    for key in (old or {}).get("format_params", {}):
+        if key not in new["format_params"]:
+            format_params.pop(key, None)
+    format_params.update(copy.deepcopy(new["format_params"]))
+    if new.get("schema") is not None:
+        d["schema"] = {"columns": copy.deepcopy(new["schema"]), "userModified": True}
+    if new.get("description") is not None:
+        d["description"] = new["description"]
+    elif old is not None and old.get("description") is not None:
+        d["description"] = ""
+    d["tags"] = list(new.get("tags") or [])
+    deep_merge(d, new.get("extra_settings") or {})
+    return d
+
+
+class DatasetProvider:
+    def __init__(self, session: DssSession) -> None:
+        self.s = session
+
+    def _handle(self, inputs: Mapping[str, Any]) -> Any:
+        return self.s.client.get_project(inputs["project"]).get_dataset(inputs["name"])
+
+    def _what(self, inputs: Mapping[str, Any]) -> str:
+        return f"dataset {inputs['project']}.{inputs['name']}"
+
+    def create(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        project = self.s.client.get_project(inputs["project"])
+        with self.s.call(f"create {self._what(inputs)}"):
+            if inputs["managed"]:
+                creator = project.new_managed_dataset(inputs["name"])
+                creator.with_store_into(inputs["connection"], format_option_id=inputs["format_type"])
+                creator.create()
+            else:
+                project.create_dataset(
+                    inputs["name"],
+                    inputs["type"],
+                    params={"connection": inputs["connection"], **inputs["params"]},
+                    formatType=inputs.get("format_type"),
+                    formatParams=dict(inputs.get("format_params") or {}),
+                )
+        if _needs_settings_write(inputs):
+            self._write(inputs, None)
+        return {}
+
+    def read(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        try:
+            with self.s.call(f"read {self._what(inputs)}"):
+                d = self._handle(inputs).get_settings().get_raw()
+        except NotFound:
+            return None
+        params = d.get("params") or {}
+        schema = (d.get("schema") or {}).get("columns") or []
+        return {
+            "project": inputs["project"],
+            "name": inputs["name"],
+            "format_params": pick_paths(d.get("formatParams") or {}, inputs["format_params"]),
+            "schema": managed_value(
+                inputs.get("schema"), [{"name": c.get("name"), "type": c.get("type")} for c in schema]
+            ),
+            "description": managed_value(inputs.get("description"), d.get("description") or ""),
+            "tags": list(d.get("tags") or []),
+            "extra_settings": pick_paths(d, inputs["extra_settings"]),
+            "type": None if d.get("managed") else d.get("type"),
+            "managed": bool(d.get("managed")),
+            "connection": params.get("connection"),
+            "params": pick_paths(params, inputs["params"]),
+            "format_type": managed_value(inputs.get("format_type"), d.get("formatType")),
+        }
+
+    def update(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], outputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        self._write(new, old)
+        return dict(outputs)
+
+    def delete(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
+        try:
+            with self.s.call(f"delete {self._what(inputs)}"):
+                self._handle(inputs).delete(drop_data=False)
+        except NotFound:
+            pass
+
+    def _write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        handle = self._handle(new)
+        with self.s.call(f"read the settings of {self._what(new)}"):
+            settings = handle.get_settings()
+        settings.settings = apply_settings(settings.get_raw(), new, old)
+        with self.s.call(f"save the settings of {self._what(new)}"):
+            settings.save()

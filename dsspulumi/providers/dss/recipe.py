@@ -1,0 +1,132 @@
+"""Provider for ``dss:Recipe`` (python, sql_query, sync).
+
+Python recipes are created with their code in one POST. A SQL query cannot
+be passed at creation (dss-rest-api.md §4.2), so it is POST, GET, PUT. Any
+later change is one GET + one PUT of the ``{recipe, payload}`` document.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from dsspulumi.providers.dss.client import (
+    DssSession,
+    NotFound,
+    deep_merge,
+    managed_value,
+    pick_paths,
+)
+
+
+def _split_ref(ref: str) -> tuple[str, str | None]:
+    if "." in ref:
+        project, name = ref.split(".", 1)
+        return name, project
+    return ref, None
+
+
+def _refs(role_map: Mapping[str, Any] | None) -> list[str]:
+    items = ((role_map or {}).get("main") or {}).get("items") or []
+    return [i.get("ref") for i in items]
+
+
+def apply_definition(
+    recipe: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    r = copy.deepcopy(recipe)
+    inputs = r.setdefault("inputs", {})
+    old_in = {i.get("ref"): i for i in ((inputs.get("main") or {}).get("items") or [])}
+    inputs["main"] = {
+        "items": [old_in.get(ref) or {"ref": ref, "deps": []} for ref in new["inputs"]]
+    }
+    outputs = r.setdefault("outputs", {})
+    old_out = {i.get("ref"): i for i in ((outputs.get("main") or {}).get("items") or [])}
+    outputs["main"] = {
+        "items": [old_out.get(ref) or {"ref": ref, "appendMode": False} for ref in new["outputs"]]
+    }
+    if new.get("description") is not None:
+        r["description"] = new["description"]
+    elif old is not None and old.get("description") is not None:
+        r["description"] = ""
+    r["tags"] = list(new.get("tags") or [])
+    deep_merge(r, new.get("extra_settings") or {})
+    return r
+
+
+class RecipeProvider:
+    def __init__(self, session: DssSession) -> None:
+        self.s = session
+
+    def _what(self, inputs: Mapping[str, Any]) -> str:
+        return f"{inputs['type']} recipe {inputs['project']}.{inputs['name']}"
+
+    def _handle(self, inputs: Mapping[str, Any]) -> Any:
+        return self.s.client.get_project(inputs["project"]).get_recipe(inputs["name"])
+
+    def create(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        project = self.s.client.get_project(inputs["project"])
+        creator = project.new_recipe(inputs["type"], inputs["name"])
+        for ref in inputs["inputs"]:
+            name, other = _split_ref(ref)
+            creator.with_input(name, project_key=other)
+        for ref in inputs["outputs"]:
+            creator.with_output(ref)
+        code_in_creation = inputs["type"] == "python"
+        if code_in_creation:
+            creator.with_script(inputs.get("code") or "")
+        with self.s.call(f"create {self._what(inputs)}"):
+            creator.create()
+        needs_write = (
+            (not code_in_creation and inputs.get("code") is not None)
+            or inputs.get("description") is not None
+            or inputs.get("tags")
+            or inputs.get("extra_settings")
+        )
+        if needs_write:
+            self._write(inputs, None)
+        return {}
+
+    def read(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        try:
+            with self.s.call(f"read {self._what(inputs)}"):
+                settings = self._handle(inputs).get_settings()
+        except NotFound:
+            return None
+        r = settings.get_recipe_raw_definition()
+        return {
+            "project": inputs["project"],
+            "name": inputs["name"],
+            "type": r.get("type"),
+            "inputs": _refs(r.get("inputs")),
+            "outputs": _refs(r.get("outputs")),
+            "code": managed_value(inputs.get("code"), settings.data.get("payload") or ""),
+            "description": managed_value(inputs.get("description"), r.get("description") or ""),
+            "tags": list(r.get("tags") or []),
+            "extra_settings": pick_paths(r, inputs["extra_settings"]),
+        }
+
+    def update(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], outputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        self._write(new, old)
+        return dict(outputs)
+
+    def delete(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
+        try:
+            with self.s.call(f"delete {self._what(inputs)}"):
+                self._handle(inputs).delete()
+        except NotFound:
+            pass
+
+    def _write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        handle = self._handle(new)
+        with self.s.call(f"read the settings of {self._what(new)}"):
+            settings = handle.get_settings()
+        settings.data["recipe"] = apply_definition(settings.get_recipe_raw_definition(), new, old)
+        settings.recipe_settings = settings.data["recipe"]
+        if new.get("code") is not None:
+            settings.set_payload(new["code"])
+        with self.s.call(f"save the settings of {self._what(new)}"):
+            settings.save()

@@ -1,0 +1,206 @@
+"""Resource base class, resource options and program-level values.
+
+Every resource registers itself with the program being run (one contextvar,
+owned by ``dsspulumi.program``) the moment it is constructed; the graph is
+built from those registrations. Constructing a resource outside a program
+run is allowed (tests do it) and simply registers nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from dsspulumi import program_context
+from dsspulumi.errors import ResourceValidationError
+
+T = TypeVar("T")
+
+
+def _resource_list(value: Any) -> list[Resource]:
+    if value is None:
+        return []
+    if isinstance(value, Resource):
+        return [value]
+    return list(value)
+
+
+def _check_resources(_inst: Any, attribute: attrs.Attribute, value: list[Any]) -> None:
+    for item in value:
+        if not isinstance(item, Resource):
+            raise ResourceValidationError(
+                f"ResourceOptions.{attribute.name} must list dsspulumi resources "
+                f"(got {type(item).__name__} {item!r})"
+            )
+
+
+def _str_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return list(value or [])
+
+
+@attrs.define(kw_only=True, frozen=True)
+class ResourceOptions:
+    """Meta options that steer the engine; never DSS properties.
+
+    Merging and copying go through ``attrs.fields`` so a new option is one edit.
+    """
+
+    depends_on: list[Resource] = attrs.field(
+        factory=list, converter=_resource_list, validator=_check_resources
+    )
+    protect: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    ignore_changes: list[str] = attrs.field(factory=list, converter=_str_list)
+    delete_before_replace: bool = attrs.field(
+        default=False, validator=attrs.validators.instance_of(bool)
+    )
+    retain_on_delete: bool = attrs.field(
+        default=False, validator=attrs.validators.instance_of(bool)
+    )
+
+    def merge(self, other: ResourceOptions | None) -> ResourceOptions:
+        """Options of ``other`` that differ from the defaults win."""
+        if other is None:
+            return self
+        changes = {}
+        for f in attrs.fields(ResourceOptions):
+            value = getattr(other, f.name)
+            default = f.default.factory() if isinstance(f.default, attrs.Factory) else f.default
+            if value != default:
+                changes[f.name] = value
+        return attrs.evolve(self, **changes)
+
+
+def _translate_init_errors(cls: type[T]) -> type[T]:
+    """Turn Python's TypeErrors from a generated ``__init__`` into user-facing messages."""
+    original = cls.__init__
+
+    @functools.wraps(original)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            original(self, *args, **kwargs)
+        except TypeError as exc:
+            raise ResourceValidationError(_explain_type_error(cls, exc, args, kwargs)) from None
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    return cls
+
+
+def _explain_type_error(cls: type, exc: TypeError, args: tuple, kwargs: dict) -> str:
+    text = str(exc)
+    names = [f.alias or f.name for f in attrs.fields(cls) if f.init]
+    unexpected = re.search(r"unexpected keyword argument '(\w+)'", text)
+    if unexpected:
+        bad = unexpected.group(1)
+        close = difflib.get_close_matches(bad, names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; valid keywords: {', '.join(names)}"
+        return f"{cls.__name__}() got an unknown keyword argument '{bad}'{hint}"
+    missing = re.search(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.*)", text)
+    if missing:
+        return f"{cls.__name__}() is missing required argument(s): {missing.group(1)}"
+    if "positional argument" in text:
+        return (
+            f"{cls.__name__}() takes the DSS name as its only positional argument; "
+            "pass everything else by keyword"
+        )
+    return f"{cls.__name__}(): {text}"
+
+
+def resource_type(token: str, *, replace_on: tuple[str, ...] = ()) -> Callable[[type[T]], type[T]]:
+    """Declare an attrs resource class: its type token and the properties that force a replace."""
+
+    def wrap(cls: type[T]) -> type[T]:
+        cls = attrs.define(slots=False, eq=False, repr=False)(cls)
+        cls.type_token = token  # type: ignore[attr-defined]
+        cls.replace_on = replace_on  # type: ignore[attr-defined]
+        return _translate_init_errors(cls)
+
+    return wrap
+
+
+class Resource:
+    """A DSS object declared by a stack program.
+
+    Subclasses are attrs classes (see ``resource_type``): the DSS identity is the
+    only positional argument, everything else is keyword-only and validated at
+    construction.
+    """
+
+    type_token: ClassVar[str] = "dss:Resource"
+    replace_on: ClassVar[tuple[str, ...]] = ()
+    # Set after construction by __attrs_post_init__.
+    source: tuple[str, int] | None
+
+    def __attrs_post_init__(self) -> None:
+        opts = getattr(self, "opts", None)
+        if opts is not None and not isinstance(opts, ResourceOptions):
+            raise ResourceValidationError(
+                f"{type(self).__name__} '{self.dss_name}': opts must be dss.ResourceOptions "
+                f"(got {type(opts).__name__})"
+            )
+        self.validate()
+        self.source = program_context.caller_location()
+        program_context.register(self)
+
+    # --- identity -----------------------------------------------------------------------
+    @property
+    def dss_name(self) -> str:
+        """The object's name in DSS (project key, dataset name, recipe name)."""
+        raise NotImplementedError
+
+    @property
+    def logical_name(self) -> str:
+        """Unique within a stack: parent project key + DSS name."""
+        raise NotImplementedError
+
+    def dependencies(self) -> list[Resource]:
+        """Resources this one references (edges of the graph), before ``depends_on``."""
+        return []
+
+    def inputs(self) -> dict[str, Any]:
+        """The declared properties as plain JSON data, as stored in state and diffed."""
+        raise NotImplementedError
+
+    def validate(self) -> None:
+        """Cross-field checks that attrs validators cannot express."""
+
+    @property
+    def options(self) -> ResourceOptions:
+        return getattr(self, "opts", None) or ResourceOptions()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.logical_name!r})"
+
+
+@attrs.define(frozen=True)
+class File:
+    """Text read from a file relative to the stack file (recipe code, SQL)."""
+
+    path: str = attrs.field(validator=attrs.validators.instance_of(str))
+
+    def read(self) -> str:
+        base = program_context.stack_dir()
+        target = (base / self.path) if base else None
+        try:
+            if target is None:
+                from pathlib import Path
+
+                target = Path(self.path)
+            return target.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ResourceValidationError(
+                f"dss.File('{self.path}'): cannot read {target}: {exc.strerror}"
+            ) from None
+
+
+def export(name: str, value: Any) -> None:
+    """Publish a value as a stack output (stored in state, shown after ``up``)."""
+    if not isinstance(name, str) or not name:
+        raise ResourceValidationError(f"dss.export() needs a non-empty name (got {name!r})")
+    program_context.add_export(name, value)

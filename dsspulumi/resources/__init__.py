@@ -1,0 +1,15 @@
+"""The DSS resource types users declare in stack programs."""
+
+from dsspulumi.resources.dataset import Column, Dataset, ManagedDataset
+from dsspulumi.resources.project import Project
+from dsspulumi.resources.recipe import PythonRecipe, SqlQueryRecipe, SyncRecipe
+
+__all__ = [
+    "Column",
+    "Dataset",
+    "ManagedDataset",
+    "Project",
+    "PythonRecipe",
+    "SqlQueryRecipe",
+    "SyncRecipe",
+]

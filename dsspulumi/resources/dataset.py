@@ -1,0 +1,145 @@
+"""Datasets: external (``dss.Dataset``) and managed (``dss.ManagedDataset``).
+
+Both share the type token ``dss:Dataset`` so that turning an external dataset
+into a managed one (or back) is a *replace* of the same object, not a delete
+of one URN racing a create of another with the same DSS name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from dsspulumi.errors import ResourceValidationError
+from dsspulumi.resource import Resource, ResourceOptions, resource_type
+from dsspulumi.resources import validators as v
+from dsspulumi.resources.project import Project
+
+
+@attrs.define(frozen=True)
+class Column:
+    """One schema column: a name and a DSS storage type."""
+
+    name: str = attrs.field(validator=v.of_type(str))
+    type: str = attrs.field(default="string", validator=v.of_type(str))
+
+    def __attrs_post_init__(self) -> None:
+        if self.type not in v.COLUMN_TYPES:
+            raise ResourceValidationError(
+                f"Column '{self.name}': unknown DSS column type {self.type!r} "
+                f"(known: {', '.join(sorted(v.COLUMN_TYPES))})"
+            )
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "type": self.type}
+
+
+def _schema(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, list) or not all(isinstance(c, Column) for c in value):
+        v.fail(inst, attribute, f"must be a list of dss.Column (got {value!r})")
+    names = [c.name for c in value]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        v.fail(inst, attribute, f"has duplicate columns: {', '.join(dupes)}")
+
+
+def _project(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, Project):
+        v.fail(inst, attribute, f"must be a dss.Project object (got {type(value).__name__})")
+
+
+@attrs.define(slots=False, eq=False, repr=False)
+class _DatasetBase(Resource):
+    name: str = attrs.field(validator=v.object_name)
+    project: Project = attrs.field(kw_only=True, validator=_project)
+    format_params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    schema: list[Column] | None = attrs.field(
+        kw_only=True, default=None, converter=v.to_list, validator=_schema
+    )
+    description: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+    tags: list[str] = attrs.field(
+        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
+    )
+    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    @property
+    def dss_name(self) -> str:
+        return self.name
+
+    @property
+    def logical_name(self) -> str:
+        return f"{self.project.key}.{self.name}"
+
+    def dependencies(self) -> list[Resource]:
+        return [self.project]
+
+    def _common_inputs(self) -> dict[str, Any]:
+        return {
+            "project": self.project.key,
+            "name": self.name,
+            "format_params": dict(self.format_params),
+            "schema": [c.to_json() for c in self.schema] if self.schema is not None else None,
+            "description": self.description,
+            "tags": list(self.tags),
+            "extra_settings": dict(self.extra_settings),
+        }
+
+
+@resource_type("dss:Dataset", replace_on=("type", "managed"))
+class Dataset(_DatasetBase):
+    """An external dataset (Filesystem, S3, PostgreSQL, Snowflake, …).
+
+    ``type`` is DSS's own type string; ``connection`` is stored in
+    ``params.connection``.
+    """
+
+    type: str = attrs.field(kw_only=True, validator=v.of_type(str))
+    connection: str = attrs.field(kw_only=True, validator=v.of_type(str))
+    params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    format_type: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+
+    def validate(self) -> None:
+        if "connection" in self.params and self.params["connection"] != self.connection:
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': params['connection'] ({self.params['connection']!r}) "
+                f"contradicts connection={self.connection!r}; set the connection once"
+            )
+
+    def inputs(self) -> dict[str, Any]:
+        return {
+            **self._common_inputs(),
+            "type": self.type,
+            "managed": False,
+            "connection": self.connection,
+            "params": {k: val for k, val in self.params.items() if k != "connection"},
+            "format_type": self.format_type,
+        }
+
+
+@resource_type("dss:Dataset", replace_on=("type", "managed"))
+class ManagedDataset(_DatasetBase):
+    """A dataset whose storage DSS manages on ``connection`` (written by a recipe)."""
+
+    connection: str = attrs.field(kw_only=True, validator=v.of_type(str))
+    format_type: str = attrs.field(kw_only=True, default="parquet", validator=v.of_type(str))
+
+    def inputs(self) -> dict[str, Any]:
+        return {
+            **self._common_inputs(),
+            "type": None,
+            "managed": True,
+            "connection": self.connection,
+            "params": {},
+            "format_type": self.format_type,
+        }
+
+
+AnyDataset = Dataset | ManagedDataset

@@ -1,0 +1,41 @@
+"""``dss.Project``: the root of every DSS object a stack declares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from dsspulumi.resource import Resource, ResourceOptions, resource_type
+from dsspulumi.resources import validators as v
+
+
+@resource_type("dss:Project")
+class Project(Resource):
+    """A DSS project; ``key`` is its identity (changing it means another project)."""
+
+    key: str = attrs.field(validator=v.project_key)
+    name: str = attrs.field(kw_only=True, validator=v.of_type(str))
+    description: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+    tags: list[str] = attrs.field(
+        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
+    )
+    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    @property
+    def dss_name(self) -> str:
+        return self.key
+
+    @property
+    def logical_name(self) -> str:
+        return self.key
+
+    def inputs(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "description": self.description,
+            "tags": list(self.tags),
+        }

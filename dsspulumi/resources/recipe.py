@@ -1,0 +1,121 @@
+"""Recipes: the edges of the DSS flow, from input datasets to output datasets.
+
+All recipe classes share the type token ``dss:Recipe``; the DSS recipe type
+(``python``, ``sql_query``, ``sync``) is a property whose change forces a
+replace.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+
+from dsspulumi.resource import File, Resource, ResourceOptions, resource_type
+from dsspulumi.resources import validators as v
+from dsspulumi.resources.dataset import Dataset, ManagedDataset, _project
+from dsspulumi.resources.project import Project
+
+
+def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, list) or not value:
+        v.fail(inst, attribute, "must be a non-empty list of dataset objects of this stack")
+    for item in value:
+        if not isinstance(item, Dataset | ManagedDataset):
+            v.fail(
+                inst,
+                attribute,
+                "must list dataset objects of this stack (dss.Dataset or dss.ManagedDataset), "
+                f"got {type(item).__name__} {item!r}",
+            )
+
+
+def _code(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, str | File):
+        v.fail(inst, attribute, f"must be a string or dss.File (got {type(value).__name__})")
+
+
+def _read_code(value: Any) -> Any:
+    return value.read() if isinstance(value, File) else value
+
+
+@attrs.define(slots=False, eq=False, repr=False)
+class _RecipeBase(Resource):
+    recipe_type: ClassVar[str] = ""
+
+    name: str = attrs.field(validator=v.object_name)
+    project: Project = attrs.field(kw_only=True, validator=_project)
+    inputs_: list[Dataset | ManagedDataset] = attrs.field(
+        kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
+    )
+    outputs: list[Dataset | ManagedDataset] = attrs.field(
+        kw_only=True, converter=v.to_list, validator=_datasets
+    )
+    description: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+    tags: list[str] = attrs.field(
+        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
+    )
+    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    @property
+    def dss_name(self) -> str:
+        return self.name
+
+    @property
+    def logical_name(self) -> str:
+        return f"{self.project.key}.{self.name}"
+
+    def dependencies(self) -> list[Resource]:
+        return [self.project, *self.inputs_, *self.outputs]
+
+    def _ref(self, ds: Dataset | ManagedDataset) -> str:
+        # Datasets of another project are referenced as PROJECT.name, as DSS does.
+        return ds.name if ds.project.key == self.project.key else f"{ds.project.key}.{ds.name}"
+
+    def payload(self) -> str | None:
+        return None
+
+    def inputs(self) -> dict[str, Any]:
+        return {
+            "project": self.project.key,
+            "name": self.name,
+            "type": self.recipe_type,
+            "inputs": [self._ref(d) for d in self.inputs_],
+            "outputs": [self._ref(d) for d in self.outputs],
+            "code": self.payload(),
+            "description": self.description,
+            "tags": list(self.tags),
+            "extra_settings": dict(self.extra_settings),
+        }
+
+
+@resource_type("dss:Recipe", replace_on=("type",))
+class PythonRecipe(_RecipeBase):
+    """A Python recipe; ``code`` is a string or ``dss.File`` relative to the stack file."""
+
+    recipe_type: ClassVar[str] = "python"
+    code: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
+
+    def payload(self) -> str | None:
+        return self.code
+
+
+@resource_type("dss:Recipe", replace_on=("type",))
+class SqlQueryRecipe(_RecipeBase):
+    """A SQL query recipe; ``sql`` is a string or ``dss.File``."""
+
+    recipe_type: ClassVar[str] = "sql_query"
+    sql: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
+
+    def payload(self) -> str | None:
+        return self.sql
+
+
+@resource_type("dss:Recipe", replace_on=("type",))
+class SyncRecipe(_RecipeBase):
+    """A sync recipe: copies its input into its output."""
+
+    recipe_type: ClassVar[str] = "sync"

@@ -1,0 +1,123 @@
+"""The state of one stack in one environment, and its one (un)structuring converter.
+
+State is versioned JSON. A file written by a newer dsspulumi is refused with
+"upgrade"; a corrupt one is reported with where it broke. Serialization stays
+here, at the edge: the engine works with these attrs classes only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError
+
+from dsspulumi.errors import StateError
+
+STATE_VERSION = 1
+
+
+def now() -> float:
+    return time.time()
+
+
+@attrs.define
+class ResourceState:
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+    dependencies: list[str] = attrs.field(factory=list)
+    protect: bool = False
+    retain_on_delete: bool = False
+    created_at: float = attrs.field(factory=now)
+    updated_at: float = attrs.field(factory=now)
+
+
+@attrs.define
+class PendingOperation:
+    """An API call that may or may not have happened: recorded before it, cleared after."""
+
+    urn: str
+    op: str  # create | update | delete | replace
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+    dependencies: list[str] = attrs.field(factory=list)
+    started_at: float = attrs.field(factory=now)
+
+
+@attrs.define
+class State:
+    stack: str
+    env: str
+    version: int = STATE_VERSION
+    serial: int = 0
+    resources: list[ResourceState] = attrs.field(factory=list)
+    pending: list[PendingOperation] = attrs.field(factory=list)
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+    updated_at: float = attrs.field(factory=now)
+
+    def by_urn(self) -> dict[str, ResourceState]:
+        return {r.urn: r for r in self.resources}
+
+    def get(self, urn: str) -> ResourceState | None:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        return None
+
+    def put(self, record: ResourceState) -> None:
+        for i, r in enumerate(self.resources):
+            if r.urn == record.urn:
+                self.resources[i] = record
+                return
+        self.resources.append(record)
+
+    def remove(self, urn: str) -> None:
+        self.resources = [r for r in self.resources if r.urn != urn]
+
+    def set_pending(self, op: PendingOperation) -> None:
+        self.clear_pending(op.urn)
+        self.pending.append(op)
+
+    def clear_pending(self, urn: str) -> None:
+        self.pending = [p for p in self.pending if p.urn != urn]
+
+
+converter = cattrs.Converter(forbid_extra_keys=False)
+
+
+def to_json(state: State) -> bytes:
+    return json.dumps(converter.unstructure(state), indent=1, sort_keys=False).encode("utf-8")
+
+
+def from_json(data: bytes | str, *, where: str) -> State:
+    """Parse a state document; ``where`` names the file or object in every error."""
+    try:
+        raw = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StateError(
+            f"state {where} is corrupt (not valid JSON: {exc}); it was left untouched. "
+            "Restore a previous version from the stack history (dss stack history)."
+        ) from None
+    if not isinstance(raw, dict):
+        raise StateError(f"state {where} is corrupt: expected a JSON object")
+    version = raw.get("version")
+    if isinstance(version, int) and version > STATE_VERSION:
+        raise StateError(
+            f"state {where} was written by a newer dsspulumi (format {version}, this one reads "
+            f"up to {STATE_VERSION}); upgrade dsspulumi"
+        )
+    try:
+        return converter.structure(raw, State)
+    except ClassValidationError as exc:
+        details = "; ".join(cattrs.transform_error(exc, path="$"))
+        raise StateError(f"state {where} is corrupt: {details}") from None
+    except (TypeError, ValueError, KeyError) as exc:
+        raise StateError(f"state {where} is corrupt: {exc}") from None
