@@ -64,7 +64,7 @@ class DssTarget:
 def resolve_dss_target(
     config: dict[str, dict[str, Any]], *, cli_url: str | None, stack: str, env: str
 ) -> DssTarget:
-    """``--dss-url`` > ``DKU_DSS_URL`` > config ``dss:url``; key: ``DKU_API_KEY`` > ``dss:api_key``."""
+    """URL: --dss-url > DKU_DSS_URL > config dss:url. Key: DKU_API_KEY > config dss:api_key."""
     dss_ns = config.get("dss", {})
     if cli_url:
         url, source = cli_url, "--dss-url"
@@ -144,7 +144,9 @@ class Config:
             return True
         if str(value).lower() in ("false", "0", "no"):
             return False
-        raise ConfigError(f"configuration '{self.namespace}:{key}' must be a boolean (got {value!r})")
+        raise ConfigError(
+            f"configuration '{self.namespace}:{key}' must be a boolean (got {value!r})"
+        )
 
     def get_object(self, key: str, default: Any = None) -> Any:
         value = self._raw(key)

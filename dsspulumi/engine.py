@@ -142,7 +142,10 @@ class StackRun:
 
     # --- commands --------------------------------------------------------------------------
     def preview(
-        self, graph: ResourceGraph | None, *, targets: list[str] | None = None,
+        self,
+        graph: ResourceGraph | None,
+        *,
+        targets: list[str] | None = None,
         refresh: bool = False,
     ) -> RunResult:
         t0 = time.perf_counter()
@@ -156,7 +159,9 @@ class StackRun:
             if refresh:
                 for note in self.refresh(state, registry):
                     self.listener.notice(note)
-        plan = make_plan(graph or self._empty_graph(), state, targets=self._urns(targets, graph, state))
+        plan = make_plan(
+            graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
+        )
         t2 = time.perf_counter()
         self.listener.plan_ready(plan)
         return RunResult(plan=plan, timings={"load_state": t1 - t0, "plan": t2 - t1})
@@ -315,8 +320,13 @@ class StepRunner:
         outputs = dict(step.old.outputs) if step.old else {}
         deps = list(node.deps) if node else list(step.old.dependencies)  # type: ignore[union-attr]
         pending = PendingOperation(
-            urn=step.urn, op=str(step.op), type=step.type, name=step.name,
-            inputs=inputs, outputs=outputs, dependencies=deps,
+            urn=step.urn,
+            op=str(step.op),
+            type=step.type,
+            name=step.name,
+            inputs=inputs,
+            outputs=outputs,
+            dependencies=deps,
         )
         self.cp.update(lambda s: s.set_pending(pending))
         try:
@@ -343,7 +353,11 @@ class StepRunner:
             self._settle_after_failure(step, pending)
             raise ProviderError(f"{step.logical_name}: unexpected error: {exc!r}") from exc
         record = ResourceState(
-            urn=step.urn, type=step.type, name=step.name, inputs=inputs, outputs=outputs,
+            urn=step.urn,
+            type=step.type,
+            name=step.name,
+            inputs=inputs,
+            outputs=outputs,
             dependencies=deps,
             protect=node.options.protect if node else False,
             retain_on_delete=node.options.retain_on_delete if node else False,
@@ -368,13 +382,19 @@ class StepRunner:
                 s.remove(step.urn)
             else:
                 existing = s.get(step.urn)
-                s.put(ResourceState(
-                    urn=step.urn, type=step.type, name=step.name, inputs=actual,
-                    outputs=pending.outputs, dependencies=pending.dependencies,
-                    protect=existing.protect if existing else False,
-                    retain_on_delete=existing.retain_on_delete if existing else False,
-                    created_at=existing.created_at if existing else now(),
-                ))
+                s.put(
+                    ResourceState(
+                        urn=step.urn,
+                        type=step.type,
+                        name=step.name,
+                        inputs=actual,
+                        outputs=pending.outputs,
+                        dependencies=pending.dependencies,
+                        protect=existing.protect if existing else False,
+                        retain_on_delete=existing.retain_on_delete if existing else False,
+                        created_at=existing.created_at if existing else now(),
+                    )
+                )
             s.clear_pending(step.urn)
 
         self.cp.update(settle)

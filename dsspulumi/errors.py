@@ -65,7 +65,9 @@ class LockHeldError(StateError):
 class ProviderError(DssPulumiError):
     """DSS refused or failed a call; carries DSS's own text and the object concerned."""
 
-    def __init__(self, message: str, *, urn: str | None = None, dss_message: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, urn: str | None = None, dss_message: str | None = None
+    ) -> None:
         super().__init__(message)
         self.urn = urn
         self.dss_message = dss_message or message

@@ -152,6 +152,7 @@ def check_flow(graph: ResourceGraph) -> None:
     except graphlib.CycleError as exc:
         cycle = exc.args[1]
         path = " -> ".join(
-            f"{ds} (via {producers.get(nxt, '?')})" for ds, nxt in zip(cycle, cycle[1:], strict=False)
+            f"{ds} (via {producers.get(nxt, '?')})"
+            for ds, nxt in zip(cycle, cycle[1:], strict=False)
         )
         raise GraphError(f"flow cycle between datasets: {path} -> {cycle[-1]}") from None

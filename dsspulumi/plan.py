@@ -82,7 +82,9 @@ class Plan:
 # --- property diffs -------------------------------------------------------------------------
 
 
-def diff_inputs(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[PropertyDiff]:
+def diff_inputs(
+    old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = ""
+) -> list[PropertyDiff]:
     """Differences by property path; dicts are walked, lists and scalars compared whole."""
     out: list[PropertyDiff] = []
     for key in _ordered_union(old, new):
@@ -91,7 +93,9 @@ def diff_inputs(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = ""
         if isinstance(o, dict) and isinstance(n, dict):
             out.extend(diff_inputs(o, n, prefix=f"{path}."))
         elif o != n:
-            out.append(PropertyDiff(path, None if o is _MISSING else o, None if n is _MISSING else n))
+            out.append(
+                PropertyDiff(path, None if o is _MISSING else o, None if n is _MISSING else n)
+            )
     return out
 
 

@@ -59,10 +59,8 @@ def run_program(
         ) from None
     except Exception as exc:
         where = _user_frame(exc.__traceback__)
-        file, line = (where if where else (str(stack_file), None))
-        text = (
-            exc.message if isinstance(exc, DssPulumiError) else f"{type(exc).__name__}: {exc}"
-        )
+        file, line = where if where else (str(stack_file), None)
+        text = exc.message if isinstance(exc, DssPulumiError) else f"{type(exc).__name__}: {exc}"
         raise StackProgramError(text, file=_rel(file), line=line) from exc
     finally:
         try:

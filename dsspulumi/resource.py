@@ -101,7 +101,9 @@ def _explain_type_error(cls: type, exc: TypeError, args: tuple, kwargs: dict) ->
         close = difflib.get_close_matches(bad, names, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; valid keywords: {', '.join(names)}"
         return f"{cls.__name__}() got an unknown keyword argument '{bad}'{hint}"
-    missing = re.search(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.*)", text)
+    missing = re.search(
+        r"missing \d+ required (?:keyword-only |positional )?arguments?: (.*)", text
+    )
     if missing:
         return f"{cls.__name__}() is missing required argument(s): {missing.group(1)}"
     if "positional argument" in text:

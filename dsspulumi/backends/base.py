@@ -38,8 +38,9 @@ class LockInfo:
             user = getpass.getuser()
         except Exception:  # noqa: BLE001 - no user database in some containers
             user = str(os.getuid())
-        return cls(uuid.uuid4().hex, user, socket.gethostname(), os.getpid(), command, stack, env,
-                   t, t)
+        return cls(
+            uuid.uuid4().hex, user, socket.gethostname(), os.getpid(), command, stack, env, t, t
+        )
 
     def describe(self) -> str:
         since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.acquired_at))

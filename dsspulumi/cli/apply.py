@@ -50,8 +50,15 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
 class Session(contextlib.ExitStack):
     """Resolves stack, config, backend and (lazily) DSS for one command."""
 
-    def __init__(self, stack_arg: str, env: str, backend: str | None, dss_url: str | None,
-                 json_mode: bool, command: str) -> None:
+    def __init__(
+        self,
+        stack_arg: str,
+        env: str,
+        backend: str | None,
+        dss_url: str | None,
+        json_mode: bool,
+        command: str,
+    ) -> None:
         super().__init__()
         self.loc = resolve_stack(stack_arg)
         self.env = check_env(env)
@@ -83,8 +90,13 @@ class Session(contextlib.ExitStack):
 
     def run(self, listener: Any) -> StackRun:
         return StackRun(
-            stack=self.loc.name, env=self.env, stack_file=self.loc.file, backend=self.backend,
-            providers=self.providers, listener=listener, command=self.command,
+            stack=self.loc.name,
+            env=self.env,
+            stack_file=self.loc.file,
+            backend=self.backend,
+            providers=self.providers,
+            listener=listener,
+            command=self.command,
         )
 
     def program(self) -> Any:
@@ -162,17 +174,25 @@ def _asker(yes: bool, io: Consoles, json_mode: bool, show_diff: bool, kind: str)
 
 
 def _apply(
-    kind: str, stack: str, env: str, json_out: bool, diff: bool, target: list[str] | None,
-    refresh: bool, parallel: int, yes: bool, expect_no_changes: bool, backend: str | None,
-    dss_url: str | None, debug: bool,
+    kind: str,
+    stack: str,
+    env: str,
+    json_out: bool,
+    diff: bool,
+    target: list[str] | None,
+    refresh: bool,
+    parallel: int,
+    yes: bool,
+    expect_no_changes: bool,
+    backend: str | None,
+    dss_url: str | None,
+    debug: bool,
 ) -> None:
-    with handle_errors(debug), Session(
-        stack, env, backend, dss_url, json_out, f"dss {kind}"
-    ) as s:
+    with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, f"dss {kind}") as s:
         _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
         graph = s.program() if kind == "up" else None
         live = (not json_out) and s.io.out.is_terminal
-        with show.ProgressListener(s.io.out, s.io.err, live=live) as listener:
+        with show.ProgressListener(s.io.out, s.io.err, live=live, quiet=json_out) as listener:
             run = s.run(listener)
             listener_confirm = _asker(yes, s.io, json_out, diff, kind)
 
@@ -182,13 +202,20 @@ def _apply(
                 ok = listener_confirm(plan)
                 if ok and not json_out and plan.has_changes:
                     s.io.out.print()
-                    s.io.out.print("[bold]Applying[/bold]" if kind == "up" else "[bold]Destroying[/bold]")
+                    s.io.out.print(
+                        "[bold]Applying[/bold]" if kind == "up" else "[bold]Destroying[/bold]"
+                    )
                     listener.__enter__()
                 return ok
 
             result = run.apply(
-                graph, targets=target, refresh=refresh, parallel=parallel, confirm=confirm,
-                expect_no_changes=expect_no_changes, kind=kind,
+                graph,
+                targets=target,
+                refresh=refresh,
+                parallel=parallel,
+                confirm=confirm,
+                expect_no_changes=expect_no_changes,
+                kind=kind,
             )
         if json_out:
             _emit_json(run_dict(result))
@@ -229,8 +256,21 @@ def up(
     debug: DebugOpt = False,
 ) -> None:
     """Preview, confirm (or --yes), apply, save state."""
-    _apply("up", stack, env, json_out, diff, target, refresh, parallel, yes, expect_no_changes,
-           backend, dss_url, debug)
+    _apply(
+        "up",
+        stack,
+        env,
+        json_out,
+        diff,
+        target,
+        refresh,
+        parallel,
+        yes,
+        expect_no_changes,
+        backend,
+        dss_url,
+        debug,
+    )
 
 
 def destroy(
@@ -248,5 +288,18 @@ def destroy(
     debug: DebugOpt = False,
 ) -> None:
     """Delete everything the stack's state holds, dependants first."""
-    _apply("destroy", stack, env, json_out, diff, target, refresh, parallel, yes,
-           expect_no_changes, backend, dss_url, debug)
+    _apply(
+        "destroy",
+        stack,
+        env,
+        json_out,
+        diff,
+        target,
+        refresh,
+        parallel,
+        yes,
+        expect_no_changes,
+        backend,
+        dss_url,
+        debug,
+    )

@@ -99,8 +99,9 @@ def resolve_backend_url(cli_value: str | None) -> str:
 
 
 def fail(err: Console, message: str, hint: str | None = None) -> None:
-    err.print(f"[bold red]error:[/bold red] {message}", highlight=False, markup=True,
-              soft_wrap=True)
+    err.print(
+        f"[bold red]error:[/bold red] {message}", highlight=False, markup=True, soft_wrap=True
+    )
     if hint:
         err.print(hint)
 

@@ -9,8 +9,9 @@ import typer
 
 from dsspulumi.cli.common import handle_errors
 
-sandbox_app = typer.Typer(help="The DSS sandbox: a local server that speaks the DSS REST API.",
-                          no_args_is_help=True)
+sandbox_app = typer.Typer(
+    help="The DSS sandbox: a local server that speaks the DSS REST API.", no_args_is_help=True
+)
 
 
 @sandbox_app.command("serve")
@@ -23,7 +24,9 @@ def serve(
     data: Annotated[
         Path | None, typer.Option("--data", help="Folder that keeps the content across restarts")
     ] = None,
-    latency_ms: Annotated[float, typer.Option("--latency-ms", help="Delay added per request")] = 0.0,
+    latency_ms: Annotated[
+        float, typer.Option("--latency-ms", help="Delay added per request")
+    ] = 0.0,
     debug: Annotated[bool, typer.Option("--debug")] = False,
 ) -> None:
     """Serve the sandbox until interrupted; prints its URL and API key."""
@@ -33,8 +36,9 @@ def serve(
         if data is not None:
             data.mkdir(parents=True, exist_ok=True)
         try:
-            sandbox = Sandbox(api_key=api_key, data_dir=data, host=host, port=port,
-                              latency_ms=latency_ms)
+            sandbox = Sandbox(
+                api_key=api_key, data_dir=data, host=host, port=port, latency_ms=latency_ms
+            )
             sandbox.start()
         except OSError as exc:
             from dsspulumi.errors import DssPulumiError

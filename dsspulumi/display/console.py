@@ -6,6 +6,7 @@ stdout stays clean for pipes.
 
 from __future__ import annotations
 
+import difflib
 import json
 import threading
 import time
@@ -81,16 +82,40 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
     return table
 
 
+def _change_lines(path: str, old: Any, new: Any) -> list[Text] | None:
+    """Readable diffs for the two shapes that truncate badly: lists and multi-line text."""
+    if isinstance(old, list) and isinstance(new, list):
+        lines = [Text(f"      ~ {path}:", style="yellow")]
+        lines += [Text(f"          - {_value(x)}", style="red") for x in old if x not in new]
+        lines += [Text(f"          + {_value(x)}", style="green") for x in new if x not in old]
+        if len(lines) == 1:
+            lines.append(Text("          (reordered)", style="yellow"))
+        return lines
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
+        diff = difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1)
+        lines = [Text(f"      ~ {path}:", style="yellow")]
+        for line in list(diff)[2:]:
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+            lines.append(Text(f"          {line}", style=style))
+        return lines
+    return None
+
+
 def diff_lines(step: Step) -> list[Text]:
     """Property-level lines of one step, as shown under --diff."""
     lines: list[Text] = []
     for d in step.diff:
-        if d.old is None:
+        special = _change_lines(d.path, d.old, d.new)
+        if special is not None:
+            lines.extend(special)
+        elif d.old is None:
             lines.append(Text(f"      + {d.path}: {_value(d.new)}", style="green"))
         elif d.new is None:
             lines.append(Text(f"      - {d.path}: {_value(d.old)}", style="red"))
         else:
-            lines.append(Text(f"      ~ {d.path}: {_value(d.old)} => {_value(d.new)}", style="yellow"))
+            lines.append(
+                Text(f"      ~ {d.path}: {_value(d.old)} => {_value(d.new)}", style="yellow")
+            )
     if step.op is Op.CREATE and step.inputs:
         for k, v in step.inputs.items():
             if v not in (None, [], {}):
@@ -113,14 +138,18 @@ def summary_lines(counts: dict[str, int], verbs: dict[Op, str]) -> Text:
 
 
 def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> None:
-    console.print(f"[bold]{title}[/bold] (stack [cyan]{plan.stack}[/cyan], env [cyan]{plan.env}[/cyan])")
+    console.print(
+        f"[bold]{title}[/bold] (stack [cyan]{plan.stack}[/cyan], env [cyan]{plan.env}[/cyan])"
+    )
     console.print()
     if plan.has_changes and show_diff:
         for step in plan.steps:
             if step.op is Op.SAME:
                 continue
             mark, style = MARK[step.op]
-            console.print(Text(f" {mark:<2} {step.type} {step.logical_name} ({step.op})", style=style))
+            console.print(
+                Text(f" {mark:<2} {step.type} {step.logical_name} ({step.op})", style=style)
+            )
             for line in diff_lines(step):
                 console.print(line, soft_wrap=True)
         console.print()
@@ -137,7 +166,8 @@ def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> 
 class ProgressListener:
     """Live view of running steps on a terminal; one line per finished step otherwise."""
 
-    def __init__(self, out: Console, err: Console, *, live: bool) -> None:
+    def __init__(self, out: Console, err: Console, *, live: bool, quiet: bool = False) -> None:
+        self.quiet = quiet
         self.out = out
         self.err = err
         self.live_enabled = live
@@ -164,7 +194,7 @@ class ProgressListener:
                 self._running.pop(step.urn, None)
                 assert outcome is not None
                 self._done.append((step, outcome))
-                if self._live is None:
+                if self._live is None and not self.quiet:
                     self.out.print(self._line(step, outcome))
             if self._live is not None:
                 self._live.update(self._render())
@@ -172,8 +202,10 @@ class ProgressListener:
     def _line(self, step: Step, outcome: StepOutcome) -> Text:
         mark, style = MARK[step.op]
         if outcome.status == "succeeded":
-            return Text(f" {mark:<2} {step.logical_name} {DONE_VERB[step.op]} "
-                        f"({outcome.seconds:.1f}s)", style=style)
+            return Text(
+                f" {mark:<2} {step.logical_name} {DONE_VERB[step.op]} ({outcome.seconds:.1f}s)",
+                style=style,
+            )
         if outcome.status == "skipped":
             return Text(f" !  {step.logical_name} skipped ({outcome.error})", style="dim")
         return Text(f" ✗  {step.logical_name} {step.op} failed: {outcome.error}", style="bold red")
@@ -182,14 +214,19 @@ class ProgressListener:
         lines = [self._line(s, o) for s, o in self._done[-15:]]
         now = time.monotonic()
         for urn, started in list(self._running.items())[:10]:
-            lines.append(Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s)", style="cyan"))
-        lines.append(Text(f"{len(self._done)}/{self.total} done, {len(self._running)} running",
-                          style="bold"))
+            lines.append(
+                Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s)", style="cyan")
+            )
+        lines.append(
+            Text(f"{len(self._done)}/{self.total} done, {len(self._running)} running", style="bold")
+        )
         return Group(*lines)
 
     def __enter__(self) -> ProgressListener:
         if self.live_enabled:
-            self._live = Live(self._render(), console=self.out, refresh_per_second=8, transient=False)
+            self._live = Live(
+                self._render(), console=self.out, refresh_per_second=8, transient=False
+            )
             self._live.__enter__()
         return self
 

@@ -75,7 +75,9 @@ class DatasetProvider:
         with self.s.call(f"create {self._what(inputs)}"):
             if inputs["managed"]:
                 creator = project.new_managed_dataset(inputs["name"])
-                creator.with_store_into(inputs["connection"], format_option_id=inputs["format_type"])
+                creator.with_store_into(
+                    inputs["connection"], format_option_id=inputs["format_type"]
+                )
                 creator.create()
             else:
                 project.create_dataset(
@@ -102,7 +104,8 @@ class DatasetProvider:
             "name": inputs["name"],
             "format_params": pick_paths(d.get("formatParams") or {}, inputs["format_params"]),
             "schema": managed_value(
-                inputs.get("schema"), [{"name": c.get("name"), "type": c.get("type")} for c in schema]
+                inputs.get("schema"),
+                [{"name": c.get("name"), "type": c.get("type")} for c in schema],
             ),
             "description": managed_value(inputs.get("description"), d.get("description") or ""),
             "tags": list(d.get("tags") or []),
