@@ -21,7 +21,7 @@ import attrs
 
 from dsspulumi.backends.base import Backend
 from dsspulumi.checkpoint import Checkpointer
-from dsspulumi.errors import DssPulumiError, PlanError, ProviderError
+from dsspulumi.errors import CorruptStateError, DssPulumiError, PlanError, ProviderError
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
 from dsspulumi.graph import ResourceGraph
 from dsspulumi.plan import Op, Plan, Step, make_plan
@@ -83,7 +83,11 @@ class StackRun:
         data = self.backend.read_state(self.stack, self.env)
         if data is None:
             return State(stack=self.stack, env=self.env)
-        return from_json(data, where=self.backend.where(self.stack, self.env))
+        try:
+            return from_json(data, where=self.backend.where(self.stack, self.env))
+        except CorruptStateError as exc:
+            exc.hint = self.backend.history_hint(self.stack, self.env)
+            raise
 
     def _write(self, data: bytes) -> None:
         self.backend.write_state(self.stack, self.env, data)

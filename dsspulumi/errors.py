@@ -54,6 +54,10 @@ class StateError(DssPulumiError):
     """State that cannot be read or written: corrupt, newer version, refused write."""
 
 
+class CorruptStateError(StateError):
+    """A state document that cannot be parsed; it is never overwritten."""
+
+
 class LockHeldError(StateError):
     """Another run holds the stack lock."""
 

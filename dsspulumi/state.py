@@ -15,7 +15,7 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
 
-from dsspulumi.errors import StateError
+from dsspulumi.errors import CorruptStateError, StateError
 
 STATE_VERSION = 1
 
@@ -102,12 +102,11 @@ def from_json(data: bytes | str, *, where: str) -> State:
     try:
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise StateError(
-            f"state {where} is corrupt (not valid JSON: {exc}); it was left untouched. "
-            "Restore a previous version from the stack history (dss stack history)."
+        raise CorruptStateError(
+            f"state {where} is corrupt (not valid JSON: {exc}); it was left untouched"
         ) from None
     if not isinstance(raw, dict):
-        raise StateError(f"state {where} is corrupt: expected a JSON object")
+        raise CorruptStateError(f"state {where} is corrupt: expected a JSON object")
     version = raw.get("version")
     if isinstance(version, int) and version > STATE_VERSION:
         raise StateError(
@@ -118,6 +117,6 @@ def from_json(data: bytes | str, *, where: str) -> State:
         return converter.structure(raw, State)
     except ClassValidationError as exc:
         details = "; ".join(cattrs.transform_error(exc, path="$"))
-        raise StateError(f"state {where} is corrupt: {details}") from None
+        raise CorruptStateError(f"state {where} is corrupt: {details}") from None
     except (TypeError, ValueError, KeyError) as exc:
-        raise StateError(f"state {where} is corrupt: {exc}") from None
+        raise CorruptStateError(f"state {where} is corrupt: {exc}") from None

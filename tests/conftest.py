@@ -48,11 +48,14 @@ class Workspace:
             (path.parent / f"{name}.dev.toml").write_text("\n".join(lines) + "\n")
         return path
 
-    def dss(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+    def dss(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> CliResult:
         runner = CliRunner()
         base = {"DKU_DSS_URL": self.sandbox.url, "DKU_API_KEY": self.sandbox.api_key}
-        result = runner.invoke(app, list(args), input=input, env={**base, **(env or {})},
-                               catch_exceptions=False)
+        result = runner.invoke(
+            app, list(args), input=input, env={**base, **(env or {})}, catch_exceptions=False
+        )
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     def state(self, stack: str, env: str = "dev") -> State:

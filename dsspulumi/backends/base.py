@@ -83,6 +83,10 @@ class Backend(abc.ABC):
     def list_stacks(self) -> Iterator[tuple[str, str]]:
         """(stack, env) pairs that have a state."""
 
+    def history_hint(self, stack: str, env: str) -> str:
+        """Where a user finds earlier versions of the state, for error messages."""
+        return f"earlier versions are kept in the history of {self.where(stack, env)}"
+
     def where(self, stack: str, env: str) -> str:
         """Human name of the state document (for messages)."""
         return f"{self.url}/{stack}/{env}"

@@ -56,6 +56,12 @@ class LocalBackend(Backend):
     def where(self, stack: str, env: str) -> str:
         return str(self._state_path(stack, env))
 
+    def history_hint(self, stack: str, env: str) -> str:
+        return (
+            f"earlier versions are kept in {self._history_dir(stack, env)}/ (newest last); "
+            f"copy the last good one over {self._state_path(stack, env)} to restore it"
+        )
+
     def read_state(self, stack: str, env: str) -> bytes | None:
         try:
             return self._state_path(stack, env).read_bytes()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-STACK = '''
+STACK = """
 project = dss.Project("SALES", name="Sales", description="{desc}", tags=["iac"])
 raw = dss.Dataset("RAW_ORDERS", project=project, type="Filesystem", connection="filesystem_root",
                   params={{"path": "/orders"}}, format_type="csv",
@@ -18,7 +18,7 @@ clean = dss.ManagedDataset("CLEAN_ORDERS", project=project, connection="filesyst
 dss.PythonRecipe("clean_orders", project=project, inputs=[raw], outputs=[clean],
                  code="{code}")
 dss.export("key", project.key)
-'''
+"""
 
 
 def write(ws, desc="Sales data", col="amount", code="print(1)"):
@@ -81,11 +81,13 @@ def test_edit_previews_exact_change_then_applies_it(ws):
         {"path": "description", "old": "Sales data", "new": "Sales data v2"}
     ]
     assert [d["path"] for d in changed["RAW_ORDERS"]["diff"]] == ["schema"]
-    assert changed["clean_orders"]["diff"] == [{"path": "code", "old": "print(1)", "new": "print(2)"}]
+    assert changed["clean_orders"]["diff"] == [
+        {"path": "code", "old": "print(1)", "new": "print(2)"}
+    ]
     assert r.json["summary"] == {"update": 3, "same": 1}
 
     human = ws.dss("preview", "sales", "--diff")
-    assert "~ description: \"Sales data\" => \"Sales data v2\"" in human.stdout
+    assert '~ description: "Sales data" => "Sales data v2"' in human.stdout
 
     r = ws.dss("up", "sales", "--yes", "--json")
     assert r.exit_code == 0, r.stderr
@@ -101,14 +103,21 @@ def test_edit_previews_exact_change_then_applies_it(ws):
 def test_type_change_replaces_and_removal_deletes(ws):
     write(ws)
     assert ws.dss("up", "sales", "--yes").exit_code == 0
-    ws.stack("sales", '''
+    ws.stack(
+        "sales",
+        """
 project = dss.Project("SALES", name="Sales", description="Sales data", tags=["iac"])
 raw = dss.ManagedDataset("RAW_ORDERS", project=project, connection="filesystem_managed")
-''')
+""",
+    )
     r = ws.dss("preview", "sales", "--json")
     ops = {s["name"]: s["op"] for s in r.json["steps"]}
-    assert ops == {"SALES": "same", "RAW_ORDERS": "replace", "CLEAN_ORDERS": "delete",
-                   "clean_orders": "delete"}
+    assert ops == {
+        "SALES": "same",
+        "RAW_ORDERS": "replace",
+        "CLEAN_ORDERS": "delete",
+        "clean_orders": "delete",
+    }
     replace = next(s for s in r.json["steps"] if s["op"] == "replace")
     assert "managed" in replace["replace_because"]
     order = [s["name"] for s in r.json["steps"] if s["op"] == "delete"]
@@ -134,9 +143,12 @@ def test_destroy_removes_everything(ws):
 
 
 def test_protect_blocks_delete_and_nothing_changes(ws):
-    ws.stack("prot", '''
+    ws.stack(
+        "prot",
+        """
 project = dss.Project("PROT", name="P", opts=dss.ResourceOptions(protect=True))
-''')
+""",
+    )
     assert ws.dss("up", "prot", "--yes").exit_code == 0
     r = ws.dss("destroy", "prot", "--yes")
     assert r.exit_code == 1
@@ -146,15 +158,21 @@ project = dss.Project("PROT", name="P", opts=dss.ResourceOptions(protect=True))
 
 
 def test_retain_on_delete_keeps_the_object_in_dss(ws):
-    ws.stack("ret", '''
+    ws.stack(
+        "ret",
+        """
 project = dss.Project("RET", name="R")
 dss.ManagedDataset("KEEP", project=project, connection="filesystem_managed",
                    opts=dss.ResourceOptions(retain_on_delete=True))
-''')
+""",
+    )
     assert ws.dss("up", "ret", "--yes").exit_code == 0
-    ws.stack("ret", '''
+    ws.stack(
+        "ret",
+        """
 project = dss.Project("RET", name="R")
-''')
+""",
+    )
     assert ws.dss("up", "ret", "--yes").exit_code == 0
     project = ws.sandbox.client().get_project("RET")
     assert [d["name"] for d in project.list_datasets(as_type="listitems")] == ["KEEP"]
@@ -162,34 +180,48 @@ project = dss.Project("RET", name="R")
 
 
 def test_ignore_changes_keeps_the_recorded_value(ws):
-    ws.stack("ign", '''
+    ws.stack(
+        "ign",
+        """
 dss.Project("IGN", name="first", description="d",
             opts=dss.ResourceOptions(ignore_changes=["name"]))
-''')
+""",
+    )
     assert ws.dss("up", "ign", "--yes").exit_code == 0
-    ws.stack("ign", '''
+    ws.stack(
+        "ign",
+        """
 dss.Project("IGN", name="second", description="d",
             opts=dss.ResourceOptions(ignore_changes=["name"]))
-''')
+""",
+    )
     r = ws.dss("preview", "ign", "--json")
     assert [s["op"] for s in r.json["steps"]] == ["same"]
     assert ws.sandbox.client().get_project("IGN").get_metadata()["label"] == "first"
 
 
 def test_failed_step_skips_dependants_and_keeps_the_rest(ws):
-    ws.stack("fail", '''
+    ws.stack(
+        "fail",
+        """
 project = dss.Project("FAIL", name="F")
 bad = dss.Dataset("BAD", project=project, type="Filesystem", connection="no_such_connection",
                   params={"path": "/x"})
 good = dss.ManagedDataset("GOOD", project=project, connection="filesystem_managed")
 out = dss.ManagedDataset("OUT", project=project, connection="filesystem_managed")
 dss.SyncRecipe("copy_bad", project=project, inputs=[bad], outputs=[out])
-''')
+""",
+    )
     r = ws.dss("up", "fail", "--yes", "--json")
     assert r.exit_code == 1
     status = {s["name"]: s["status"] for s in r.json["steps"]}
-    assert status == {"FAIL": "succeeded", "BAD": "failed", "GOOD": "succeeded",
-                      "OUT": "succeeded", "copy_bad": "skipped"}
+    assert status == {
+        "FAIL": "succeeded",
+        "BAD": "failed",
+        "GOOD": "succeeded",
+        "OUT": "succeeded",
+        "copy_bad": "skipped",
+    }
     err = next(s["error"] for s in r.json["steps"] if s["name"] == "BAD")
     assert "Connection 'no_such_connection' does not exist" in err and "FAIL.BAD" in err
     assert r.json["result"] == "failed"
@@ -201,26 +233,33 @@ dss.SyncRecipe("copy_bad", project=project, inputs=[bad], outputs=[out])
     assert "no_such_connection" in human.stdout + human.stderr
     assert "Traceback" not in human.stdout + human.stderr
 
-    ws.stack("fail", '''
+    ws.stack(
+        "fail",
+        """
 project = dss.Project("FAIL", name="F")
 bad = dss.Dataset("BAD", project=project, type="Filesystem", connection="filesystem_root",
                   params={"path": "/x"})
 good = dss.ManagedDataset("GOOD", project=project, connection="filesystem_managed")
 out = dss.ManagedDataset("OUT", project=project, connection="filesystem_managed")
 dss.SyncRecipe("copy_bad", project=project, inputs=[bad], outputs=[out])
-''')
+""",
+    )
     assert ws.dss("up", "fail", "--yes").exit_code == 0
     assert len(ws.state("fail").resources) == 5
 
 
 def test_half_done_create_is_recorded_not_lost(ws):
     """POST succeeds, the settings PUT fails: the dataset exists, so state must know it."""
-    ws.stack("half", '''
+    ws.stack(
+        "half",
+        """
 project = dss.Project("HALF", name="H")
 dss.ManagedDataset("DS", project=project, connection="filesystem_managed", description="x")
-''')
-    ws.sandbox.inject_failure(method="PUT", route="/projects/{projectKey}/datasets/{datasetName}",
-                              times=1)
+""",
+    )
+    ws.sandbox.inject_failure(
+        method="PUT", route="/projects/{projectKey}/datasets/{datasetName}", times=1
+    )
     r = ws.dss("up", "half", "--yes")
     assert r.exit_code == 1
     assert "Injected failure" in r.stdout + r.stderr
@@ -235,29 +274,53 @@ dss.ManagedDataset("DS", project=project, connection="filesystem_managed", descr
 
 def test_pending_create_is_adopted_not_duplicated(ws):
     """A run died after DSS created the object but before state recorded it."""
-    ws.stack("pend", '''
+    ws.stack(
+        "pend",
+        """
 project = dss.Project("PEND", name="P")
 dss.ManagedDataset("DS", project=project, connection="filesystem_managed")
-''')
+""",
+    )
     assert ws.dss("up", "pend", "--yes").exit_code == 0
-    ws.stack("pend", '''
+    ws.stack(
+        "pend",
+        """
 project = dss.Project("PEND", name="P")
 dss.ManagedDataset("DS", project=project, connection="filesystem_managed")
 dss.ManagedDataset("DS2", project=project, connection="filesystem_managed")
-''')
+""",
+    )
     # Reproduce the crash window by hand: the object exists in DSS, state only has a pending op.
     client = ws.sandbox.client()
     client.get_project("PEND").new_managed_dataset("DS2").with_store_into(
-        "filesystem_managed", format_option_id="parquet").create()
+        "filesystem_managed", format_option_id="parquet"
+    ).create()
     from dsspulumi.state import PendingOperation, to_json
+
     state = ws.state("pend")
-    state.pending.append(PendingOperation(
-        urn="urn:dss:dev::pend::dss:Dataset::PEND.DS2", op="create", type="dss:Dataset",
-        name="DS2", inputs={"project": "PEND", "name": "DS2", "format_params": {}, "schema": None,
-                            "description": None, "tags": [], "extra_settings": {}, "type": None,
-                            "managed": True, "connection": "filesystem_managed", "params": {},
-                            "format_type": "parquet"},
-        dependencies=["urn:dss:dev::pend::dss:Project::PEND"]))
+    state.pending.append(
+        PendingOperation(
+            urn="urn:dss:dev::pend::dss:Dataset::PEND.DS2",
+            op="create",
+            type="dss:Dataset",
+            name="DS2",
+            inputs={
+                "project": "PEND",
+                "name": "DS2",
+                "format_params": {},
+                "schema": None,
+                "description": None,
+                "tags": [],
+                "extra_settings": {},
+                "type": None,
+                "managed": True,
+                "connection": "filesystem_managed",
+                "params": {},
+                "format_type": "parquet",
+            },
+            dependencies=["urn:dss:dev::pend::dss:Project::PEND"],
+        )
+    )
     ws.state_path("pend").write_bytes(to_json(state))
     r = ws.dss("up", "pend", "--yes", "--json")
     assert r.exit_code == 0, r.stderr
@@ -268,12 +331,16 @@ dss.ManagedDataset("DS2", project=project, connection="filesystem_managed")
 
 
 def test_independent_steps_run_in_parallel(ws):
-    ws.stack("par", '''
+    ws.stack(
+        "par",
+        """
 project = dss.Project("PAR", name="P")
 for i in range(10):
     dss.ManagedDataset(f"DS{i}", project=project, connection="filesystem_managed")
-''')
+""",
+    )
     import time
+
     ws.dss("preview", "par")  # warm imports so only the run is timed
     ws.sandbox.latency_ms = 200
     t0 = time.monotonic()
@@ -299,6 +366,7 @@ def test_target_limits_the_plan(ws):
 def test_lock_held_fails_at_once_naming_the_holder(ws):
     write(ws)
     from dsspulumi.backends.local import LocalBackend
+
     backend = LocalBackend(ws.root / ".dss" / "state")
     with backend.lock("sales", "dev", "dss up (other terminal)"):
         r = ws.dss("up", "sales", "--yes")
