@@ -1,0 +1,3 @@
+from dsspulumi.cli import main
+
+main()
