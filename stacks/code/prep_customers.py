@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 import dataiku
 
 raw = dataiku.Dataset("RAW_CUSTOMERS").get_dataframe()
