@@ -197,15 +197,13 @@ def _apply(
             listener_confirm = _asker(yes, s.io, json_out, diff, kind)
 
             def confirm(plan: Any) -> bool:
-                # Pause the live view while the plan is shown and the question asked.
-                listener.__exit__(None, None, None)
                 ok = listener_confirm(plan)
                 if ok and not json_out and plan.has_changes:
                     s.io.out.print()
                     s.io.out.print(
                         "[bold]Applying[/bold]" if kind == "up" else "[bold]Destroying[/bold]"
                     )
-                    listener.__enter__()
+                    listener.start()
                 return ok
 
             result = run.apply(

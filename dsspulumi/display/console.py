@@ -222,19 +222,25 @@ class ProgressListener:
         )
         return Group(*lines)
 
-    def __enter__(self) -> ProgressListener:
-        if self.live_enabled:
+    def start(self) -> None:
+        """Begin the live view (once the plan is confirmed); no-op off a terminal."""
+        if self.live_enabled and self._live is None:
             self._live = Live(
                 self._render(), console=self.out, refresh_per_second=8, transient=False
             )
             self._live.__enter__()
+
+    def stop(self) -> None:
+        if self._live is not None:
+            self._live.update(self._render())
+            self._live.__exit__(None, None, None)
+            self._live = None
+
+    def __enter__(self) -> ProgressListener:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._live is not None:
-            self._live.update(self._render())
-            self._live.__exit__(*exc)
-            self._live = None
+        self.stop()
 
 
 def print_result(console: Console, result: RunResult, *, kind: str) -> None:
