@@ -20,13 +20,26 @@ from typing import Any, Protocol
 import attrs
 
 from dsspulumi.backends.base import Backend
-from dsspulumi.checkpoint import Checkpointer
-from dsspulumi.errors import CorruptStateError, DssPulumiError, PlanError, ProviderError
+from dsspulumi.checkpoint import (
+    Checkpointer,
+    ClearPending,
+    Put,
+    Remove,
+    SetPending,
+    load_state,
+)
+from dsspulumi.errors import (
+    CorruptStateError,
+    DssPulumiError,
+    PlanError,
+    ProviderError,
+    StateError,
+)
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
 from dsspulumi.graph import ResourceGraph
 from dsspulumi.plan import Op, Plan, Step, make_plan
 from dsspulumi.provider import ProviderRegistry
-from dsspulumi.state import PendingOperation, ResourceState, State, from_json, now, to_json
+from dsspulumi.state import PendingOperation, ResourceState, State, now, to_json
 
 
 class Listener(Protocol):
@@ -56,6 +69,7 @@ class RunResult:
     cancelled: bool = False
     outputs: dict[str, Any] = attrs.field(factory=dict)
     timings: dict[str, float] = attrs.field(factory=dict)
+    counters: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def failed(self) -> list[StepOutcome]:
@@ -80,22 +94,28 @@ class StackRun:
 
     # --- state ---------------------------------------------------------------------------
     def load_state(self) -> State:
-        data = self.backend.read_state(self.stack, self.env)
-        if data is None:
-            return State(stack=self.stack, env=self.env)
+        """Read-only view (preview): the state document plus any journal of a dead run."""
+        return self._load()[0]
+
+    def _load(self) -> tuple[State, str | None, int]:
         try:
-            return from_json(data, where=self.backend.where(self.stack, self.env))
+            return load_state(self.backend, self.stack, self.env)
         except CorruptStateError as exc:
             exc.hint = self.backend.history_hint(self.stack, self.env)
             raise
 
-    def _write(self, data: bytes) -> None:
-        self.backend.write_state(self.stack, self.env, data)
-
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        with self.backend.lock(self.stack, self.env, self.command):
-            yield
+    def writing(self, *, lock_timeout: float = 0.0) -> Iterator[Checkpointer]:
+        """Lock the stack, load its state and hand out the run's checkpointer."""
+        with self.backend.lock(
+            self.stack, self.env, self.command, timeout=lock_timeout, notice=self.listener.notice
+        ) as lease:
+            state, version, journal_records = self._load()
+            checkpoint = Checkpointer(self.backend, state, version, guard=lease.check)
+            if version is None or journal_records:
+                # A new stack gets its document now; a dead run's journal is folded in.
+                checkpoint.compact()
+            yield checkpoint
 
     # --- reconciliation ------------------------------------------------------------------
     def reconcile(self, state: State, registry: ProviderRegistry) -> list[str]:
@@ -180,21 +200,20 @@ class StackRun:
         confirm: Callable[[Plan], bool] = lambda _p: True,
         expect_no_changes: bool = False,
         kind: str = "up",
+        lock_timeout: float = 0.0,
     ) -> RunResult:
         """``up`` (graph given) or ``destroy`` (graph None): plan, confirm, execute, record."""
         registry = self._registry()
-        with self.locked():
-            state = self.load_state()
+        with self.writing(lock_timeout=lock_timeout) as checkpoint:
+            state = checkpoint.state
             started = now()
-            checkpoint = Checkpointer(state, self._write)
-            if state.pending:
+            if state.pending or refresh:
                 notes: list[str] = []
-                checkpoint.update(lambda s: notes.extend(self.reconcile(s, registry)))
-                for note in notes:
-                    self.listener.notice(note)
-            if refresh:
-                notes = []
-                checkpoint.update(lambda s: notes.extend(self.refresh(s, registry)))
+                if state.pending:
+                    notes += self.reconcile(state, registry)
+                if refresh:
+                    notes += self.refresh(state, registry)
+                checkpoint.compact()
                 for note in notes:
                     self.listener.notice(note)
             plan = make_plan(
@@ -207,23 +226,30 @@ class StackRun:
             if plan.has_changes and not confirm(plan):
                 result.cancelled = True
                 return result
-            executor = StepRunner(registry, checkpoint)
+            runner = StepRunner(registry, checkpoint)
             result.outcomes = execute(
-                plan, executor.run, parallel=parallel, listener=self.listener.step
+                plan,
+                runner.run,
+                parallel=parallel,
+                listener=self.listener.step,
+                fatal=(StateError,),
             )
             result.applied = True
             outputs = _export_values(graph.exports) if graph is not None else {}
             result.outputs = outputs
-
-            def finish(s: State) -> None:
-                _refresh_metadata(s, plan)
-                if graph is not None:
-                    s.outputs = outputs
-                elif targets is None:
-                    s.outputs = {}
-                s.updated_at = now()
-
-            checkpoint.update(finish)
+            _refresh_metadata(state, plan)
+            if graph is not None:
+                state.outputs = outputs
+            elif targets is None:
+                state.outputs = {}
+            state.updated_at = now()
+            checkpoint.compact()
+            result.counters = {
+                "journal_writes": checkpoint.journal_writes,
+                "journal_bytes": checkpoint.journal_bytes,
+                "state_writes": checkpoint.state_writes,
+                "state_bytes": checkpoint.state_bytes,
+            }
             self._history(state, kind, started, result)
             return result
 
@@ -316,13 +342,14 @@ class StepRunner:
 
     def run(self, step: Step) -> None:
         if step.op is Op.DELETE and step.retain:
-            self.cp.update(lambda s: s.remove(step.urn))
+            self.cp.record(Remove(step.urn))
             return
         provider = self.registry.provider(step.type)
         node = step.node
-        inputs = dict(step.inputs) if step.inputs is not None else dict(step.old.inputs)  # type: ignore[union-attr]
-        outputs = dict(step.old.outputs) if step.old else {}
-        deps = list(node.deps) if node else list(step.old.dependencies)  # type: ignore[union-attr]
+        old = step.old
+        inputs = dict(step.inputs if step.inputs is not None else old.inputs)  # type: ignore[union-attr]
+        outputs = dict(old.outputs) if old else {}
+        deps = list(node.deps) if node else list(old.dependencies)  # type: ignore[union-attr]
         pending = PendingOperation(
             urn=step.urn,
             op=str(step.op),
@@ -332,22 +359,24 @@ class StepRunner:
             outputs=outputs,
             dependencies=deps,
         )
-        self.cp.update(lambda s: s.set_pending(pending))
+        self.cp.record(SetPending(pending))
         try:
             if step.op is Op.CREATE:
                 outputs = provider.create(inputs)
             elif step.op is Op.UPDATE:
-                outputs = provider.update(step.old.inputs, inputs, outputs)  # type: ignore[union-attr]
+                outputs = provider.update(old.inputs, inputs, outputs)  # type: ignore[union-attr]
             elif step.op is Op.REPLACE:
-                provider.delete(step.old.inputs, outputs)  # type: ignore[union-attr]
-                self.cp.update(lambda s: s.remove(step.urn))
+                provider.delete(old.inputs, outputs)  # type: ignore[union-attr]
+                self.cp.record(Remove(step.urn))
                 outputs = provider.create(inputs)
             elif step.op is Op.DELETE:
                 provider.delete(inputs, outputs)
-                self.cp.update(lambda s: (s.remove(step.urn), s.clear_pending(step.urn)))
+                self.cp.record(Remove(step.urn), ClearPending(step.urn))
                 return
             else:  # pragma: no cover - same steps never reach the runner
                 raise PlanError(f"cannot execute a {step.op} step")
+        except StateError:
+            raise  # the call was made or not; the pending record lets the next run find out
         except DssPulumiError as exc:
             self._settle_after_failure(step, pending)
             if isinstance(exc, ProviderError):
@@ -365,14 +394,9 @@ class StepRunner:
             dependencies=deps,
             protect=node.options.protect if node else False,
             retain_on_delete=node.options.retain_on_delete if node else False,
-            created_at=step.old.created_at if step.old and step.op is Op.UPDATE else now(),
+            created_at=old.created_at if old and step.op is Op.UPDATE else now(),
         )
-
-        def done(s: State) -> None:
-            s.put(record)
-            s.clear_pending(step.urn)
-
-        self.cp.update(done)
+        self.cp.record(Put(record), ClearPending(step.urn))
 
     def _settle_after_failure(self, step: Step, pending: PendingOperation) -> None:
         """A failed call may have half-happened: read DSS now so state tells the truth."""
@@ -380,25 +404,19 @@ class StepRunner:
             actual = self.registry.provider(step.type).read(pending.inputs, pending.outputs)
         except Exception:  # noqa: BLE001 - leave it pending; the next run reconciles
             return
-
-        def settle(s: State) -> None:
-            if actual is None:
-                s.remove(step.urn)
-            else:
-                existing = s.get(step.urn)
-                s.put(
-                    ResourceState(
-                        urn=step.urn,
-                        type=step.type,
-                        name=step.name,
-                        inputs=actual,
-                        outputs=pending.outputs,
-                        dependencies=pending.dependencies,
-                        protect=existing.protect if existing else False,
-                        retain_on_delete=existing.retain_on_delete if existing else False,
-                        created_at=existing.created_at if existing else now(),
-                    )
-                )
-            s.clear_pending(step.urn)
-
-        self.cp.update(settle)
+        if actual is None:
+            self.cp.record(Remove(step.urn), ClearPending(step.urn))
+            return
+        existing = self.cp.state.get(step.urn)
+        record = ResourceState(
+            urn=step.urn,
+            type=step.type,
+            name=step.name,
+            inputs=actual,
+            outputs=pending.outputs,
+            dependencies=pending.dependencies,
+            protect=existing.protect if existing else False,
+            retain_on_delete=existing.retain_on_delete if existing else False,
+            created_at=existing.created_at if existing else now(),
+        )
+        self.cp.record(Put(record), ClearPending(step.urn))

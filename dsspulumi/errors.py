@@ -66,6 +66,18 @@ class LockHeldError(StateError):
         self.holder = holder or {}
 
 
+class LockLostError(StateError):
+    """Our lock was broken or taken over while we ran: stop writing."""
+
+
+class StateConflictError(StateError):
+    """A conditional write was refused: someone else wrote the state since we read it."""
+
+
+class BackendError(StateError):
+    """The backend is unreachable, missing, or refuses us (credentials, permissions)."""
+
+
 class ProviderError(DssPulumiError):
     """DSS refused or failed a call; carries DSS's own text and the object concerned."""
 

@@ -37,7 +37,13 @@ def execute(
     *,
     parallel: int = 10,
     listener: Listener | None = None,
+    fatal: tuple[type[BaseException], ...] = (),
 ) -> dict[str, StepOutcome]:
+    """Run every step; an exception of a ``fatal`` type stops starting new ones.
+
+    Returns one outcome per step: succeeded, failed, or skipped (a dependency did
+    not succeed, or the run was stopped by a fatal error).
+    """
     notify = listener or (lambda *_: None)
     steps = {s.urn: s for s in plan.steps}
     waiting = {s.urn: set(s.deps) for s in plan.steps}
@@ -48,6 +54,7 @@ def execute(
     outcomes: dict[str, StepOutcome] = {}
     ready = [s.urn for s in plan.steps if not s.deps]
     running: dict[Future[Any], tuple[str, float]] = {}
+    stopped: list[str] = []
 
     def finish(urn: str, outcome: StepOutcome) -> None:
         outcomes[urn] = outcome
@@ -77,6 +84,17 @@ def execute(
                     urn = ready.pop(0)
                     if urn in outcomes:
                         continue
+                    if stopped:
+                        finish(
+                            urn,
+                            StepOutcome(
+                                urn,
+                                str(steps[urn].op),
+                                SKIPPED,
+                                f"skipped: the run stopped ({stopped[0]})",
+                            ),
+                        )
+                        continue
                     step = steps[urn]
                     if step.op is Op.SAME:
                         finish(urn, StepOutcome(urn, str(step.op), SUCCEEDED))
@@ -94,7 +112,15 @@ def execute(
                     if exc is None:
                         finish(urn, StepOutcome(urn, op, SUCCEEDED, seconds=seconds))
                     else:
+                        if isinstance(exc, fatal) and not stopped:
+                            stopped.append(str(exc))
                         finish(urn, StepOutcome(urn, op, FAILED, error=str(exc), seconds=seconds))
+            for urn in steps:
+                if urn not in outcomes:
+                    reason = stopped[0] if stopped else "not reached"
+                    outcomes[urn] = StepOutcome(
+                        urn, str(steps[urn].op), SKIPPED, f"skipped: the run stopped ({reason})"
+                    )
         except BaseException:
             # Ctrl-C or a bug: start nothing new, let in-flight calls finish and be recorded.
             for fut in running:

@@ -8,6 +8,8 @@ find it here. Nothing else is global, so tests never have to reset anything.
 from __future__ import annotations
 
 import contextvars
+import functools
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,15 +67,19 @@ def caller_location() -> tuple[str, int] | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _display_path(file: str, cwd: str) -> str:
+    try:
+        return str(Path(file).resolve().relative_to(cwd))
+    except ValueError:
+        return file
+
+
 def format_location(loc: tuple[str, int] | None) -> str:
     if loc is None:
         return "<unknown>"
     file, line = loc
-    try:
-        file = str(Path(file).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        pass
-    return f"{file}:{line}"
+    return f"{_display_path(file, os.getcwd())}:{line}"
 
 
 def register(resource: Resource) -> None:

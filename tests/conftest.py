@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from dsspulumi.backends.local import LocalBackend
 from dsspulumi.cli import app
-from dsspulumi.state import State, from_json
+from dsspulumi.checkpoint import load_state
+from dsspulumi.state import State
 
 
 @attrs.define
@@ -59,9 +60,9 @@ class Workspace:
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     def state(self, stack: str, env: str = "dev") -> State:
-        data = LocalBackend(self.root / ".dss" / "state").read_state(stack, env)
-        assert data is not None, f"no state for {stack}/{env}"
-        return from_json(data, where="test")
+        backend = LocalBackend(self.root / ".dss" / "state")
+        assert backend.read_state(stack, env) is not None, f"no state for {stack}/{env}"
+        return load_state(backend, stack, env)[0]
 
     def state_path(self, stack: str, env: str = "dev") -> Path:
         return self.root / ".dss" / "state" / stack / f"{env}.json"

@@ -1,31 +1,41 @@
-"""State in a local folder: one JSON file per stack and environment, under a filelock.
+"""State in a local folder, one protocol with the S3 backend.
 
 Layout under the backend root::
 
-    <stack>/<env>.json               current state (atomic replace: temp + fsync + rename)
-    <stack>/<env>.lock               fcntl lock file (released by the kernel if we die)
-    <stack>/<env>.lock.json          who holds it, for the "locked by …" message
-    <stack>/history/<env>/<n>.json   one copy per completed update
+    <stack>/<env>.json                 current state (temp file + fsync + rename)
+    <stack>/<env>.journal/<seq>.json   step records of the running update (one file each)
+    <stack>/<env>.lock                 fcntl lock (the kernel releases it if the holder dies)
+    <stack>/<env>.lock.json            who holds it, for "locked by …" messages
+    <stack>/history/<env>/<n>.json     one copy per completed update (+ <n>.meta)
+
+Versions of the state document are content hashes; the state carries a nonce
+(serial and run id) so equal bytes mean equal state.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import filelock
 
-from dsspulumi.backends.base import Backend, LockInfo
-from dsspulumi.errors import LockHeldError, StateError
+from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned
+from dsspulumi.errors import BackendError, LockLostError, StateConflictError, StateError
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write ``data`` so that readers see the old or the new bytes, never a mix.
+
+    ``exclusive``: fail with FileExistsError if ``path`` exists (link instead of rename).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -33,7 +43,11 @@ def atomic_write(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -45,40 +59,97 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
+def content_version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:24]
+
+
 class LocalBackend(Backend):
     def __init__(self, root: str | Path, url: str | None = None) -> None:
         self.root = Path(root)
         self.url = url or f"file://{root}"
+        self._held: dict[tuple[str, str], filelock.FileLock] = {}
 
+    # --- paths ----------------------------------------------------------------------------------
     def _state_path(self, stack: str, env: str) -> Path:
         return self.root / stack / f"{env}.json"
+
+    def _journal_dir(self, stack: str, env: str) -> Path:
+        return self.root / stack / f"{env}.journal"
+
+    def _history_dir(self, stack: str, env: str) -> Path:
+        return self.root / stack / "history" / env
+
+    def _lock_record(self, stack: str, env: str) -> Path:
+        return self.root / stack / f"{env}.lock.json"
 
     def where(self, stack: str, env: str) -> str:
         return str(self._state_path(stack, env))
 
     def history_hint(self, stack: str, env: str) -> str:
         return (
-            f"earlier versions are kept in {self._history_dir(stack, env)}/ (newest last); "
-            f"copy the last good one over {self._state_path(stack, env)} to restore it"
+            f"earlier versions are kept in {self._history_dir(stack, env)}/ (newest last): "
+            f"`dss stack history {stack} -e {env}` lists them; restore one with "
+            f"`dss stack history {stack} -e {env} --show N > good.json` and "
+            f"`dss stack import {stack} -e {env} good.json --force`"
         )
 
-    def read_state(self, stack: str, env: str) -> bytes | None:
+    def _io(self, what: str, exc: OSError) -> StateError:
+        return BackendError(f"cannot {what} under {self.root}: {exc.strerror or exc}")
+
+    # --- state ----------------------------------------------------------------------------------
+    def read_state(self, stack: str, env: str) -> Versioned | None:
         try:
-            return self._state_path(stack, env).read_bytes()
+            data = self._state_path(stack, env).read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StateError(f"cannot read state {self._state_path(stack, env)}: {exc}") from exc
+            raise self._io("read the state", exc) from exc
+        return Versioned(data, content_version(data))
 
-    def write_state(self, stack: str, env: str, data: bytes) -> None:
+    def write_state(self, stack: str, env: str, data: bytes, *, expected: str | None) -> str:
+        path = self._state_path(stack, env)
         try:
-            atomic_write(self._state_path(stack, env), data)
+            current = path.read_bytes()
+        except FileNotFoundError:
+            current = None
         except OSError as exc:
-            raise StateError(f"cannot write state {self._state_path(stack, env)}: {exc}") from exc
+            raise self._io("read the state", exc) from exc
+        found = content_version(current) if current is not None else None
+        if found != expected:
+            raise StateConflictError(
+                f"state {path} changed since it was read (expected version {expected}, found "
+                f"{found}); another run wrote it. Nothing was overwritten; run the command again"
+            )
+        try:
+            atomic_write(path, data)
+        except OSError as exc:
+            raise self._io("write the state", exc) from exc
+        return content_version(data)
 
-    def _history_dir(self, stack: str, env: str) -> Path:
-        return self.root / stack / "history" / env
+    # --- journal --------------------------------------------------------------------------------
+    def append_journal(self, stack: str, env: str, seq: int, data: bytes) -> None:
+        path = self._journal_dir(stack, env) / f"{seq:08d}.json"
+        try:
+            atomic_write(path, data, exclusive=True)
+        except FileExistsError:
+            raise StateConflictError(
+                f"journal record {path} already exists: another run is writing this stack"
+            ) from None
+        except OSError as exc:
+            raise self._io("write the journal", exc) from exc
 
+    def read_journal(self, stack: str, env: str) -> list[bytes]:
+        folder = self._journal_dir(stack, env)
+        if not folder.is_dir():
+            return []
+        return [p.read_bytes() for p in sorted(folder.glob("*.json"))]
+
+    def clear_journal(self, stack: str, env: str) -> None:
+        folder = self._journal_dir(stack, env)
+        for p in folder.glob("*.json"):
+            p.unlink(missing_ok=True)
+
+    # --- history --------------------------------------------------------------------------------
     def append_history(self, stack: str, env: str, data: bytes, meta: dict[str, Any]) -> None:
         folder = self._history_dir(stack, env)
         folder.mkdir(parents=True, exist_ok=True)
@@ -92,42 +163,79 @@ class LocalBackend(Backend):
         for meta in sorted(self._history_dir(stack, env).glob("*.meta")):
             info = json.loads(meta.read_text())
             info["version"] = int(meta.stem)
-            info["path"] = str(meta.with_suffix(".json"))
             entries.append(info)
         return entries
 
-    @contextlib.contextmanager
-    def lock(self, stack: str, env: str, command: str) -> Iterator[LockInfo]:
+    def read_history(self, stack: str, env: str, version: int) -> bytes:
+        path = self._history_dir(stack, env) / f"{version:06d}.json"
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise StateError(
+                f"no history entry {version} for stack '{stack}' (env '{env}')"
+            ) from None
+
+    # --- locks ----------------------------------------------------------------------------------
+    def try_lock(self, stack: str, env: str, info: LockInfo) -> Any | None:
         folder = self.root / stack
-        folder.mkdir(parents=True, exist_ok=True)
-        lock_path = folder / f"{env}.lock"
-        record = folder / f"{env}.lock.json"
-        lock = filelock.FileLock(str(lock_path), timeout=0)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._io("create the stack folder", exc) from exc
+        lock = filelock.FileLock(str(folder / f"{env}.lock"), timeout=0)
         try:
             lock.acquire()
         except filelock.Timeout:
-            raise self._held(stack, env, record) from None
-        info = LockInfo.mine(stack, env, command)
-        try:
-            atomic_write(record, json.dumps(attrs.asdict(info)).encode())
-            yield info
-        finally:
-            with contextlib.suppress(OSError):
-                record.unlink()
-            lock.release()
+            return None
+        atomic_write(self._lock_record(stack, env), json.dumps(info.to_dict()).encode())
+        return lock
 
-    def _held(self, stack: str, env: str, record: Path) -> LockHeldError:
+    def observe_lock(self, stack: str, env: str) -> ObservedLock | None:
         try:
-            holder = json.loads(record.read_text())
-            who = LockInfo(**holder).describe()
+            data = json.loads(self._lock_record(stack, env).read_text())
+            info = LockInfo.from_dict(data)
         except (OSError, ValueError, TypeError):
-            holder, who = {}, "another process"
-        return LockHeldError(
-            f"stack '{stack}' (env '{env}') is locked by {who}; wait for it to finish and "
-            "run the command again",
-            holder=holder,
-        )
+            return ObservedLock(info=None, token=None, age=None)
+        return ObservedLock(info=info, token=info.id, age=time.time() - info.renewed_at)
 
+    def can_break(self, observed: ObservedLock) -> bool:
+        # An fcntl lock that try_lock could not take is held by a live process: the kernel
+        # drops the locks of dead ones. There is nothing to break.
+        return False
+
+    def renew_lock(self, stack: str, env: str, info: LockInfo, token: Any) -> Any:
+        record = self._lock_record(stack, env)
+        try:
+            current = json.loads(record.read_text()).get("id")
+        except (OSError, ValueError):
+            current = None
+        if current != info.id:
+            raise LockLostError(f"lock record {record} no longer names this run")
+        atomic_write(record, json.dumps(info.to_dict()).encode())
+        return token
+
+    def release_lock(self, stack: str, env: str, token: Any) -> None:
+        with contextlib.suppress(OSError):
+            self._lock_record(stack, env).unlink()
+        token.release()
+
+    def break_lock(self, stack: str, env: str, observed: ObservedLock) -> bool:
+        return False
+
+    def remove_lock_record(self, stack: str, env: str) -> bool:
+        """For `dss stack unlock`: drop a leftover record if no live process holds the lock."""
+        lock = filelock.FileLock(str(self.root / stack / f"{env}.lock"), timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            return False
+        try:
+            self._lock_record(stack, env).unlink(missing_ok=True)
+        finally:
+            lock.release()
+        return True
+
+    # --- stacks ---------------------------------------------------------------------------------
     def list_stacks(self) -> Iterator[tuple[str, str]]:
         if not self.root.is_dir():
             return
@@ -135,3 +243,8 @@ class LocalBackend(Backend):
             for f in sorted(stack_dir.glob("*.json")):
                 if not f.name.endswith(".lock.json"):
                     yield stack_dir.name, f.stem
+
+    def delete_stack(self, stack: str, env: str) -> None:
+        self._state_path(stack, env).unlink(missing_ok=True)
+        shutil.rmtree(self._journal_dir(stack, env), ignore_errors=True)
+        self._lock_record(stack, env).unlink(missing_ok=True)

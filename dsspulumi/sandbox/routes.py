@@ -84,10 +84,14 @@ ROUTES: list[Route] = [
     Route("GET", "/admin/connections/", lambda s, r: s.list_connections()),
     Route("POST", "/admin/connections/", lambda s, r: s.create_connection(r.body)),
     Route("GET", "/admin/connections/{name}", lambda s, r: s.get_connection(r.params["name"])),
-    Route("PUT", "/admin/connections/{name}",
-          lambda s, r: s.update_connection(r.params["name"], r.body)),
-    Route("DELETE", "/admin/connections/{name}",
-          lambda s, r: s.delete_connection(r.params["name"])),
+    Route(
+        "PUT",
+        "/admin/connections/{name}",
+        lambda s, r: s.update_connection(r.params["name"], r.body),
+    ),
+    Route(
+        "DELETE", "/admin/connections/{name}", lambda s, r: s.delete_connection(r.params["name"])
+    ),
     Route("GET", "/connections/get-names", lambda s, r: s.connection_names(r.arg("type"))),
     Route("GET", "/connections/{name}/info", lambda s, r: s.connection_info(r.params["name"])),
     # projects
@@ -96,59 +100,108 @@ ROUTES: list[Route] = [
     Route("GET", "/projects/{projectKey}", lambda s, r: s.project_summary(_p(r))),
     Route("DELETE", "/projects/{projectKey}", lambda s, r: s.delete_project(_p(r))),
     Route("GET", "/projects/{projectKey}/metadata", lambda s, r: s.get_project_metadata(_p(r))),
-    Route("PUT", "/projects/{projectKey}/metadata",
-          lambda s, r: s.set_project_metadata(_p(r), r.body)),
+    Route(
+        "PUT", "/projects/{projectKey}/metadata", lambda s, r: s.set_project_metadata(_p(r), r.body)
+    ),
     Route("GET", "/projects/{projectKey}/settings", lambda s, r: s.get_project_settings(_p(r))),
-    Route("PUT", "/projects/{projectKey}/settings",
-          lambda s, r: s.set_project_settings(_p(r), r.body)),
-    Route("GET", "/projects/{projectKey}/permissions",
-          lambda s, r: s.get_project_permissions(_p(r))),
-    Route("PUT", "/projects/{projectKey}/permissions",
-          lambda s, r: s.set_project_permissions(_p(r), r.body)),
-    Route("GET", "/projects/{projectKey}/variables/",
-          lambda s, r: s.get_project_variables(_p(r))),
-    Route("PUT", "/projects/{projectKey}/variables/",
-          lambda s, r: s.set_project_variables(_p(r), r.body)),
+    Route(
+        "PUT", "/projects/{projectKey}/settings", lambda s, r: s.set_project_settings(_p(r), r.body)
+    ),
+    Route(
+        "GET", "/projects/{projectKey}/permissions", lambda s, r: s.get_project_permissions(_p(r))
+    ),
+    Route(
+        "PUT",
+        "/projects/{projectKey}/permissions",
+        lambda s, r: s.set_project_permissions(_p(r), r.body),
+    ),
+    Route("GET", "/projects/{projectKey}/variables/", lambda s, r: s.get_project_variables(_p(r))),
+    Route(
+        "PUT",
+        "/projects/{projectKey}/variables/",
+        lambda s, r: s.set_project_variables(_p(r), r.body),
+    ),
     # datasets
-    Route("GET", "/projects/{projectKey}/datasets/",
-          lambda s, r: s.list_datasets(_p(r), r.args("tags"))),
-    Route("POST", "/projects/{projectKey}/datasets/",
-          lambda s, r: s.create_dataset(_p(r), r.body)),
-    Route("POST", "/projects/{projectKey}/datasets/managed",
-          lambda s, r: s.create_managed_dataset(_p(r), r.body)),
-    Route("GET", "/projects/{projectKey}/datasets/{datasetName}",
-          lambda s, r: s.get_dataset(_p(r), r.params["datasetName"])),
-    Route("PUT", "/projects/{projectKey}/datasets/{datasetName}",
-          lambda s, r: s.set_dataset(_p(r), r.params["datasetName"], r.body)),
-    Route("DELETE", "/projects/{projectKey}/datasets/{datasetName}",
-          lambda s, r: s.delete_dataset(_p(r), r.params["datasetName"])),
-    Route("GET", "/projects/{projectKey}/datasets/{datasetName}/schema",
-          lambda s, r: s.get_dataset_schema(_p(r), r.params["datasetName"])),
-    Route("PUT", "/projects/{projectKey}/datasets/{datasetName}/schema",
-          lambda s, r: s.set_dataset_schema(_p(r), r.params["datasetName"], r.body)),
-    Route("GET", "/projects/{projectKey}/datasets/{datasetName}/metadata",
-          lambda s, r: s.get_dataset_metadata(_p(r), r.params["datasetName"])),
-    Route("PUT", "/projects/{projectKey}/datasets/{datasetName}/metadata",
-          lambda s, r: s.set_dataset_metadata(_p(r), r.params["datasetName"], r.body)),
+    Route(
+        "GET",
+        "/projects/{projectKey}/datasets/",
+        lambda s, r: s.list_datasets(_p(r), r.args("tags")),
+    ),
+    Route("POST", "/projects/{projectKey}/datasets/", lambda s, r: s.create_dataset(_p(r), r.body)),
+    Route(
+        "POST",
+        "/projects/{projectKey}/datasets/managed",
+        lambda s, r: s.create_managed_dataset(_p(r), r.body),
+    ),
+    Route(
+        "GET",
+        "/projects/{projectKey}/datasets/{datasetName}",
+        lambda s, r: s.get_dataset(_p(r), r.params["datasetName"]),
+    ),
+    Route(
+        "PUT",
+        "/projects/{projectKey}/datasets/{datasetName}",
+        lambda s, r: s.set_dataset(_p(r), r.params["datasetName"], r.body),
+    ),
+    Route(
+        "DELETE",
+        "/projects/{projectKey}/datasets/{datasetName}",
+        lambda s, r: s.delete_dataset(_p(r), r.params["datasetName"]),
+    ),
+    Route(
+        "GET",
+        "/projects/{projectKey}/datasets/{datasetName}/schema",
+        lambda s, r: s.get_dataset_schema(_p(r), r.params["datasetName"]),
+    ),
+    Route(
+        "PUT",
+        "/projects/{projectKey}/datasets/{datasetName}/schema",
+        lambda s, r: s.set_dataset_schema(_p(r), r.params["datasetName"], r.body),
+    ),
+    Route(
+        "GET",
+        "/projects/{projectKey}/datasets/{datasetName}/metadata",
+        lambda s, r: s.get_dataset_metadata(_p(r), r.params["datasetName"]),
+    ),
+    Route(
+        "PUT",
+        "/projects/{projectKey}/datasets/{datasetName}/metadata",
+        lambda s, r: s.set_dataset_metadata(_p(r), r.params["datasetName"], r.body),
+    ),
     # recipes
     Route("GET", "/projects/{projectKey}/recipes/", lambda s, r: s.list_recipes(_p(r))),
-    Route("POST", "/projects/{projectKey}/recipes/",
-          lambda s, r: s.create_recipe(_p(r), r.body)),
-    Route("GET", "/projects/{projectKey}/recipes/{recipeName}",
-          lambda s, r: s.get_recipe(_p(r), r.params["recipeName"])),
-    Route("PUT", "/projects/{projectKey}/recipes/{recipeName}",
-          lambda s, r: s.set_recipe(_p(r), r.params["recipeName"], r.body)),
-    Route("DELETE", "/projects/{projectKey}/recipes/{recipeName}",
-          lambda s, r: s.delete_recipe(_p(r), r.params["recipeName"])),
-    Route("GET", "/projects/{projectKey}/recipes/{recipeName}/metadata",
-          lambda s, r: s.get_recipe_metadata(_p(r), r.params["recipeName"])),
-    Route("PUT", "/projects/{projectKey}/recipes/{recipeName}/metadata",
-          lambda s, r: s.set_recipe_metadata(_p(r), r.params["recipeName"], r.body)),
+    Route("POST", "/projects/{projectKey}/recipes/", lambda s, r: s.create_recipe(_p(r), r.body)),
+    Route(
+        "GET",
+        "/projects/{projectKey}/recipes/{recipeName}",
+        lambda s, r: s.get_recipe(_p(r), r.params["recipeName"]),
+    ),
+    Route(
+        "PUT",
+        "/projects/{projectKey}/recipes/{recipeName}",
+        lambda s, r: s.set_recipe(_p(r), r.params["recipeName"], r.body),
+    ),
+    Route(
+        "DELETE",
+        "/projects/{projectKey}/recipes/{recipeName}",
+        lambda s, r: s.delete_recipe(_p(r), r.params["recipeName"]),
+    ),
+    Route(
+        "GET",
+        "/projects/{projectKey}/recipes/{recipeName}/metadata",
+        lambda s, r: s.get_recipe_metadata(_p(r), r.params["recipeName"]),
+    ),
+    Route(
+        "PUT",
+        "/projects/{projectKey}/recipes/{recipeName}/metadata",
+        lambda s, r: s.set_recipe_metadata(_p(r), r.params["recipeName"], r.body),
+    ),
 ]
 
 
-def match(method: str, segments: Sequence[str],
-          routes: Sequence[Route] = ROUTES) -> tuple[Route, dict[str, str]] | None:
+def match(
+    method: str, segments: Sequence[str], routes: Sequence[Route] = ROUTES
+) -> tuple[Route, dict[str, str]] | None:
     """The most specific route for ``method`` and the decoded path ``segments``, if any."""
     best: tuple[Route, dict[str, str]] | None = None
     for route in routes:

@@ -56,8 +56,9 @@ def _not_found_route(path: str) -> Response:
     # Real DSS answers a plain-text "Not Found: <path>", which the client shows as
     # "Unknown error: Not Found: <path>"; this JSON body makes the client show the same text.
     message = f"Not Found: {path}"
-    return 404, _json_bytes({"errorType": "Unknown error", "message": message,
-                             "detailedMessage": message})
+    return 404, _json_bytes(
+        {"errorType": "Unknown error", "message": message, "detailedMessage": message}
+    )
 
 
 def generate_api_key() -> str:
@@ -67,8 +68,16 @@ def generate_api_key() -> str:
 
 
 class _Injection:
-    def __init__(self, method: str, route: str, times: int, status: int, message: str,
-                 error_type: str, after: int) -> None:
+    def __init__(
+        self,
+        method: str,
+        route: str,
+        times: int,
+        status: int,
+        message: str,
+        error_type: str,
+        after: int,
+    ) -> None:
         self.method = method.upper()
         self.route = route
         self.remaining = times
@@ -131,7 +140,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         status, payload = self.server.sandbox.handle(
-            self.command, self.path, dict(self.headers.items()), body)
+            self.command, self.path, dict(self.headers.items()), body
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -156,9 +166,17 @@ class Sandbox:
     reproducible); :meth:`inject_failure` targets specific calls.
     """
 
-    def __init__(self, api_key: str | None = None, data_dir: str | os.PathLike[str] | None = None,
-                 host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0.0, *,
-                 fail_rate: float = 0.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_ms: float = 0.0,
+        *,
+        fail_rate: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.latency_ms = float(latency_ms)
@@ -188,10 +206,12 @@ class Sandbox:
             return self
         self._httpd = _HTTPServer((self.host, self.port), self)
         self._stopped.clear()
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name=f"dss-sandbox-{self._httpd.server_address[1]}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"dss-sandbox-{self._httpd.server_address[1]}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -221,8 +241,12 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     @property
@@ -261,9 +285,17 @@ class Sandbox:
             self._counts.clear()
             self._total = 0
 
-    def inject_failure(self, method: str = "*", route: str = "*", times: int = 1,
-                       status: int = 500, message: str = "Injected failure", *,
-                       error_type: str = "java.lang.RuntimeException", after: int = 0) -> None:
+    def inject_failure(
+        self,
+        method: str = "*",
+        route: str = "*",
+        times: int = 1,
+        status: int = 500,
+        message: str = "Injected failure",
+        *,
+        error_type: str = "java.lang.RuntimeException",
+        after: int = 0,
+    ) -> None:
         """Make the next ``times`` calls matching method + route template fail.
 
         ``"*"`` matches any method / route; ``after`` lets that many matching calls succeed
@@ -271,7 +303,8 @@ class Sandbox:
         """
         with self._stats_lock:
             self._injections.append(
-                _Injection(method, route, times, status, message, error_type, after))
+                _Injection(method, route, times, status, message, error_type, after)
+            )
 
     def _take_injection(self, method: str, template: str) -> DssApiError | None:
         with self._stats_lock:
@@ -283,8 +316,11 @@ class Sandbox:
                     inj.remaining -= 1
                     return DssApiError(inj.status, inj.error_type, inj.message)
             if self.fail_rate > 0 and self._random.random() < self.fail_rate:
-                return DssApiError(500, "java.lang.RuntimeException",
-                                   f"Injected random failure (fail rate {self.fail_rate})")
+                return DssApiError(
+                    500,
+                    "java.lang.RuntimeException",
+                    f"Injected random failure (fail rate {self.fail_rate})",
+                )
         return None
 
     def _count(self, key: str) -> None:
@@ -360,8 +396,7 @@ class Sandbox:
             return 200, _json_bytes({"total": 0, "counts": {}})
         return _not_found_route(path)
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str],
-               body: bytes) -> Response:
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Response:
         """Answer one HTTP request: returns (status, JSON body bytes)."""
         method = method.upper()
         split = urlsplit(raw_path)
@@ -371,7 +406,7 @@ class Sandbox:
         root = next((r for r in API_ROOTS if path == r or path.startswith(r + "/")), None)
         if root is None:
             return _not_found_route(path)
-        sub = path[len(root):].strip("/")
+        sub = path[len(root) :].strip("/")
         segments = [unquote(s) for s in sub.split("/")] if sub else []
         found = routes.match(method, segments)
         template = found[0].template if found else UNMATCHED
@@ -393,8 +428,11 @@ class Sandbox:
         try:
             parsed = json.loads(body.decode("utf-8")) if body.strip() else None
         except (UnicodeDecodeError, ValueError) as exc:
-            return _error(DssApiError(400, "com.google.gson.JsonSyntaxException",
-                                      f"Invalid JSON request body: {exc}"))
+            return _error(
+                DssApiError(
+                    400, "com.google.gson.JsonSyntaxException", f"Invalid JSON request body: {exc}"
+                )
+            )
         query = parse_qs(split.query, keep_blank_values=True)
         request = routes.Request(params, query, parsed)
         try:
@@ -406,5 +444,10 @@ class Sandbox:
         except DssApiError as err:
             return _error(err)
         except Exception as exc:  # a sandbox bug: still answer in DSS's shape, never hang
-            return _error(DssApiError(500, "java.lang.IllegalStateException",
-                                      f"DSS sandbox internal error: {type(exc).__name__}: {exc}"))
+            return _error(
+                DssApiError(
+                    500,
+                    "java.lang.IllegalStateException",
+                    f"DSS sandbox internal error: {type(exc).__name__}: {exc}",
+                )
+            )

@@ -39,19 +39,61 @@ OBJECT_NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 # dataset.py:DSSDataset._FS_TYPES / _SQL_TYPES of dataikuapi 15.2 (copied so the store imports
 # no IO library).
 FS_TYPES = frozenset(
-    ["Filesystem", "UploadedFiles", "FilesInFolder", "HDFS", "S3", "Azure", "GCS", "FTP", "SCP",
-     "SFTP"]
+    [
+        "Filesystem",
+        "UploadedFiles",
+        "FilesInFolder",
+        "HDFS",
+        "S3",
+        "Azure",
+        "GCS",
+        "FTP",
+        "SCP",
+        "SFTP",
+    ]
 )
 SQL_TYPES = frozenset(
-    ["JDBC", "PostgreSQL", "MySQL", "Vertica", "Snowflake", "Redshift", "Greenplum", "Teradata",
-     "Oracle", "SQLServer", "SAPHANA", "Netezza", "BigQuery", "Athena", "hiveserver2", "Synapse",
-     "FabricWarehouse", "Databricks", "DatabricksLakebase", "ClickHouse"]
+    [
+        "JDBC",
+        "PostgreSQL",
+        "MySQL",
+        "Vertica",
+        "Snowflake",
+        "Redshift",
+        "Greenplum",
+        "Teradata",
+        "Oracle",
+        "SQLServer",
+        "SAPHANA",
+        "Netezza",
+        "BigQuery",
+        "Athena",
+        "hiveserver2",
+        "Synapse",
+        "FabricWarehouse",
+        "Databricks",
+        "DatabricksLakebase",
+        "ClickHouse",
+    ]
 )
 
 #: Recipe types whose payload is a script (creationSettings.script seeds it).
 CODE_RECIPE_TYPES = frozenset(
-    ["python", "r", "sql_script", "sql_query", "pyspark", "sparkr", "spark_scala", "shell",
-     "spark_sql_query", "julia", "hive", "impala", "pig"]
+    [
+        "python",
+        "r",
+        "sql_script",
+        "sql_query",
+        "pyspark",
+        "sparkr",
+        "spark_scala",
+        "shell",
+        "spark_sql_query",
+        "julia",
+        "hive",
+        "impala",
+        "pig",
+    ]
 )
 #: Code recipe types whose params carry a code env selection (``set_code_env`` needs it).
 ENV_RECIPE_TYPES = frozenset(["python", "r", "pyspark", "sparkr"])
@@ -75,8 +117,11 @@ class DssApiError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The JSON error body DSS sends (detailedMessage = message: it is what users see)."""
-        return {"errorType": self.error_type, "message": self.message,
-                "detailedMessage": self.message}
+        return {
+            "errorType": self.error_type,
+            "message": self.message,
+            "detailedMessage": self.message,
+        }
 
 
 def not_found(kind: str, ident: str) -> DssApiError:
@@ -168,11 +213,20 @@ def default_project_settings() -> dict[str, Any]:
 
 def _csv_format_params(style: str = "unix", compress: str = "") -> dict[str, Any]:
     return {
-        "style": style, "charset": "utf8", "separator": "\t", "quoteChar": '"',
-        "escapeChar": "\\", "dateSerializationFormat": "ISO", "arrayMapFormat": "json",
+        "style": style,
+        "charset": "utf8",
+        "separator": "\t",
+        "quoteChar": '"',
+        "escapeChar": "\\",
+        "dateSerializationFormat": "ISO",
+        "arrayMapFormat": "json",
         "hiveSeparators": ["\x02", "\x03", "\x04", "\x05", "\x06", "\x07", "\x08"],
-        "skipRowsBeforeHeader": 0, "parseHeaderRow": False, "skipRowsAfterHeader": 0,
-        "probableNumberOfRecords": 0, "normalizeBooleans": False, "normalizeDoubles": True,
+        "skipRowsBeforeHeader": 0,
+        "parseHeaderRow": False,
+        "skipRowsAfterHeader": 0,
+        "probableNumberOfRecords": 0,
+        "normalizeBooleans": False,
+        "normalizeDoubles": True,
         "compress": compress,
     }
 
@@ -185,11 +239,13 @@ def managed_format(format_option_id: str | None) -> tuple[str, dict[str, Any]]:
         compress = "gz" if "GZIP" in option and "NOGZIP" not in option else ""
         return "csv", _csv_format_params(style, compress)
     if option.startswith("PARQUET"):
-        return "parquet", {"parquetLowerCaseIdentifiers": False,
-                           "representsNullFields": False,
-                           "parquetCompressionMethod": "SNAPPY",
-                           "parquetFlavor": "HIVE",
-                           "parquetBlockSizeMB": 128}
+        return "parquet", {
+            "parquetLowerCaseIdentifiers": False,
+            "representsNullFields": False,
+            "parquetCompressionMethod": "SNAPPY",
+            "parquetFlavor": "HIVE",
+            "parquetBlockSizeMB": 128,
+        }
     if option.startswith("AVRO"):
         return "avro", {"avroCompressionMethod": "snappy"}
     if option.startswith("ORC"):
@@ -200,8 +256,11 @@ def managed_format(format_option_id: str | None) -> tuple[str, dict[str, Any]]:
 
 
 def _empty_partitioning() -> dict[str, Any]:
-    return {"ignoreNonMatchingFile": False, "considerMissingRequestedPartitionsAsEmpty": False,
-            "dimensions": []}
+    return {
+        "ignoreNonMatchingFile": False,
+        "considerMissingRequestedPartitionsAsEmpty": False,
+        "dimensions": [],
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,17 +280,23 @@ class Store:
         # Finished long tasks by jobId, for GET /futures/{jobId}; not persisted (a restarted
         # DSS forgets its futures too).
         self.futures: dict[str, dict[str, Any]] = {}
-        for name, root in (("filesystem_root", "/"),
-                           ("filesystem_managed", "${dip.home}/managed_datasets"),
-                           ("filesystem_folders", "${dip.home}/managed_folders")):
+        for name, root in (
+            ("filesystem_root", "/"),
+            ("filesystem_managed", "${dip.home}/managed_datasets"),
+            ("filesystem_folders", "${dip.home}/managed_folders"),
+        ):
             self.connections[name] = self._new_connection(name, "Filesystem", {"root": root}, "")
 
     # ---- persistence ------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
         """The whole state as one JSON document (what ``data_dir`` persists)."""
-        return {"version": STORE_FORMAT_VERSION, "apiKey": self.api_key,
-                "connections": self.connections, "projects": self.projects}
+        return {
+            "version": STORE_FORMAT_VERSION,
+            "apiKey": self.api_key,
+            "connections": self.connections,
+            "projects": self.projects,
+        }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any], *, clock: Callable[[], float] = time.time) -> Store:
@@ -251,8 +316,11 @@ class Store:
     # ---- helpers ----------------------------------------------------------------------------
 
     def _tag(self, version: int = 0) -> dict[str, Any]:
-        return {"versionNumber": version, "lastModifiedBy": {"login": ADMIN_LOGIN},
-                "lastModifiedOn": int(self.clock() * 1000)}
+        return {
+            "versionNumber": version,
+            "lastModifiedBy": {"login": ADMIN_LOGIN},
+            "lastModifiedOn": int(self.clock() * 1000),
+        }
 
     def _bump(self, obj: dict[str, Any]) -> None:
         previous = obj.get("versionTag", {}).get("versionNumber", 0)
@@ -285,12 +353,20 @@ class Store:
     # ---- instance ---------------------------------------------------------------------------
 
     def instance_info(self) -> dict[str, Any]:
-        return {"nodeId": "dss-sandbox", "nodeName": "DSS sandbox", "nodeType": "DESIGN",
-                "dssVersion": "14.2.0"}
+        return {
+            "nodeId": "dss-sandbox",
+            "nodeName": "DSS sandbox",
+            "nodeType": "DESIGN",
+            "dssVersion": "14.2.0",
+        }
 
     def auth_info(self) -> dict[str, Any]:
-        return {"authIdentifier": ADMIN_LOGIN, "associatedDSSUser": ADMIN_LOGIN,
-                "groups": ["administrators"], "userProfile": "DESIGNER"}
+        return {
+            "authIdentifier": ADMIN_LOGIN,
+            "associatedDSSUser": ADMIN_LOGIN,
+            "groups": ["administrators"],
+            "userProfile": "DESIGNER",
+        }
 
     def _finished_future(self, result: Any) -> dict[str, Any]:
         """Long tasks run synchronously: answer an already-finished future (never polled
@@ -314,16 +390,24 @@ class Store:
 
     # ---- connections ------------------------------------------------------------------------
 
-    def _new_connection(self, name: str, type_: str, params: dict[str, Any],
-                        description: str) -> dict[str, Any]:
+    def _new_connection(
+        self, name: str, type_: str, params: dict[str, Any], description: str
+    ) -> dict[str, Any]:
         return {
-            "name": name, "type": type_, "description": description,
+            "name": name,
+            "type": type_,
+            "description": description,
             "params": self._seal_secrets(params, {}),
-            "usableBy": "ALL", "allowedGroups": [],
-            "allowWrite": True, "allowManagedDatasets": True, "allowManagedFolders": True,
+            "usableBy": "ALL",
+            "allowedGroups": [],
+            "allowWrite": True,
+            "allowManagedDatasets": True,
+            "allowManagedFolders": True,
             "allowKnowledgeBanks": True,
             "detailsReadability": {"readableBy": "NONE", "allowedGroups": []},
-            "credentialsMode": "GLOBAL", "maxActivities": 0, "useGlobalProxy": False,
+            "credentialsMode": "GLOBAL",
+            "maxActivities": 0,
+            "useGlobalProxy": False,
             "creationTag": self._tag(),
         }
 
@@ -348,17 +432,24 @@ class Store:
         return copy.deepcopy(self.connections)
 
     def connection_names(self, type_: str | None) -> list[str]:
-        return [n for n, c in self.connections.items()
-                if type_ in (None, "", "all") or c["type"] == type_]
+        return [
+            n
+            for n, c in self.connections.items()
+            if type_ in (None, "", "all") or c["type"] == type_
+        ]
 
     def get_connection(self, name: str) -> dict[str, Any]:
         return copy.deepcopy(self._connection(name, 404))
 
     def connection_info(self, name: str) -> dict[str, Any]:
         conn = self._connection(name, 404)
-        return {"name": name, "type": conn["type"], "params": copy.deepcopy(conn["params"]),
-                "resolvedParams": copy.deepcopy(conn["params"]),
-                "credentialsMode": conn["credentialsMode"]}
+        return {
+            "name": name,
+            "type": conn["type"],
+            "params": copy.deepcopy(conn["params"]),
+            "resolvedParams": copy.deepcopy(conn["params"]),
+            "credentialsMode": conn["credentialsMode"],
+        }
 
     def create_connection(self, body: Any) -> dict[str, Any]:
         body = _require_object(body, "connection")
@@ -371,8 +462,9 @@ class Store:
         if not isinstance(type_, str) or not type_:
             raise invalid("Connection type is required")
         params = _optional_object(body.get("params"), "connection params")
-        conn = self._new_connection(name, type_, params,
-                                    _optional_str(body.get("description"), "description"))
+        conn = self._new_connection(
+            name, type_, params, _optional_str(body.get("description"), "description")
+        )
         if body.get("usableBy") is not None:
             conn["usableBy"] = body["usableBy"]
         conn["allowedGroups"] = _string_list(body.get("allowedGroups"), "allowedGroups")
@@ -387,9 +479,12 @@ class Store:
                 raise invalid(f"Cannot change the {key} of connection {name}")
         params = _optional_object(body.get("params"), "connection params")
         updated = copy.deepcopy(body)
-        updated.update(name=name, type=current["type"],
-                       params=self._seal_secrets(params, current["params"]),
-                       creationTag=current["creationTag"])
+        updated.update(
+            name=name,
+            type=current["type"],
+            params=self._seal_secrets(params, current["params"]),
+            creationTag=current["creationTag"],
+        )
         self.connections[name] = updated
         return copy.deepcopy(updated)
 
@@ -402,11 +497,16 @@ class Store:
 
     def _summary(self, key: str, project: dict[str, Any]) -> dict[str, Any]:
         meta = project["metadata"]
-        return {"projectKey": key, "name": meta["label"], "description": meta["description"],
-                "shortDesc": meta["shortDesc"], "tags": list(meta["tags"]),
-                "ownerLogin": project["permissions"]["owner"],
-                "versionTag": copy.deepcopy(project["versionTag"]),
-                "creationTag": copy.deepcopy(project["creationTag"])}
+        return {
+            "projectKey": key,
+            "name": meta["label"],
+            "description": meta["description"],
+            "shortDesc": meta["shortDesc"],
+            "tags": list(meta["tags"]),
+            "ownerLogin": project["permissions"]["owner"],
+            "versionTag": copy.deepcopy(project["versionTag"]),
+            "creationTag": copy.deepcopy(project["creationTag"]),
+        }
 
     def list_projects(self) -> list[dict[str, Any]]:
         return [self._summary(k, p) for k, p in self.projects.items()]
@@ -438,14 +538,22 @@ class Store:
         if extra:
             settings["settings"] = _deep_merge(settings["settings"], extra)
         self.projects[key] = {
-            "metadata": {"label": name, "description": description, "shortDesc": "",
-                         "tags": tags, "checklists": {"checklists": []}, "custom": {"kv": {}},
-                         "customFields": {}},
+            "metadata": {
+                "label": name,
+                "description": description,
+                "shortDesc": "",
+                "tags": tags,
+                "checklists": {"checklists": []},
+                "custom": {"kv": {}},
+                "customFields": {},
+            },
             "settings": settings,
             "permissions": {"owner": owner, "permissions": copy.deepcopy(permissions)},
             "variables": {"standard": {}, "local": {}},
-            "creationTag": self._tag(), "versionTag": self._tag(),
-            "datasets": {}, "recipes": {},
+            "creationTag": self._tag(),
+            "versionTag": self._tag(),
+            "datasets": {},
+            "recipes": {},
         }
         return {"msg": f"Project {key} created"}
 
@@ -453,8 +561,14 @@ class Store:
         """Drop the project and everything in it; answered as an already-finished future."""
         self._project(key)
         del self.projects[key]
-        result = {"messages": [], "anyMessage": False, "success": True, "warning": False,
-                  "error": False, "fatal": False}
+        result = {
+            "messages": [],
+            "anyMessage": False,
+            "success": True,
+            "warning": False,
+            "error": False,
+            "fatal": False,
+        }
         return self._finished_future(result)
 
     def get_project_metadata(self, key: str) -> dict[str, Any]:
@@ -524,8 +638,10 @@ class Store:
             if part not in body:
                 raise invalid(f"Missing '{part}' key in project variables")
             _require_object(body[part], f"project variables.{part}")
-        project["variables"] = {"standard": copy.deepcopy(body["standard"]),
-                                "local": copy.deepcopy(body["local"])}
+        project["variables"] = {
+            "standard": copy.deepcopy(body["standard"]),
+            "local": copy.deepcopy(body["local"]),
+        }
         self._bump(project)
         return {"msg": "Project variables saved"}
 
@@ -545,39 +661,64 @@ class Store:
                     raise invalid(f"Invalid params.{key}: expected a connection name")
                 self._connection(conn)
 
-    def _new_dataset(self, project_key: str, name: str, type_: str, params: dict[str, Any],
-                     format_type: str | None, format_params: dict[str, Any],
-                     managed: bool) -> dict[str, Any]:
+    def _new_dataset(
+        self,
+        project_key: str,
+        name: str,
+        type_: str,
+        params: dict[str, Any],
+        format_type: str | None,
+        format_params: dict[str, Any],
+        managed: bool,
+    ) -> dict[str, Any]:
         dataset: dict[str, Any] = {
-            "projectKey": project_key, "name": name, "type": type_, "managed": managed,
-            "featureGroup": False, "params": params,
+            "projectKey": project_key,
+            "name": name,
+            "type": type_,
+            "managed": managed,
+            "featureGroup": False,
+            "params": params,
         }
         if format_type is not None or type_ not in SQL_TYPES:
             dataset["formatType"] = format_type
             dataset["formatParams"] = format_params
-        dataset.update({
-            "partitioning": _empty_partitioning(),
-            "schema": {"columns": [], "userModified": False},
-            "flowOptions": {"virtualizable": False, "rebuildBehavior": "NORMAL",
-                            "crossProjectBuildBehavior": "DEFAULT"},
-            "tags": [], "description": "", "shortDesc": "",
-            "checklists": {"checklists": []}, "customMeta": {"kv": {}}, "customFields": {},
-            "creationTag": self._tag(), "versionTag": self._tag(),
-        })
+        dataset.update(
+            {
+                "partitioning": _empty_partitioning(),
+                "schema": {"columns": [], "userModified": False},
+                "flowOptions": {
+                    "virtualizable": False,
+                    "rebuildBehavior": "NORMAL",
+                    "crossProjectBuildBehavior": "DEFAULT",
+                },
+                "tags": [],
+                "description": "",
+                "shortDesc": "",
+                "checklists": {"checklists": []},
+                "customMeta": {"kv": {}},
+                "customFields": {},
+                "creationTag": self._tag(),
+                "versionTag": self._tag(),
+            }
+        )
         return dataset
 
     def list_datasets(self, project_key: str, tags: list[str]) -> list[dict[str, Any]]:
         datasets = self._project(project_key)["datasets"].values()
-        return [copy.deepcopy(d) for d in datasets
-                if not tags or any(t in d.get("tags", []) for t in tags)]
+        return [
+            copy.deepcopy(d)
+            for d in datasets
+            if not tags or any(t in d.get("tags", []) for t in tags)
+        ]
 
     def create_dataset(self, project_key: str, body: Any) -> dict[str, Any]:
         self._project(project_key)
         body = _require_object(body, "dataset")
         name = self._check_new_dataset(project_key, body.get("name"))
         if body.get("projectKey", project_key) != project_key:
-            raise invalid(f"Dataset projectKey {body.get('projectKey')} does not match "
-                          f"project {project_key}")
+            raise invalid(
+                f"Dataset projectKey {body.get('projectKey')} does not match project {project_key}"
+            )
         type_ = body.get("type")
         if not isinstance(type_, str) or not type_:
             raise invalid("Dataset type is required")
@@ -587,8 +728,15 @@ class Store:
         if format_type is not None and not isinstance(format_type, str):
             raise invalid("Invalid formatType: expected a string")
         format_params = _optional_object(body.get("formatParams"), "formatParams")
-        dataset = self._new_dataset(project_key, name, type_, copy.deepcopy(params),
-                                    format_type, copy.deepcopy(format_params), managed=False)
+        dataset = self._new_dataset(
+            project_key,
+            name,
+            type_,
+            copy.deepcopy(params),
+            format_type,
+            copy.deepcopy(format_params),
+            managed=False,
+        )
         self.projects[project_key]["datasets"][name] = dataset
         return {"msg": f"Dataset {project_key}.{name} created"}
 
@@ -606,19 +754,23 @@ class Store:
         format_type: str | None = None
         format_params: dict[str, Any] = {}
         if type_ in SQL_TYPES:
-            params: dict[str, Any] = {"connection": conn_name, "mode": "table",
-                                      "table": "${projectKey}_" + name}
+            params: dict[str, Any] = {
+                "connection": conn_name,
+                "mode": "table",
+                "table": "${projectKey}_" + name,
+            }
             schema = specific.get("overrideSQLSchema")
             if schema:
                 params["schema"] = schema
         else:
             params = {"connection": conn_name, "path": "${projectKey}/" + name}
             format_type, format_params = managed_format(specific.get("formatOptionId"))
-        dataset = self._new_dataset(project_key, name, type_, params, format_type, format_params,
-                                    managed=True)
+        dataset = self._new_dataset(
+            project_key, name, type_, params, format_type, format_params, managed=True
+        )
         option = settings.get("partitioningOptionId")
         if isinstance(option, str) and option.startswith("copy:"):
-            kind, _, ref = option[len("copy:"):].partition(":")
+            kind, _, ref = option[len("copy:") :].partition(":")
             if kind.lower() != "dataset":
                 raise invalid(f"Unsupported partitioning option in the sandbox: {option}")
             src_key, src_name = self._split_ref(project_key, ref)
@@ -642,16 +794,25 @@ class Store:
         body = _require_object(body, "dataset")
         for key in ("name", "projectKey", "type"):
             if key in body and body[key] != current[key]:
-                raise invalid(f"Cannot change the {key} of dataset {project_key}.{name} "
-                              f"(from {current[key]!r} to {body[key]!r})")
+                raise invalid(
+                    f"Cannot change the {key} of dataset {project_key}.{name} "
+                    f"(from {current[key]!r} to {body[key]!r})"
+                )
         params = _optional_object(body.get("params", current["params"]), "dataset params")
         self._check_connection_params(params)
         schema = self._check_schema(body.get("schema", current["schema"]))
         tags = _string_list(body.get("tags"), "tags")
         updated = copy.deepcopy(body)
-        updated.update(name=name, projectKey=project_key, type=current["type"], params=params,
-                       schema=schema, tags=tags, creationTag=current["creationTag"],
-                       versionTag=current["versionTag"])
+        updated.update(
+            name=name,
+            projectKey=project_key,
+            type=current["type"],
+            params=params,
+            schema=schema,
+            tags=tags,
+            creationTag=current["creationTag"],
+            versionTag=current["versionTag"],
+        )
         updated.setdefault("managed", current["managed"])
         self._bump(updated)
         self.projects[project_key]["datasets"][name] = updated
@@ -664,8 +825,13 @@ class Store:
         if not isinstance(columns, list):
             raise invalid("Invalid schema: 'columns' must be a list")
         for i, col in enumerate(columns):
-            if not (isinstance(col, dict) and isinstance(col.get("name"), str) and col["name"]
-                    and isinstance(col.get("type"), str) and col["type"]):
+            if not (
+                isinstance(col, dict)
+                and isinstance(col.get("name"), str)
+                and col["name"]
+                and isinstance(col.get("type"), str)
+                and col["type"]
+            ):
                 raise invalid(f"Invalid schema column #{i}: every column needs a name and a type")
         schema["columns"] = columns
         schema.setdefault("userModified", False)
@@ -682,11 +848,15 @@ class Store:
 
     @staticmethod
     def _object_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-        return {"label": obj["name"], "description": obj.get("description", ""),
-                "shortDesc": obj.get("shortDesc", ""), "tags": list(obj.get("tags", [])),
-                "checklists": copy.deepcopy(obj.get("checklists", {"checklists": []})),
-                "custom": copy.deepcopy(obj.get("customMeta", {"kv": {}})),
-                "customFields": copy.deepcopy(obj.get("customFields", {}))}
+        return {
+            "label": obj["name"],
+            "description": obj.get("description", ""),
+            "shortDesc": obj.get("shortDesc", ""),
+            "tags": list(obj.get("tags", [])),
+            "checklists": copy.deepcopy(obj.get("checklists", {"checklists": []})),
+            "custom": copy.deepcopy(obj.get("customMeta", {"kv": {}})),
+            "customFields": copy.deepcopy(obj.get("customFields", {})),
+        }
 
     def _set_object_metadata(self, obj: dict[str, Any], body: Any) -> dict[str, Any]:
         body = _require_object(body, "metadata")
@@ -695,11 +865,14 @@ class Store:
             "description": _optional_str(body.get("description"), "description"),
             "shortDesc": _optional_str(body.get("shortDesc"), "shortDesc"),
             "checklists": copy.deepcopy(
-                _optional_object(body.get("checklists"), "checklists") or {"checklists": []}),
-            "customMeta": copy.deepcopy(_optional_object(body.get("custom"), "custom")
-                                        or {"kv": {}}),
-            "customFields": copy.deepcopy(_optional_object(body.get("customFields"),
-                                                           "customFields")),
+                _optional_object(body.get("checklists"), "checklists") or {"checklists": []}
+            ),
+            "customMeta": copy.deepcopy(
+                _optional_object(body.get("custom"), "custom") or {"kv": {}}
+            ),
+            "customFields": copy.deepcopy(
+                _optional_object(body.get("customFields"), "customFields")
+            ),
         }
         obj.update(new)
         self._bump(obj)
@@ -755,9 +928,14 @@ class Store:
             out.setdefault(role, {"items": []})
         return out
 
-    def _check_recipe_refs(self, project_key: str, recipe_name: str,
-                           inputs: dict[str, Any], outputs: dict[str, Any],
-                           new_outputs: set[str]) -> None:
+    def _check_recipe_refs(
+        self,
+        project_key: str,
+        recipe_name: str,
+        inputs: dict[str, Any],
+        outputs: dict[str, Any],
+        new_outputs: set[str],
+    ) -> None:
         """Inputs and outputs exist (or are about to be created); one producer per dataset."""
         for _, item in self._role_items(inputs, "inputs"):
             ref = item.get("ref")
@@ -779,13 +957,17 @@ class Store:
             if name not in new_outputs and not self._ref_exists(project_key, ref):
                 raise not_found("dataset", f"{key}.{name}")
             if (key, name) in producers:
-                raise invalid(f"Dataset {project_key}.{name} is already the output of recipe "
-                              f"{producers[(key, name)]}")
+                raise invalid(
+                    f"Dataset {project_key}.{name} is already the output of recipe "
+                    f"{producers[(key, name)]}"
+                )
 
     def _default_params(self, type_: str) -> dict[str, Any]:
         if type_ in ENV_RECIPE_TYPES:
-            return {"envSelection": {"envMode": "INHERIT"},
-                    "containerSelection": {"containerMode": "INHERIT"}}
+            return {
+                "envSelection": {"envMode": "INHERIT"},
+                "containerSelection": {"containerMode": "INHERIT"},
+            }
         return {}
 
     @staticmethod
@@ -795,12 +977,18 @@ class Store:
             return script if isinstance(script, str) else ""
         if type_ == "grouping":
             key = settings.get("groupKey")
-            return json.dumps({"keys": [{"column": key}] if key else [], "values": [],
-                               "globalCount": False})
+            return json.dumps(
+                {"keys": [{"column": key}] if key else [], "values": [], "globalCount": False}
+            )
         if type_ in ("join", "vstack", "fuzzyjoin", "geojoin"):
             count = len(inputs.get("main", {}).get("items", []))
-            return json.dumps({"virtualInputs": [{"index": i} for i in range(count)],
-                               "joins": [], "computedColumns": []})
+            return json.dumps(
+                {
+                    "virtualInputs": [{"index": i} for i in range(count)],
+                    "joins": [],
+                    "computedColumns": [],
+                }
+            )
         if type_ in ("shaker", "prepare"):
             return json.dumps({"steps": [], "columnsSelection": {"mode": "ALL"}})
         if type_ == "sync":
@@ -817,9 +1005,15 @@ class Store:
         return f"{base}_{i}"
 
     def list_recipes(self, project_key: str) -> list[dict[str, Any]]:
-        return [{"name": name, "projectKey": project_key, "type": r["recipe"]["type"],
-                 "tags": list(r["recipe"].get("tags", []))}
-                for name, r in self._project(project_key)["recipes"].items()]
+        return [
+            {
+                "name": name,
+                "projectKey": project_key,
+                "type": r["recipe"]["type"],
+                "tags": list(r["recipe"].get("tags", [])),
+            }
+            for name, r in self._project(project_key)["recipes"].items()
+        ]
 
     def create_recipe(self, project_key: str, body: Any) -> dict[str, Any]:
         project = self._project(project_key)
@@ -836,8 +1030,9 @@ class Store:
             refs = _string_list(virtual, "virtualInputs")
             inputs = {"main": {"items": [{"ref": r} for r in dict.fromkeys(refs)]}}
         inputs = self._normalise_roles(inputs, "inputs", {"deps": []})
-        outputs = self._normalise_roles(proto.get("outputs") or {}, "outputs",
-                                        {"appendMode": False})
+        outputs = self._normalise_roles(
+            proto.get("outputs") or {}, "outputs", {"appendMode": False}
+        )
         output_refs = [item["ref"] for _, item in self._role_items(outputs, "outputs")]
 
         name = proto.get("name")
@@ -856,28 +1051,36 @@ class Store:
                 for ref in output_refs:
                     ds_name = self._check_new_dataset(project_key, ref)
                     new_datasets[ds_name] = self._managed_dataset(
-                        project_key, ds_name, settings.get("outputDatasetSettings"))
-            by_role = _optional_object(settings.get("outputDatasetsCreationSettingsByRole"),
-                                       "outputDatasetsCreationSettingsByRole")
+                        project_key, ds_name, settings.get("outputDatasetSettings")
+                    )
+            by_role = _optional_object(
+                settings.get("outputDatasetsCreationSettingsByRole"),
+                "outputDatasetsCreationSettingsByRole",
+            )
             for role_settings in by_role.values():
                 for ds_name, ds_settings in _optional_object(role_settings, "role").items():
                     self._check_new_dataset(project_key, ds_name)
-                    new_datasets[ds_name] = self._managed_dataset(project_key, ds_name,
-                                                                  ds_settings)
+                    new_datasets[ds_name] = self._managed_dataset(project_key, ds_name, ds_settings)
             self._check_recipe_refs(project_key, name, inputs, outputs, set(new_datasets))
 
         payload = settings.get("rawPayload") if raw else None
         if not isinstance(payload, str):
             payload = self._default_payload(type_, settings, inputs)
         recipe = {
-            "projectKey": project_key, "name": name, "type": type_,
+            "projectKey": project_key,
+            "name": name,
+            "type": type_,
             "params": copy.deepcopy(proto.get("params") or self._default_params(type_)),
-            "inputs": inputs, "outputs": outputs,
+            "inputs": inputs,
+            "outputs": outputs,
             "tags": _string_list(proto.get("tags"), "tags"),
             "description": _optional_str(proto.get("description"), "description"),
             "shortDesc": _optional_str(proto.get("shortDesc"), "shortDesc"),
-            "checklists": {"checklists": []}, "customMeta": {"kv": {}}, "customFields": {},
-            "creationTag": self._tag(), "versionTag": self._tag(),
+            "checklists": {"checklists": []},
+            "customMeta": {"kv": {}},
+            "customFields": {},
+            "creationTag": self._tag(),
+            "versionTag": self._tag(),
         }
         project["datasets"].update(new_datasets)
         project["recipes"][name] = {"recipe": recipe, "payload": payload}
@@ -892,8 +1095,10 @@ class Store:
         recipe = _require_object(body.get("recipe"), "recipe")
         for key in ("name", "projectKey", "type"):
             if key in recipe and recipe[key] != current["recipe"][key]:
-                raise invalid(f"Cannot change the {key} of recipe {project_key}.{name} "
-                              f"(from {current['recipe'][key]!r} to {recipe[key]!r})")
+                raise invalid(
+                    f"Cannot change the {key} of recipe {project_key}.{name} "
+                    f"(from {current['recipe'][key]!r} to {recipe[key]!r})"
+                )
         payload = body.get("payload", current["payload"])
         if payload is None:
             payload = current["payload"]
@@ -904,10 +1109,16 @@ class Store:
         self._check_recipe_refs(project_key, name, inputs, outputs, set())
         tags = _string_list(recipe.get("tags"), "tags")
         updated = copy.deepcopy(recipe)
-        updated.update(name=name, projectKey=project_key, type=current["recipe"]["type"],
-                       tags=tags, inputs=inputs, outputs=outputs,
-                       creationTag=current["recipe"]["creationTag"],
-                       versionTag=current["recipe"]["versionTag"])
+        updated.update(
+            name=name,
+            projectKey=project_key,
+            type=current["recipe"]["type"],
+            tags=tags,
+            inputs=inputs,
+            outputs=outputs,
+            creationTag=current["recipe"]["creationTag"],
+            versionTag=current["recipe"]["versionTag"],
+        )
         updated.setdefault("params", {})
         self._bump(updated)
         current.update(recipe=updated, payload=payload)
