@@ -253,6 +253,31 @@ class StackRun:
             self._history(state, kind, started, result)
             return result
 
+    def refresh_state(self, *, lock_timeout: float = 0.0) -> list[str]:
+        """``dss refresh``: record in state what DSS holds now; settle pending operations."""
+        registry = self._registry()
+        with self.writing(lock_timeout=lock_timeout) as checkpoint:
+            started = now()
+            notes = self.reconcile(checkpoint.state, registry)
+            notes += self.refresh(checkpoint.state, registry)
+            checkpoint.compact()
+            self.backend.append_history(
+                self.stack,
+                self.env,
+                to_json(checkpoint.state),
+                {
+                    "kind": "refresh",
+                    "result": "succeeded",
+                    "started_at": started,
+                    "finished_at": now(),
+                    "user": _user(),
+                    "host": socket.gethostname(),
+                    "summary": {"drift": len(notes)},
+                    "resources": len(checkpoint.state.resources),
+                },
+            )
+            return notes
+
     # --- helpers ---------------------------------------------------------------------------
     def _registry(self) -> ProviderRegistry:
         registry = self.providers()
@@ -286,10 +311,7 @@ class StackRun:
         return resolved
 
     def _history(self, state: State, kind: str, started: float, result: RunResult) -> None:
-        try:
-            user = getpass.getuser()
-        except Exception:  # noqa: BLE001
-            user = "unknown"
+        user = _user()
         meta = {
             "kind": kind,
             "result": "succeeded" if result.succeeded else "failed",
@@ -301,6 +323,13 @@ class StackRun:
             "resources": len(state.resources),
         }
         self.backend.append_history(self.stack, self.env, to_json(state), meta)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user database in some containers
+        return "unknown"
 
 
 def _refresh_metadata(state: State, plan: Plan) -> None:

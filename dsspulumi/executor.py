@@ -80,7 +80,7 @@ def execute(
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="dss-step") as pool:
         try:
             while ready or running:
-                while ready:
+                while ready and len(running) < max(1, parallel):
                     urn = ready.pop(0)
                     if urn in outcomes:
                         continue

@@ -116,6 +116,39 @@ def topological_order(deps: Mapping[str, Iterable[str]]) -> list[str]:
     return order
 
 
+def tolerant_order(deps: Mapping[str, Iterable[str]]) -> list[str]:
+    """Dependencies first, like ``topological_order``, but never fails on a cycle.
+
+    For the dependencies *recorded in state*: a run interrupted while edges were
+    reversed can leave a cycle there, and deleting must still be possible. An edge
+    that would close a cycle is ignored (depth-first, in mapping order: deterministic).
+    """
+    order: list[str] = []
+    done: set[str] = set()
+    active: set[str] = set()
+
+    def visit(key: str) -> None:
+        stack = [(key, iter(deps.get(key, ())))]
+        active.add(key)
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child in deps and child not in done and child not in active:
+                    active.add(child)
+                    stack.append((child, iter(deps.get(child, ()))))
+                    break
+            else:
+                stack.pop()
+                active.discard(node)
+                done.add(node)
+                order.append(node)
+
+    for key in deps:
+        if key not in done:
+            visit(key)
+    return order
+
+
 def _short(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 

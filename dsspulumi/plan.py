@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import PlanError
-from dsspulumi.graph import Node, ResourceGraph, topological_order
+from dsspulumi.graph import Node, ResourceGraph, tolerant_order
 from dsspulumi.state import ResourceState, State
 
 
@@ -112,7 +112,11 @@ def _matches(path: str, patterns: Iterable[str]) -> bool:
 def apply_ignore_changes(
     old: Mapping[str, Any], new: Mapping[str, Any], ignore: Iterable[str]
 ) -> dict[str, Any]:
-    """``new`` with every ignored path set back to its recorded value."""
+    """``new`` with every ignored path set back to its recorded value.
+
+    Only paths through dicts are touched: an ignored path that neither side has
+    changes nothing, and a path below a plain value leaves that value alone.
+    """
     result = copy.deepcopy(dict(new))
     for path in ignore:
         parts = path.split(".")
@@ -121,9 +125,18 @@ def apply_ignore_changes(
             src = src.get(p, _MISSING) if isinstance(src, Mapping) else _MISSING
         dst: Any = result
         for p in parts[:-1]:
-            if not isinstance(dst.get(p), dict):
-                dst[p] = {}
-            dst = dst[p]
+            child = dst.get(p, _MISSING)
+            if child is _MISSING:
+                if src is _MISSING:
+                    dst = None  # nothing recorded, nothing declared: nothing to do
+                    break
+                child = dst[p] = {}
+            if not isinstance(child, dict):
+                dst = None  # the path goes below a plain value: leave it alone
+                break
+            dst = child
+        if dst is None:
+            continue
         if src is _MISSING:
             dst.pop(parts[-1], None)
         else:
@@ -168,7 +181,7 @@ def make_plan(
                     )
 
     removed = [urn for urn in records if urn not in graph.nodes and wanted(urn)]
-    delete_order = list(reversed(topological_order({u: records[u].dependencies for u in records})))
+    delete_order = list(reversed(tolerant_order({u: records[u].dependencies for u in records})))
     dependants: dict[str, list[str]] = {}
     for rec in records.values():
         for dep in rec.dependencies:
@@ -203,9 +216,14 @@ def make_plan(
     # Wire dependencies between steps: creates wait for what they reference,
     # deletes wait for every step of what referenced them.
     wired: list[Step] = []
+    position = {urn: i for i, urn in enumerate(steps)}
     for urn, step in steps.items():
         if step.op is Op.DELETE:
-            deps = [d for d in dependants.get(urn, []) if d in steps]
+            # Only edges that agree with the step order: a cycle left in state by an
+            # interrupted run must not make two deletes wait for each other.
+            deps = [
+                d for d in dependants.get(urn, []) if d in steps and position[d] < position[urn]
+            ]
         else:
             deps = [d for d in step.node.deps if d in steps] if step.node else []
         wired.append(attrs.evolve(step, deps=tuple(deps)))

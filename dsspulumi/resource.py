@@ -39,10 +39,27 @@ def _check_resources(_inst: Any, attribute: attrs.Attribute, value: list[Any]) -
             )
 
 
-def _str_list(value: Any) -> list[str]:
+def _str_list(value: Any) -> Any:
     if isinstance(value, str):
         return [value]
-    return list(value or [])
+    if isinstance(value, list | tuple):
+        return list(value)
+    return value  # the validator refuses it with a readable message
+
+
+def _check_paths(_inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+        raise ResourceValidationError(
+            f"ResourceOptions.{attribute.name} must be a list of property paths such as "
+            f"'description' or 'params.path' (got {value!r})"
+        )
+
+
+def _check_bool(_inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ResourceValidationError(
+            f"ResourceOptions.{attribute.name} must be True or False (got {value!r})"
+        )
 
 
 @attrs.define(kw_only=True, frozen=True)
@@ -55,14 +72,12 @@ class ResourceOptions:
     depends_on: list[Resource] = attrs.field(
         factory=list, converter=_resource_list, validator=_check_resources
     )
-    protect: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
-    ignore_changes: list[str] = attrs.field(factory=list, converter=_str_list)
-    delete_before_replace: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
+    protect: bool = attrs.field(default=False, validator=_check_bool)
+    ignore_changes: list[str] = attrs.field(
+        factory=list, converter=_str_list, validator=_check_paths
     )
-    retain_on_delete: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
-    )
+    delete_before_replace: bool = attrs.field(default=False, validator=_check_bool)
+    retain_on_delete: bool = attrs.field(default=False, validator=_check_bool)
 
     def merge(self, other: ResourceOptions | None) -> ResourceOptions:
         """Options of ``other`` that differ from the defaults win."""
@@ -124,6 +139,9 @@ def resource_type(token: str, *, replace_on: tuple[str, ...] = ()) -> Callable[[
         return _translate_init_errors(cls)
 
     return wrap
+
+
+ResourceOptions = _translate_init_errors(ResourceOptions)  # type: ignore[misc]
 
 
 class Resource:

@@ -111,7 +111,9 @@ def from_json(data: bytes | str, *, where: str) -> State:
     if not isinstance(raw, dict):
         raise CorruptStateError(f"state {where} is corrupt: expected a JSON object")
     version = raw.get("version")
-    if isinstance(version, int) and version > STATE_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CorruptStateError(f"state {where} is corrupt: 'version' must be an integer")
+    if version > STATE_VERSION:
         raise StateError(
             f"state {where} was written by a newer dsspulumi (format {version}, this one reads "
             f"up to {STATE_VERSION}); upgrade dsspulumi"

@@ -191,6 +191,16 @@ class LocalBackend(Backend):
         return lock
 
     def observe_lock(self, stack: str, env: str) -> ObservedLock | None:
+        probe = filelock.FileLock(str(self.root / stack / f"{env}.lock"), timeout=0)
+        try:
+            probe.acquire()
+        except filelock.Timeout:
+            pass  # held: describe the holder below
+        except OSError:
+            return None  # no stack folder: nobody holds anything
+        else:
+            probe.release()
+            return None
         try:
             data = json.loads(self._lock_record(stack, env).read_text())
             info = LockInfo.from_dict(data)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from dsspulumi.cli.apply import destroy, preview, up
+from dsspulumi.cli.apply import destroy, preview, refresh, up
 from dsspulumi.cli.sandbox_cmd import sandbox_app
+from dsspulumi.cli.stack_cmd import stack_app
 
 app = typer.Typer(
     name="dss",
@@ -18,6 +19,8 @@ app = typer.Typer(
 app.command("preview")(preview)
 app.command("up")(up)
 app.command("destroy")(destroy)
+app.command("refresh")(refresh)
+app.add_typer(stack_app, name="stack")
 app.add_typer(sandbox_app, name="sandbox")
 
 

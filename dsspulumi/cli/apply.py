@@ -45,6 +45,10 @@ ExpectOpt = Annotated[
 BackendOpt = Annotated[str | None, typer.Option("--backend", help="State backend URL")]
 DssUrlOpt = Annotated[str | None, typer.Option("--dss-url", help="DSS URL (or `sandbox`)")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
+LockTimeoutOpt = Annotated[
+    float,
+    typer.Option("--lock-timeout", min=0, help="Seconds to wait for another run's lock"),
+]
 
 
 class Session(contextlib.ExitStack):
@@ -187,6 +191,7 @@ def _apply(
     backend: str | None,
     dss_url: str | None,
     debug: bool,
+    lock_timeout: float = 0.0,
 ) -> None:
     with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, f"dss {kind}") as s:
         _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
@@ -214,6 +219,7 @@ def _apply(
                 confirm=confirm,
                 expect_no_changes=expect_no_changes,
                 kind=kind,
+                lock_timeout=lock_timeout,
             )
         if json_out:
             _emit_json(run_dict(result))
@@ -251,6 +257,7 @@ def up(
     expect_no_changes: ExpectOpt = False,
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
+    lock_timeout: LockTimeoutOpt = 0.0,
     debug: DebugOpt = False,
 ) -> None:
     """Preview, confirm (or --yes), apply, save state."""
@@ -268,6 +275,7 @@ def up(
         backend,
         dss_url,
         debug,
+        lock_timeout,
     )
 
 
@@ -283,6 +291,7 @@ def destroy(
     expect_no_changes: ExpectOpt = False,
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
+    lock_timeout: LockTimeoutOpt = 0.0,
     debug: DebugOpt = False,
 ) -> None:
     """Delete everything the stack's state holds, dependants first."""
@@ -300,4 +309,30 @@ def destroy(
         backend,
         dss_url,
         debug,
+        lock_timeout,
     )
+
+
+def refresh(
+    stack: StackArg,
+    env: EnvOpt = "dev",
+    json_out: JsonOpt = False,
+    backend: BackendOpt = None,
+    dss_url: DssUrlOpt = None,
+    lock_timeout: LockTimeoutOpt = 0.0,
+    debug: DebugOpt = False,
+) -> None:
+    """Read the real DSS objects and record drift in the state (DSS is not changed)."""
+    with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, "dss refresh") as s:
+        run = s.run(_PlanPrinter(s.io))
+        notes = run.refresh_state(lock_timeout=lock_timeout)
+        if json_out:
+            _emit_json({"stack": s.loc.name, "env": s.env, "drift": notes})
+            return
+        for note in notes:
+            s.io.out.print(f"  ~ {note}")
+        s.io.out.print(
+            f"refresh done: {len(notes)} drifted resource(s) recorded"
+            if notes
+            else "refresh done: DSS matches the state"
+        )

@@ -1,0 +1,152 @@
+"""Stack administration over a backend: list, history, export/import, remove, unlock.
+
+Kept apart from the CLI so that each operation is one function with its rules
+(what needs the lock, what refuses without --force) in plain sight.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+
+from dsspulumi.backends.base import Backend, lock_ttl, stale_reason
+from dsspulumi.checkpoint import Checkpointer, load_state
+from dsspulumi.errors import CorruptStateError, DssPulumiError, StateError
+from dsspulumi.state import State, converter, from_json
+
+
+@attrs.define
+class StackRow:
+    stack: str
+    env: str
+    resources: int | None
+    updated_at: float | None
+    updated_by: str | None
+    last_result: str | None
+    error: str | None = None
+
+
+def list_stacks(backend: Backend) -> list[StackRow]:
+    rows = []
+    for stack, env in backend.list_stacks():
+        history = backend.list_history(stack, env)
+        last = history[-1] if history else {}
+        try:
+            state = load_state(backend, stack, env)[0]
+            rows.append(
+                StackRow(
+                    stack,
+                    env,
+                    len(state.resources),
+                    state.updated_at,
+                    last.get("user"),
+                    last.get("result"),
+                )
+            )
+        except StateError as exc:
+            rows.append(
+                StackRow(
+                    stack, env, None, None, last.get("user"), last.get("result"), error=str(exc)
+                )
+            )
+    return rows
+
+
+def export_state(backend: Backend, stack: str, env: str) -> dict[str, Any]:
+    """The stack's state as JSON data, including what a dead run's journal recorded."""
+    if backend.read_state(stack, env) is None:
+        raise DssPulumiError(f"stack '{stack}' has no state in env '{env}' ({backend.url})")
+    try:
+        state = load_state(backend, stack, env)[0]
+    except CorruptStateError as exc:
+        exc.hint = backend.history_hint(stack, env)
+        raise
+    return converter.unstructure(state)
+
+
+def import_state(
+    backend: Backend,
+    stack: str,
+    env: str,
+    data: bytes,
+    *,
+    source: str,
+    force: bool,
+    command: str = "dss stack import",
+) -> State:
+    """Replace a stack's state with a validated document (moving stacks, restoring history)."""
+    state = from_json(data, where=source)
+    if state.pending:
+        raise StateError(
+            f"{source} records {len(state.pending)} operation(s) in flight; import it only "
+            "after a `dss up` with the original backend settled them"
+        )
+    state.stack, state.env = stack, env
+    with backend.lock(stack, env, command):
+        current = backend.read_state(stack, env)
+        if current is not None and not force:
+            try:
+                existing = from_json(current.data, where=backend.where(stack, env))
+                count = len(existing.resources)
+                what = f"{count} resource(s)"
+            except CorruptStateError:
+                what = "a corrupt state"
+            raise StateError(
+                f"stack '{stack}' (env '{env}') already has a state with {what}; "
+                "pass --force to replace it"
+            )
+        checkpoint = Checkpointer(backend, state, current.version if current else None)
+        checkpoint.compact()
+        backend.append_history(
+            stack,
+            env,
+            json.dumps(converter.unstructure(state)).encode(),
+            {"kind": "import", "result": "succeeded", "source": source},
+        )
+    return state
+
+
+def remove_stack(backend: Backend, stack: str, env: str, *, force: bool) -> int:
+    with backend.lock(stack, env, "dss stack rm"):
+        if backend.read_state(stack, env) is None:
+            raise DssPulumiError(f"stack '{stack}' has no state in env '{env}'")
+        try:
+            count = len(load_state(backend, stack, env)[0].resources)
+        except CorruptStateError:
+            if not force:
+                raise
+            count = 0
+        if count and not force:
+            raise StateError(
+                f"stack '{stack}' (env '{env}') still manages {count} resource(s) in DSS; run "
+                f"`dss destroy {stack} -e {env}` first, or pass --force to forget them "
+                "(they stay in DSS)"
+            )
+        backend.delete_stack(stack, env)
+    return count
+
+
+def unlock(backend: Backend, stack: str, env: str, *, force: bool) -> str:
+    observed = backend.observe_lock(stack, env)
+    if observed is None:
+        return f"stack '{stack}' (env '{env}') is not locked"
+    who = observed.info.describe() if observed.info else "an unreadable lock record"
+    reason = stale_reason(observed, lock_ttl())
+    if not backend.can_break(observed):
+        remover = getattr(backend, "remove_lock_record", None)
+        if remover is not None and remover(stack, env):
+            return f"removed the leftover lock record of {who}"
+        raise StateError(
+            f"stack '{stack}' (env '{env}') is locked by {who}, a live process on this "
+            "machine; stop that process (the lock goes with it)"
+        )
+    if reason is None and not force:
+        raise StateError(
+            f"stack '{stack}' (env '{env}') is locked by {who}, which looks alive; if you are "
+            "sure that run is gone, pass --force"
+        )
+    if not backend.break_lock(stack, env, observed):
+        raise StateError("the lock changed while unlocking (its holder renewed it); try again")
+    return f"removed the lock of {who}" + (f" ({reason})" if reason else "")

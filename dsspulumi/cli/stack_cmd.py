@@ -1,0 +1,214 @@
+"""``dss stack …``: list, history, output, export, import, rm, unlock."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from dsspulumi import admin
+from dsspulumi.backends import open_backend
+from dsspulumi.cli.common import check_env, handle_errors, resolve_backend_url
+from dsspulumi.errors import ConfigError, DssPulumiError
+
+stack_app = typer.Typer(help="Stack administration: states, history, locks.", no_args_is_help=True)
+
+NameArg = Annotated[str, typer.Argument(help="Stack name (or its stack file)")]
+EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment")]
+BackendOpt = Annotated[str | None, typer.Option("--backend", help="State backend URL")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Do it even if unsafe (see help)")]
+
+
+def _name(arg: str) -> str:
+    name = Path(arg).stem if arg.endswith(".py") else arg
+    if not name or "/" in name:
+        raise ConfigError(f"invalid stack name {arg!r}")
+    return name
+
+
+def _when(t: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "-"
+
+
+@stack_app.command("ls")
+def ls(backend: BackendOpt = None, json_out: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Stacks and environments in the backend, with resource counts and last update."""
+    with handle_errors(debug):
+        b = open_backend(resolve_backend_url(backend))
+        rows = admin.list_stacks(b)
+        if json_out:
+            typer.echo(json.dumps([_row(r) for r in rows], indent=2))
+            return
+        if not rows:
+            typer.echo(f"no stacks in {b.url}")
+            return
+        table = Table(box=None, header_style="bold")
+        for col in ("STACK", "ENV", "RESOURCES", "LAST UPDATE", "BY", "RESULT"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(
+                r.stack,
+                r.env,
+                "corrupt" if r.error else str(r.resources),
+                _when(r.updated_at),
+                r.updated_by or "-",
+                r.last_result or "-",
+            )
+        Console().print(table)
+
+
+def _row(r: Any) -> dict[str, Any]:
+    import attrs
+
+    return attrs.asdict(r)
+
+
+@stack_app.command("history")
+def history(
+    stack: NameArg,
+    env: EnvOpt = "dev",
+    show: Annotated[
+        int | None, typer.Option("--show", help="Print the state saved as entry N")
+    ] = None,
+    backend: BackendOpt = None,
+    json_out: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Completed updates of a stack, oldest first; --show N prints that version's state."""
+    with handle_errors(debug):
+        name, env = _name(stack), check_env(env)
+        b = open_backend(resolve_backend_url(backend))
+        if show is not None:
+            sys.stdout.buffer.write(b.read_history(name, env, show))
+            sys.stdout.write("\n")
+            return
+        entries = b.list_history(name, env)
+        if json_out:
+            typer.echo(json.dumps(entries, indent=2))
+            return
+        if not entries:
+            typer.echo(f"no history for stack '{name}' (env '{env}')")
+            return
+        table = Table(box=None, header_style="bold")
+        for col in ("VERSION", "KIND", "RESULT", "FINISHED", "BY", "CHANGES", "RESOURCES"):
+            table.add_column(col)
+        for e in entries:
+            changes = (
+                ", ".join(f"{k} {v}" for k, v in (e.get("summary") or {}).items() if k != "same")
+                or "-"
+            )
+            table.add_row(
+                str(e["version"]),
+                e.get("kind", "-"),
+                e.get("result", "-"),
+                _when(e.get("finished_at")),
+                f"{e.get('user', '-')}@{e.get('host', '-')}",
+                changes,
+                str(e.get("resources", "-")),
+            )
+        Console().print(table)
+
+
+@stack_app.command("output")
+def output(
+    stack: NameArg,
+    name: Annotated[str | None, typer.Argument(help="One output")] = None,
+    env: EnvOpt = "dev",
+    backend: BackendOpt = None,
+    json_out: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """The stack's exported values (dss.export)."""
+    with handle_errors(debug):
+        stack_name, env = _name(stack), check_env(env)
+        b = open_backend(resolve_backend_url(backend))
+        outputs = admin.export_state(b, stack_name, env).get("outputs") or {}
+        if name is not None:
+            if name not in outputs:
+                raise DssPulumiError(
+                    f"stack '{stack_name}' (env '{env}') has no output {name!r}; it has: "
+                    f"{', '.join(sorted(outputs)) or 'none'}"
+                )
+            value = outputs[name]
+            typer.echo(json.dumps(value) if json_out or not isinstance(value, str) else value)
+            return
+        if json_out:
+            typer.echo(json.dumps(outputs, indent=2))
+            return
+        for key, value in outputs.items():
+            typer.echo(f"{key}: {json.dumps(value)}")
+
+
+@stack_app.command("export")
+def export(
+    stack: NameArg, env: EnvOpt = "dev", backend: BackendOpt = None, debug: DebugOpt = False
+) -> None:
+    """Print the stack's state as JSON (to move it, back it up, or inspect it)."""
+    with handle_errors(debug):
+        b = open_backend(resolve_backend_url(backend))
+        typer.echo(json.dumps(admin.export_state(b, _name(stack), check_env(env)), indent=1))
+
+
+@stack_app.command("import")
+def import_(
+    stack: NameArg,
+    file: Annotated[Path, typer.Argument(help="A state JSON file (from `dss stack export`)")],
+    env: EnvOpt = "dev",
+    force: ForceOpt = False,
+    backend: BackendOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Replace the stack's state with FILE (validated; --force if a state exists)."""
+    with handle_errors(debug):
+        try:
+            data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        except OSError as exc:
+            raise DssPulumiError(f"cannot read {file}: {exc.strerror}") from None
+        b = open_backend(resolve_backend_url(backend))
+        state = admin.import_state(
+            b, _name(stack), check_env(env), data, source=str(file), force=force
+        )
+        typer.echo(
+            f"imported {len(state.resources)} resource(s) into stack "
+            f"'{state.stack}' (env '{state.env}') at {b.where(state.stack, state.env)}"
+        )
+
+
+@stack_app.command("rm")
+def rm(
+    stack: NameArg,
+    env: EnvOpt = "dev",
+    force: ForceOpt = False,
+    backend: BackendOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Remove a stack environment's state (refused while it manages resources, unless --force)."""
+    with handle_errors(debug):
+        name, env = _name(stack), check_env(env)
+        b = open_backend(resolve_backend_url(backend))
+        forgotten = admin.remove_stack(b, name, env, force=force)
+        extra = f"; {forgotten} resource(s) left in DSS, no longer managed" if forgotten else ""
+        typer.echo(f"removed stack '{name}' (env '{env}'){extra}")
+
+
+@stack_app.command("unlock")
+def unlock(
+    stack: NameArg,
+    env: EnvOpt = "dev",
+    force: ForceOpt = False,
+    backend: BackendOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Remove an abandoned lock (one that looks alive needs --force)."""
+    with handle_errors(debug):
+        b = open_backend(resolve_backend_url(backend))
+        typer.echo(escape(admin.unlock(b, _name(stack), check_env(env), force=force)))
