@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from dsspulumi.backends.local import LocalBackend
-from dsspulumi.cli import app
 from dsspulumi.checkpoint import load_state
+from dsspulumi.cli import app
 from dsspulumi.state import State
 
 
