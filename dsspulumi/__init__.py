@@ -5,6 +5,7 @@ The public API of stack programs, imported as ``import dsspulumi as dss``.
 
 from dsspulumi.config import Config
 from dsspulumi.errors import DssPulumiError
+from dsspulumi.output import Output
 from dsspulumi.resource import File, Resource, ResourceOptions, export
 from dsspulumi.resources import (
     Column,
@@ -15,6 +16,7 @@ from dsspulumi.resources import (
     SqlQueryRecipe,
     SyncRecipe,
 )
+from dsspulumi.stack_reference import StackReference
 
 __all__ = [
     "Column",
@@ -23,11 +25,13 @@ __all__ = [
     "DssPulumiError",
     "File",
     "ManagedDataset",
+    "Output",
     "Project",
     "PythonRecipe",
     "Resource",
     "ResourceOptions",
     "SqlQueryRecipe",
+    "StackReference",
     "SyncRecipe",
     "export",
 ]

@@ -14,7 +14,7 @@ import attrs
 from dsspulumi.backends.base import Backend, lock_ttl, stale_reason
 from dsspulumi.checkpoint import Checkpointer, load_state
 from dsspulumi.errors import CorruptStateError, DssPulumiError, StateError
-from dsspulumi.state import State, converter, from_json
+from dsspulumi.state import State, from_json, to_json
 
 
 @attrs.define
@@ -63,7 +63,7 @@ def export_state(backend: Backend, stack: str, env: str) -> dict[str, Any]:
     except CorruptStateError as exc:
         exc.hint = backend.history_hint(stack, env)
         raise
-    return converter.unstructure(state)
+    return json.loads(to_json(state))  # secrets stay encrypted: export never decrypts
 
 
 def import_state(
@@ -102,7 +102,7 @@ def import_state(
         backend.append_history(
             stack,
             env,
-            json.dumps(converter.unstructure(state)).encode(),
+            to_json(state),
             {"kind": "import", "result": "succeeded", "source": source},
         )
     return state

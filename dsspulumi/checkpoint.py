@@ -26,6 +26,7 @@ import attrs
 
 from dsspulumi.backends.base import Backend
 from dsspulumi.errors import CorruptStateError, StateError
+from dsspulumi.secrets import Crypter, seal, unseal
 from dsspulumi.state import PendingOperation, ResourceState, State, converter, from_json, to_json
 
 
@@ -87,7 +88,12 @@ def _decode(item: list[Any]) -> Change:
 
 
 def replay_journal(
-    state: State, version: str | None, records: Iterable[bytes], *, where: str
+    state: State,
+    version: str | None,
+    records: Iterable[bytes],
+    *,
+    where: str,
+    crypter: Crypter | None = None,
 ) -> int:
     """Apply the journal records built on ``version`` of the state; return how many."""
     applied = 0
@@ -96,7 +102,7 @@ def replay_journal(
             doc = json.loads(raw)
             if doc.get("base") != version:
                 continue
-            changes = [_decode(item) for item in doc["changes"]]
+            changes = [_decode(item) for item in unseal(doc["changes"], crypter)]
         except (ValueError, KeyError, TypeError) as exc:
             raise CorruptStateError(f"journal of {where} has an unreadable record: {exc}") from None
         for change in changes:
@@ -105,7 +111,9 @@ def replay_journal(
     return applied
 
 
-def load_state(backend: Backend, stack: str, env: str) -> tuple[State, str | None, int]:
+def load_state(
+    backend: Backend, stack: str, env: str, crypter: Crypter | None = None
+) -> tuple[State, str | None, int]:
     """State as of the last durable record: document plus its journal.
 
     Returns (state, version of the document, number of journal records present).
@@ -115,9 +123,9 @@ def load_state(backend: Backend, stack: str, env: str) -> tuple[State, str | Non
     if doc is None:
         state, version = State(stack=stack, env=env), None
     else:
-        state, version = from_json(doc.data, where=where), doc.version
+        state, version = from_json(doc.data, where=where, crypter=crypter), doc.version
     records = backend.read_journal(stack, env)
-    replay_journal(state, version, records, where=where)
+    replay_journal(state, version, records, where=where, crypter=crypter)
     return state, version, len(records)
 
 
@@ -131,7 +139,9 @@ class Checkpointer:
         version: str | None,
         *,
         guard: Callable[[], None] = lambda: None,
+        crypter: Crypter | None = None,
     ) -> None:
+        self.crypter = crypter
         self.backend = backend
         self.state = state
         self.version = version
@@ -165,7 +175,7 @@ class Checkpointer:
             self._guard()
             self.state.serial += 1
             self.state.nonce = uuid.uuid4().hex
-            data = to_json(self.state)
+            data = to_json(self.state, self.crypter)
             self.version = self.backend.write_state(
                 self.stack, self.env, data, expected=self.version
             )
@@ -191,7 +201,11 @@ class Checkpointer:
                 first, target = self._durable, self._submitted
                 self._seq += 1
                 data = json.dumps(
-                    {"base": self.version, "seq": self._seq, "changes": [_encode(c) for c in batch]}
+                    {
+                        "base": self.version,
+                        "seq": self._seq,
+                        "changes": seal([_encode(c) for c in batch], self.crypter, where="journal"),
+                    }
                 ).encode()
                 seq = self._seq
                 self._writing = True

@@ -37,8 +37,10 @@ from dsspulumi.errors import (
 )
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
 from dsspulumi.graph import ResourceGraph
+from dsspulumi.output import Output, Secret, reveal_all, secret_like, unwrap
 from dsspulumi.plan import Op, Plan, Step, make_plan
 from dsspulumi.provider import ProviderRegistry
+from dsspulumi.secrets import Crypter
 from dsspulumi.state import PendingOperation, ResourceState, State, now, to_json
 
 
@@ -48,6 +50,14 @@ class Listener(Protocol):
     def plan_ready(self, plan: Plan) -> None: ...
 
     def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None: ...
+
+
+class Keyring(Protocol):
+    """Where the engine gets the key for secrets in state (see dsspulumi.config)."""
+
+    def crypter(self) -> Crypter | None: ...
+
+    def settings(self) -> dict[str, str] | None: ...
 
 
 class NullListener:
@@ -91,6 +101,10 @@ class StackRun:
     providers: Callable[[], ProviderRegistry]
     listener: Listener = attrs.field(factory=NullListener)
     command: str = "dss"
+    keyring: Keyring | None = None
+
+    def _crypter(self) -> Crypter | None:
+        return self.keyring.crypter() if self.keyring is not None else None
 
     # --- state ---------------------------------------------------------------------------
     def load_state(self) -> State:
@@ -99,7 +113,7 @@ class StackRun:
 
     def _load(self) -> tuple[State, str | None, int]:
         try:
-            return load_state(self.backend, self.stack, self.env)
+            return load_state(self.backend, self.stack, self.env, self._crypter())
         except CorruptStateError as exc:
             exc.hint = self.backend.history_hint(self.stack, self.env)
             raise
@@ -111,7 +125,12 @@ class StackRun:
             self.stack, self.env, self.command, timeout=lock_timeout, notice=self.listener.notice
         ) as lease:
             state, version, journal_records = self._load()
-            checkpoint = Checkpointer(self.backend, state, version, guard=lease.check)
+            settings = self.keyring.settings() if self.keyring is not None else None
+            if settings is not None:
+                state.secrets = settings
+            checkpoint = Checkpointer(
+                self.backend, state, version, guard=lease.check, crypter=self._crypter()
+            )
             if version is None or journal_records:
                 # A new stack gets its document now; a dead run's journal is folded in.
                 checkpoint.compact()
@@ -122,8 +141,7 @@ class StackRun:
         """Settle operations left pending by an interrupted run by reading DSS."""
         notes = []
         for op in list(state.pending):
-            provider = registry.provider(op.type)
-            actual = provider.read(op.inputs, op.outputs)
+            actual = read_declared(registry, op.type, op.inputs, op.outputs)
             logical = op.urn.rsplit("::", 1)[-1]
             existing = state.get(op.urn)
             if actual is None:
@@ -154,7 +172,7 @@ class StackRun:
         """Replace recorded inputs with what DSS holds now (declared keys only)."""
         notes = []
         for rec in list(state.resources):
-            actual = registry.provider(rec.type).read(rec.inputs, rec.outputs)
+            actual = read_declared(registry, rec.type, rec.inputs, rec.outputs)
             logical = rec.urn.rsplit("::", 1)[-1]
             if actual is None:
                 state.remove(rec.urn)
@@ -264,7 +282,7 @@ class StackRun:
             self.backend.append_history(
                 self.stack,
                 self.env,
-                to_json(checkpoint.state),
+                to_json(checkpoint.state, self._crypter()),
                 {
                     "kind": "refresh",
                     "result": "succeeded",
@@ -322,7 +340,18 @@ class StackRun:
             "summary": result.plan.summary(),
             "resources": len(state.resources),
         }
-        self.backend.append_history(self.stack, self.env, to_json(state), meta)
+        self.backend.append_history(self.stack, self.env, to_json(state, self._crypter()), meta)
+
+
+def read_declared(
+    registry: ProviderRegistry,
+    type_token: str,
+    inputs: Mapping[str, Any],
+    outputs: Mapping[str, Any],
+) -> dict[str, Any] | None:
+    """What DSS holds for the declared properties; secret where the declaration is secret."""
+    actual = registry.provider(type_token).read(reveal_all(inputs), reveal_all(outputs))
+    return None if actual is None else secret_like(inputs, actual)
 
 
 def _user() -> str:
@@ -349,6 +378,11 @@ def _export_values(exports: Mapping[str, Any]) -> dict[str, Any]:
     from dsspulumi.resource import Resource
 
     def convert(value: Any) -> Any:
+        if isinstance(value, Output):
+            inner = convert(unwrap(value))
+            return Secret(inner) if value.is_secret else inner
+        if isinstance(value, Secret):
+            return value
         if isinstance(value, Resource):
             return value.logical_name
         if isinstance(value, dict):
@@ -390,16 +424,17 @@ class StepRunner:
         )
         self.cp.record(SetPending(pending))
         try:
+            plain = reveal_all(inputs)
             if step.op is Op.CREATE:
-                outputs = provider.create(inputs)
+                outputs = provider.create(plain)
             elif step.op is Op.UPDATE:
-                outputs = provider.update(old.inputs, inputs, outputs)  # type: ignore[union-attr]
+                outputs = provider.update(reveal_all(old.inputs), plain, outputs)  # type: ignore[union-attr]
             elif step.op is Op.REPLACE:
-                provider.delete(old.inputs, outputs)  # type: ignore[union-attr]
+                provider.delete(reveal_all(old.inputs), outputs)  # type: ignore[union-attr]
                 self.cp.record(Remove(step.urn))
-                outputs = provider.create(inputs)
+                outputs = provider.create(plain)
             elif step.op is Op.DELETE:
-                provider.delete(inputs, outputs)
+                provider.delete(plain, outputs)
                 self.cp.record(Remove(step.urn), ClearPending(step.urn))
                 return
             else:  # pragma: no cover - same steps never reach the runner
@@ -430,7 +465,7 @@ class StepRunner:
     def _settle_after_failure(self, step: Step, pending: PendingOperation) -> None:
         """A failed call may have half-happened: read DSS now so state tells the truth."""
         try:
-            actual = self.registry.provider(step.type).read(pending.inputs, pending.outputs)
+            actual = read_declared(self.registry, step.type, pending.inputs, pending.outputs)
         except Exception:  # noqa: BLE001 - leave it pending; the next run reconciles
             return
         if actual is None:

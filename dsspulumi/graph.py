@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from dsspulumi.errors import GraphError
+from dsspulumi.output import to_engine
 
 if TYPE_CHECKING:
     from dsspulumi.resource import Resource
@@ -80,7 +81,7 @@ class ResourceGraph:
                 type=r.type_token,
                 name=r.dss_name,
                 logical_name=r.logical_name,
-                inputs=r.inputs(),
+                inputs=to_engine(r.inputs()),
                 deps=tuple(deps),
                 replace_on=r.replace_on,
                 options=NodeOptions(

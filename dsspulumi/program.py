@@ -37,10 +37,19 @@ def _rel(path: str) -> str:
 
 
 def run_program(
-    stack_file: Path, *, stack: str, env: str, config: dict[str, Any] | None = None
+    stack_file: Path,
+    *,
+    stack: str,
+    env: str,
+    config: dict[str, Any] | None = None,
+    services: dict[str, Any] | None = None,
 ) -> ResourceGraph:
     ctx = program_context.ProgramContext(
-        stack=stack, env=env, stack_file=stack_file.resolve(), config=config or {}
+        stack=stack,
+        env=env,
+        stack_file=stack_file.resolve(),
+        config=config or {},
+        services=dict(services or {}),
     )
     stack_dir = str(stack_file.resolve().parent)
     sys.path.insert(0, stack_dir)

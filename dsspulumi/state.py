@@ -16,6 +16,7 @@ import cattrs
 from cattrs.errors import ClassValidationError
 
 from dsspulumi.errors import CorruptStateError, StateError
+from dsspulumi.secrets import Crypter, seal, unseal
 
 STATE_VERSION = 1
 
@@ -64,6 +65,8 @@ class State:
     updated_at: float = attrs.field(factory=now)
     # Unique per write, so that two state documents never have equal bytes (ETag safety).
     nonce: str = ""
+    # Copy of the secrets provider settings that encrypted this state's secrets.
+    secrets: dict[str, str] | None = None
 
     def by_urn(self) -> dict[str, ResourceState]:
         return {r.urn: r for r in self.resources}
@@ -95,12 +98,19 @@ class State:
 converter = cattrs.Converter(forbid_extra_keys=False)
 
 
-def to_json(state: State) -> bytes:
+def to_json(state: State, crypter: Crypter | None = None) -> bytes:
+    """Serialize; every Secret is encrypted with ``crypter`` (an error if there is none)."""
+    doc = seal(converter.unstructure(state), crypter, where=f"state of {state.stack}")
     # Compact: indent= switches json to its pure-Python encoder, several times slower.
-    return json.dumps(converter.unstructure(state), separators=(",", ":")).encode("utf-8")
+    return json.dumps(doc, separators=(",", ":")).encode("utf-8")
 
 
-def from_json(data: bytes | str, *, where: str) -> State:
+def from_json(data: bytes | str, *, where: str, crypter: Crypter | None = None) -> State:
+    """Parse a state document; ``where`` names it in every error.
+
+    Encrypted values are opened with ``crypter``; without one they stay ``Sealed``
+    (opaque), which is enough to export, import or count resources.
+    """
     """Parse a state document; ``where`` names the file or object in every error."""
     try:
         raw = json.loads(data)
@@ -118,6 +128,7 @@ def from_json(data: bytes | str, *, where: str) -> State:
             f"state {where} was written by a newer dsspulumi (format {version}, this one reads "
             f"up to {STATE_VERSION}); upgrade dsspulumi"
         )
+    raw = unseal(raw, crypter)
     try:
         return converter.structure(raw, State)
     except ClassValidationError as exc:

@@ -28,11 +28,13 @@ def test_public_api_is_pinned():
             "DssPulumiError",
             "File",
             "ManagedDataset",
+            "Output",
             "Project",
             "PythonRecipe",
             "Resource",
             "ResourceOptions",
             "SqlQueryRecipe",
+            "StackReference",
             "SyncRecipe",
             "export",
         ]

@@ -15,10 +15,9 @@ def open_backend(url: str) -> Backend:
             raise ConfigError(f"backend URL {url!r} names no folder (try file://.dss/state)")
         return LocalBackend(path, url=url)
     if url.startswith("s3://"):
-        raise ConfigError(
-            f"backend {url}: the S3 backend is not available in this version yet; "
-            "use a file:// backend"
-        )
+        from dsspulumi.backends.s3 import S3Backend
+
+        return S3Backend.from_url(url)
     raise ConfigError(
         f"unknown backend URL {url!r}: use file://PATH (default file://.dss/state) or "
         "s3://bucket/prefix"

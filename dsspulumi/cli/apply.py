@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from dsspulumi.backends import open_backend
+from dsspulumi.checkpoint import load_state
 from dsspulumi.cli.common import (
     Consoles,
     check_env,
@@ -20,12 +21,15 @@ from dsspulumi.cli.common import (
     resolve_stack,
     stdin_is_terminal,
 )
-from dsspulumi.config import load_config, resolve_dss_target
+from dsspulumi.config import StackConfig, resolve_dss_target
 from dsspulumi.display import console as show
 from dsspulumi.display.jsonout import plan_dict, run_dict
 from dsspulumi.engine import StackRun
-from dsspulumi.errors import DssPulumiError
+from dsspulumi.errors import ConfigError, DssPulumiError
+from dsspulumi.output import contains_secret, to_engine
 from dsspulumi.program import run_program
+from dsspulumi.secrets import LazyCrypter
+from dsspulumi.secrets.providers import SecretsSettings, open_crypter
 
 EMBEDDED_SANDBOX_DIR = Path(".dss/sandbox")
 
@@ -66,20 +70,19 @@ class Session(contextlib.ExitStack):
         super().__init__()
         self.loc = resolve_stack(stack_arg)
         self.env = check_env(env)
-        self.config = load_config(self.loc.file, self.env)
+        self.config = StackConfig.load(self.loc.file, self.loc.name, self.env)
         self.backend = open_backend(resolve_backend_url(backend))
         self.dss_url = dss_url
         self.io: Consoles = consoles(json_mode)
         self._registry: Any = None
         self.command = command
+        self.keyring = ConfigKeyring(self.config)
 
     def providers(self) -> Any:
         if self._registry is None:
             from dsspulumi.providers.dss import DssProviders
 
-            target = resolve_dss_target(
-                self.config, cli_url=self.dss_url, stack=self.loc.name, env=self.env
-            )
+            target = resolve_dss_target(self.config, cli_url=self.dss_url)
             if target.url == "sandbox":
                 from dsspulumi.sandbox import Sandbox
 
@@ -101,10 +104,69 @@ class Session(contextlib.ExitStack):
             providers=self.providers,
             listener=listener,
             command=self.command,
+            keyring=self.keyring,
         )
 
     def program(self) -> Any:
-        return run_program(self.loc.file, stack=self.loc.name, env=self.env, config=self.config)
+        return run_program(
+            self.loc.file,
+            stack=self.loc.name,
+            env=self.env,
+            config=self.config.namespaces(),
+            services={"reveal": self.config.reveal, "read_outputs": self.read_outputs},
+        )
+
+    def read_outputs(self, stack: str, env: str) -> dict[str, Any]:
+        """Outputs of another stack in the same backend (for dss.StackReference)."""
+        return read_stack_outputs(self.backend, stack, env)
+
+    def ensure_secrets_provider(self, graph: Any) -> None:
+        """A run about to store its first secret sets up the passphrase provider."""
+        if self.config.settings() is not None or graph is None:
+            return
+        has_secret = any(contains_secret(n.inputs) for n in graph.nodes.values())
+        if has_secret or contains_secret(to_engine(graph.exports)):
+            self.config.init_secrets("passphrase")
+            self.config.save()
+            self.io.err.print(
+                f"[yellow]note:[/yellow] set up the passphrase secrets provider in "
+                f"{self.config.path}"
+            )
+
+
+class ConfigKeyring:
+    """The engine's key for secrets in state: the stack config's secrets provider."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self._lazy = LazyCrypter(lambda: config.crypter())
+
+    def crypter(self) -> Any:
+        return self._lazy
+
+    def settings(self) -> dict[str, str] | None:
+        settings = self.config.settings()
+        return settings.to_dict() if settings else None
+
+
+def read_stack_outputs(backend: Any, stack: str, env: str) -> dict[str, Any]:
+    doc = backend.read_state(stack, env)
+    if doc is None:
+        raise ConfigError(
+            f"stack '{stack}' has no state in env '{env}' ({backend.url}); apply it first "
+            f"(`dss up {stack} -e {env}`)"
+        )
+    where = backend.where(stack, env)
+
+    def crypter() -> Any:
+        raw = json.loads(doc.data)
+        settings = SecretsSettings.from_dict(raw.get("secrets"))
+        if settings is None:
+            raise ConfigError(f"state {where} holds secrets but no secrets provider settings")
+        return open_crypter(settings, f"stack '{stack}' (env '{env}')")
+
+    state, _version, _n = load_state(backend, stack, env, LazyCrypter(crypter))
+    return dict(state.outputs)
 
 
 class _PlanPrinter:
@@ -196,6 +258,7 @@ def _apply(
     with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, f"dss {kind}") as s:
         _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
         graph = s.program() if kind == "up" else None
+        s.ensure_secrets_provider(graph)
         live = (not json_out) and s.io.out.is_terminal
         with show.ProgressListener(s.io.out, s.io.err, live=live, quiet=json_out) as listener:
             run = s.run(listener)

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from dsspulumi.engine import RunResult
 from dsspulumi.executor import StepOutcome
+from dsspulumi.output import contains_secret, mask_all
 from dsspulumi.plan import Op, Plan, Step
 
 MARK = {
@@ -48,6 +49,7 @@ DONE_VERB = {
 
 
 def _value(v: Any, limit: int = 80) -> str:
+    v = mask_all(v)
     text = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else json.dumps(v)
     if len(text) > limit:
         text = text[: limit - 15] + f"… ({len(text)} chars)"
@@ -84,6 +86,8 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
 
 def _change_lines(path: str, old: Any, new: Any) -> list[Text] | None:
     """Readable diffs for the two shapes that truncate badly: lists and multi-line text."""
+    if contains_secret(old) or contains_secret(new):
+        return [Text(f"      ~ {path}: [secret] (changed)", style="yellow")]
     if isinstance(old, list) and isinstance(new, list):
         lines = [Text(f"      ~ {path}:", style="yellow")]
         lines += [Text(f"          - {_value(x)}", style="red") for x in old if x not in new]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsspulumi.engine import RunResult
+from dsspulumi.output import mask_all
 from dsspulumi.plan import Plan, Step
 
 
@@ -15,7 +16,9 @@ def step_dict(step: Step) -> dict[str, Any]:
         "type": step.type,
         "name": step.name,
         "logical_name": step.logical_name,
-        "diff": [{"path": d.path, "old": d.old, "new": d.new} for d in step.diff],
+        "diff": [
+            {"path": d.path, "old": mask_all(d.old), "new": mask_all(d.new)} for d in step.diff
+        ],
         **({"replace_because": list(step.replace_paths)} if step.replace_paths else {}),
     }
 
@@ -46,5 +49,5 @@ def run_dict(result: RunResult) -> dict[str, Any]:
         doc["result"] = "not-applied"
     else:
         doc["result"] = "succeeded" if result.succeeded else "failed"
-    doc["outputs"] = result.outputs
+    doc["outputs"] = mask_all(result.outputs)
     return doc

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.dataset import Dataset, ManagedDataset, _project
@@ -31,6 +32,8 @@ def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 
 def _code(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if isinstance(value, Output):
+        value = unwrap(value)
     if not isinstance(value, str | File):
         v.fail(inst, attribute, f"must be a string or dss.File (got {type(value).__name__})")
 

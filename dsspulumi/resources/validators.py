@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.output import Output, Secret, unwrap
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 OBJECT_NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -40,6 +41,8 @@ def of_type(*types: type, optional: bool = False) -> Any:
     names = " or ".join(t.__name__ for t in types)
 
     def check(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+        if isinstance(value, Output):  # a config secret or a derived value: check what's inside
+            value = unwrap(value)
         if value is None and optional:
             return
         if isinstance(value, bool) and bool not in types:
@@ -81,6 +84,8 @@ def json_dict(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 
 def _check_json(inst: Any, attribute: attrs.Attribute, value: Any, path: str) -> None:
+    if isinstance(value, Output | Secret):
+        value = unwrap(value)
     if value is None or isinstance(value, str | int | float | bool):
         return
     if isinstance(value, dict):

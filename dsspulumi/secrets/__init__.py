@@ -1,0 +1,129 @@
+"""Encryption of secret values: in the config file, in the state, in the journal.
+
+A ``Crypter`` seals bytes into a text token (``v1:`` + base64 of an AES-256-GCM
+nonce and ciphertext) and opens it again; how its key is obtained is the
+secrets provider's business: a passphrase (scrypt) or an AWS KMS data key.
+``seal``/``unseal`` walk JSON data and swap ``Secret`` values for
+``{"__secret__": token}`` and back.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dsspulumi.errors import ConfigError
+from dsspulumi.output import Sealed, Secret
+
+SECRET_KEY = "__secret__"
+TOKEN_PREFIX = "v1:"
+
+
+class Crypter(Protocol):
+    def encrypt(self, plaintext: bytes) -> str: ...
+
+    def decrypt(self, token: str) -> bytes: ...
+
+
+class DecryptError(ConfigError):
+    """A token that does not open with this key (wrong passphrase, other stack, tampering)."""
+
+
+class AesGcmCrypter:
+    """AES-256-GCM with a random 96-bit nonce per value."""
+
+    def __init__(self, key: bytes, *, describe: str) -> None:
+        if len(key) != 32:
+            raise ValueError("AES-256 needs a 32-byte key")
+        self._aead = AESGCM(key)
+        self.describe = describe
+
+    def encrypt(self, plaintext: bytes) -> str:
+        nonce = os.urandom(12)
+        blob = nonce + self._aead.encrypt(nonce, plaintext, None)
+        return TOKEN_PREFIX + base64.b64encode(blob).decode("ascii")
+
+    def decrypt(self, token: str) -> bytes:
+        if not token.startswith(TOKEN_PREFIX):
+            raise DecryptError(f"not an encrypted value (expected {TOKEN_PREFIX}…)")
+        try:
+            blob = base64.b64decode(token[len(TOKEN_PREFIX) :], validate=True)
+            return self._aead.decrypt(blob[:12], blob[12:], None)
+        except (InvalidTag, ValueError):
+            raise DecryptError(
+                f"cannot decrypt a secret with the {self.describe}: wrong passphrase or key, "
+                "or the value belongs to another stack"
+            ) from None
+
+
+class LazyCrypter:
+    """A crypter obtained only when a secret is actually met (no prompt for nothing)."""
+
+    def __init__(self, factory: Callable[[], Crypter]) -> None:
+        self._factory = factory
+        self._crypter: Crypter | None = None
+
+    def _get(self) -> Crypter:
+        if self._crypter is None:
+            self._crypter = self._factory()
+        return self._crypter
+
+    def encrypt(self, plaintext: bytes) -> str:
+        return self._get().encrypt(plaintext)
+
+    def decrypt(self, token: str) -> bytes:
+        return self._get().decrypt(token)
+
+
+def encrypt_value(crypter: Crypter, value: Any) -> str:
+    return crypter.encrypt(json.dumps(value).encode("utf-8"))
+
+
+def decrypt_value(crypter: Crypter, token: str) -> Any:
+    return json.loads(crypter.decrypt(token))
+
+
+def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
+    """JSON-able copy of ``data`` with every Secret encrypted (Sealed ones kept as they are)."""
+    if isinstance(data, Secret):
+        if crypter is None:
+            raise ConfigError(
+                f"cannot write a secret into the {where}: no secrets provider is set up for this "
+                "stack (`dss stack init STACK -e ENV --secrets-provider passphrase`)"
+            )
+        return {SECRET_KEY: encrypt_value(crypter, data.reveal())}
+    if isinstance(data, Sealed):
+        return {SECRET_KEY: data.token}
+    if isinstance(data, Mapping):
+        return {k: seal(v, crypter, where=where) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [seal(v, crypter, where=where) for v in data]
+    return data
+
+
+def unseal(data: Any, crypter: Crypter | None) -> Any:
+    """Inverse of ``seal``; without a crypter, secrets stay ``Sealed`` (opaque, still safe)."""
+    if isinstance(data, Mapping):
+        if len(data) == 1 and isinstance(data.get(SECRET_KEY), str):
+            token = data[SECRET_KEY]
+            return Sealed(token) if crypter is None else Secret(decrypt_value(crypter, token))
+        return {k: unseal(v, crypter) for k, v in data.items()}
+    if isinstance(data, list):
+        return [unseal(v, crypter) for v in data]
+    return data
+
+
+def has_sealed(data: Any) -> bool:
+    if isinstance(data, Mapping):
+        if len(data) == 1 and isinstance(data.get(SECRET_KEY), str):
+            return True
+        return any(has_sealed(v) for v in data.values())
+    if isinstance(data, list):
+        return any(has_sealed(v) for v in data)
+    return False
