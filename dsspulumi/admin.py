@@ -13,7 +13,10 @@ import attrs
 
 from dsspulumi.backends.base import Backend, lock_ttl, stale_reason
 from dsspulumi.checkpoint import Checkpointer, load_state
-from dsspulumi.errors import CorruptStateError, DssPulumiError, StateError
+from dsspulumi.config import StackConfig
+from dsspulumi.errors import ConfigError, CorruptStateError, DssPulumiError, StateError
+from dsspulumi.secrets import LazyCrypter
+from dsspulumi.secrets.providers import SecretsSettings, open_crypter
 from dsspulumi.state import State, from_json, to_json
 
 
@@ -150,3 +153,41 @@ def unlock(backend: Backend, stack: str, env: str, *, force: bool) -> str:
     if not backend.break_lock(stack, env, observed):
         raise StateError("the lock changed while unlocking (its holder renewed it); try again")
     return f"removed the lock of {who}" + (f" ({reason})" if reason else "")
+
+
+def change_secrets_provider(backend: Backend, config: StackConfig, provider: str) -> int:
+    """Re-encrypt a stack environment's config file and state with a new provider's key."""
+    stack, env = config.stack, config.env
+    with backend.lock(stack, env, "dss stack change-secrets-provider"):
+        exists = backend.read_state(stack, env) is not None
+        old = LazyCrypter(config.crypter)
+        state, version, _n = load_state(backend, stack, env, old) if exists else (None, None, 0)
+        config.change_provider(provider)
+        new = config.crypter()
+        if state is not None:
+            settings = config.settings()
+            state.secrets = settings.to_dict() if settings else None
+            Checkpointer(backend, state, version, crypter=new).compact()
+        config.save()
+        return len(state.resources) if state is not None else 0
+
+
+def read_stack_outputs(backend: Backend, stack: str, env: str) -> dict[str, Any]:
+    """Another stack's outputs, secrets decrypted with the settings its state carries."""
+    doc = backend.read_state(stack, env)
+    if doc is None:
+        raise ConfigError(
+            f"stack '{stack}' has no state in env '{env}' ({backend.url}); apply it first "
+            f"(`dss up {stack} -e {env}`)"
+        )
+    where = backend.where(stack, env)
+
+    def crypter() -> Any:
+        raw = json.loads(doc.data)
+        settings = SecretsSettings.from_dict(raw.get("secrets"))
+        if settings is None:
+            raise ConfigError(f"state {where} holds secrets but no secrets provider settings")
+        return open_crypter(settings, f"stack '{stack}' (env '{env}')")
+
+    state, _version, _n = load_state(backend, stack, env, LazyCrypter(crypter))
+    return dict(state.outputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from dsspulumi.cli.apply import destroy, preview, refresh, up
+from dsspulumi.cli.config_cmd import config_app
 from dsspulumi.cli.sandbox_cmd import sandbox_app
 from dsspulumi.cli.stack_cmd import stack_app
 
@@ -21,6 +22,7 @@ app.command("up")(up)
 app.command("destroy")(destroy)
 app.command("refresh")(refresh)
 app.add_typer(stack_app, name="stack")
+app.add_typer(config_app, name="config")
 app.add_typer(sandbox_app, name="sandbox")
 
 

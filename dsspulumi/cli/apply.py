@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from dsspulumi import admin
 from dsspulumi.backends import open_backend
-from dsspulumi.checkpoint import load_state
 from dsspulumi.cli.common import (
     Consoles,
     check_env,
@@ -25,11 +25,10 @@ from dsspulumi.config import StackConfig, resolve_dss_target
 from dsspulumi.display import console as show
 from dsspulumi.display.jsonout import plan_dict, run_dict
 from dsspulumi.engine import StackRun
-from dsspulumi.errors import ConfigError, DssPulumiError
+from dsspulumi.errors import DssPulumiError
 from dsspulumi.output import contains_secret, to_engine
 from dsspulumi.program import run_program
 from dsspulumi.secrets import LazyCrypter
-from dsspulumi.secrets.providers import SecretsSettings, open_crypter
 
 EMBEDDED_SANDBOX_DIR = Path(".dss/sandbox")
 
@@ -118,7 +117,7 @@ class Session(contextlib.ExitStack):
 
     def read_outputs(self, stack: str, env: str) -> dict[str, Any]:
         """Outputs of another stack in the same backend (for dss.StackReference)."""
-        return read_stack_outputs(self.backend, stack, env)
+        return admin.read_stack_outputs(self.backend, stack, env)
 
     def ensure_secrets_provider(self, graph: Any) -> None:
         """A run about to store its first secret sets up the passphrase provider."""
@@ -147,26 +146,6 @@ class ConfigKeyring:
     def settings(self) -> dict[str, str] | None:
         settings = self.config.settings()
         return settings.to_dict() if settings else None
-
-
-def read_stack_outputs(backend: Any, stack: str, env: str) -> dict[str, Any]:
-    doc = backend.read_state(stack, env)
-    if doc is None:
-        raise ConfigError(
-            f"stack '{stack}' has no state in env '{env}' ({backend.url}); apply it first "
-            f"(`dss up {stack} -e {env}`)"
-        )
-    where = backend.where(stack, env)
-
-    def crypter() -> Any:
-        raw = json.loads(doc.data)
-        settings = SecretsSettings.from_dict(raw.get("secrets"))
-        if settings is None:
-            raise ConfigError(f"state {where} holds secrets but no secrets provider settings")
-        return open_crypter(settings, f"stack '{stack}' (env '{env}')")
-
-    state, _version, _n = load_state(backend, stack, env, LazyCrypter(crypter))
-    return dict(state.outputs)
 
 
 class _PlanPrinter:

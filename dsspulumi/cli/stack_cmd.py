@@ -15,8 +15,11 @@ from rich.table import Table
 
 from dsspulumi import admin
 from dsspulumi.backends import open_backend
-from dsspulumi.cli.common import check_env, handle_errors, resolve_backend_url
+from dsspulumi.cli.common import check_env, handle_errors, resolve_backend_url, resolve_stack
+from dsspulumi.config import StackConfig
 from dsspulumi.errors import ConfigError, DssPulumiError
+from dsspulumi.output import MASK, reveal_all
+from dsspulumi.secrets import SECRET_KEY
 
 stack_app = typer.Typer(help="Stack administration: states, history, locks.", no_args_is_help=True)
 
@@ -33,6 +36,17 @@ def _name(arg: str) -> str:
     if not name or "/" in name:
         raise ConfigError(f"invalid stack name {arg!r}")
     return name
+
+
+def mask_sealed(value: Any) -> Any:
+    """Exported state data with every encrypted value shown as [secret]."""
+    if isinstance(value, dict):
+        if set(value) == {SECRET_KEY}:
+            return MASK
+        return {k: mask_sealed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_sealed(v) for v in value]
+    return value
 
 
 def _when(t: float | None) -> str:
@@ -125,13 +139,21 @@ def output(
     env: EnvOpt = "dev",
     backend: BackendOpt = None,
     json_out: JsonOpt = False,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Print secret outputs decrypted")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """The stack's exported values (dss.export)."""
+    """The stack's exported values (dss.export); secrets as [secret] unless --show-secrets."""
     with handle_errors(debug):
         stack_name, env = _name(stack), check_env(env)
         b = open_backend(resolve_backend_url(backend))
-        outputs = admin.export_state(b, stack_name, env).get("outputs") or {}
+        if show_secrets:
+            if b.read_state(stack_name, env) is None:
+                raise DssPulumiError(f"stack '{stack_name}' has no state in env '{env}'")
+            outputs = reveal_all(admin.read_stack_outputs(b, stack_name, env))
+        else:
+            outputs = mask_sealed(admin.export_state(b, stack_name, env).get("outputs") or {})
         if name is not None:
             if name not in outputs:
                 raise DssPulumiError(
@@ -212,3 +234,52 @@ def unlock(
     with handle_errors(debug):
         b = open_backend(resolve_backend_url(backend))
         typer.echo(escape(admin.unlock(b, _name(stack), check_env(env), force=force)))
+
+
+@stack_app.command("init")
+def init(
+    stack: Annotated[
+        str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")
+    ],
+    env: EnvOpt = "dev",
+    secrets_provider: Annotated[
+        str, typer.Option("--secrets-provider", help="passphrase, or awskms://alias/NAME")
+    ] = "passphrase",
+    debug: DebugOpt = False,
+) -> None:
+    """Choose how the secrets of a stack environment are encrypted."""
+    with handle_errors(debug):
+        loc = resolve_stack(stack)
+        config = StackConfig.load(loc.file, loc.name, check_env(env))
+        if config.settings() is not None:
+            raise DssPulumiError(
+                f"{config.what} already has a secrets provider ({config.settings().provider}); "
+                f"use `dss stack change-secrets-provider {loc.name} NEW -e {env}`"
+            )
+        config.init_secrets(secrets_provider)
+        config.save()
+        typer.echo(f"{config.what}: secrets provider {secrets_provider} set in {config.path}")
+
+
+@stack_app.command("change-secrets-provider")
+def change_secrets_provider(
+    stack: Annotated[
+        str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")
+    ],
+    provider: Annotated[str, typer.Argument(help="passphrase, or awskms://alias/NAME")],
+    env: EnvOpt = "dev",
+    backend: BackendOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Re-encrypt the config's secrets and the state's with a new provider."""
+    with handle_errors(debug):
+        loc = resolve_stack(stack)
+        env = check_env(env)
+        config = StackConfig.load(loc.file, loc.name, env)
+        b = open_backend(resolve_backend_url(backend))
+        count = admin.change_secrets_provider(b, config, provider)
+        typer.echo(
+            f"{config.what}: secrets now encrypted with {provider} "
+            f"(config {config.path}; state: {count} resource(s)). History entries written "
+            "before keep their old encryption."
+        )

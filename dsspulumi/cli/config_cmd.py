@@ -1,0 +1,137 @@
+"""``dss config set/get/rm/ls``: per stack and environment configuration."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from dsspulumi.cli.common import check_env, handle_errors, resolve_stack
+from dsspulumi.config import StackConfig, split_key
+from dsspulumi.errors import ConfigError
+from dsspulumi.output import MASK, Sealed
+
+config_app = typer.Typer(
+    help="Configuration of a stack, per environment (committed TOML).", no_args_is_help=True
+)
+
+StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")]
+KeyArg = Annotated[str, typer.Argument(help="NAMESPACE:KEY, or KEY in the stack's namespace")]
+EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment")]
+ShowOpt = Annotated[bool, typer.Option("--show-secrets", help="Print secret values decrypted")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
+
+
+def _open(stack: str, env: str) -> StackConfig:
+    loc = resolve_stack(stack)
+    return StackConfig.load(loc.file, loc.name, check_env(env))
+
+
+def _parse(value: str) -> Any:
+    """Numbers and booleans given on the command line are kept as strings, like Pulumi."""
+    return value
+
+
+@config_app.command("set")
+def set_(
+    stack: StackArg,
+    key: KeyArg,
+    value: Annotated[
+        str | None, typer.Argument(help="The value; omit it (or '-') to read it from stdin")
+    ] = None,
+    secret: Annotated[bool, typer.Option("--secret", help="Store the value encrypted")] = False,
+    env: EnvOpt = "dev",
+    debug: DebugOpt = False,
+) -> None:
+    """Set a value (``--secret`` encrypts it; the file never holds the plaintext)."""
+    with handle_errors(debug):
+        config = _open(stack, env)
+        if value is None or value == "-":
+            if sys.stdin is not None and sys.stdin.isatty() and secret:
+                import getpass
+
+                value = getpass.getpass(f"Value for {key}: ")
+            else:
+                value = sys.stdin.read().rstrip("\n")
+        config.set(key, _parse(value), secret=secret)
+        config.save()
+        ns, name = split_key(key, config.stack)
+        typer.echo(f"set {ns}:{name}{' (secret)' if secret else ''} in {config.path}")
+
+
+def _show(config: StackConfig, value: Any, show_secrets: bool) -> Any:
+    if isinstance(value, Sealed):
+        return config.reveal(value) if show_secrets else MASK
+    return value
+
+
+@config_app.command("get")
+def get(
+    stack: StackArg,
+    key: KeyArg,
+    env: EnvOpt = "dev",
+    show_secrets: ShowOpt = False,
+    json_out: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Print one value (a secret prints as [secret] unless --show-secrets)."""
+    with handle_errors(debug):
+        config = _open(stack, env)
+        raw = config.raw(key)
+        if raw is None:
+            ns, name = split_key(key, config.stack)
+            raise ConfigError(
+                f"configuration '{ns}:{name}' is not set for {config.what} ({config.path})"
+            )
+        value = _show(config, raw, show_secrets)
+        if json_out:
+            typer.echo(json.dumps({"key": key, "value": value, "secret": isinstance(raw, Sealed)}))
+        else:
+            typer.echo(value if isinstance(value, str) else json.dumps(value))
+
+
+@config_app.command("rm")
+def rm(stack: StackArg, key: KeyArg, env: EnvOpt = "dev", debug: DebugOpt = False) -> None:
+    """Remove a value."""
+    with handle_errors(debug):
+        config = _open(stack, env)
+        if not config.remove(key):
+            raise ConfigError(f"configuration {key!r} is not set for {config.what}")
+        config.save()
+        typer.echo(f"removed {key} from {config.path}")
+
+
+@config_app.command("ls")
+def ls(
+    stack: StackArg,
+    env: EnvOpt = "dev",
+    show_secrets: ShowOpt = False,
+    json_out: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """All values of the stack environment (secrets masked unless --show-secrets)."""
+    with handle_errors(debug):
+        config = _open(stack, env)
+        rows = [
+            (f"{ns}:{name}", _show(config, value, show_secrets), isinstance(value, Sealed))
+            for ns, table in config.namespaces().items()
+            for name, value in table.items()
+        ]
+        if json_out:
+            typer.echo(json.dumps({k: {"value": v, "secret": s} for k, v, s in rows}, indent=2))
+            return
+        if not rows:
+            typer.echo(f"no configuration for {config.what} ({config.path})")
+            return
+        table = Table(box=None, header_style="bold")
+        table.add_column("KEY")
+        table.add_column("VALUE")
+        for k, v, _s in rows:
+            table.add_row(k, escape(v if isinstance(v, str) else json.dumps(v)))
+        Console().print(table)
