@@ -1,9 +1,13 @@
-"""Customer analytics: raw customer files, a Python prep step, a SQL-free sync to a report copy.
+"""Customer analytics: raw customer files, a Python prep step, synced report copies.
 
-Run it against the embedded sandbox (its dev config sets dss:url = "sandbox"):
+One program for every environment; what differs lives in the config files
+beside it (customer_analytics.dev.toml, customer_analytics.prod.toml): the DSS
+URL, the project key, connections, and how many report copies to keep.
+Both example environments point at the embedded sandbox:
 
     dss preview customer_analytics
     dss up customer_analytics --yes
+    dss up customer_analytics --yes -e prod
 """
 
 import dsspulumi as dss
@@ -11,7 +15,7 @@ import dsspulumi as dss
 cfg = dss.Config()
 
 project = dss.Project(
-    "CUSTOMER_ANALYTICS",
+    cfg.get("project_key", "CUSTOMER_ANALYTICS"),
     name="Customer Analytics",
     description="Churn features",
     tags=["iac"],
@@ -22,7 +26,7 @@ raw = dss.Dataset(
     project=project,
     type="Filesystem",
     connection=cfg.require("raw_connection"),
-    params={"path": "/customers/raw"},
+    params={"path": cfg.get("raw_path", "/customers/raw")},
     format_type="csv",
     format_params={"separator": ",", "parseHeaderRow": True},
     schema=[
@@ -40,13 +44,6 @@ prepared = dss.ManagedDataset(
     format_type="parquet",
 )
 
-report = dss.ManagedDataset(
-    "CUSTOMERS_REPORT",
-    project=project,
-    connection=cfg.get("managed_connection", "filesystem_managed"),
-    format_type="csv",
-)
-
 dss.PythonRecipe(
     "prep_customers",
     project=project,
@@ -55,6 +52,15 @@ dss.PythonRecipe(
     code=dss.File("code/prep_customers.py"),
 )
 
-dss.SyncRecipe("publish_report", project=project, inputs=[prepared], outputs=[report])
+# One synced copy per consumer; prod keeps more of them than dev.
+for i in range(1, (cfg.get_int("report_copies") or 1) + 1):
+    suffix = "" if i == 1 else f"_{i}"
+    report = dss.ManagedDataset(
+        f"CUSTOMERS_REPORT{suffix}",
+        project=project,
+        connection=cfg.get("managed_connection", "filesystem_managed"),
+        format_type="csv",
+    )
+    dss.SyncRecipe(f"publish_report{suffix}", project=project, inputs=[prepared], outputs=[report])
 
 dss.export("project_key", project.key)

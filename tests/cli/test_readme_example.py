@@ -52,6 +52,14 @@ def test_example_stack_on_embedded_sandbox(tmp_path):
     ]
     assert run(tmp_path, "up", "customer_analytics", "--yes").returncode == 0
 
+    # The same program in prod, with prod's configuration (other key, more report copies).
+    r = run(tmp_path, "up", "customer_analytics", "--yes", "-e", "prod", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["outputs"] == {"project_key": "CUSTOMER_ANALYTICS_PROD"}
+    assert doc["summary"] == {"create": 10}
+
     r = run(tmp_path, "destroy", "customer_analytics", "--yes")
     assert r.returncode == 0, r.stderr
     assert "6 deleted" in r.stdout
+    assert run(tmp_path, "destroy", "customer_analytics", "--yes", "-e", "prod").returncode == 0
