@@ -194,6 +194,9 @@ class Backend(abc.ABC):
         info = LockInfo.mine(stack, env, command)
         ttl = lock_ttl()
         deadline = time.monotonic() + max(0.0, timeout)
+        # A holder writes its record just after taking the lock: give it a moment before
+        # calling the record unreadable.
+        record_grace = time.monotonic() + 2.0
         while True:
             token = self.try_lock(stack, env, info)
             if token is not None:
@@ -201,6 +204,9 @@ class Backend(abc.ABC):
             observed = self.observe_lock(stack, env)
             if observed is None:
                 continue  # released between our two calls: try again at once
+            if observed.info is None and time.monotonic() < record_grace:
+                time.sleep(0.05)
+                continue
             reason = stale_reason(observed, ttl)
             if reason and self.can_break(observed):
                 if self.break_lock(stack, env, observed):

@@ -1,0 +1,70 @@
+"""Eight `dss up` processes on one stack at once: one applies, the others are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.crash.test_kill import DSS, dss_objects, run_dss, served_sandbox  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+STACK = """
+import dsspulumi as dss
+project = dss.Project("CRASH", name="Concurrency")
+prev = None
+for i in range(4):
+    ds = dss.ManagedDataset(f"DS{i}", project=project, connection="filesystem_managed",
+                            description=f"dataset {i}")
+    if prev is not None:
+        dss.SyncRecipe(f"sync_{i}", project=project, inputs=[prev], outputs=[ds])
+    prev = ds
+"""
+
+
+def start_ups(workdir: Path, url: str, n: int, *extra: str) -> list[subprocess.Popen[str]]:
+    env = {**os.environ, "DKU_DSS_URL": url, "DKU_API_KEY": "crash-key"}
+    return [
+        subprocess.Popen([*DSS, "up", "conc", "--yes", "--json", *extra], cwd=workdir, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(n)
+    ]
+
+
+def test_eight_concurrent_ups_one_applies(tmp_path, served_sandbox):  # noqa: F811
+    url = served_sandbox
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "conc.py").write_text(textwrap.dedent(STACK))
+    procs = start_ups(tmp_path, url, 8)
+    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
+    applied = [r for r in results if r[0] == 0]
+    refused = [r for r in results if r[0] != 0]
+    assert len(applied) == 1, [r[2] for r in results]
+    assert json.loads(applied[0][1])["summary"] == {"create": 8}
+    assert len(refused) == 7
+    for code, _out, err in refused:
+        assert code == 1
+        assert "is locked by" in err and "dss up" in err and "pid" in err, err
+    check = run_dss(tmp_path, url, "preview", "conc", "--refresh", "--expect-no-changes")
+    assert check.returncode == 0, check.stdout + check.stderr
+    datasets, recipes = dss_objects(url)
+    assert datasets == {f"DS{i}" for i in range(4)} and len(recipes) == 3
+
+
+def test_waiting_runs_take_turns_with_lock_timeout(tmp_path, served_sandbox):  # noqa: F811
+    url = served_sandbox
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "conc.py").write_text(textwrap.dedent(STACK))
+    procs = start_ups(tmp_path, url, 3, "--lock-timeout", "90")
+    results = [(p.wait(timeout=180), p.stdout.read(), p.stderr.read()) for p in procs]
+    assert [r[0] for r in results] == [0, 0, 0], [r[2] for r in results]
+    summaries = sorted(json.dumps(json.loads(r[1])["summary"]) for r in results)
+    assert summaries == sorted([json.dumps({"create": 8})] + [json.dumps({"same": 8})] * 2)
+    state = json.loads((tmp_path / ".dss" / "state" / "conc" / "dev.json").read_text())
+    assert len(state["resources"]) == 8 and state["pending"] == []
