@@ -106,7 +106,15 @@ class LockedS3App:
     """moto's WSGI app behind one global lock, plus the fault switch and request statistics."""
 
     def __init__(self) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        try:
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                create_backend_app,
+            )
+        except ImportError as exc:  # moto is a test dependency, not a runtime one
+            raise ImportError(
+                "MotoServer needs moto with its server extra: pip install 'moto[server,s3]'"
+            ) from exc
 
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.lock = threading.Lock()  # ONE lock: every moto request runs alone
