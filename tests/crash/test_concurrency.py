@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.crash.test_kill import DSS, dss_objects, run_dss, served_sandbox  # noqa: F401
+from tests.crash.conftest import DSS
+from tests.crash.test_kill import dss_objects, run_dss
 
 pytestmark = pytest.mark.slow
 
@@ -27,20 +28,28 @@ for i in range(4):
 """
 
 
-def start_ups(workdir: Path, url: str, n: int, *extra: str) -> list[subprocess.Popen[str]]:
-    env = {**os.environ, "DKU_DSS_URL": url, "DKU_API_KEY": "crash-key"}
+def start_ups(
+    workdir: Path, url: str, n: int, *extra: str, backend_env: dict[str, str]
+) -> list[subprocess.Popen[str]]:
+    env = {**os.environ, "DKU_DSS_URL": url, "DKU_API_KEY": "crash-key", **backend_env}
     return [
-        subprocess.Popen([*DSS, "up", "conc", "--yes", "--json", *extra], cwd=workdir, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [*DSS, "up", "conc", "--yes", "--json", *extra],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(n)
     ]
 
 
-def test_eight_concurrent_ups_one_applies(tmp_path, served_sandbox):  # noqa: F811
+def test_eight_concurrent_ups_one_applies(tmp_path, served_sandbox, backend_env):
     url = served_sandbox
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "conc.py").write_text(textwrap.dedent(STACK))
-    procs = start_ups(tmp_path, url, 8)
+    procs = start_ups(tmp_path, url, 8, backend_env=backend_env)
     results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
     applied = [r for r in results if r[0] == 0]
     refused = [r for r in results if r[0] != 0]
@@ -50,20 +59,29 @@ def test_eight_concurrent_ups_one_applies(tmp_path, served_sandbox):  # noqa: F8
     for code, _out, err in refused:
         assert code == 1
         assert "is locked by" in err and "dss up" in err and "pid" in err, err
-    check = run_dss(tmp_path, url, "preview", "conc", "--refresh", "--expect-no-changes")
+    check = run_dss(
+        tmp_path,
+        url,
+        "preview",
+        "conc",
+        "--refresh",
+        "--expect-no-changes",
+        backend_env=backend_env,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     datasets, recipes = dss_objects(url)
     assert datasets == {f"DS{i}" for i in range(4)} and len(recipes) == 3
 
 
-def test_waiting_runs_take_turns_with_lock_timeout(tmp_path, served_sandbox):  # noqa: F811
+def test_waiting_runs_take_turns_with_lock_timeout(tmp_path, served_sandbox, backend_env):
     url = served_sandbox
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "conc.py").write_text(textwrap.dedent(STACK))
-    procs = start_ups(tmp_path, url, 3, "--lock-timeout", "90")
+    procs = start_ups(tmp_path, url, 3, "--lock-timeout", "90", backend_env=backend_env)
     results = [(p.wait(timeout=180), p.stdout.read(), p.stderr.read()) for p in procs]
     assert [r[0] for r in results] == [0, 0, 0], [r[2] for r in results]
     summaries = sorted(json.dumps(json.loads(r[1])["summary"]) for r in results)
     assert summaries == sorted([json.dumps({"create": 8})] + [json.dumps({"same": 8})] * 2)
-    state = json.loads((tmp_path / ".dss" / "state" / "conc" / "dev.json").read_text())
+    exported = run_dss(tmp_path, url, "stack", "export", "conc", backend_env=backend_env)
+    state = json.loads(exported.stdout)
     assert len(state["resources"]) == 8 and state["pending"] == []

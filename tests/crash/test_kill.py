@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 import urllib.request
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from dataikuapi import DSSClient
+
+from tests.crash.conftest import DSS
 
 pytestmark = pytest.mark.slow
 
@@ -34,37 +35,6 @@ for i in range({DATASETS}):
         dss.SyncRecipe(f"sync_{{i}}", project=project, inputs=[prev], outputs=[ds])
     prev = ds
 """
-DSS = [sys.executable, "-m", "dsspulumi.cli"]
-
-
-@pytest.fixture
-def served_sandbox(tmp_path):
-    proc = subprocess.Popen(
-        [
-            *DSS,
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--api-key",
-            "crash-key",
-            "--latency-ms",
-            "60",
-            "--data",
-            str(tmp_path / "sandbox-data"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        assert "listening on" in line, line + proc.stderr.read()
-        url = line.strip().rsplit(" ", 1)[-1]
-        yield url
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def total_calls(url: str) -> int:
@@ -72,9 +42,10 @@ def total_calls(url: str) -> int:
         return json.load(resp)["total"]
 
 
-def run_dss(workdir: Path, url: str, *args: str, **kw):
+def run_dss(workdir: Path, url: str, *args: str, backend_env: dict[str, str] | None = None, **kw):
     env = {**os.environ, "DKU_DSS_URL": url, "DKU_API_KEY": "crash-key"}
     env.pop("DSS_BACKEND", None)
+    env.update(backend_env or {})
     return subprocess.run(
         [*DSS, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=120, **kw
     )
@@ -90,12 +61,18 @@ def dss_objects(url: str) -> tuple[set[str], set[str]]:
     return datasets, recipes
 
 
+def state_of(tmp_path: Path, url: str, backend_env: dict[str, str]) -> dict:
+    exported = run_dss(tmp_path, url, "stack", "export", "crash", backend_env=backend_env)
+    assert exported.returncode == 0, exported.stderr
+    return json.loads(exported.stdout)
+
+
 @pytest.mark.parametrize("kill_after_calls", [2, 5, 11, 19])
-def test_killed_up_converges_on_next_run(tmp_path, served_sandbox, kill_after_calls):
+def test_killed_up_converges_on_next_run(tmp_path, served_sandbox, backend_env, kill_after_calls):
     url = served_sandbox
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "crash.py").write_text(textwrap.dedent(STACK))
-    env = {**os.environ, "DKU_DSS_URL": url, "DKU_API_KEY": "crash-key"}
+    env = {**os.environ, "DKU_DSS_URL": url, "DKU_API_KEY": "crash-key", **backend_env}
     before = total_calls(url)
     victim = subprocess.Popen(
         [*DSS, "up", "crash", "--yes", "--parallel", "4"],
@@ -113,23 +90,35 @@ def test_killed_up_converges_on_next_run(tmp_path, served_sandbox, kill_after_ca
     victim.wait()
     assert victim.returncode == -signal.SIGKILL
 
-    state_file = tmp_path / ".dss" / "state" / "crash" / "dev.json"
-    if state_file.exists():
-        json.loads(state_file.read_text())  # never torn: parses whatever the kill point
+    # Whatever the kill point, the state (document + journal) reads back: never torn.
+    listing = run_dss(tmp_path, url, "stack", "ls", "--json", backend_env=backend_env)
+    assert listing.returncode == 0, listing.stderr
+    assert all(row["error"] is None for row in json.loads(listing.stdout))
 
-    healed = run_dss(tmp_path, url, "up", "crash", "--yes", "--json")
+    healed = run_dss(tmp_path, url, "up", "crash", "--yes", "--json", backend_env=backend_env)
     assert healed.returncode == 0, healed.stderr + healed.stdout
     assert json.loads(healed.stdout)["result"] == "succeeded"
+    if "s3" in backend_env.get("DSS_BACKEND", ""):
+        # The killed run's S3 lock object was left behind; it names a dead pid on this host.
+        assert "broke the abandoned lock" in healed.stderr, healed.stderr
 
     datasets, recipes = dss_objects(url)
     assert datasets == {f"DS{i}" for i in range(DATASETS)}
     assert recipes == {f"sync_{i}" for i in range(1, DATASETS)}
-    state = json.loads(state_file.read_text())
+    state = state_of(tmp_path, url, backend_env)
     assert state["pending"] == []
     names = [r["name"] for r in state["resources"]]
     assert len(names) == len(set(names))  # no duplicate record
     assert set(names) == datasets | recipes | {"CRASH"}  # no orphan, nothing forgotten
 
     # DSS holds exactly what was declared: a refreshed preview is empty.
-    check = run_dss(tmp_path, url, "preview", "crash", "--refresh", "--expect-no-changes")
+    check = run_dss(
+        tmp_path,
+        url,
+        "preview",
+        "crash",
+        "--refresh",
+        "--expect-no-changes",
+        backend_env=backend_env,
+    )
     assert check.returncode == 0, check.stdout + check.stderr

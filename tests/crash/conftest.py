@@ -1,0 +1,61 @@
+"""Real processes for crash and concurrency tests: a sandbox server and a moto S3 server."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+
+import pytest
+
+from dsspulumi.testing.moto_server import TEST_ENV, MotoServer
+
+DSS = [sys.executable, "-m", "dsspulumi.cli"]
+_buckets = itertools.count()
+
+
+@pytest.fixture
+def served_sandbox(tmp_path):
+    """`dss sandbox serve` as its own process, with latency so runs can be caught mid-way."""
+    proc = subprocess.Popen(
+        [
+            *DSS,
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--api-key",
+            "crash-key",
+            "--latency-ms",
+            "60",
+            "--data",
+            str(tmp_path / "sandbox-data"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert "listening on" in line, line + proc.stderr.read()
+        yield line.strip().rsplit(" ", 1)[-1]
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def moto():
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend_env(request, tmp_path) -> dict[str, str]:
+    """Environment variables that select the state backend for child `dss` processes."""
+    if request.param == "local":
+        return {"DSS_BACKEND": f"file://{tmp_path}/state"}
+    server = request.getfixturevalue("moto")
+    bucket = f"crash-state-{next(_buckets)}"
+    server.create_bucket(bucket)
+    return {**TEST_ENV, "AWS_ENDPOINT_URL": server.url, "DSS_BACKEND": f"s3://{bucket}/teams"}
