@@ -261,7 +261,17 @@ class StackRun:
             elif targets is None:
                 state.outputs = {}
             state.updated_at = now()
-            checkpoint.compact()
+            try:
+                checkpoint.compact()
+            except StateError as exc:
+                failed = sum(1 for o in result.outcomes.values() if o.status != "succeeded")
+                exc.hint = (
+                    f"{len(result.outcomes) - failed} step(s) completed; what was recorded before "
+                    "the failure is kept (state and journal), and operations in flight are "
+                    "checked against DSS by the next run. Run the command again once the "
+                    "backend is reachable."
+                )
+                raise
             result.counters = {
                 "journal_writes": checkpoint.journal_writes,
                 "journal_bytes": checkpoint.journal_bytes,

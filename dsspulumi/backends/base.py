@@ -234,10 +234,18 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+# Lock ids held by leases of this process: a record naming this process but none of them
+# was left by an earlier run in the same process (its release failed, e.g. S3 was down).
+_ACTIVE_LEASES: set[str] = set()
+
+
 def stale_reason(observed: ObservedLock, ttl: float) -> str | None:
     info = observed.info
-    if info is not None and info.host == socket.gethostname() and not pid_alive(info.pid):
-        return f"process {info.pid} no longer runs on this host"
+    if info is not None and info.host == socket.gethostname():
+        if not pid_alive(info.pid):
+            return f"process {info.pid} no longer runs on this host"
+        if info.pid == os.getpid() and info.id not in _ACTIVE_LEASES:
+            return "left by an earlier run of this process that could not release it"
     if observed.age is not None and observed.age > ttl:
         return f"no heartbeat for {observed.age:.0f}s (TTL {ttl:.0f}s)"
     return None
@@ -276,6 +284,7 @@ class Lease:
         return self.info.id
 
     def start(self) -> None:
+        _ACTIVE_LEASES.add(self.info.id)
         self._thread.start()
 
     def _beat(self) -> None:
@@ -301,6 +310,7 @@ class Lease:
             )
 
     def stop(self) -> None:
+        _ACTIVE_LEASES.discard(self.info.id)
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=10)
