@@ -75,3 +75,12 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dss_sandbox: Any) -> Wor
         monkeypatch.delenv(var, raising=False)
     (tmp_path / "stacks").mkdir()
     return Workspace(tmp_path, dss_sandbox)
+
+
+@pytest.fixture(scope="session")
+def moto():
+    """One moto S3/KMS server for the session (in a thread, behind one global lock)."""
+    from dsspulumi.testing.moto_server import MotoServer
+
+    with MotoServer() as server:
+        yield server

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from dsspulumi.testing.moto_server import TEST_ENV, MotoServer
+from dsspulumi.testing.moto_server import TEST_ENV
 
 DSS = [sys.executable, "-m", "dsspulumi.cli"]
 _buckets = itertools.count()
@@ -42,12 +42,6 @@ def served_sandbox(tmp_path):
     finally:
         proc.kill()
         proc.wait()
-
-
-@pytest.fixture(scope="session")
-def moto():
-    with MotoServer() as server:
-        yield server
 
 
 @pytest.fixture(params=["local", "s3"])

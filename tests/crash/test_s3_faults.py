@@ -20,8 +20,12 @@ _n = itertools.count()
 def s3_ws(ws, moto, monkeypatch):
     bucket = f"faults-{next(_n)}"
     moto.create_bucket(bucket)
-    for k, v in {**TEST_ENV, "AWS_ENDPOINT_URL": moto.url, "AWS_MAX_ATTEMPTS": "1",
-                 "DSS_BACKEND": f"s3://{bucket}/state"}.items():
+    for k, v in {
+        **TEST_ENV,
+        "AWS_ENDPOINT_URL": moto.url,
+        "AWS_MAX_ATTEMPTS": "1",
+        "DSS_BACKEND": f"s3://{bucket}/state",
+    }.items():
         monkeypatch.setenv(k, v)
     ws.stack("fault", STACK)
     yield ws
@@ -31,8 +35,10 @@ def s3_ws(ws, moto, monkeypatch):
 def converged(ws) -> None:
     r = ws.dss("up", "fault", "--yes", "--json")
     assert r.exit_code == 0, r.stderr
-    names = {d["name"] for d in
-             ws.sandbox.client().get_project("FAULT").list_datasets(as_type="listitems")}
+    names = {
+        d["name"]
+        for d in ws.sandbox.client().get_project("FAULT").list_datasets(as_type="listitems")
+    }
     assert names == {f"DS{i}" for i in range(6)}
     exported = ws.dss("stack", "export", "fault").json
     assert exported["pending"] == []

@@ -18,9 +18,13 @@ def project(dss_sandbox: Sandbox) -> DSSProject:
 
 
 def test_generic_create_and_full_definition(project: DSSProject) -> None:
-    project.create_dataset("raw", "Filesystem",
-                           params={"connection": "filesystem_root", "path": "/data/raw"},
-                           formatType="csv", formatParams={"separator": ","})
+    project.create_dataset(
+        "raw",
+        "Filesystem",
+        params={"connection": "filesystem_root", "path": "/data/raw"},
+        formatType="csv",
+        formatParams={"separator": ","},
+    )
     settings = project.get_dataset("raw").get_settings()
     assert isinstance(settings, FSLikeDatasetSettings)
     raw = settings.get_raw()
@@ -44,8 +48,11 @@ def test_typed_creators_and_sql_settings(dss_sandbox: Sandbox, project: DSSProje
 
 
 def test_managed_dataset_creation(project: DSSProject) -> None:
-    ds = project.new_managed_dataset("clean").with_store_into(
-        "filesystem_managed", format_option_id="parquet").create()
+    ds = (
+        project.new_managed_dataset("clean")
+        .with_store_into("filesystem_managed", format_option_id="parquet")
+        .create()
+    )
     raw = ds.get_settings().get_raw()
     assert raw["managed"] is True and raw["type"] == "Filesystem"
     assert raw["params"] == {"connection": "filesystem_managed", "path": "${projectKey}/clean"}
@@ -165,5 +172,6 @@ def test_unknown_connection_at_creation(project: DSSProject) -> None:
 def test_managed_overwrite_deletes_first(project: DSSProject) -> None:
     project.new_managed_dataset("o").with_store_into("filesystem_managed").create()
     project.new_managed_dataset("o").with_store_into(
-        "filesystem_managed", format_option_id="parquet").create(overwrite=True)
+        "filesystem_managed", format_option_id="parquet"
+    ).create(overwrite=True)
     assert project.get_dataset("o").get_settings().get_raw()["formatType"] == "parquet"

@@ -17,8 +17,9 @@ def test_default_connections(dss_sandbox: Sandbox) -> None:
 
 def test_connection_create_get_put_delete(dss_sandbox: Sandbox) -> None:
     client = dss_sandbox.client()
-    conn = client.create_connection("pg", "PostgreSQL", {"host": "db", "password": "s3cret"},
-                                    description="warehouse")
+    conn = client.create_connection(
+        "pg", "PostgreSQL", {"host": "db", "password": "s3cret"}, description="warehouse"
+    )
     settings = conn.get_settings()
     raw = settings.get_raw()
     assert raw["name"] == "pg" and raw["type"] == "PostgreSQL"
@@ -53,8 +54,9 @@ def test_connection_rules(dss_sandbox: Sandbox) -> None:
 
 def test_create_project_fills_summary_and_metadata(dss_sandbox: Sandbox) -> None:
     client = dss_sandbox.client()
-    client.create_project("SALES", "Sales data", "alice", description="All sales",
-                          tags=["finance", "prod"])
+    client.create_project(
+        "SALES", "Sales data", "alice", description="All sales", tags=["finance", "prod"]
+    )
     assert client.list_project_keys() == ["SALES"]
     (item,) = client.list_projects()
     assert item["projectKey"] == "SALES" and item["name"] == "Sales data"
@@ -89,17 +91,25 @@ def test_duplicate_project_key_is_refused(dss_sandbox: Sandbox) -> None:
 
 def test_missing_project_is_not_found(dss_sandbox: Sandbox) -> None:
     project = dss_sandbox.client().get_project("GHOST")
-    for call in (project.get_summary, project.get_metadata, project.get_settings,
-                 project.get_permissions, project.get_variables, project.list_datasets,
-                 project.list_recipes, project.delete):
+    for call in (
+        project.get_summary,
+        project.get_metadata,
+        project.get_settings,
+        project.get_permissions,
+        project.get_variables,
+        project.list_datasets,
+        project.list_recipes,
+        project.delete,
+    ):
         with dss_error(f"{NOT_FOUND}: project does not exist: GHOST"):
             call()
 
 
 def test_project_settings_round_trip(dss_sandbox: Sandbox) -> None:
     client = dss_sandbox.client()
-    client.create_project("SET", "Settings", "admin", settings={"container": {"containerMode":
-                                                                            "NONE"}})
+    client.create_project(
+        "SET", "Settings", "admin", settings={"container": {"containerMode": "NONE"}}
+    )
     project = client.get_project("SET")
     settings = project.get_settings()
     raw = settings.get_raw()
@@ -111,9 +121,11 @@ def test_project_settings_round_trip(dss_sandbox: Sandbox) -> None:
     settings.add_exposed_object("DATASET", "d", "OTHER")
     settings.save()
     again = project.get_settings().get_raw()
-    assert again["settings"]["codeEnvs"]["python"] == {"mode": "EXPLICIT_ENV",
-                                                       "useBuiltinEnv": False,
-                                                       "envName": "py311"}
+    assert again["settings"]["codeEnvs"]["python"] == {
+        "mode": "EXPLICIT_ENV",
+        "useBuiltinEnv": False,
+        "envName": "py311",
+    }
     assert again["settings"]["container"]["containerConf"] == "k8s-small"
     assert again["settings"]["k8sCluster"]["clusterId"] == "cluster1"
     assert again["exposedObjects"]["objects"][0]["localName"] == "d"
@@ -121,8 +133,9 @@ def test_project_settings_round_trip(dss_sandbox: Sandbox) -> None:
 
 def test_project_permissions_round_trip(dss_sandbox: Sandbox) -> None:
     client = dss_sandbox.client()
-    client.create_project("PERM", "Perm", "bob",
-                          permissions=[{"group": "readers", "readProjectContent": True}])
+    client.create_project(
+        "PERM", "Perm", "bob", permissions=[{"group": "readers", "readProjectContent": True}]
+    )
     project = client.get_project("PERM")
     perms = project.get_permissions()
     assert perms["owner"] == "bob"
@@ -139,12 +152,14 @@ def test_project_variables(dss_sandbox: Sandbox) -> None:
     client.create_project("VARS", "Vars", "admin")
     project = client.get_project("VARS")
     assert project.get_variables() == {"standard": {}, "local": {}}
-    project.set_variables({"standard": {"n": 1, "l": [1, 2], "d": {"a": True}},
-                           "local": {"s": "x"}})
+    project.set_variables(
+        {"standard": {"n": 1, "l": [1, 2], "d": {"a": True}}, "local": {"s": "x"}}
+    )
     project.update_variables({"m": 2})
-    assert project.get_variables() == {"standard": {"n": 1, "l": [1, 2], "d": {"a": True},
-                                                    "m": 2},
-                                       "local": {"s": "x"}}
+    assert project.get_variables() == {
+        "standard": {"n": 1, "l": [1, 2], "d": {"a": True}, "m": 2},
+        "local": {"s": "x"},
+    }
     with dss_error(f"{CODED}: Missing 'local' key"):
         client._perform_json("PUT", "/projects/VARS/variables/", body={"standard": {}})
 
@@ -155,7 +170,8 @@ def test_project_delete_cascades_and_key_is_reusable(dss_sandbox: Sandbox) -> No
     project = client.get_project("DEL")
     project.create_dataset("a", "Filesystem", {"connection": "filesystem_root"})
     project.new_recipe("sync", "s").with_input("a").with_new_output(
-        "b", "filesystem_managed").create()
+        "b", "filesystem_managed"
+    ).create()
     future = project.delete(clear_managed_datasets=True)
     assert future.wait_for_result() == future.get_result()
     assert client.list_project_keys() == []

@@ -119,8 +119,9 @@ def test_every_success_has_a_json_body(dss_sandbox: Sandbox) -> None:
         ("DELETE", "/projects/J", None),
     ]
     for method, path, body in calls:
-        resp = requests.request(method, base + path, auth=auth,
-                                data=None if body is None else json.dumps(body))
+        resp = requests.request(
+            method, base + path, auth=auth, data=None if body is None else json.dumps(body)
+        )
         assert resp.status_code == 200, (method, path, resp.text)
         resp.json()
 
@@ -147,8 +148,7 @@ def test_stats_endpoint_needs_no_key_and_is_not_counted(dss_sandbox: Sandbox) ->
     stats = requests.get(dss_sandbox.url + "/__sandbox__/stats").json()
     assert stats == {"total": 1, "counts": {"GET /projects/": 1}}
     assert requests.post(dss_sandbox.url + "/__sandbox__/reset").status_code == 200
-    assert requests.get(dss_sandbox.url + "/__sandbox__/stats").json() == {"total": 0,
-                                                                           "counts": {}}
+    assert requests.get(dss_sandbox.url + "/__sandbox__/stats").json() == {"total": 0, "counts": {}}
     assert dss_sandbox.total_requests == 0
 
 
@@ -156,8 +156,13 @@ def test_inject_failure_fails_next_matching_calls_then_recovers(dss_sandbox: San
     client = dss_sandbox.client()
     client.create_project("INJ", "Inject", "admin")
     project = client.get_project("INJ")
-    dss_sandbox.inject_failure(method="POST", route="/projects/{projectKey}/datasets/", times=2,
-                               status=500, message="Injected failure")
+    dss_sandbox.inject_failure(
+        method="POST",
+        route="/projects/{projectKey}/datasets/",
+        times=2,
+        status=500,
+        message="Injected failure",
+    )
     project.list_datasets()  # other routes are unaffected
     for _ in range(2):
         with dss_error("java.lang.RuntimeException: Injected failure"):

@@ -23,8 +23,13 @@ def project(dss_sandbox: Sandbox) -> DSSProject:
 
 
 def test_python_recipe_create_and_code_round_trip(project: DSSProject) -> None:
-    recipe = (project.new_recipe("python", "compute_clean").with_input("raw")
-              .with_output("clean").with_script("print('hi')").create())
+    recipe = (
+        project.new_recipe("python", "compute_clean")
+        .with_input("raw")
+        .with_output("clean")
+        .with_script("print('hi')")
+        .create()
+    )
     assert recipe.name == "compute_clean"
     assert recipe.type == "python"
     settings = recipe.get_settings()
@@ -46,8 +51,12 @@ def test_python_recipe_create_and_code_round_trip(project: DSSProject) -> None:
 
 
 def test_sql_query_payload_empty_until_set(dss_sandbox: Sandbox, project: DSSProject) -> None:
-    recipe = project.new_recipe("sql_query", "q").with_input("raw").with_existing_output(
-        "clean").create()
+    recipe = (
+        project.new_recipe("sql_query", "q")
+        .with_input("raw")
+        .with_existing_output("clean")
+        .create()
+    )
     settings = recipe.get_settings()
     assert settings.get_payload() == ""
     settings.set_payload("SELECT 1")
@@ -58,8 +67,12 @@ def test_sql_query_payload_empty_until_set(dss_sandbox: Sandbox, project: DSSPro
 
 
 def test_sync_with_new_output_creates_managed_dataset(project: DSSProject) -> None:
-    recipe = project.new_recipe("sync", "s").with_input("raw").with_new_output(
-        "synced", "filesystem_managed", format="PARQUET_HIVE").create()
+    recipe = (
+        project.new_recipe("sync", "s")
+        .with_input("raw")
+        .with_new_output("synced", "filesystem_managed", format="PARQUET_HIVE")
+        .create()
+    )
     assert recipe.get_settings().get_payload() == ""
     raw = project.get_dataset("synced").get_settings().get_raw()
     assert raw["managed"] is True and raw["formatType"] == "parquet"
@@ -76,22 +89,34 @@ def test_new_output_on_unknown_connection_creates_nothing(project: DSSProject) -
 def test_new_output_that_exists_is_refused(project: DSSProject) -> None:
     with dss_error(f"{CODED}: Dataset RC.clean already exists"):
         project.new_recipe("sync", "s").with_input("raw").with_new_output(
-            "clean", "filesystem_managed").create()
+            "clean", "filesystem_managed"
+        ).create()
 
 
 def test_code_recipe_new_output_dataset(project: DSSProject) -> None:
     with pytest.warns(DeprecationWarning):
         project.new_recipe("python", "p").with_input("raw").with_new_output_dataset(
-            "py_out", "filesystem_managed").with_script("pass").create()
+            "py_out", "filesystem_managed"
+        ).with_script("pass").create()
     assert project.get_dataset("py_out").get_settings().get_raw()["managed"] is True
 
 
 def test_grouping_and_join_default_payloads(project: DSSProject) -> None:
-    grouping = project.new_recipe("grouping", "g").with_input("raw").with_group_key(
-        "country").with_new_output("grouped", "filesystem_managed").create()
+    grouping = (
+        project.new_recipe("grouping", "g")
+        .with_input("raw")
+        .with_group_key("country")
+        .with_new_output("grouped", "filesystem_managed")
+        .create()
+    )
     assert grouping.get_settings().get_json_payload()["keys"] == [{"column": "country"}]
-    join = project.new_recipe("join", "j").with_input("raw").with_input("clean").with_new_output(
-        "joined", "filesystem_managed").create()
+    join = (
+        project.new_recipe("join", "j")
+        .with_input("raw")
+        .with_input("clean")
+        .with_new_output("joined", "filesystem_managed")
+        .create()
+    )
     settings = join.get_settings()
     refs = [i["ref"] for i in settings.get_recipe_raw_definition()["inputs"]["main"]["items"]]
     assert refs == ["raw", "clean"]
@@ -102,16 +127,20 @@ def test_server_chooses_name_when_none(project: DSSProject) -> None:
     first = project.new_recipe("sync").with_input("raw").with_existing_output("clean").create()
     assert first.name == "compute_clean"
     first.delete()
-    project.new_recipe("python", "compute_other").with_input("raw").with_output(
-        "other").create()
-    second = project.new_recipe("sync").with_input("raw").with_new_output(
-        "other2", "filesystem_managed").create()
+    project.new_recipe("python", "compute_other").with_input("raw").with_output("other").create()
+    second = (
+        project.new_recipe("sync")
+        .with_input("raw")
+        .with_new_output("other2", "filesystem_managed")
+        .create()
+    )
     assert second.name == "compute_other2"
 
 
 def test_list_recipes_has_no_payload(project: DSSProject) -> None:
     project.new_recipe("python", "p").with_input("raw").with_output("clean").with_script(
-        "x").create()
+        "x"
+    ).create()
     (item,) = project.list_recipes()
     assert item._data == {"name": "p", "projectKey": "RC", "type": "python", "tags": []}
     assert item.name == "p" and item.type == "python"
@@ -122,7 +151,8 @@ def test_missing_input_is_refused(project: DSSProject) -> None:
         project.new_recipe("python", "p").with_input("nope").with_output("clean").create()
     with dss_error(f"{NOT_FOUND}: dataset does not exist: OTHER.x"):
         project.new_recipe("python", "p").with_input("x", project_key="OTHER").with_output(
-            "clean").create()
+            "clean"
+        ).create()
     with dss_error(f"{NOT_FOUND}: dataset does not exist: RC.missing_out"):
         project.new_recipe("python", "p").with_input("raw").with_output("missing_out").create()
     assert project.list_recipes() == []
@@ -131,10 +161,15 @@ def test_missing_input_is_refused(project: DSSProject) -> None:
 def test_foreign_input_that_exists_is_accepted(dss_sandbox: Sandbox, project: DSSProject) -> None:
     client = dss_sandbox.client()
     client.create_project("SRC", "Source", "admin")
-    client.get_project("SRC").create_dataset("shared", "Filesystem",
-                                             {"connection": "filesystem_root"})
-    recipe = project.new_recipe("sync", "s").with_input("shared", project_key="SRC") \
-        .with_existing_output("clean").create()
+    client.get_project("SRC").create_dataset(
+        "shared", "Filesystem", {"connection": "filesystem_root"}
+    )
+    recipe = (
+        project.new_recipe("sync", "s")
+        .with_input("shared", project_key="SRC")
+        .with_existing_output("clean")
+        .create()
+    )
     items = recipe.get_settings().get_recipe_raw_definition()["inputs"]["main"]["items"]
     assert items[0]["ref"] == "SRC.shared"
 
@@ -143,9 +178,14 @@ def test_second_producer_is_refused(project: DSSProject) -> None:
     project.new_recipe("python", "first").with_input("raw").with_output("clean").create()
     with dss_error(f"{CODED}: Dataset RC.clean is already the output of recipe first"):
         project.new_recipe("sync", "second").with_input("raw").with_existing_output(
-            "clean").create()
-    second = project.new_recipe("sync", "second").with_input("raw").with_existing_output(
-        "other").create()
+            "clean"
+        ).create()
+    second = (
+        project.new_recipe("sync", "second")
+        .with_input("raw")
+        .with_existing_output("other")
+        .create()
+    )
     settings = second.get_settings()
     settings.get_recipe_raw_definition()["outputs"]["main"]["items"][0]["ref"] = "clean"
     with dss_error(f"{CODED}: Dataset RC.clean is already the output of recipe first"):

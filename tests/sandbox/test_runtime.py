@@ -69,7 +69,8 @@ def test_data_dir_persists_across_restart(tmp_path: Path) -> None:
         project = client.get_project("KEEP")
         project.create_dataset("raw", "Filesystem", {"connection": "filesystem_root"})
         project.new_recipe("python", "py").with_input("raw").with_new_output_dataset(
-            "out", "filesystem_managed").with_script("x = 1").create()
+            "out", "filesystem_managed"
+        ).with_script("x = 1").create()
         project.set_variables({"standard": {"a": 1}, "local": {}})
         client.create_connection("extra", "PostgreSQL", {"host": "db"})
     store_file = tmp_path / "dss-sandbox.json"
