@@ -145,25 +145,12 @@ class StackRun:
             logical = op.urn.rsplit("::", 1)[-1]
             existing = state.get(op.urn)
             if actual is None:
-                if existing is not None or op.op != "delete":
-                    state.remove(op.urn)
+                state.remove(op.urn)
                 notes.append(f"{logical}: interrupted {op.op}; not in DSS, so not in state")
             elif op.op == "delete" and existing is not None:
                 notes.append(f"{logical}: interrupted delete; still in DSS, kept in state")
             else:
-                record = ResourceState(
-                    urn=op.urn,
-                    type=op.type,
-                    name=op.name,
-                    inputs=actual,
-                    outputs=dict(op.outputs),
-                    dependencies=list(op.dependencies),
-                    created_at=existing.created_at if existing else now(),
-                )
-                if existing is not None:
-                    record.protect = existing.protect
-                    record.retain_on_delete = existing.retain_on_delete
-                state.put(record)
+                state.put(record_from_dss(op, actual, existing))
                 notes.append(f"{logical}: interrupted {op.op}; found in DSS, recorded as it is")
             state.clear_pending(op.urn)
         return notes
@@ -353,6 +340,23 @@ class StackRun:
         self.backend.append_history(self.stack, self.env, to_json(state, self._crypter()), meta)
 
 
+def record_from_dss(
+    op: PendingOperation, actual: dict[str, Any], existing: ResourceState | None
+) -> ResourceState:
+    """The record of an object found in DSS after an operation of unknown outcome."""
+    return ResourceState(
+        urn=op.urn,
+        type=op.type,
+        name=op.name,
+        inputs=actual,
+        outputs=dict(op.outputs),
+        dependencies=list(op.dependencies),
+        protect=existing.protect if existing else False,
+        retain_on_delete=existing.retain_on_delete if existing else False,
+        created_at=existing.created_at if existing else now(),
+    )
+
+
 def read_declared(
     registry: ProviderRegistry,
     type_token: str,
@@ -481,16 +485,5 @@ class StepRunner:
         if actual is None:
             self.cp.record(Remove(step.urn), ClearPending(step.urn))
             return
-        existing = self.cp.state.get(step.urn)
-        record = ResourceState(
-            urn=step.urn,
-            type=step.type,
-            name=step.name,
-            inputs=actual,
-            outputs=pending.outputs,
-            dependencies=pending.dependencies,
-            protect=existing.protect if existing else False,
-            retain_on_delete=existing.retain_on_delete if existing else False,
-            created_at=existing.created_at if existing else now(),
-        )
+        record = record_from_dss(pending, actual, self.cp.state.get(step.urn))
         self.cp.record(Put(record), ClearPending(step.urn))

@@ -113,3 +113,18 @@ def pick_paths(source: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[s
 def managed_value(declared: Any, actual: Any) -> Any:
     """A property declared as None is not managed: report it as None whatever DSS holds."""
     return None if declared is None else actual
+
+
+def apply_descriptive(
+    doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
+) -> None:
+    """Description, tags and extra_settings: the same rules for every settings document.
+
+    A description no longer declared is cleared only if we had set it.
+    """
+    if new.get("description") is not None:
+        doc["description"] = new["description"]
+    elif old is not None and old.get("description") is not None:
+        doc["description"] = ""
+    doc["tags"] = list(new.get("tags") or [])
+    deep_merge(doc, new.get("extra_settings") or {})

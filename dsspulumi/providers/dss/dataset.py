@@ -15,7 +15,7 @@ from typing import Any
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
-    deep_merge,
+    apply_descriptive,
     managed_value,
     pick_paths,
 )
@@ -51,12 +51,7 @@ def apply_settings(
     format_params.update(copy.deepcopy(new["format_params"]))
     if new.get("schema") is not None:
         d["schema"] = {"columns": copy.deepcopy(new["schema"]), "userModified": True}
-    if new.get("description") is not None:
-        d["description"] = new["description"]
-    elif old is not None and old.get("description") is not None:
-        d["description"] = ""
-    d["tags"] = list(new.get("tags") or [])
-    deep_merge(d, new.get("extra_settings") or {})
+    apply_descriptive(d, new, old)
     return d
 
 

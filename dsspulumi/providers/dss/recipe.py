@@ -14,7 +14,7 @@ from typing import Any
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
-    deep_merge,
+    apply_descriptive,
     managed_value,
     pick_paths,
 )
@@ -46,12 +46,7 @@ def apply_definition(
     outputs["main"] = {
         "items": [old_out.get(ref) or {"ref": ref, "appendMode": False} for ref in new["outputs"]]
     }
-    if new.get("description") is not None:
-        r["description"] = new["description"]
-    elif old is not None and old.get("description") is not None:
-        r["description"] = ""
-    r["tags"] = list(new.get("tags") or [])
-    deep_merge(r, new.get("extra_settings") or {})
+    apply_descriptive(r, new, old)
     return r
 
 
