@@ -56,6 +56,12 @@ def split_key(key: str, default_namespace: str) -> tuple[str, str]:
     return ns, name
 
 
+def _plain(table: Any) -> dict[str, Any]:
+    """A tomlkit table as plain Python values (tomlkit's booleans are not bools)."""
+    unwrap = getattr(table, "unwrap", None)
+    return dict(unwrap() if unwrap is not None else table)
+
+
 class StackConfig:
     """The configuration of one stack environment: values, secrets settings, file IO."""
 
@@ -102,7 +108,7 @@ class StackConfig:
         for ns, table in self.doc.items():
             if ns in SETTINGS_KEYS:
                 continue
-            out[ns] = {k: self._wrap(v) for k, v in table.unwrap().items()}
+            out[ns] = {k: self._wrap(v) for k, v in _plain(table).items()}
         return out
 
     @staticmethod
@@ -115,7 +121,7 @@ class StackConfig:
     def raw(self, key: str) -> Any:
         ns, name = split_key(key, self.stack)
         table = self.doc.get(ns)
-        return self._wrap(table.unwrap().get(name)) if isinstance(table, dict) else None
+        return self._wrap(_plain(table).get(name)) if isinstance(table, dict) else None
 
     def reveal(self, value: Any) -> Any:
         """Decrypt a Sealed value (asks for the passphrase if needed)."""

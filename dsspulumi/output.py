@@ -63,6 +63,8 @@ class Output(Generic[T]):
     """A program value that may be secret; ``apply`` keeps the secretness."""
 
     __slots__ = ("_value", "_secret")
+    _value: Any
+    _secret: bool
 
     def __init__(self, value: T, *, secret: bool = False) -> None:
         if isinstance(value, Output):

@@ -235,7 +235,7 @@ def _logical(urn: str) -> str:
 
 
 def _node_step(node: Node, rec: ResourceState | None) -> Step:
-    base = dict(
+    base: dict[str, Any] = dict(
         urn=node.urn, type=node.type, name=node.name, logical_name=node.logical_name, node=node
     )
     if rec is None:

@@ -86,7 +86,8 @@ class ResourceOptions:
         changes = {}
         for f in attrs.fields(ResourceOptions):
             value = getattr(other, f.name)
-            default = f.default.factory() if isinstance(f.default, attrs.Factory) else f.default
+            factory = getattr(f.default, "factory", None)
+            default = factory() if factory is not None else f.default
             if value != default:
                 changes[f.name] = value
         return attrs.evolve(self, **changes)

@@ -17,6 +17,12 @@ def test_ruff_clean():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+@pytest.mark.skipif(shutil.which("mypy") is None, reason="mypy is in the test extra")
+def test_mypy_clean():
+    r = subprocess.run(["mypy"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_public_api_is_pinned():
     import dsspulumi
 

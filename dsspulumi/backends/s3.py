@@ -357,7 +357,7 @@ class S3Backend(Backend):
         )
 
     # --- request helpers ------------------------------------------------------------------------
-    def _sse(self) -> dict[str, str]:
+    def _sse(self) -> dict[str, Any]:
         params = {"ServerSideEncryption": self.sse}
         if self.sse == "aws:kms" and self.kms_key_id:
             params["SSEKMSKeyId"] = self.kms_key_id

@@ -251,9 +251,10 @@ def init(
     with handle_errors(debug):
         loc = resolve_stack(stack)
         config = StackConfig.load(loc.file, loc.name, check_env(env))
-        if config.settings() is not None:
+        existing = config.settings()
+        if existing is not None:
             raise DssPulumiError(
-                f"{config.what} already has a secrets provider ({config.settings().provider}); "
+                f"{config.what} already has a secrets provider ({existing.provider}); "
                 f"use `dss stack change-secrets-provider {loc.name} NEW -e {env}`"
             )
         config.init_secrets(secrets_provider)

@@ -255,6 +255,7 @@ class Sandbox:
         if self._httpd is None:
             raise RuntimeError("the sandbox is not started; call start() or use 'with Sandbox()'")
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
         return f"http://{host}:{port}"
 
     def client(self) -> dataikuapi.DSSClient:

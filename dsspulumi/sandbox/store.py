@@ -901,7 +901,7 @@ class Store:
             return other, name
         return project_key, ref
 
-    def _ref_exists(self, project_key: str, ref: str) -> bool:
+    def _ref_exists(self, project_key: str, ref: Any) -> bool:
         key, name = self._split_ref(project_key, ref)
         return name in self.projects.get(key, {}).get("datasets", {})
 
@@ -1066,7 +1066,7 @@ class Store:
         payload = settings.get("rawPayload") if raw else None
         if not isinstance(payload, str):
             payload = self._default_payload(type_, settings, inputs)
-        recipe = {
+        recipe: dict[str, Any] = {
             "projectKey": project_key,
             "name": name,
             "type": type_,

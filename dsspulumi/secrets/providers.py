@@ -73,7 +73,8 @@ def _kms_client(url: str) -> tuple[Any, str]:
     key_id = (parsed.netloc + parsed.path).strip("/")
     if not key_id:
         raise ConfigError(f"secrets provider {url!r} names no KMS key (awskms://alias/NAME)")
-    region = (parse_qs(parsed.query).get("region") or [None])[0]
+    regions = parse_qs(parsed.query).get("region")
+    region = regions[0] if regions else None
     import boto3  # noqa: TID251 - KMS is reached only from this module
 
     return boto3.client("kms", region_name=region), key_id

@@ -11,7 +11,7 @@ from dsspulumi.providers.dss.dataset import DatasetProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
 
-_TYPES = {
+_TYPES: dict[str, Any] = {
     "dss:Project": ProjectProvider,
     "dss:Dataset": DatasetProvider,
     "dss:Recipe": RecipeProvider,
