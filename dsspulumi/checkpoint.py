@@ -153,6 +153,7 @@ class Checkpointer:
         self._writing = False
         self._failures: list[tuple[int, int, BaseException]] = []
         self._seq = 0
+        self.last_written: bytes | None = None  # the bytes of the last full state write
         self.journal_writes = 0
         self.journal_bytes = 0
         self.state_writes = 0
@@ -181,6 +182,7 @@ class Checkpointer:
             )
             self.state_writes += 1
             self.state_bytes += len(data)
+            self.last_written = data
             self.backend.clear_journal(self.stack, self.env)
             self._seq = 0
 

@@ -265,7 +265,7 @@ class StackRun:
                 "state_writes": checkpoint.state_writes,
                 "state_bytes": checkpoint.state_bytes,
             }
-            self._history(state, kind, started, result)
+            self._history(checkpoint, kind, started, result)
             return result
 
     def refresh_state(self, *, lock_timeout: float = 0.0) -> list[str]:
@@ -279,7 +279,7 @@ class StackRun:
             self.backend.append_history(
                 self.stack,
                 self.env,
-                to_json(checkpoint.state, self._crypter()),
+                checkpoint.last_written or to_json(checkpoint.state, self._crypter()),
                 {
                     "kind": "refresh",
                     "result": "succeeded",
@@ -325,7 +325,11 @@ class StackRun:
                 )
         return resolved
 
-    def _history(self, state: State, kind: str, started: float, result: RunResult) -> None:
+    def _history(
+        self, checkpoint: Checkpointer, kind: str, started: float, result: RunResult
+    ) -> None:
+        """Keep the state just written as a history entry (S3 copies it server-side)."""
+        state = checkpoint.state
         user = _user()
         meta = {
             "kind": kind,
@@ -337,7 +341,8 @@ class StackRun:
             "summary": result.plan.summary(),
             "resources": len(state.resources),
         }
-        self.backend.append_history(self.stack, self.env, to_json(state, self._crypter()), meta)
+        data = checkpoint.last_written or to_json(state, self._crypter())
+        self.backend.append_history(self.stack, self.env, data, meta)
 
 
 def record_from_dss(
