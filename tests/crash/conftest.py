@@ -14,8 +14,7 @@ DSS = [sys.executable, "-m", "dsspulumi.cli"]
 _buckets = itertools.count()
 
 
-@pytest.fixture
-def served_sandbox(tmp_path):
+def _serve(tmp_path, latency_ms: int):
     """`dss sandbox serve` as its own process, with latency so runs can be caught mid-way."""
     proc = subprocess.Popen(
         [
@@ -27,7 +26,7 @@ def served_sandbox(tmp_path):
             "--api-key",
             "crash-key",
             "--latency-ms",
-            "60",
+            str(latency_ms),
             "--data",
             str(tmp_path / "sandbox-data"),
         ],
@@ -42,6 +41,18 @@ def served_sandbox(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+def served_sandbox(tmp_path):
+    """`dss sandbox serve` as its own process, with latency so runs can be caught mid-way."""
+    yield from _serve(tmp_path, 60)
+
+
+@pytest.fixture
+def slow_sandbox(tmp_path):
+    """Slower still: a run holds its lock for seconds, so racing processes surely meet it."""
+    yield from _serve(tmp_path, 300)
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -45,8 +45,8 @@ def start_ups(
     ]
 
 
-def test_eight_concurrent_ups_one_applies(tmp_path, served_sandbox, backend_env):
-    url = served_sandbox
+def test_eight_concurrent_ups_one_applies(tmp_path, slow_sandbox, backend_env):
+    url = slow_sandbox
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "conc.py").write_text(textwrap.dedent(STACK))
     procs = start_ups(tmp_path, url, 8, backend_env=backend_env)
