@@ -17,6 +17,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"dsspulumi {version('dsspulumi')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit"
+    ),
+) -> None:
+    """Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks."""
+
+
 app.command("preview")(preview)
 app.command("up")(up)
 app.command("destroy")(destroy)
