@@ -209,6 +209,11 @@ class StackRun:
     ) -> RunResult:
         """``up`` (graph given) or ``destroy`` (graph None): plan, confirm, execute, record."""
         registry = self._registry()
+        if graph is None and self.backend.read_state(self.stack, self.env) is None:
+            # Nothing was ever applied: nothing to destroy, and no state to create for it.
+            plan = make_plan(self._empty_graph(), None)
+            self.listener.plan_ready(plan)
+            return RunResult(plan=plan)
         with self.writing(lock_timeout=lock_timeout) as checkpoint:
             state = checkpoint.state
             started = now()
@@ -271,6 +276,8 @@ class StackRun:
     def refresh_state(self, *, lock_timeout: float = 0.0) -> list[str]:
         """``dss refresh``: record in state what DSS holds now; settle pending operations."""
         registry = self._registry()
+        if self.backend.read_state(self.stack, self.env) is None:
+            return []
         with self.writing(lock_timeout=lock_timeout) as checkpoint:
             started = now()
             notes = self.reconcile(checkpoint.state, registry)

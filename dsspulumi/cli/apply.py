@@ -237,6 +237,7 @@ def _apply(
     with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, f"dss {kind}") as s:
         _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
         graph = s.program() if kind == "up" else None
+        title = "Previewing update" if kind == "up" else "Previewing destroy"
         s.ensure_secrets_provider(graph)
         live = (not json_out) and s.io.out.is_terminal
         with show.ProgressListener(s.io.out, s.io.err, live=live, quiet=json_out) as listener:
@@ -267,10 +268,10 @@ def _apply(
             _emit_json(run_dict(result))
         elif not result.applied:
             if not result.cancelled:
-                show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
+                show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
         else:
             if not result.plan.has_changes:
-                show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
+                show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
             show.print_result(s.io.out, result, kind=kind)
         if result.cancelled:
             s.io.err.print(f"{kind} cancelled: nothing was changed")

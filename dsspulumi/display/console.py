@@ -138,6 +138,8 @@ def summary_lines(counts: dict[str, int], verbs: dict[Op, str]) -> Text:
         if n:
             mark, style = MARK[op]
             text.append(f"    {mark:<2} {n} {verbs[op]}\n", style=style)
+    if not text.plain:
+        text.append("    none\n", style="dim")
     return text
 
 

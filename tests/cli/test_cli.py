@@ -209,3 +209,13 @@ def test_backend_selection_precedence(ws, tmp_path):
     assert r.json["summary"] == {"same": 2}
     r = ws.dss("preview", "s", "--backend", "ftp://x")
     assert r.exit_code == 1 and "unknown backend URL" in r.stderr
+
+
+def test_destroy_of_a_never_applied_stack_creates_nothing(ws):
+    ws.stack("s", SIMPLE)
+    r = ws.dss("destroy", "s", "--yes", "--json")
+    assert r.exit_code == 0
+    assert r.json["steps"] == [] and r.json["result"] == "not-applied"
+    assert ws.dss("refresh", "s").exit_code == 0
+    assert not ws.state_path("s").exists()
+    assert ws.dss("stack", "ls", "--json").json == []
