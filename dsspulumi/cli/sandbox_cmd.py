@@ -27,6 +27,10 @@ def serve(
     latency_ms: Annotated[
         float, typer.Option("--latency-ms", help="Delay added per request")
     ] = 0.0,
+    fail_rate: Annotated[
+        float,
+        typer.Option("--fail-rate", min=0.0, max=1.0, help="Share of API calls that fail (500)"),
+    ] = 0.0,
     debug: Annotated[bool, typer.Option("--debug")] = False,
 ) -> None:
     """Serve the sandbox until interrupted; prints its URL and API key."""
@@ -37,7 +41,12 @@ def serve(
             data.mkdir(parents=True, exist_ok=True)
         try:
             sandbox = Sandbox(
-                api_key=api_key, data_dir=data, host=host, port=port, latency_ms=latency_ms
+                api_key=api_key,
+                data_dir=data,
+                host=host,
+                port=port,
+                latency_ms=latency_ms,
+                fail_rate=fail_rate,
             )
             sandbox.start()
         except OSError as exc:

@@ -84,3 +84,13 @@ def test_fixture_is_available_to_users_tests(tmp_path):
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "1 passed" in r.stdout
+
+
+def test_serve_fail_rate_makes_calls_fail_in_dss_shape():
+    proc, url = serve("--port", "0", "--api-key", "k", "--fail-rate", "1")
+    try:
+        with pytest.raises(DataikuException):
+            DSSClient(url, "k").list_project_keys()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
