@@ -12,9 +12,9 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.resource import Resource, ResourceOptions, resource_type
+from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
-from dsspulumi.resources.project import Project
+from dsspulumi.resources.base import ProjectObject
 
 
 @attrs.define(frozen=True)
@@ -46,38 +46,12 @@ def _schema(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"has duplicate columns: {', '.join(dupes)}")
 
 
-def _project(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
-    if not isinstance(value, Project):
-        v.fail(inst, attribute, f"must be a dss.Project object (got {type(value).__name__})")
-
-
 @attrs.define(slots=False, eq=False, repr=False)
-class _DatasetBase(Resource):
-    name: str = attrs.field(validator=v.object_name)
-    project: Project = attrs.field(kw_only=True, validator=_project)
+class _DatasetBase(ProjectObject):
     format_params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
     schema: list[Column] | None = attrs.field(
         kw_only=True, default=None, converter=v.to_list, validator=_schema
     )
-    description: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
-    )
-    tags: list[str] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
-    )
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
-
-    @property
-    def dss_name(self) -> str:
-        return self.name
-
-    @property
-    def logical_name(self) -> str:
-        return f"{self.project.key}.{self.name}"
-
-    def dependencies(self) -> list[Resource]:
-        return [self.project]
 
     def _common_inputs(self) -> dict[str, Any]:
         return {
@@ -85,9 +59,7 @@ class _DatasetBase(Resource):
             "name": self.name,
             "format_params": dict(self.format_params),
             "schema": [c.to_json() for c in self.schema] if self.schema is not None else None,
-            "description": self.description,
-            "tags": list(self.tags),
-            "extra_settings": dict(self.extra_settings),
+            **self.described(),
         }
 
 

@@ -12,10 +12,10 @@ from typing import Any, ClassVar
 import attrs
 
 from dsspulumi.output import Output, unwrap
-from dsspulumi.resource import File, Resource, ResourceOptions, resource_type
+from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
-from dsspulumi.resources.dataset import Dataset, ManagedDataset, _project
-from dsspulumi.resources.project import Project
+from dsspulumi.resources.base import ProjectObject
+from dsspulumi.resources.dataset import Dataset, ManagedDataset
 
 
 def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -43,33 +43,15 @@ def _read_code(value: Any) -> Any:
 
 
 @attrs.define(slots=False, eq=False, repr=False)
-class _RecipeBase(Resource):
+class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
 
-    name: str = attrs.field(validator=v.object_name)
-    project: Project = attrs.field(kw_only=True, validator=_project)
     inputs_: list[Dataset | ManagedDataset] = attrs.field(
         kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
     )
     outputs: list[Dataset | ManagedDataset] = attrs.field(
         kw_only=True, converter=v.to_list, validator=_datasets
     )
-    description: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
-    )
-    tags: list[str] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
-    )
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
-
-    @property
-    def dss_name(self) -> str:
-        return self.name
-
-    @property
-    def logical_name(self) -> str:
-        return f"{self.project.key}.{self.name}"
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]
@@ -89,9 +71,7 @@ class _RecipeBase(Resource):
             "inputs": [self._ref(d) for d in self.inputs_],
             "outputs": [self._ref(d) for d in self.outputs],
             "code": self.payload(),
-            "description": self.description,
-            "tags": list(self.tags),
-            "extra_settings": dict(self.extra_settings),
+            **self.described(),
         }
 
 

@@ -1,0 +1,51 @@
+"""What every object inside a DSS project shares: name, description, tags, escape hatch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from dsspulumi.resource import Resource, ResourceOptions
+from dsspulumi.resources import validators as v
+from dsspulumi.resources.project import Project
+
+
+def project_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, Project):
+        v.fail(inst, attribute, f"must be a dss.Project object (got {type(value).__name__})")
+
+
+@attrs.define(slots=False, eq=False, repr=False)
+class ProjectObject(Resource):
+    """A dataset, recipe, … of a project: identified by project key + name."""
+
+    name: str = attrs.field(validator=v.object_name)
+    project: Project = attrs.field(kw_only=True, validator=project_ref)
+    description: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+    tags: list[str] = attrs.field(
+        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
+    )
+    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    @property
+    def dss_name(self) -> str:
+        return self.name
+
+    @property
+    def logical_name(self) -> str:
+        return f"{self.project.key}.{self.name}"
+
+    def dependencies(self) -> list[Resource]:
+        return [self.project]
+
+    def described(self) -> dict[str, Any]:
+        """The inputs every project object has (merged into each type's own)."""
+        return {
+            "description": self.description,
+            "tags": list(self.tags),
+            "extra_settings": dict(self.extra_settings),
+        }
