@@ -128,3 +128,47 @@ def apply_descriptive(
         doc["description"] = ""
     doc["tags"] = list(new.get("tags") or [])
     deep_merge(doc, new.get("extra_settings") or {})
+
+
+class ProjectObjectProvider:
+    """What dataset and recipe providers share: one DSS settings document per object.
+
+    Updates are one read-modify-write of that document (``_edit`` changes only what
+    the stack manages); deleting an object that is already gone is a success.
+    """
+
+    def __init__(self, session: DssSession) -> None:
+        self.s = session
+
+    def _handle(self, inputs: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _what(self, inputs: Mapping[str, Any]) -> str:
+        raise NotImplementedError
+
+    def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        raise NotImplementedError
+
+    def _delete(self, handle: Any) -> None:
+        handle.delete()
+
+    def update(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], outputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        self._write(new, old)
+        return dict(outputs)
+
+    def delete(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
+        try:
+            with self.s.call(f"delete {self._what(inputs)}"):
+                self._delete(self._handle(inputs))
+        except NotFound:
+            pass
+
+    def _write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        handle = self._handle(new)
+        with self.s.call(f"read the settings of {self._what(new)}"):
+            settings = handle.get_settings()
+        self._edit(settings, new, old)
+        with self.s.call(f"save the settings of {self._what(new)}"):
+            settings.save()

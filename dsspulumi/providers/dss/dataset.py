@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.providers.dss.client import (
-    DssSession,
     NotFound,
+    ProjectObjectProvider,
     apply_descriptive,
     managed_value,
     pick_paths,
@@ -55,10 +55,7 @@ def apply_settings(
     return d
 
 
-class DatasetProvider:
-    def __init__(self, session: DssSession) -> None:
-        self.s = session
-
+class DatasetProvider(ProjectObjectProvider):
     def _handle(self, inputs: Mapping[str, Any]) -> Any:
         return self.s.client.get_project(inputs["project"]).get_dataset(inputs["name"])
 
@@ -112,23 +109,8 @@ class DatasetProvider:
             "format_type": managed_value(inputs.get("format_type"), d.get("formatType")),
         }
 
-    def update(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], outputs: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        self._write(new, old)
-        return dict(outputs)
+    def _delete(self, handle: Any) -> None:
+        handle.delete(drop_data=False)  # the stack manages definitions, never data
 
-    def delete(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
-        try:
-            with self.s.call(f"delete {self._what(inputs)}"):
-                self._handle(inputs).delete(drop_data=False)
-        except NotFound:
-            pass
-
-    def _write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
-        handle = self._handle(new)
-        with self.s.call(f"read the settings of {self._what(new)}"):
-            settings = handle.get_settings()
+    def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         settings.settings = apply_settings(settings.get_raw(), new, old)
-        with self.s.call(f"save the settings of {self._what(new)}"):
-            settings.save()

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.providers.dss.client import (
-    DssSession,
     NotFound,
+    ProjectObjectProvider,
     apply_descriptive,
     managed_value,
     pick_paths,
@@ -50,10 +50,7 @@ def apply_definition(
     return r
 
 
-class RecipeProvider:
-    def __init__(self, session: DssSession) -> None:
-        self.s = session
-
+class RecipeProvider(ProjectObjectProvider):
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"{inputs['type']} recipe {inputs['project']}.{inputs['name']}"
 
@@ -102,26 +99,8 @@ class RecipeProvider:
             "extra_settings": pick_paths(r, inputs["extra_settings"]),
         }
 
-    def update(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], outputs: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        self._write(new, old)
-        return dict(outputs)
-
-    def delete(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
-        try:
-            with self.s.call(f"delete {self._what(inputs)}"):
-                self._handle(inputs).delete()
-        except NotFound:
-            pass
-
-    def _write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
-        handle = self._handle(new)
-        with self.s.call(f"read the settings of {self._what(new)}"):
-            settings = handle.get_settings()
+    def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         settings.data["recipe"] = apply_definition(settings.get_recipe_raw_definition(), new, old)
         settings.recipe_settings = settings.data["recipe"]
         if new.get("code") is not None:
             settings.set_payload(new["code"])
-        with self.s.call(f"save the settings of {self._what(new)}"):
-            settings.save()
