@@ -155,8 +155,8 @@ class Resource:
 
     type_token: ClassVar[str] = "dss:Resource"
     replace_on: ClassVar[tuple[str, ...]] = ()
-    # Set after construction by __attrs_post_init__.
-    source: tuple[str, int] | None
+    # Set after construction by __attrs_post_init__: where the user's code constructed it.
+    _site: program_context.CallSite | None
 
     def __attrs_post_init__(self) -> None:
         opts = getattr(self, "opts", None)
@@ -166,8 +166,14 @@ class Resource:
                 f"(got {type(opts).__name__})"
             )
         self.validate()
-        self.source = program_context.caller_location()
+        self._site = program_context.caller_site()
         program_context.register(self)
+
+    @property
+    def source(self) -> tuple[str, int] | None:
+        """File and line of the user's code that constructed this resource."""
+        site = self._site
+        return program_context.site_location(site) if site is not None else None
 
     # --- identity -----------------------------------------------------------------------
     @property
