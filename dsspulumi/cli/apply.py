@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dsspulumi import admin
-from dsspulumi.backends import open_backend
+# Only what declaring the commands needs is imported here: `dss --help` and
+# `dss --version` load this module. The engine, backends, config, secrets and
+# display are imported by the commands that use them.
 from dsspulumi.cli.common import (
     Consoles,
     check_env,
@@ -21,14 +21,12 @@ from dsspulumi.cli.common import (
     resolve_stack,
     stdin_is_terminal,
 )
-from dsspulumi.config import StackConfig, resolve_dss_target
-from dsspulumi.display import console as show
-from dsspulumi.display.jsonout import plan_dict, run_dict
-from dsspulumi.engine import StackRun
 from dsspulumi.errors import DssPulumiError
 from dsspulumi.output import contains_secret, to_engine
-from dsspulumi.program import run_program
-from dsspulumi.secrets import LazyCrypter
+
+if TYPE_CHECKING:
+    from dsspulumi.config import StackConfig
+    from dsspulumi.engine import StackRun
 
 EMBEDDED_SANDBOX_DIR = Path(".dss/sandbox")
 
@@ -66,6 +64,9 @@ class Session(contextlib.ExitStack):
         json_mode: bool,
         command: str,
     ) -> None:
+        from dsspulumi.backends import open_backend
+        from dsspulumi.config import StackConfig
+
         super().__init__()
         self.loc = resolve_stack(stack_arg)
         self.env = check_env(env)
@@ -79,6 +80,7 @@ class Session(contextlib.ExitStack):
 
     def providers(self) -> Any:
         if self._registry is None:
+            from dsspulumi.config import resolve_dss_target
             from dsspulumi.providers.dss import DssProviders
 
             target = resolve_dss_target(self.config, cli_url=self.dss_url)
@@ -95,6 +97,8 @@ class Session(contextlib.ExitStack):
         return self._registry
 
     def run(self, listener: Any) -> StackRun:
+        from dsspulumi.engine import StackRun
+
         return StackRun(
             stack=self.loc.name,
             env=self.env,
@@ -107,6 +111,8 @@ class Session(contextlib.ExitStack):
         )
 
     def program(self) -> Any:
+        from dsspulumi.program import run_program
+
         return run_program(
             self.loc.file,
             stack=self.loc.name,
@@ -117,6 +123,8 @@ class Session(contextlib.ExitStack):
 
     def read_outputs(self, stack: str, env: str) -> dict[str, Any]:
         """Outputs of another stack in the same backend (for dss.StackReference)."""
+        from dsspulumi import admin
+
         return admin.read_stack_outputs(self.backend, stack, env)
 
     def ensure_secrets_provider(self, graph: Any) -> None:
@@ -137,6 +145,8 @@ class ConfigKeyring:
     """The engine's key for secrets in state: the stack config's secrets provider."""
 
     def __init__(self, config: StackConfig) -> None:
+        from dsspulumi.secrets import LazyCrypter
+
         self.config = config
         self._lazy = LazyCrypter(lambda: config.crypter())
 
@@ -165,6 +175,8 @@ class _PlanPrinter:
 
 
 def _emit_json(doc: dict[str, Any]) -> None:
+    import json
+
     typer.echo(json.dumps(doc, indent=2, default=str))
 
 
@@ -188,10 +200,14 @@ def preview(
         t1 = time.perf_counter()
         result = s.run(_PlanPrinter(s.io)).preview(graph, targets=target, refresh=refresh)
         if json_out:
+            from dsspulumi.display.jsonout import plan_dict
+
             doc = plan_dict(result.plan)
             doc["timings"] = {"program": t1 - t0, **result.timings}
             _emit_json(doc)
         else:
+            from dsspulumi.display import console as show
+
             show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
         if expect_no_changes and result.plan.has_changes:
             raise typer.Exit(3)
@@ -208,6 +224,8 @@ def _confirm_or_refuse(yes: bool, io: Consoles, kind: str) -> None:
 def _asker(yes: bool, io: Consoles, json_mode: bool, show_diff: bool, kind: str) -> Any:
     def confirm(plan: Any) -> bool:
         if not json_mode:
+            from dsspulumi.display import console as show
+
             title = "Previewing update" if kind == "up" else "Previewing destroy"
             show.print_plan(io.out, plan, show_diff=show_diff, title=title)
         if yes:
@@ -234,6 +252,9 @@ def _apply(
     debug: bool,
     lock_timeout: float = 0.0,
 ) -> None:
+    from dsspulumi.display import console as show
+    from dsspulumi.display.jsonout import run_dict
+
     with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, f"dss {kind}") as s:
         _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
         graph = s.program() if kind == "up" else None

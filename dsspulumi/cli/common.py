@@ -7,38 +7,41 @@ and exit code 1 by ``handle_errors``; only ``--debug`` shows a traceback.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import sys
-import tomllib
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
 import typer
-from rich.console import Console
 
 from dsspulumi.errors import ConfigError, DssPulumiError
 
 ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 DEFAULT_BACKEND = "file://.dss/state"
 
+if TYPE_CHECKING:
+    from rich.console import Console  # imported when used: `dss --help` does not need rich
 
-@attrs.define
+
+@dataclasses.dataclass  # not attrs: `dss --help` does not import attrs
 class Consoles:
     out: Console
     err: Console
 
 
 def consoles(json_mode: bool) -> Consoles:
+    from rich.console import Console
+
     err = Console(stderr=True, highlight=False)
     out = Console(highlight=False) if not json_mode else Console(stderr=True, highlight=False)
     return Consoles(out=out, err=err)
 
 
-@attrs.define
+@dataclasses.dataclass
 class StackLocation:
     name: str
     file: Path
@@ -84,6 +87,8 @@ def resolve_backend_url(cli_value: str | None) -> str:
         return os.environ["DSS_BACKEND"]
     pyproject = _nearest_pyproject(Path.cwd())
     if pyproject is not None:
+        import tomllib
+
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -109,6 +114,8 @@ def fail(err: Console, message: str, hint: str | None = None) -> None:
 @contextlib.contextmanager
 def handle_errors(debug: bool) -> Iterator[None]:
     """Every error a user can cause: one clean message on stderr, exit 1."""
+    from rich.console import Console
+
     err = Console(stderr=True, highlight=False)
     try:
         yield

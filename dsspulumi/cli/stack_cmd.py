@@ -9,17 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from dsspulumi import admin
-from dsspulumi.backends import open_backend
 from dsspulumi.cli.common import check_env, handle_errors, resolve_backend_url, resolve_stack
-from dsspulumi.config import StackConfig
 from dsspulumi.errors import ConfigError, DssPulumiError
 from dsspulumi.output import MASK, reveal_all
-from dsspulumi.secrets import SECRET_KEY
 
 stack_app = typer.Typer(help="Stack administration: states, history, locks.", no_args_is_help=True)
 
@@ -40,6 +33,8 @@ def _name(arg: str) -> str:
 
 def mask_sealed(value: Any) -> Any:
     """Exported state data with every encrypted value shown as [secret]."""
+    from dsspulumi.secrets import SECRET_KEY
+
     if isinstance(value, dict):
         if set(value) == {SECRET_KEY}:
             return MASK
@@ -56,6 +51,12 @@ def _when(t: float | None) -> str:
 @stack_app.command("ls")
 def ls(backend: BackendOpt = None, json_out: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Stacks and environments in the backend, with resource counts and last update."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         b = open_backend(resolve_backend_url(backend))
         rows = admin.list_stacks(b)
@@ -98,6 +99,11 @@ def history(
     debug: DebugOpt = False,
 ) -> None:
     """Completed updates of a stack, oldest first; --show N prints that version's state."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         name, env = _name(stack), check_env(env)
         b = open_backend(resolve_backend_url(backend))
@@ -145,6 +151,9 @@ def output(
     debug: DebugOpt = False,
 ) -> None:
     """The stack's exported values (dss.export); secrets as [secret] unless --show-secrets."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         stack_name, env = _name(stack), check_env(env)
         b = open_backend(resolve_backend_url(backend))
@@ -175,6 +184,9 @@ def export(
     stack: NameArg, env: EnvOpt = "dev", backend: BackendOpt = None, debug: DebugOpt = False
 ) -> None:
     """Print the stack's state as JSON (to move it, back it up, or inspect it)."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         b = open_backend(resolve_backend_url(backend))
         typer.echo(json.dumps(admin.export_state(b, _name(stack), check_env(env)), indent=1))
@@ -190,6 +202,9 @@ def import_(
     debug: DebugOpt = False,
 ) -> None:
     """Replace the stack's state with FILE (validated; --force if a state exists)."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         try:
             data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
@@ -214,6 +229,9 @@ def rm(
     debug: DebugOpt = False,
 ) -> None:
     """Remove a stack environment's state (refused while it manages resources, unless --force)."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         name, env = _name(stack), check_env(env)
         b = open_backend(resolve_backend_url(backend))
@@ -231,6 +249,11 @@ def unlock(
     debug: DebugOpt = False,
 ) -> None:
     """Remove an abandoned lock (one that looks alive needs --force)."""
+    from rich.markup import escape
+
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         b = open_backend(resolve_backend_url(backend))
         typer.echo(escape(admin.unlock(b, _name(stack), check_env(env), force=force)))
@@ -248,6 +271,8 @@ def init(
     debug: DebugOpt = False,
 ) -> None:
     """Choose how the secrets of a stack environment are encrypted."""
+    from dsspulumi.config import StackConfig
+
     with handle_errors(debug):
         loc = resolve_stack(stack)
         config = StackConfig.load(loc.file, loc.name, check_env(env))
@@ -273,6 +298,10 @@ def change_secrets_provider(
     debug: DebugOpt = False,
 ) -> None:
     """Re-encrypt the config's secrets and the state's with a new provider."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+    from dsspulumi.config import StackConfig
+
     with handle_errors(debug):
         loc = resolve_stack(stack)
         env = check_env(env)

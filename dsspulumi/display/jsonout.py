@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dsspulumi.engine import RunResult
 from dsspulumi.output import mask_all
-from dsspulumi.plan import Plan, Step
+
+if TYPE_CHECKING:
+    from dsspulumi.engine import RunResult
+    from dsspulumi.plan import Plan, Step
 
 
 def step_dict(step: Step) -> dict[str, Any]:

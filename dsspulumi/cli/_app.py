@@ -1,0 +1,47 @@
+"""The typer application: the root command and its command groups (see ``dsspulumi.cli``)."""
+
+from __future__ import annotations
+
+import typer
+
+from dsspulumi.cli import version_text
+from dsspulumi.cli.apply import destroy, preview, refresh, up
+from dsspulumi.cli.config_cmd import config_app
+from dsspulumi.cli.sandbox_cmd import sandbox_app
+from dsspulumi.cli.stack_cmd import stack_app
+
+app = typer.Typer(
+    name="dss",
+    help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Plain click help: typer's rich help imports rich.markdown and markdown-it, which
+    # alone take longer than the whole `dss --help` budget (150 ms).
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit"
+    ),
+) -> None:
+    """Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks."""
+
+
+app.command("preview")(preview)
+app.command("up")(up)
+app.command("destroy")(destroy)
+app.command("refresh")(refresh)
+app.add_typer(stack_app, name="stack")
+app.add_typer(config_app, name="config")
+app.add_typer(sandbox_app, name="sandbox")
