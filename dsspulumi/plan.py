@@ -164,12 +164,16 @@ def make_plan(
     def wanted(urn: str) -> bool:
         return target_set is None or urn in target_set
 
+    # Each step is built with its dependencies wired: creates wait for what they
+    # reference, deletes wait for every step of what referenced them. Steps come in
+    # step order, so "already a step" is "an earlier step".
     steps: dict[str, Step] = {}
     for urn in graph.topological_order():
         if not wanted(urn):
             continue
         node = graph.nodes[urn]
-        steps[urn] = _node_step(node, records.get(urn))
+        deps = tuple(d for d in node.deps if d in steps)
+        steps[urn] = _node_step(node, records.get(urn), deps)
 
     if target_set is not None:
         for step in steps.values():
@@ -211,32 +215,28 @@ def make_plan(
             logical_name=_logical(urn),
             old=rec,
             retain=rec.retain_on_delete,
+            # Only edges that agree with the step order (earlier steps): a cycle left in
+            # state by an interrupted run must not make two deletes wait for each other.
+            deps=tuple(d for d in dependants.get(urn, []) if d in steps),
         )
 
-    # Wire dependencies between steps: creates wait for what they reference,
-    # deletes wait for every step of what referenced them.
-    wired: list[Step] = []
-    position = {urn: i for i, urn in enumerate(steps)}
-    for urn, step in steps.items():
-        if step.op is Op.DELETE:
-            # Only edges that agree with the step order: a cycle left in state by an
-            # interrupted run must not make two deletes wait for each other.
-            deps = [
-                d for d in dependants.get(urn, []) if d in steps and position[d] < position[urn]
-            ]
-        else:
-            deps = [d for d in step.node.deps if d in steps] if step.node else []
-        wired.append(attrs.evolve(step, deps=tuple(deps)))
-    return Plan(stack=graph.stack, env=graph.env, steps=tuple(wired), exports=graph.exports)
+    return Plan(
+        stack=graph.stack, env=graph.env, steps=tuple(steps.values()), exports=graph.exports
+    )
 
 
 def _logical(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
-def _node_step(node: Node, rec: ResourceState | None) -> Step:
+def _node_step(node: Node, rec: ResourceState | None, deps: tuple[str, ...]) -> Step:
     base: dict[str, Any] = dict(
-        urn=node.urn, type=node.type, name=node.name, logical_name=node.logical_name, node=node
+        urn=node.urn,
+        type=node.type,
+        name=node.name,
+        logical_name=node.logical_name,
+        node=node,
+        deps=deps,
     )
     if rec is None:
         return Step(op=Op.CREATE, inputs=dict(node.inputs), **base)

@@ -94,11 +94,9 @@ def site_location(site: CallSite) -> tuple[str, int]:
     if table is None or table[0] is not code:
         if len(_LINE_TABLES) > 64:
             _LINE_TABLES.clear()
-        starts: list[int] = []
-        lines: list[int | None] = []
-        for start, _end, line in code.co_lines():
-            starts.append(start)
-            lines.append(line)
+        ranges = list(code.co_lines())
+        starts = [r[0] for r in ranges]
+        lines = [r[2] for r in ranges]
         table = _LINE_TABLES[id(code)] = (code, starts, lines)
     _code, starts, lines = table
     i = bisect.bisect_right(starts, offset) - 1

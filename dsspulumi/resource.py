@@ -199,10 +199,14 @@ class Resource:
 
     @property
     def options(self) -> ResourceOptions:
-        return getattr(self, "opts", None) or ResourceOptions()
+        return getattr(self, "opts", None) or _DEFAULT_OPTIONS
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.logical_name!r})"
+
+
+# What ``Resource.options`` returns when no opts were given (frozen, never mutated).
+_DEFAULT_OPTIONS = ResourceOptions()
 
 
 @attrs.define(frozen=True)
