@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -85,17 +85,28 @@ class Plan:
 def diff_inputs(
     old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = ""
 ) -> list[PropertyDiff]:
-    """Differences by property path; dicts are walked, lists and scalars compared whole."""
+    """Differences by property path; dicts are walked, lists and scalars compared whole.
+
+    Depth first, in key order, with an explicit stack (no recursion: any nesting depth).
+    """
     out: list[PropertyDiff] = []
-    for key in _ordered_union(old, new):
-        o, n = old.get(key, _MISSING), new.get(key, _MISSING)
-        path = f"{prefix}{key}"
-        if isinstance(o, dict) and isinstance(n, dict):
-            out.extend(diff_inputs(o, n, prefix=f"{path}."))
-        elif o != n:
-            out.append(
-                PropertyDiff(path, None if o is _MISSING else o, None if n is _MISSING else n)
-            )
+    stack: list[tuple[Mapping[str, Any], Mapping[str, Any], str, Iterator[str]]] = [
+        (old, new, prefix, iter(_ordered_union(old, new)))
+    ]
+    while stack:
+        old_map, new_map, at, keys = stack[-1]
+        for key in keys:
+            o, n = old_map.get(key, _MISSING), new_map.get(key, _MISSING)
+            path = f"{at}{key}"
+            if isinstance(o, dict) and isinstance(n, dict):
+                stack.append((o, n, f"{path}.", iter(_ordered_union(o, n))))
+                break  # walk the nested dicts first, then resume these keys
+            if o != n:
+                out.append(
+                    PropertyDiff(path, None if o is _MISSING else o, None if n is _MISSING else n)
+                )
+        else:
+            stack.pop()
     return out
 
 
@@ -117,6 +128,8 @@ def apply_ignore_changes(
     Only paths through dicts are touched: an ignored path that neither side has
     changes nothing, and a path below a plain value leaves that value alone.
     """
+    if not ignore:
+        return dict(new)  # nothing to set back: no deep copy (creates share values too)
     result = copy.deepcopy(dict(new))
     for path in ignore:
         parts = path.split(".")
