@@ -7,11 +7,10 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dsspulumi.cli.common import check_env, handle_errors, resolve_stack
+from dsspulumi.cli.common import check_env, handle_errors, make_console, resolve_stack
 from dsspulumi.config import StackConfig, split_key
 from dsspulumi.errors import ConfigError
 from dsspulumi.output import MASK, Sealed
@@ -134,4 +133,4 @@ def ls(
         table.add_column("VALUE")
         for k, v, _s in rows:
             table.add_row(k, escape(v if isinstance(v, str) else json.dumps(v)))
-        Console().print(table)
+        make_console().print(table)

@@ -9,13 +9,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from dsspulumi import admin
 from dsspulumi.backends import open_backend
-from dsspulumi.cli.common import check_env, handle_errors, resolve_backend_url, resolve_stack
+from dsspulumi.cli.common import (
+    check_env,
+    handle_errors,
+    make_console,
+    resolve_backend_url,
+    resolve_stack,
+)
 from dsspulumi.config import StackConfig
 from dsspulumi.errors import ConfigError, DssPulumiError
 from dsspulumi.output import MASK, reveal_all
@@ -77,7 +82,7 @@ def ls(backend: BackendOpt = None, json_out: JsonOpt = False, debug: DebugOpt = 
                 r.updated_by or "-",
                 r.last_result or "-",
             )
-        Console().print(table)
+        make_console().print(table)
 
 
 def _row(r: Any) -> dict[str, Any]:
@@ -129,7 +134,7 @@ def history(
                 changes,
                 str(e.get("resources", "-")),
             )
-        Console().print(table)
+        make_console().print(table)
 
 
 @stack_app.command("output")

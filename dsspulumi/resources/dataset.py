@@ -21,7 +21,7 @@ from dsspulumi.resources.base import ProjectObject
 class Column:
     """One schema column: a name and a DSS storage type."""
 
-    name: str = attrs.field(validator=v.of_type(str))
+    name: str = attrs.field(validator=v.name_string)
     type: str = attrs.field(default="string", validator=v.of_type(str))
 
     def __attrs_post_init__(self) -> None:
@@ -71,8 +71,8 @@ class Dataset(_DatasetBase):
     ``params.connection``.
     """
 
-    type: str = attrs.field(kw_only=True, validator=v.of_type(str))
-    connection: str = attrs.field(kw_only=True, validator=v.of_type(str))
+    type: str = attrs.field(kw_only=True, validator=v.name_string)
+    connection: str = attrs.field(kw_only=True, validator=v.name_string)
     params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
     format_type: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
@@ -98,10 +98,17 @@ class Dataset(_DatasetBase):
 
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
 class ManagedDataset(_DatasetBase):
-    """A dataset whose storage DSS manages on ``connection`` (written by a recipe)."""
+    """A dataset whose storage DSS manages on ``connection`` (written by a recipe).
 
-    connection: str = attrs.field(kw_only=True, validator=v.of_type(str))
-    format_type: str = attrs.field(kw_only=True, default="parquet", validator=v.of_type(str))
+    ``format_type`` (``"parquet"``, ``"csv"``, …) only means something on a files-based
+    connection; left unset, DSS picks its default for the connection (none at all on an
+    SQL connection, where the data lives in a table), and the stack does not manage it.
+    """
+
+    connection: str = attrs.field(kw_only=True, validator=v.name_string)
+    format_type: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
 
     def inputs(self) -> dict[str, Any]:
         return {

@@ -15,7 +15,7 @@ class Project(Resource):
     """A DSS project; ``key`` is its identity (changing it means another project)."""
 
     key: str = attrs.field(validator=v.project_key)
-    name: str = attrs.field(kw_only=True, validator=v.of_type(str))
+    name: str = attrs.field(kw_only=True, validator=v.name_string)
     description: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
