@@ -22,6 +22,7 @@ from dsspulumi.engine import RunResult
 from dsspulumi.executor import StepOutcome
 from dsspulumi.output import contains_secret, mask_all
 from dsspulumi.plan import Op, Plan, Step
+from dsspulumi.provider import RetryEvent
 
 MARK = {
     Op.CREATE: ("+", "green"),
@@ -182,6 +183,7 @@ class ProgressListener:
         self._done: list[tuple[Step, StepOutcome]] = []
         self._lock = threading.Lock()
         self.total = 0
+        self.retries: list[RetryEvent] = []
 
     # engine.Listener
     def notice(self, message: str) -> None:
@@ -189,6 +191,20 @@ class ProgressListener:
 
     def plan_ready(self, plan: Plan) -> None:
         self.total = sum(1 for s in plan.steps if s.changes)
+
+    def retry(self, event: RetryEvent) -> None:
+        """A transient DSS failure being retried: shown as it happens, counted for --json."""
+        with self._lock:
+            self.retries.append(event)
+            if self.quiet:
+                return
+            who = f"{event.urn.rsplit('::', 1)[-1]}: " if event.urn else ""
+            line = Text(f" ↻  {who}{event.describe()}", style="yellow")
+            if self._live is not None:
+                self._live.console.print(line)
+                self._live.update(self._render())
+            else:
+                self.err.print(line)
 
     def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None:
         if step.op is Op.SAME:
@@ -223,8 +239,12 @@ class ProgressListener:
             lines.append(
                 Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s)", style="cyan")
             )
+        retried = f", {len(self.retries)} retries" if self.retries else ""
         lines.append(
-            Text(f"{len(self._done)}/{self.total} done, {len(self._running)} running", style="bold")
+            Text(
+                f"{len(self._done)}/{self.total} done, {len(self._running)} running{retried}",
+                style="bold",
+            )
         )
         return Group(*lines)
 

@@ -106,7 +106,7 @@ class RetryingAdapter(HTTPAdapter):
         self.on_retry = on_retry
         self.urn = urn
 
-    def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
         method = (request.method or "GET").upper()
         safe = method in IDEMPOTENT
         attempt = 0
