@@ -191,10 +191,21 @@ def import_(
     file: Annotated[Path, typer.Argument(help="A state JSON file (from `dss stack export`)")],
     env: EnvOpt = "dev",
     force: ForceOpt = False,
+    rename_from: Annotated[
+        str | None,
+        typer.Option(
+            "--rename-from",
+            help="Take in another stack's export under this name: the stack FILE belongs to",
+        ),
+    ] = None,
     backend: BackendOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Replace the stack's state with FILE (validated; --force if a state exists)."""
+    """Replace the stack's state with FILE (validated; --force if a state exists).
+
+    FILE must be an export of this stack and environment, or --rename-from must name its
+    stack.
+    """
     with handle_errors(debug):
         try:
             data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
@@ -202,7 +213,13 @@ def import_(
             raise DssPulumiError(f"cannot read {file}: {exc.strerror}") from None
         b = open_backend(resolve_backend_url(backend))
         state = admin.import_state(
-            b, _name(stack), check_env(env), data, source=str(file), force=force
+            b,
+            _name(stack),
+            check_env(env),
+            data,
+            source=str(file),
+            force=force,
+            rename_from=rename_from,
         )
         typer.echo(
             f"imported {len(state.resources)} resource(s) into stack "
