@@ -47,7 +47,9 @@ ExpectOpt = Annotated[
     bool, typer.Option("--expect-no-changes", help="Exit 3 if the plan is not empty")
 ]
 BackendOpt = Annotated[str | None, typer.Option("--backend", help="State backend URL")]
-DssUrlOpt = Annotated[str | None, typer.Option("--dss-url", help="DSS URL (or `sandbox`)")]
+DssUrlOpt = Annotated[
+    str | None, typer.Option("--dss-url", help="DSS URL, or sandbox for the embedded sandbox")
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
 RetriesOpt = Annotated[
     int,
@@ -305,9 +307,11 @@ def _apply(
         elif not result.applied:
             if not result.cancelled:
                 show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
+        elif not result.plan.has_changes:
+            # Nothing was applied: the plan's summary is the result's; print it once.
+            show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
+            show.print_result(s.io.out, result, kind=kind, summary=False)
         else:
-            if not result.plan.has_changes:
-                show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
             show.print_result(s.io.out, result, kind=kind)
         if result.cancelled:
             s.io.err.print(f"{kind} cancelled: nothing was changed")

@@ -125,7 +125,7 @@ def handle_errors(debug: bool) -> Iterator[None]:
     err = make_console(stderr=True)
     try:
         yield
-    except typer.Exit:
+    except (typer.Exit, typer.BadParameter):
         raise
     except DssPulumiError as exc:
         if debug:
@@ -134,9 +134,10 @@ def handle_errors(debug: bool) -> Iterator[None]:
 
         fail(err, escape(str(exc)), getattr(exc, "hint", None))
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
+        # 128 + SIGINT, as shells expect of a command stopped by Ctrl-C.
         fail(err, "interrupted; state records every step that completed")
-        raise typer.Exit(1) from None
+        raise typer.Exit(130) from None
     except Exception as exc:  # a bug in dsspulumi
         if debug:
             traceback.print_exc()

@@ -26,14 +26,20 @@ from dsspulumi.errors import ConfigError, DssPulumiError
 from dsspulumi.output import MASK, reveal_all
 from dsspulumi.secrets import SECRET_KEY
 
-stack_app = typer.Typer(help="Stack administration: states, history, locks.", no_args_is_help=True)
+stack_app = typer.Typer(
+    help="Stack administration: states, history, locks.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 NameArg = Annotated[str, typer.Argument(help="Stack name (or its stack file)")]
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment")]
 BackendOpt = Annotated[str | None, typer.Option("--backend", help="State backend URL")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Do it even if unsafe (see help)")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Overwrite or remove even when the command would refuse")
+]
 
 
 def _name(arg: str) -> str:
@@ -188,7 +194,7 @@ def export(
 @stack_app.command("import")
 def import_(
     stack: NameArg,
-    file: Annotated[Path, typer.Argument(help="A state JSON file (from `dss stack export`)")],
+    file: Annotated[Path, typer.Argument(help="A state JSON file (from dss stack export)")],
     env: EnvOpt = "dev",
     force: ForceOpt = False,
     rename_from: Annotated[
@@ -201,10 +207,10 @@ def import_(
     backend: BackendOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Replace the stack's state with FILE (validated; --force if a state exists).
+    """Replace the stack's state with FILE, an export of this stack and environment.
 
-    FILE must be an export of this stack and environment, or --rename-from must name its
-    stack.
+    FILE is validated first; --force replaces an existing state; --rename-from takes in an
+    export of another stack (or environment) and rewrites its URNs.
     """
     with handle_errors(debug):
         try:

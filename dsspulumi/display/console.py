@@ -269,7 +269,7 @@ class ProgressListener:
         self.stop()
 
 
-def print_result(console: Console, result: RunResult, *, kind: str) -> None:
+def print_result(console: Console, result: RunResult, *, kind: str, summary: bool = True) -> None:
     counts: dict[str, int] = {}
     for step in result.plan.steps:
         outcome = result.outcomes.get(step.urn)
@@ -281,8 +281,9 @@ def print_result(console: Console, result: RunResult, *, kind: str) -> None:
         for k, v in result.outputs.items():
             console.print(f"    {k}: {escape(_value(v, 200))}")
         console.print()
-    console.print("Resources:")
-    console.print(summary_lines(counts, DONE_VERB), end="")
+    if summary:
+        console.print("Resources:")
+        console.print(summary_lines(counts, DONE_VERB), end="")
     failed = [o for o in result.outcomes.values() if o.status == "failed"]
     skipped = [o for o in result.outcomes.values() if o.status == "skipped"]
     if failed or skipped:
