@@ -36,6 +36,7 @@ from dsspulumi.errors import (
     CorruptStateError,
     DssConnectionError,
     DssPulumiError,
+    MissingLookupError,
     NotOwnedError,
     PartialCreateError,
     PlanError,
@@ -222,6 +223,8 @@ class StackRun:
         plan = make_plan(
             graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
         )
+        if refresh:
+            check_lookups(plan, self._registry())
         t2 = time.perf_counter()
         self.listener.plan_ready(plan)
         return RunResult(plan=plan, timings={"load_state": t1 - t0, "plan": t2 - t1})
@@ -260,6 +263,7 @@ class StackRun:
             plan = make_plan(
                 graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
             )
+            check_lookups(plan, registry)
             self.listener.plan_ready(plan)
             result = RunResult(plan=plan)
             if expect_no_changes and plan.has_changes:
@@ -458,6 +462,24 @@ def inspect_declared(
     if found is None:
         return None
     return Found(secret_like(inputs, found.inputs), found.mark)
+
+
+def check_lookups(plan: Plan, registry: ProviderRegistry) -> None:
+    """Every object the stack reads with ``.get`` must exist, or nothing runs."""
+    missing = []
+    for step in plan.steps:
+        if step.op is Op.READ and step.inputs is not None:
+            if registry.provider(step.type).lookup(step.inputs) is None:
+                kind = step.type.split(":", 1)[-1]
+                where = f" (read at {step.node.source})" if step.node is not None else ""
+                missing.append(f"{kind} {step.logical_name}{where}")
+    if missing:
+        raise MissingLookupError(
+            f"{'; '.join(missing)}: not found in DSS. The stack reads "
+            f"{'it' if len(missing) == 1 else 'them'} with .get() and never creates "
+            f"{'it' if len(missing) == 1 else 'them'}: check the name, or create "
+            f"{'it' if len(missing) == 1 else 'them'} first. Nothing was changed"
+        )
 
 
 def _logical(urn: str) -> str:

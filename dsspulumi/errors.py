@@ -113,3 +113,7 @@ class PartialCreateError(ProviderError):
 
     The create call's answer proves the object is ours even if it carries no mark yet.
     """
+
+
+class MissingLookupError(DssPulumiError):
+    """Objects a stack reads with ``.get`` do not exist in DSS."""

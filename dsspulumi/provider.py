@@ -103,6 +103,10 @@ class Provider(Protocol):
 
     def delete(self, inputs: Inputs, outputs: Mapping[str, Any], *, owner: str | None) -> None: ...
 
+    def lookup(self, identity: Inputs) -> dict[str, Any] | None:
+        """An object the stack only reads (``.get``): a summary of it, or None if absent."""
+        ...
+
 
 class ProviderRegistry(Protocol):
     def provider(self, type_token: str) -> Provider: ...

@@ -39,6 +39,7 @@ VERB = {
     Op.REPLACE: "to replace",
     Op.DELETE: "to delete",
     Op.SAME: "unchanged",
+    Op.READ: "to read",
 }
 DONE_VERB = {
     Op.CREATE: "created",
@@ -46,6 +47,7 @@ DONE_VERB = {
     Op.REPLACE: "replaced",
     Op.DELETE: "deleted",
     Op.SAME: "unchanged",
+    Op.READ: "read",
 }
 
 
@@ -75,6 +77,8 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
             info = f"[diff: {', '.join('~' + d.path for d in step.diff)}]"
         if step.op is Op.DELETE and step.retain:
             info = "retain_on_delete: removed from state only"
+        if step.op is Op.READ:
+            info = "not managed: checked to exist, never changed"
         table.add_row(
             Text(mark, style=style),
             step.type,
@@ -134,7 +138,7 @@ def diff_lines(step: Step) -> list[Text]:
 
 def summary_lines(counts: dict[str, int], verbs: dict[Op, str]) -> Text:
     text = Text()
-    for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.SAME):
+    for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.SAME, Op.READ):
         n = counts.get(str(op), 0)
         if n:
             mark, style = MARK[op]
@@ -207,7 +211,7 @@ class ProgressListener:
                 self.err.print(line)
 
     def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None:
-        if step.op is Op.SAME:
+        if not step.changes:
             return
         with self._lock:
             if event == "start":

@@ -8,6 +8,7 @@ from typing import Any
 from dsspulumi.errors import PlanError
 from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
+from dsspulumi.providers.dss.connection import ConnectionProvider
 from dsspulumi.providers.dss.dataset import DatasetProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
@@ -17,6 +18,7 @@ _TYPES: dict[str, Any] = {
     "dss:Project": ProjectProvider,
     "dss:Dataset": DatasetProvider,
     "dss:Recipe": RecipeProvider,
+    "dss:Connection": ConnectionProvider,
 }
 
 

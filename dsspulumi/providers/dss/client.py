@@ -273,6 +273,13 @@ class ProjectObjectProvider:
             return None
         return Found(self._view(settings, inputs), read_mark(self._raw(settings)))
 
+    def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
+        try:
+            raw = self._raw(self._settings(identity))
+        except NotFound:
+            return None
+        return {"project": identity["project"], "name": identity["name"], "type": raw.get("type")}
+
     def update(
         self,
         old: Mapping[str, Any],

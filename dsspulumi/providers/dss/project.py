@@ -61,6 +61,13 @@ class ProjectProvider:
         }
         return Found(view, read_mark(md))
 
+    def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
+        try:
+            md = self._metadata(identity["key"])
+        except NotFound:
+            return None
+        return {"key": identity["key"], "name": md.get("label")}
+
     def update(
         self,
         old: Mapping[str, Any],
