@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dsspulumi.resource import File, Resource, ResourceOptions, export
     from dsspulumi.resources import (
         Column,
+        Connection,
         Dataset,
         ManagedDataset,
         Project,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 _SOURCES = {
     "Column": "dsspulumi.resources",
     "Config": "dsspulumi.config",
+    "Connection": "dsspulumi.resources",
     "Dataset": "dsspulumi.resources",
     "DssPulumiError": "dsspulumi.errors",
     "File": "dsspulumi.resource",
@@ -53,6 +55,7 @@ _SOURCES = {
 __all__ = [
     "Column",
     "Config",
+    "Connection",
     "Dataset",
     "DssPulumiError",
     "File",

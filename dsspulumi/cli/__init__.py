@@ -25,9 +25,12 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:
         print(version_text())
         return
-    from dsspulumi.cli._app import app
+    try:
+        from dsspulumi.cli._app import app
 
-    app()
+        app()
+    except KeyboardInterrupt:  # Ctrl-C outside any command body (while importing, parsing)
+        raise SystemExit(130) from None
 
 
 def __getattr__(name: str) -> Any:

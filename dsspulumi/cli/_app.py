@@ -15,8 +15,8 @@ app = typer.Typer(
     help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
     no_args_is_help=True,
     add_completion=False,
-    # Plain click help: typer's rich help imports rich.markdown and markdown-it, which
-    # alone take longer than the whole `dss --help` budget (150 ms).
+    # Plain click help (CI-friendly; also, typer's rich help imports rich.markdown and
+    # markdown-it, which alone take longer than the whole `dss --help` budget, 150 ms).
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
