@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from dsspulumi.cli import version_text
+from dsspulumi.cli import _coercion, version_text
 from dsspulumi.cli.apply import destroy, preview, refresh, up
 from dsspulumi.cli.config_cmd import config_app
 from dsspulumi.cli.sandbox_cmd import sandbox_app
 from dsspulumi.cli.stack_cmd import stack_app
+
+_coercion.install()  # no pydantic import for values that need no coercion
 
 app = typer.Typer(
     name="dss",
