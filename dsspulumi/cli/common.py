@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import re
 import sys
@@ -27,10 +28,23 @@ if TYPE_CHECKING:
     from rich.console import Console  # imported when used: `dss --help` does not need rich
 
 
-@dataclasses.dataclass  # not attrs: `dss --help` does not import attrs
 class Consoles:
-    out: Console
-    err: Console
+    """The command's stdout and stderr consoles, each made on first use.
+
+    rich is imported only then: `dss preview --json` that has nothing to say on
+    stderr never imports it.
+    """
+
+    def __init__(self, json_mode: bool) -> None:
+        self.json_mode = json_mode
+
+    @functools.cached_property
+    def out(self) -> Console:
+        return make_console() if not self.json_mode else make_console(stderr=True)
+
+    @functools.cached_property
+    def err(self) -> Console:
+        return make_console(stderr=True)
 
 
 # Off a terminal (CI logs, pipes) nothing is wrapped: one message, one line, grep-able.
@@ -49,9 +63,7 @@ def make_console(*, stderr: bool = False) -> Console:
 
 
 def consoles(json_mode: bool) -> Consoles:
-    err = make_console(stderr=True)
-    out = make_console() if not json_mode else make_console(stderr=True)
-    return Consoles(out=out, err=err)
+    return Consoles(json_mode)
 
 
 @dataclasses.dataclass
@@ -127,7 +139,6 @@ def fail(err: Console, message: str, hint: str | None = None) -> None:
 @contextlib.contextmanager
 def handle_errors(debug: bool) -> Iterator[None]:
     """Every error a user can cause: one clean message on stderr, exit 1."""
-    err = make_console(stderr=True)
     try:
         yield
     except (typer.Exit, typer.BadParameter):
@@ -137,11 +148,11 @@ def handle_errors(debug: bool) -> Iterator[None]:
             traceback.print_exc()
         from rich.markup import escape
 
-        fail(err, escape(str(exc)), getattr(exc, "hint", None))
+        fail(make_console(stderr=True), escape(str(exc)), getattr(exc, "hint", None))
         raise typer.Exit(1) from None
     except (KeyboardInterrupt, typer.Abort):
         # 128 + SIGINT, as shells expect of a command stopped by Ctrl-C.
-        fail(err, "interrupted; state records every step that completed")
+        fail(make_console(stderr=True), "interrupted; state records every step that completed")
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug in dsspulumi
         if debug:
@@ -149,7 +160,7 @@ def handle_errors(debug: bool) -> Iterator[None]:
         from rich.markup import escape
 
         fail(
-            err,
+            make_console(stderr=True),
             escape(f"internal error in dsspulumi: {type(exc).__name__}: {exc}"),
             None if debug else "Run again with --debug for the traceback, and please report it.",
         )

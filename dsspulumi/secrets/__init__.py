@@ -15,9 +15,6 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from dsspulumi.errors import ConfigError
 from dsspulumi.output import Sealed, Secret
 
@@ -41,6 +38,9 @@ class AesGcmCrypter:
     def __init__(self, key: bytes, *, describe: str) -> None:
         if len(key) != 32:
             raise ValueError("AES-256 needs a 32-byte key")
+        # cryptography is imported by the first stack that has secrets, not by every run
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = AESGCM(key)
         self.describe = describe
 
@@ -50,6 +50,8 @@ class AesGcmCrypter:
         return TOKEN_PREFIX + base64.b64encode(blob).decode("ascii")
 
     def decrypt(self, token: str) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
         if not token.startswith(TOKEN_PREFIX):
             raise DecryptError(f"not an encrypted value (expected {TOKEN_PREFIX}…)")
         try:
