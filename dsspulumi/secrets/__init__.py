@@ -109,15 +109,45 @@ def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
     return data
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def unseal(data: Any, crypter: Crypter | None) -> Any:
-    """Inverse of ``seal``; without a crypter, secrets stay ``Sealed`` (opaque, still safe)."""
+    """Inverse of ``seal``; without a crypter, secrets stay ``Sealed`` (opaque, still safe).
+
+    Iterative (every state load walks every recorded value): plain values cost one type
+    test, and no nesting depth reaches the recursion limit.
+    """
+    if type(data) in _PLAIN:
+        return data
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any]] = [(data, root, 0)]
+    while todo:
+        item, container, key = todo.pop()
+        container[key] = _unseal_level(item, crypter, todo)
+    return root[0]
+
+
+def _unseal_level(data: Any, crypter: Crypter | None, todo: list[tuple[Any, Any, Any]]) -> Any:
+    out: Any
     if isinstance(data, Mapping):
         if len(data) == 1 and isinstance(data.get(SECRET_KEY), str):
             token = data[SECRET_KEY]
             return Sealed(token) if crypter is None else Secret(decrypt_value(crypter, token))
-        return {k: unseal(v, crypter) for k, v in data.items()}
+        out = {}
+        for k, v in data.items():
+            if type(v) in _PLAIN:
+                out[k] = v
+            else:
+                out[k] = None  # keeps the key order; filled from ``todo``
+                todo.append((v, out, k))
+        return out
     if isinstance(data, list):
-        return [unseal(v, crypter) for v in data]
+        out = list(data)
+        for i, v in enumerate(out):
+            if type(v) not in _PLAIN:
+                todo.append((v, out, i))
+        return out
     return data
 
 
