@@ -84,22 +84,44 @@ class State:
     nonce: str = ""
     # Copy of the secrets provider settings that encrypted this state's secrets.
     secrets: dict[str, str] | None = None
+    # urn -> position in ``resources``, so that ``get`` and ``put`` (once per step of a
+    # run) do not scan the list: O(n) instead of O(n^2) over a run. Not serialized; made
+    # again whenever ``resources`` is another list or changed length (``remove`` makes a
+    # new list; code that replaces an item of the list in place must use ``put``).
+    _positions: dict[str, int] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
+    _indexed: list[ResourceState] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
 
     def by_urn(self) -> dict[str, ResourceState]:
         return {r.urn: r for r in self.resources}
 
+    def _index(self) -> dict[str, int]:
+        resources = self.resources
+        positions = self._positions
+        if positions is None or self._indexed is not resources or len(positions) != len(resources):
+            positions = {r.urn: i for i, r in enumerate(resources)}
+            if len(positions) != len(resources):  # duplicate urns: first one wins, like a scan
+                positions = {}
+                for i, r in enumerate(resources):
+                    positions.setdefault(r.urn, i)
+            self._positions, self._indexed = positions, resources
+        return positions
+
     def get(self, urn: str) -> ResourceState | None:
-        for r in self.resources:
-            if r.urn == urn:
-                return r
-        return None
+        i = self._index().get(urn)
+        return self.resources[i] if i is not None else None
 
     def put(self, record: ResourceState) -> None:
-        for i, r in enumerate(self.resources):
-            if r.urn == record.urn:
-                self.resources[i] = record
-                return
-        self.resources.append(record)
+        positions = self._index()
+        i = positions.get(record.urn)
+        if i is not None:
+            self.resources[i] = record
+        else:
+            positions[record.urn] = len(self.resources)
+            self.resources.append(record)
 
     def remove(self, urn: str) -> None:
         self.resources = [r for r in self.resources if r.urn != urn]
