@@ -261,8 +261,12 @@ def _node_step(node: Node, rec: ResourceState | None, deps: tuple[str, ...]) -> 
             )
         return Step(op=Op.READ, inputs=dict(node.inputs), **base)
     if rec is None:
-        return Step(op=Op.CREATE, inputs=dict(node.inputs), **base)
-    inputs = apply_ignore_changes(rec.inputs, node.inputs, node.options.ignore_changes)
+        # The node's inputs are shared, not copied (nothing changes a plan's inputs; the
+        # executor copies what it sends): 10,000 steps, 10,000 dicts fewer.
+        return Step(op=Op.CREATE, inputs=node.inputs, **base)
+    inputs: Mapping[str, Any] = node.inputs
+    if node.options.ignore_changes:
+        inputs = apply_ignore_changes(rec.inputs, node.inputs, node.options.ignore_changes)
     diff = tuple(diff_inputs(rec.inputs, inputs))
     if not diff:
         return Step(op=Op.SAME, inputs=inputs, old=rec, **base)
