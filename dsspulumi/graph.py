@@ -27,6 +27,9 @@ class NodeOptions:
     retain_on_delete: bool = False
 
 
+_DEFAULT_NODE_OPTIONS = NodeOptions()  # shared by every node with default options
+
+
 @attrs.frozen
 class Node:
     urn: str
@@ -59,8 +62,11 @@ class ResourceGraph:
     def from_resources(
         cls, stack: str, env: str, resources: Iterable[Resource], exports: Mapping[str, Any] = {}
     ) -> ResourceGraph:
+        import os
+
         from dsspulumi.program_context import format_location
 
+        cwd = os.getcwd()
         resources = list(resources)
         urn_of = {id(r): make_urn(stack, env, r.type_token, r.logical_name) for r in resources}
         graph = cls(stack=stack, env=env, exports=dict(exports))
@@ -77,6 +83,17 @@ class ResourceGraph:
                     deps.append(dep_urn)
             opts = r.options
             urn = urn_of[id(r)]
+            options = (
+                _DEFAULT_NODE_OPTIONS
+                if not (opts.protect or opts.ignore_changes or opts.delete_before_replace)
+                and not opts.retain_on_delete
+                else NodeOptions(
+                    protect=opts.protect,
+                    ignore_changes=tuple(opts.ignore_changes),
+                    delete_before_replace=opts.delete_before_replace,
+                    retain_on_delete=opts.retain_on_delete,
+                )
+            )
             graph.nodes[urn] = Node(
                 urn=urn,
                 type=r.type_token,
@@ -85,13 +102,8 @@ class ResourceGraph:
                 inputs=to_engine(r.lookup_inputs() if r.is_lookup else r.inputs()),
                 deps=tuple(deps),
                 replace_on=r.replace_on,
-                options=NodeOptions(
-                    protect=opts.protect,
-                    ignore_changes=tuple(opts.ignore_changes),
-                    delete_before_replace=opts.delete_before_replace,
-                    retain_on_delete=opts.retain_on_delete,
-                ),
-                source=format_location(r.source),
+                options=options,
+                source=format_location(r.source, cwd),
                 read=r.is_lookup,
             )
         graph.topological_order()  # raises on cycles

@@ -144,10 +144,13 @@ def _shell(value: Any, todo: list[tuple[Any, Any, Any]]) -> Any:
     elif isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
-            if type(v) in _PLAIN:
+            kind = type(v)
+            if kind in _PLAIN:
                 out[k] = v
-            elif type(v) is list and all(type(x) in _PLAIN for x in v):
-                out[k] = list(v)  # a list of plain values (names, tags): done here
+            elif kind is list and _PLAIN.issuperset(map(type, v)):
+                out[k] = v[:]  # a list of plain values (names, tags): done here
+            elif kind is dict and _PLAIN.issuperset(map(type, v.values())):
+                out[k] = v.copy()  # a dict of plain values (settings): done here
             else:
                 out[k] = None  # keeps the key order; filled from ``todo``
                 todo.append((v, out, k))

@@ -267,7 +267,8 @@ def _node_step(node: Node, rec: ResourceState | None, deps: tuple[str, ...]) -> 
     inputs: Mapping[str, Any] = node.inputs
     if node.options.ignore_changes:
         inputs = apply_ignore_changes(rec.inputs, node.inputs, node.options.ignore_changes)
-    diff = tuple(diff_inputs(rec.inputs, inputs))
+    # Equal inputs have no diff: one C-level comparison instead of a walk (no-op plans).
+    diff = () if rec.inputs == inputs else tuple(diff_inputs(rec.inputs, inputs))
     if not diff:
         return Step(op=Op.SAME, inputs=inputs, old=rec, **base)
     replace_paths = tuple(d.path for d in diff if _matches(d.path, node.replace_on))

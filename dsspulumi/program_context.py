@@ -112,11 +112,11 @@ def _display_path(file: str, cwd: str) -> str:
         return file
 
 
-def format_location(loc: tuple[str, int] | None) -> str:
+def format_location(loc: tuple[str, int] | None, cwd: str | None = None) -> str:
     if loc is None:
         return "<unknown>"
     file, line = loc
-    return f"{_display_path(file, os.getcwd())}:{line}"
+    return f"{_display_path(file, cwd if cwd is not None else os.getcwd())}:{line}"
 
 
 def register(resource: Resource) -> None:
