@@ -1,6 +1,7 @@
 """Benchmark: `dss preview --json` of a chain of N objects, phase by phase, N = 1,000 .. 10,000.
 
-    python bench/bench_plan.py [--sizes 1000,5000,10000] [--runs 3] [--no-up] [--keep]
+    python bench/bench_plan.py [--sizes 1000,5000,10000] [--runs 3] [--up-sizes 10000]
+                               [--no-up] [--bytecode-cache] [--keep]
 
 Setup, per N: a temp workspace with ``stacks/plan_<N>.py``: 1 project, N/2 managed
 datasets and N/2 - 1 Python recipes chained into one flow (``DS_0 -> r_0 -> DS_1 -> …``),
@@ -14,20 +15,28 @@ Measured (every time figure is the best of ``--runs``):
     set size, from ``os.wait4``): interpreter, imported modules and data together.
 (b) where that time goes, one row per phase, from a fresh interpreter that runs the
     same code path as ``dss preview --json`` with a clock between phases:
-    ``import`` (interpreter start + ``import dsspulumi.cli``), ``program`` (stack
-    resolution, config, running the stack file), ``graph`` (``ResourceGraph`` from the
-    registered resources: edges, cycle and flow checks), ``plan`` (state load + diff +
-    plan), ``render`` (the ``--json`` document, encoded and written).
+    ``import`` (interpreter start + the command tree: typer and the command modules),
+    ``program`` (stack resolution, config, running the stack file), ``graph``
+    (``ResourceGraph`` from the registered resources: edges, cycle and flow checks),
+    ``plan`` (state load + diff + plan), ``render`` (the ``--json`` document, encoded and
+    written). Modules a phase needs are imported lazily, in that phase. The sum misses
+    the command line's parsing and the interpreter's exit, which the wall clock has.
 (c) the ratio of time per object at the largest N to the smallest, for the phases
     that grow with N (everything but ``import``). Target <= 1.2: the cost is linear.
 (d) a no-op preview: the stack applied once with ``dss up --yes`` against a
     ``dss sandbox serve`` process, then ``dss preview --json`` (state in the local
     backend): wall clock, peak memory and DSS API calls (target 0), same time targets.
+    Done for ``--up-sizes`` (default: the largest N, which the targets name).
 (e) ``dss up`` of the stack: the share of its wall clock during which no DSS call is
     in flight. DSS calls are timed on the client side (around
     ``requests.Session.request``, in a fresh interpreter running ``dss up``), so the
     sandbox's own time counts as DSS time. Target < 10%.
 (f) ``dss --version`` and ``dss --help`` wall clock. Target < 150 ms.
+
+Every figure is taken as this environment runs Python. With ``--bytecode-cache``, the
+start-up figures are also printed with a ``.pyc`` cache (``PYTHONPYCACHEPREFIX`` in the
+temp folder), as a ``pip install`` has; for comparison only (an environment with
+``PYTHONDONTWRITEBYTECODE=1`` and an editable install compiles dsspulumi on every run).
 
 Exit code: 2 if the benchmark is invalid (a plan that is not all ``create`` / all
 ``same``, an ``up`` that failed), 1 if a no-op preview made a DSS call; time and memory
@@ -91,7 +100,7 @@ def stack_source(n: int) -> str:
 PHASE_DRIVER = r"""
 import time
 T0 = time.perf_counter()
-import dsspulumi.cli
+import dsspulumi.cli._app
 from dsspulumi.cli import apply as cli
 T1 = time.perf_counter()
 import json, resource, sys
@@ -192,15 +201,28 @@ def timed_process(
         )
 
 
-def clean_env(api_key: str = "") -> dict[str, str]:
+# Set by --bytecode-cache: a folder for the .pyc files of every module (PYTHONPYCACHEPREFIX).
+BYTECODE_CACHE: str | None = None
+
+
+def clean_env(api_key: str = "", *, bytecode: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DKU_DSS_URL", "DSS_BACKEND")}
     if api_key:
         env["DKU_API_KEY"] = api_key
+    if bytecode and BYTECODE_CACHE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = BYTECODE_CACHE
     return env
 
 
 def best_preview(
-    ws: Workspace, n: int, backend: str, runs: int, sandbox: SandboxProcess | None = None
+    ws: Workspace,
+    n: int,
+    backend: str,
+    runs: int,
+    sandbox: SandboxProcess | None = None,
+    *,
+    bytecode: bool = False,
 ) -> dict[str, Any]:
     """Best wall and peak RSS of `dss preview --json`, with the plan summary and DSS calls."""
     walls, peaks, calls = [], [], 0
@@ -212,7 +234,9 @@ def best_preview(
         if sandbox is not None:
             sandbox.reset()
         code, out, err, wall, peak = timed_process(
-            [*dss_command(), *args], cwd=ws.root, env=clean_env(sandbox.api_key if sandbox else "")
+            [*dss_command(), *args],
+            cwd=ws.root,
+            env=clean_env(sandbox.api_key if sandbox else "", bytecode=bytecode),
         )
         if code != 0:
             raise RuntimeError(f"`dss {' '.join(args)}` exited {code}:\n{err[-3000:]}")
@@ -249,10 +273,12 @@ def interpreter_start(cwd: Path) -> float:
     return min(timed_process([sys.executable, "-c", "pass"], cwd=cwd)[3] for _ in range(5))
 
 
-def cli_wall(args: list[str], cwd: Path, runs: int) -> float:
+def cli_wall(args: list[str], cwd: Path, runs: int, *, bytecode: bool = False) -> float:
     walls = []
     for _ in range(runs):
-        code, _out, err, wall, _peak = timed_process([*dss_command(), *args], cwd=cwd)
+        code, _out, err, wall, _peak = timed_process(
+            [*dss_command(), *args], cwd=cwd, env=clean_env(bytecode=bytecode)
+        )
         if code != 0:
             raise RuntimeError(f"`dss {' '.join(args)}` exited {code}: {err[-2000:]}")
         walls.append(wall)
@@ -290,11 +316,26 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,5000,10000", help="comma-separated object counts")
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement (best shown)")
     ap.add_argument("--no-up", action="store_true", help="skip the up and no-op preview")
+    ap.add_argument(
+        "--up-sizes",
+        default="",
+        help="sizes applied with `dss up` for (d) and (e) (default: the largest; an up of "
+        "10,000 objects is ~30,000 DSS calls, a minute or two against the sandbox)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temp workspace")
+    ap.add_argument(
+        "--bytecode-cache",
+        action="store_true",
+        help="also time start-up with .pyc files cached (as after a pip install)",
+    )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    up_sizes = [int(s) for s in args.up_sizes.split(",")] if args.up_sizes else [max(sizes)]
 
     ws = Workspace("dss-bench-plan-")
+    global BYTECODE_CACHE
+    if args.bytecode_cache:
+        BYTECODE_CACHE = str(ws.root / "pycache")
     sandbox: SandboxProcess | None = None
     invalid: list[str] = []
     lines: list[str] = []
@@ -397,10 +438,30 @@ def main() -> int:
         help_ = cli_wall(["--help"], cwd, max(args.runs, 5))
         target("dss --version", version < TARGET_CLI_SECONDS, f"{version * 1e3:.0f} ms (< 150)")
         target("dss --help", help_ < TARGET_CLI_SECONDS, f"{help_ * 1e3:.0f} ms (< 150)")
+        if BYTECODE_CACHE:
+            # As installed by pip (bytecode written at install time), for comparison only.
+            cli_wall(["--help"], cwd, 1, bytecode=True)  # fills the cache
+            smallest = min(sizes)
+            empty = f"file://{(ws.root / f'empty_{smallest}').as_posix()}"
+            best_preview(ws, smallest, empty, 1, bytecode=True)
+            cached = {
+                "--version": cli_wall(["--version"], cwd, max(args.runs, 5), bytecode=True),
+                "--help": cli_wall(["--help"], cwd, max(args.runs, 5), bytecode=True),
+                f"preview N={smallest:,}": best_preview(
+                    ws, smallest, empty, args.runs, bytecode=True
+                )["wall"],
+            }
+            lines.append(
+                "  [info] with a bytecode cache (as a pip install has; this environment sets "
+                "PYTHONDONTWRITEBYTECODE): "
+                + ", ".join(f"dss {k} {v * 1e3:.0f} ms" for k, v in cached.items())
+            )
 
         if not args.no_up:
             sandbox = SandboxProcess(latency_ms=0)
-            for n in sizes:
+            for n in up_sizes:
+                if n not in sizes:
+                    ws.write_stack(stack_name(n), stack_source(n), {})
                 state = f"file://{(ws.root / f'state_{n}').as_posix()}"
                 print(f"applying the {n}-object stack (dss up --yes) ...", flush=True)
                 up = run_up(ws, n, state, sandbox)

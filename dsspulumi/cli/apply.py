@@ -206,9 +206,9 @@ class _PlanPrinter:
 
 
 def _emit_json(doc: dict[str, Any]) -> None:
-    import json
+    from dsspulumi.display.jsonout import dumps  # json.dumps(doc, indent=2, default=str)
 
-    typer.echo(json.dumps(doc, indent=2, default=str))
+    typer.echo(dumps(doc))
 
 
 def preview(
