@@ -235,3 +235,40 @@ def test_killed_after_meeting_a_hand_made_object_the_next_run_never_adopts_it(
     if name == "project":
         assert kind.fingerprint(client) == before
     assert "OWN" not in client.list_project_keys()
+
+
+def test_an_object_recreated_by_hand_is_neither_updated_nor_deleted(run, ws):
+    """State points at OWN.RAW, but the object in DSS was deleted and re-made by a person."""
+    kind, client = KINDS["external_dataset"], ws.sandbox.client()
+    run.write(BASE + kind.extra)
+    assert run.dss("up", "own", "--yes").exit_code == 0
+    client.get_project("OWN").get_dataset("RAW").delete()
+    kind.by_hand(client)
+    before = kind.fingerprint(client)
+
+    run.write(BASE + kind.extra.replace('"/stack"', '"/stack-v2"'))
+    r = run.dss("up", "own", "--yes")
+    assert r.exit_code == 1
+    assert "dataset OWN.RAW in DSS is not the object this stack created" in r.stdout + r.stderr
+    assert kind.fingerprint(client) == before  # not updated
+    assert "OWN.RAW" not in run.recorded()  # and no longer claimed
+
+    run.write(BASE + kind.extra)
+    assert run.dss("up", "own", "--yes").exit_code == 1  # a create now meets it: a conflict
+    r = run.dss("destroy", "own", "--yes")
+    assert r.exit_code == 0, r.stderr
+    assert "OWN" not in client.list_project_keys()  # the project was ours
+
+
+def test_refresh_drops_an_object_that_was_replaced_by_hand(run, ws):
+    kind, client = KINDS["external_dataset"], ws.sandbox.client()
+    run.write(BASE + kind.extra)
+    assert run.dss("up", "own", "--yes").exit_code == 0
+    client.get_project("OWN").get_dataset("RAW").delete()
+    kind.by_hand(client)
+    r = run.dss("refresh", "own")
+    assert r.exit_code == 0, r.stderr
+    assert "OWN.RAW: the object in DSS was not created by this stack" in r.stdout
+    assert "OWN.RAW" not in run.recorded()
+    r = run.dss("preview", "own", "--json")
+    assert {s["logical_name"]: s["op"] for s in r.json["steps"]}["OWN.RAW"] == "create"
