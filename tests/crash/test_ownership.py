@@ -181,13 +181,23 @@ def test_a_create_that_meets_a_hand_made_object_is_a_conflict(run, ws, name):
     assert "Rename it" in step["error"]
     assert run.state()["resources"] == state_before  # state unchanged
     assert kind.fingerprint(client) == before  # DSS unchanged
+    _destroy_leaves_only_what_is_not_ours(run, kind, client, name, before)
+
+
+def _destroy_leaves_only_what_is_not_ours(
+    run: Run, kind: Kind, client: DSSClient, name: str, before: Any
+) -> None:
+    """Destroy deletes what the stack made and nothing else, not even as a side effect."""
     r = run.dss("destroy", "own", "--yes")
-    assert r.exit_code == 0, r.stderr
-    assert "OWN" not in client.list_project_keys() or name == "project"
     if name == "project":
-        assert kind.fingerprint(client) == before  # TEAM and its HANDMADE dataset survive
+        assert r.exit_code == 0, r.stderr  # TEAM was never the stack's
+        assert "OWN" not in client.list_project_keys()
     else:
-        assert "OWN" not in client.list_project_keys()  # ours, so deleted with its contents
+        # The hand-made object sits in the stack's project: deleting OWN would delete it.
+        assert r.exit_code == 1
+        assert "project OWN still holds objects this stack does not manage" in r.stdout
+        assert "OWN" in client.list_project_keys() and "OWN" in run.recorded()
+    assert kind.fingerprint(client) == before
 
 
 @pytest.mark.parametrize("name", list(KINDS))
@@ -231,10 +241,7 @@ def test_killed_after_meeting_a_hand_made_object_the_next_run_never_adopts_it(
         "not created by this stack" in again.stderr
     assert kind.target not in run.recorded() and run.state()["pending"] == []
     assert kind.fingerprint(client) == before
-    assert run.dss("destroy", "own", "--yes").exit_code == 0
-    if name == "project":
-        assert kind.fingerprint(client) == before
-    assert "OWN" not in client.list_project_keys()
+    _destroy_leaves_only_what_is_not_ours(run, kind, client, name, before)
 
 
 def test_an_object_recreated_by_hand_is_neither_updated_nor_deleted(run, ws):
@@ -255,8 +262,9 @@ def test_an_object_recreated_by_hand_is_neither_updated_nor_deleted(run, ws):
 
     run.write(BASE + kind.extra)
     assert run.dss("up", "own", "--yes").exit_code == 1  # a create now meets it: a conflict
-    r = run.dss("destroy", "own", "--yes")
-    assert r.exit_code == 0, r.stderr
+    _destroy_leaves_only_what_is_not_ours(run, kind, client, "external_dataset", before)
+    client.get_project("OWN").get_dataset("RAW").delete()  # its owner removes it
+    assert run.dss("destroy", "own", "--yes").exit_code == 0
     assert "OWN" not in client.list_project_keys()  # the project was ours
 
 

@@ -351,11 +351,14 @@ def test_pending_create_never_adopts_an_unmarked_object(ws):
     assert "already exists in DSS and was not created by this stack" in steps["DS2"]["error"]
     assert sorted(x.name for x in ws.state("pend").resources) == ["DS", "PEND"]
     assert not ws.state("pend").pending
-    assert ws.dss("destroy", "pend", "--yes").exit_code == 0
+    # DS2 is not the stack's, and deleting its project would delete it: destroy refuses.
+    r = ws.dss("destroy", "pend", "--yes")
+    assert r.exit_code == 1 and "still holds objects this stack does not manage" in r.stdout
     project = ws.sandbox.client().get_project("PEND")
-    # The project was the stack's and is gone, but nothing of DS2 was ever recorded.
+    assert [d["name"] for d in project.list_datasets()] == ["DS2"]
+    project.get_dataset("DS2").delete()
+    assert ws.dss("destroy", "pend", "--yes").exit_code == 0
     assert "PEND" not in ws.sandbox.client().list_project_keys()
-    del project
 
 
 def test_independent_steps_run_in_parallel(ws):

@@ -87,10 +87,34 @@ class ProjectProvider:
         try:
             if owner is not None:
                 check_owner(self._metadata(key), owner, f"project {key}")
+            self._check_empty(key)
             with self.s.call(f"delete project {key}"):
                 self.s.client.get_project(key).delete()
         except NotFound:
             pass
+
+    def _check_empty(self, key: str) -> None:
+        """Deleting a project deletes what is in it: refuse while it holds anything.
+
+        Deletes run dependants first, so by now every object the stack made in the project
+        is gone; whatever is left was made by someone else (or retained on purpose).
+        """
+        project = self.s.client.get_project(key)
+        with self.s.call(f"list the datasets and recipes of project {key}"):
+            datasets = [d["name"] for d in project.list_datasets(as_type="listitems")]
+            recipes = [r["name"] for r in project.list_recipes(as_type="listitems")]
+        if datasets or recipes:
+            held = "; ".join(
+                f"{label} {', '.join(sorted(names))}"
+                for label, names in (("datasets", datasets), ("recipes", recipes))
+                if names
+            )
+            raise ProviderError(
+                f"project {key} still holds objects this stack does not manage ({held}); "
+                "deleting the project would delete them too, so it was left in place. Move or "
+                "delete them in DSS first, or keep the project with "
+                "opts=dss.ResourceOptions(retain_on_delete=True)"
+            )
 
     def _metadata(self, key: str) -> dict[str, Any]:
         with self.s.call(f"read the metadata of project {key}"):
