@@ -159,10 +159,35 @@ def write_mark(doc: dict[str, Any], mark: Mark) -> None:
     fields[URN_FIELD] = mark.urn
 
 
+# Where a creation body can carry tags but not custom fields (projects), the mark rides in
+# a tag until the write that follows creation moves it to customFields.
+MARK_TAG = "dsspulumi-mark:"
+
+
+def mark_tag(mark: Mark) -> str:
+    return MARK_TAG + mark.id
+
+
+def without_mark_tags(tags: Any) -> list[str]:
+    return [t for t in (tags or []) if not (isinstance(t, str) and t.startswith(MARK_TAG))]
+
+
 def read_mark(doc: Mapping[str, Any]) -> str | None:
     fields = doc.get("customFields")
     value = fields.get(MARK_FIELD) if isinstance(fields, Mapping) else None
-    return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return value
+    for tag in doc.get("tags") or []:
+        if isinstance(tag, str) and tag.startswith(MARK_TAG):
+            return tag[len(MARK_TAG) :]
+    return None
+
+
+def created_at(doc: Mapping[str, Any]) -> float | None:
+    """DSS's creation time of an object (``creationTag.lastModifiedOn``, epoch ms)."""
+    tag = doc.get("creationTag")
+    when = tag.get("lastModifiedOn") if isinstance(tag, Mapping) else None
+    return when / 1000.0 if isinstance(when, int | float) and not isinstance(when, bool) else None
 
 
 def check_owner(doc: Mapping[str, Any], owner: str | None, what: str) -> None:
@@ -271,7 +296,8 @@ class ProjectObjectProvider:
             settings = self._settings(inputs)
         except NotFound:
             return None
-        return Found(self._view(settings, inputs), read_mark(self._raw(settings)))
+        raw = self._raw(settings)
+        return Found(self._view(settings, inputs), read_mark(raw), created_at(raw))
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         try:

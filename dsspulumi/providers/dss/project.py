@@ -12,18 +12,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.errors import PartialCreateError, ProviderError
+from dsspulumi.faults import crash_point
 from dsspulumi.provider import Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
     check_owner,
     managed_value,
+    mark_tag,
     read_mark,
+    without_mark_tags,
     write_mark,
 )
 
 
 class ProjectProvider:
+    # The creation body has no custom fields, but it has tags: the mark rides in a tag
+    # until the metadata write that follows moves it into customFields.
+    marks_on_create = True
+
     def __init__(self, session: DssSession) -> None:
         self.s = session
 
@@ -35,8 +42,9 @@ class ProjectProvider:
                 inputs["name"],
                 self.s.owner,
                 description=inputs.get("description") or "",
-                tags=list(inputs.get("tags") or []),
+                tags=[*list(inputs.get("tags") or []), mark_tag(mark)],
             )
+        crash_point("after-create-call", key)
         # Creation bodies carry no custom fields and may be partly ignored: write the metadata.
         try:
             self._write_metadata(key, inputs, mark=mark)
@@ -57,7 +65,7 @@ class ProjectProvider:
             "key": key,
             "name": md.get("label"),
             "description": managed_value(inputs.get("description"), md.get("description") or ""),
-            "tags": list(md.get("tags") or []),
+            "tags": without_mark_tags(md.get("tags")),
         }
         return Found(view, read_mark(md))
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.errors import PartialCreateError, ProviderError
+from dsspulumi.faults import crash_point
 from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import (
     ProjectObjectProvider,
@@ -56,6 +57,8 @@ def apply_definition(
 
 
 class RecipeProvider(ProjectObjectProvider):
+    marks_on_create = True  # the recipe prototype carries customFields
+
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"{inputs['type']} recipe {inputs['project']}.{inputs['name']}"
 
@@ -80,6 +83,7 @@ class RecipeProvider(ProjectObjectProvider):
             creator.with_script(inputs.get("code") or "")
         with self.s.call(f"create {self._what(inputs)}"):
             creator.create()
+        crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
         needs_write = (
             (not code_in_creation and inputs.get("code") is not None)
             or inputs.get("description") is not None
