@@ -603,12 +603,15 @@ class StepRunner:
             dependencies=deps,
             mark=owner,
         )
+        plain = reveal_all(inputs)
+        if step.op is Op.CREATE:
+            # The name check is a read: it goes before the pending record, which then says
+            # what it found, in the one durable write that must precede the create call.
+            pending = self._claim(provider, step, pending, plain)
         self.cp.record(SetPending(pending))
         mark = owner
         try:
-            plain = reveal_all(inputs)
             if step.op is Op.CREATE:
-                pending = self._claim(provider, step, pending, plain)
                 outputs = self._create(provider, step, plain, pending)
                 mark = pending.id
             elif step.op is Op.UPDATE:
@@ -626,6 +629,7 @@ class StepRunner:
                 provider.delete(reveal_all(old.inputs), outputs, owner=owner)  # type: ignore[union-attr]
                 self.cp.record(Remove(step.urn))
                 pending = self._claim(provider, step, pending, plain)
+                self.cp.record(SetPending(pending))
                 outputs = self._create(provider, step, plain, pending)
                 mark = pending.id
             elif step.op is Op.DELETE:
@@ -661,20 +665,23 @@ class StepRunner:
         """Before a create whose call cannot carry the mark: the name must be free, on record.
 
         The object exists unmarked between the create call and the write of its mark. The
-        pending record says the name was free after the record was first written, so an
-        unmarked object found there by a later run can only be this operation's. A name
-        already taken is a conflict, found before anything is sent.
+        pending record says when (on DSS's clock) the name was found free, so an unmarked
+        object that DSS created just after can only be this operation's. A name already
+        taken is a conflict, found before anything is sent or recorded.
         """
         if provider.marks_on_create:
             return pending
-        if provider.inspect(plain, {}) is not None:
+        try:
+            found = provider.inspect(plain, {})
+        except ProviderError as exc:
+            exc.urn = step.urn
+            raise
+        if found is not None:
             raise self._conflict(step)
         claimed_at = self.registry.server_time()
         if claimed_at is None:
             return pending  # no DSS clock to prove it by: an unmarked object is never adopted
-        claimed = attrs.evolve(pending, absent=True, claimed_at=claimed_at)
-        self.cp.record(SetPending(claimed))
-        return claimed
+        return attrs.evolve(pending, absent=True, claimed_at=claimed_at)
 
     def _create(
         self, provider: Provider, step: Step, plain: dict[str, Any], pending: PendingOperation
