@@ -263,7 +263,7 @@ dss.ManagedDataset("DS", project=project, connection="filesystem_managed", descr
     r = ws.dss("up", "half", "--yes")
     assert r.exit_code == 1
     assert "Injected failure" in r.stdout + r.stderr
-    assert "was created, but writing its settings failed" in r.stdout
+    assert "was created, but the writes after its creation failed" in r.stdout
     rec = {x.name: x for x in ws.state("half").resources}
     assert "DS" in rec and rec["DS"].inputs["description"] == ""
     r = ws.dss("up", "half", "--yes", "--json")

@@ -144,6 +144,18 @@ class DssSession:
         return str(auth.get("associatedDSSUser") or auth.get("authIdentifier") or "admin")
 
 
+@contextlib.contextmanager
+def after_creation(what: str) -> Iterator[None]:
+    """Writes that follow a successful create call: if they fail, the object still exists."""
+    try:
+        yield
+    except ProviderError as exc:
+        raise PartialCreateError(
+            f"{what} was created, but the writes after its creation failed: {exc}",
+            dss_message=exc.dss_message,
+        ) from exc
+
+
 # --- ownership marks ------------------------------------------------------------------------
 
 MARK_FIELD = "dsspulumi.mark"
@@ -279,13 +291,8 @@ class ProjectObjectProvider:
 
     def _complete_create(self, inputs: Mapping[str, Any], mark: Mark) -> None:
         """The writes after a successful POST: settings and mark, in one GET + PUT."""
-        try:
+        with after_creation(self._what(inputs)):
             self._write(inputs, None, mark=mark)
-        except ProviderError as exc:
-            raise PartialCreateError(
-                f"{self._what(inputs)} was created, but writing its settings failed: {exc}",
-                dss_message=exc.dss_message,
-            ) from exc
 
     def _settings(self, inputs: Mapping[str, Any]) -> Any:
         with self.s.call(f"read the settings of {self._what(inputs)}"):

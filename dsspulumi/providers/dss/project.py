@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dsspulumi.errors import PartialCreateError, ProviderError
+from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
+    after_creation,
     check_owner,
     managed_value,
     mark_tag,
@@ -46,13 +47,8 @@ class ProjectProvider:
             )
         crash_point("after-create-call", key)
         # Creation bodies carry no custom fields and may be partly ignored: write the metadata.
-        try:
+        with after_creation(f"project {key}"):
             self._write_metadata(key, inputs, mark=mark)
-        except ProviderError as exc:
-            raise PartialCreateError(
-                f"project {key} was created, but writing its metadata failed: {exc}",
-                dss_message=exc.dss_message,
-            ) from exc
         return {}
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:

@@ -13,11 +13,11 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from dsspulumi.errors import PartialCreateError, ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import (
     ProjectObjectProvider,
+    after_creation,
     apply_descriptive,
     managed_value,
     pick_paths,
@@ -98,17 +98,12 @@ class RecipeProvider(ProjectObjectProvider):
 
     def _ensure_mark(self, inputs: Mapping[str, Any], mark: Mark) -> None:
         """Whether DSS keeps ``customFields`` from a recipe prototype is unverified: check."""
-        try:
+        with after_creation(self._what(inputs)):
             settings = self._settings(inputs)
             if read_mark(self._raw(settings)) != mark.id:
                 write_mark(self._raw(settings), mark)
                 with self.s.call(f"save the settings of {self._what(inputs)}"):
                     settings.save()
-        except ProviderError as exc:
-            raise PartialCreateError(
-                f"{self._what(inputs)} was created, but checking its ownership mark failed: {exc}",
-                dss_message=exc.dss_message,
-            ) from exc
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
