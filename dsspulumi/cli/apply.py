@@ -22,7 +22,6 @@ from dsspulumi.cli.common import (
     stdin_is_terminal,
 )
 from dsspulumi.errors import DssPulumiError
-from dsspulumi.output import contains_secret, to_engine
 
 if TYPE_CHECKING:
     from dsspulumi.config import StackConfig
@@ -155,6 +154,8 @@ class Session(contextlib.ExitStack):
 
     def ensure_secrets_provider(self, graph: Any) -> None:
         """A run about to store its first secret sets up the passphrase provider."""
+        from dsspulumi.output import contains_secret, to_engine
+
         if self.config.settings() is not None or graph is None:
             return
         has_secret = any(contains_secret(n.inputs) for n in graph.nodes.values())
