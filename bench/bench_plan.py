@@ -369,9 +369,7 @@ def main() -> int:
         print("=" * 78)
         print("first `dss preview --json` (empty state), chain of N objects")
         print("-" * 78)
-        head = f"  {'phase':<10}" + "".join(
-            f"{f'N={n:,}':>22}" for n in sizes
-        )
+        head = f"  {'phase':<10}" + "".join(f"{f'N={n:,}':>22}" for n in sizes)
         print(head)
         print(f"  {'':<10}" + "".join(f"{'ms':>10}{'us/object':>12}" for _ in sizes))
         for phase in PHASES:
@@ -385,21 +383,17 @@ def main() -> int:
         print(
             f"  {'sum':<10}"
             + "".join(
-                f"{sum(phases[n].values()) * 1e3:>10.1f}"
-                f"{sum(phases[n].values()) * 1e6 / n:>12.1f}"
+                f"{sum(phases[n].values()) * 1e3:>10.1f}{sum(phases[n].values()) * 1e6 / n:>12.1f}"
                 for n in sizes
             )
         )
         print(
             f"  {'dss wall':<10}"
             + "".join(
-                f"{first[n]['wall'] * 1e3:>10.1f}{first[n]['wall'] * 1e6 / n:>12.1f}"
-                for n in sizes
+                f"{first[n]['wall'] * 1e3:>10.1f}{first[n]['wall'] * 1e6 / n:>12.1f}" for n in sizes
             )
         )
-        print(
-            f"  {'peak MB':<10}" + "".join(f"{first[n]['peak']:>10.1f}{'':>12}" for n in sizes)
-        )
+        print(f"  {'peak MB':<10}" + "".join(f"{first[n]['peak']:>10.1f}{'':>12}" for n in sizes))
         print("  (peak MB: ru_maxrss of the `dss` subprocess; phases: separate fresh runs)")
 
         for n in sizes:
@@ -432,6 +426,24 @@ def main() -> int:
                 f"({per_object(lo) * 1e6:.1f} -> {per_object(hi) * 1e6:.1f} us/object; "
                 f"whole wall clock: {wall_ratio:.2f}) (target <= {TARGET_RATIO})",
             )
+            if len(sizes) > 2:
+                # Fixed costs (lazy imports inside the phases) flatter the ratio above; the
+                # cost of each additional object, between consecutive sizes, does not.
+                ordered = sorted(sizes)
+
+                def grown(n: int) -> float:
+                    return sum(v for k, v in phases[n].items() if k != "import")
+
+                steps = [
+                    (grown(b) - grown(a)) / (b - a)
+                    for a, b in zip(ordered, ordered[1:], strict=False)
+                ]
+                lines.append(
+                    "  [info] time per additional object: "
+                    + " -> ".join(f"{x * 1e6:.1f} us" for x in steps)
+                    + f" (N={' -> '.join(f'{n:,}' for n in ordered)}; ratio last/first "
+                    f"{steps[-1] / steps[0]:.2f})"
+                )
 
         cwd = ws.root
         version = cli_wall(["--version"], cwd, max(args.runs, 10))
