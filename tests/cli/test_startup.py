@@ -34,11 +34,13 @@ def test_help_imports_neither_the_engine_nor_io_libraries():
     assert not heavy & loaded
 
 
-def test_preview_json_does_not_import_the_dss_client_s3_or_pydantic(tmp_path):
+def test_preview_json_imports_neither_the_dss_client_nor_s3_nor_writers(tmp_path):
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "s.py").write_text(
-        'import dsspulumi as dss\ndss.Project("P", name="p")\n', encoding="utf-8"
+        'import dsspulumi as dss\ndss.Project(dss.Config().require("key"), name="p")\n',
+        encoding="utf-8",
     )
+    (tmp_path / "stacks" / "s.dev.toml").write_text('# comment\n[s]\nkey = "P"\n')
     backend = f"file://{(tmp_path / 'state').as_posix()}"
     loaded = _modules_after(
         "import os, sys\n"
@@ -47,7 +49,8 @@ def test_preview_json_does_not_import_the_dss_client_s3_or_pydantic(tmp_path):
         "from dsspulumi.cli import main\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code"
     )
-    assert not {"dataikuapi", "boto3", "pydantic", "dsspulumi.sandbox"} & loaded
+    heavy = {"dataikuapi", "boto3", "pydantic", "dsspulumi.sandbox", "tomlkit", "cryptography"}
+    assert not heavy & loaded  # reading the config file needs no tomlkit
 
 
 @pytest.mark.parametrize(
