@@ -13,8 +13,6 @@ import uuid
 from typing import Any
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError
 
 from dsspulumi.errors import CorruptStateError, StateError
 from dsspulumi.output import Sealed
@@ -141,22 +139,47 @@ class State:
         self.pending = [p for p in self.pending if p.urn != urn]
 
 
-converter = cattrs.Converter(forbid_extra_keys=False)
-_structure_json_object = converter.get_structure_hook(dict[str, Any])
+def _make_converter() -> Any:
+    import cattrs
+
+    made = cattrs.Converter(forbid_extra_keys=False)
+    structure_json_object = made.get_structure_hook(dict[str, Any])
+
+    def json_object(value: Any, type_: Any) -> dict[str, Any]:
+        """``dict[str, Any]`` fields (inputs, outputs): a parsed JSON object is used as is.
+
+        cattrs would copy each one: for a 10,000-resource state, 20,000 dicts made and
+        dropped on every load. Anything else goes through cattrs, errors included.
+        """
+        if type(value) is dict:
+            return value
+        return structure_json_object(value, type_)
+
+    made.register_structure_hook_func(lambda t: t == dict[str, Any], json_object)
+    return made
 
 
-def _json_object(value: Any, type_: Any) -> dict[str, Any]:
-    """``dict[str, Any]`` fields (inputs, outputs): a parsed JSON object is used as it is.
+class _Converter:
+    """The one cattrs converter, made (and cattrs imported) on first use.
 
-    cattrs would copy each one: for a 10,000-resource state, 20,000 dicts made and
-    dropped on every load. Anything else goes through cattrs, errors included.
+    A first preview reads no state and needs neither.
     """
-    if type(value) is dict:
-        return value
-    return _structure_json_object(value, type_)
+
+    _made: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if _Converter._made is None:
+            _Converter._made = _make_converter()
+        return getattr(_Converter._made, name)
 
 
-converter.register_structure_hook_func(lambda t: t == dict[str, Any], _json_object)
+converter: Any = _Converter()
+
+
+def _class_validation_error() -> type[Exception]:
+    from cattrs.errors import ClassValidationError
+
+    return ClassValidationError
 
 
 def to_json(state: State, crypter: Crypter | None = None) -> bytes:
@@ -205,7 +228,9 @@ def from_json(data: bytes | str, *, where: str, crypter: Crypter | None = None) 
         raw = unseal(json.loads(data), crypter)
     try:
         return converter.structure(raw, State)
-    except ClassValidationError as exc:
+    except _class_validation_error() as exc:
+        import cattrs
+
         details = "; ".join(cattrs.transform_error(exc, path="$"))
         raise CorruptStateError(f"state {where} is corrupt: {details}") from None
     except (TypeError, ValueError, KeyError) as exc:
