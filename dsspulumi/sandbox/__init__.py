@@ -81,7 +81,8 @@ not depend on any of it:
 
 from __future__ import annotations
 
+from .errors import DssApiError
 from .server import Sandbox
-from .store import DssApiError, Store
+from .store import Store
 
 __all__ = ["DssApiError", "Sandbox", "Store"]

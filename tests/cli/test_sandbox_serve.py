@@ -87,7 +87,7 @@ def test_fixture_is_available_to_users_tests(tmp_path):
 
 
 def test_serve_fail_rate_makes_calls_fail_in_dss_shape():
-    proc, url = serve("--port", "0", "--api-key", "k", "--fail-rate", "1")
+    proc, url = serve("--port", "0", "--api-key", "k", "--fail-rate", "1", "--fail-mix", "before")
     try:
         with pytest.raises(DataikuException):
             DSSClient(url, "k").list_project_keys()
