@@ -51,7 +51,8 @@ def import_legacy(store: Store, doc: dict[str, Any], source: str) -> None:
     """Write a version-1 JSON document into an empty store, in one transaction."""
     try:
         with store.transaction(write=True) as tx:
-            tx.conn.execute("DELETE FROM objects WHERE kind = 'connection'")  # built-ins too
+            # Old connections replace the seeded built-ins of the same name; built-ins added
+            # since (sql_postgres) are kept, as a fresh instance would have them.
             for name, conn in doc["connections"].items():
                 tx.put("connection", "", name, conn)
             for key, project in doc["projects"].items():
