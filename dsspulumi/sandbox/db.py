@@ -11,10 +11,14 @@ format version and the API key.
 
 Two modes, chosen for correctness first:
 
-* **On disk** (``data_dir`` given): WAL journal, ``synchronous=FULL``. Every request runs in
-  one transaction; a write transaction commits (WAL fsync) *before* the server answers, so an
-  acknowledged change survives ``kill -9`` of the sandbox -- and a power cut too, which costs
-  ~0.25 ms per commit on this machine (``NORMAL`` would be enough for a process kill alone).
+* **On disk** (``data_dir`` given): WAL journal, ``synchronous=NORMAL``. Every request runs in
+  one transaction; a write transaction commits *before* the server answers. In WAL mode a
+  commit appends the transaction to the ``-wal`` file with ``write()`` before returning, so
+  once the answer leaves, the change is in the operating system's hands and survives
+  ``kill -9`` of the sandbox (what the issue asks; the kill test checks it). ``FULL`` would
+  also fsync the WAL on every commit, surviving a power cut, at +0.3-0.5 ms per write on
+  this machine's virtual disk, serialised behind the write lock: not worth it for a test
+  double whose host losing power loses the test run anyway.
   Readers each take a pooled connection and run concurrently with each other and with the
   writer (WAL snapshots); writers queue on one Python lock and then ``BEGIN IMMEDIATE``, so
   their read-check-write sequences never interleave and never spin in SQLite's busy handler.
@@ -78,7 +82,7 @@ class Database:
             if str(mode).lower() != "wal":
                 conn.close()
                 raise sqlite3.OperationalError(f"cannot use WAL journal mode (got {mode})")
-            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA synchronous = NORMAL")
         with self._all_lock:
             self._all.append(conn)
         return conn
