@@ -9,6 +9,7 @@ from dsspulumi.output import Output
 from dsspulumi.resource import File, Resource, ResourceOptions, export
 from dsspulumi.resources import (
     Column,
+    Connection,
     Dataset,
     ManagedDataset,
     Project,
@@ -21,6 +22,7 @@ from dsspulumi.stack_reference import StackReference
 __all__ = [
     "Column",
     "Config",
+    "Connection",
     "Dataset",
     "DssPulumiError",
     "File",

@@ -77,16 +77,39 @@ def import_state(
     *,
     source: str,
     force: bool,
+    rename_from: str | None = None,
     command: str = "dss stack import",
 ) -> State:
-    """Replace a stack's state with a validated document (moving stacks, restoring history)."""
+    """Replace a stack's state with a validated document (moving stacks, restoring history).
+
+    An export names its stack and environment: it goes back under those only, unless the
+    user names its stack in ``rename_from``, which rewrites its URNs. Another stack's state
+    taken in silently would make the next plan delete that stack's objects.
+    """
     state = from_json(data, where=source)
     if state.pending:
         raise StateError(
             f"{source} records {len(state.pending)} operation(s) in flight; import it only "
             "after a `dss up` with the original backend settled them"
         )
-    state.stack, state.env = stack, env
+    if (state.stack, state.env) != (stack, env):
+        if rename_from is None:
+            raise StateError(
+                f"{source} is the state of stack '{state.stack}' (env '{state.env}'), not of "
+                f"stack '{stack}' (env '{env}'); to take it in under this name, pass "
+                f"--rename-from {state.stack} (its URNs are rewritten)"
+            )
+        if rename_from != state.stack:
+            raise StateError(
+                f"--rename-from {rename_from} does not match {source}, which is the state of "
+                f"stack '{state.stack}' (env '{state.env}')"
+            )
+        rename_state(state, stack, env)
+    elif rename_from is not None and rename_from != stack:
+        raise StateError(
+            f"--rename-from {rename_from} does not match {source}, which is the state of "
+            f"stack '{state.stack}' (env '{state.env}')"
+        )
     with backend.lock(stack, env, command):
         current = backend.read_state(stack, env)
         if current is not None and not force:
@@ -109,6 +132,20 @@ def import_state(
             {"kind": "import", "result": "succeeded", "source": source},
         )
     return state
+
+
+def rename_state(state: State, stack: str, env: str) -> None:
+    """Give a state another stack and environment: every URN is rewritten to match."""
+    old = f"urn:dss:{state.env}::{state.stack}::"
+    new = f"urn:dss:{env}::{stack}::"
+
+    def move(urn: str) -> str:
+        return new + urn[len(old) :] if urn.startswith(old) else urn
+
+    for rec in state.resources:
+        rec.urn = move(rec.urn)
+        rec.dependencies = [move(d) for d in rec.dependencies]
+    state.stack, state.env = stack, env
 
 
 def remove_stack(backend: Backend, stack: str, env: str, *, force: bool) -> int:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import os
+import random
+import signal
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -29,17 +32,30 @@ from dsspulumi.checkpoint import (
     load_state,
 )
 from dsspulumi.errors import (
+    ConflictError,
     CorruptStateError,
+    DssConnectionError,
     DssPulumiError,
+    MissingLookupError,
+    NotOwnedError,
+    PartialCreateError,
     PlanError,
     ProviderError,
     StateError,
+    TransientError,
 )
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
 from dsspulumi.graph import ResourceGraph
 from dsspulumi.output import Output, Secret, reveal_all, secret_like, unwrap
 from dsspulumi.plan import Op, Plan, Step, make_plan
-from dsspulumi.provider import ProviderRegistry
+from dsspulumi.provider import (
+    Found,
+    Mark,
+    Provider,
+    ProviderRegistry,
+    RetryEvent,
+    step_context,
+)
 from dsspulumi.secrets import Crypter
 from dsspulumi.state import PendingOperation, ResourceState, State, now, to_json
 
@@ -50,6 +66,8 @@ class Listener(Protocol):
     def plan_ready(self, plan: Plan) -> None: ...
 
     def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None: ...
+
+    def retry(self, event: RetryEvent) -> None: ...
 
 
 class Keyring(Protocol):
@@ -68,6 +86,9 @@ class NullListener:
         pass
 
     def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None:
+        pass
+
+    def retry(self, event: RetryEvent) -> None:
         pass
 
 
@@ -102,6 +123,7 @@ class StackRun:
     listener: Listener = attrs.field(factory=NullListener)
     command: str = "dss"
     keyring: Keyring | None = None
+    retries: int = 5
 
     def _crypter(self) -> Crypter | None:
         return self.keyring.crypter() if self.keyring is not None else None
@@ -138,34 +160,44 @@ class StackRun:
 
     # --- reconciliation ------------------------------------------------------------------
     def reconcile(self, state: State, registry: ProviderRegistry) -> list[str]:
-        """Settle operations left pending by an interrupted run by reading DSS."""
+        """Settle operations left pending by an interrupted run by reading DSS.
+
+        An object is recorded only if it carries the operation's mark (it was created by
+        that operation) or the mark of the record it already had: never by its name alone.
+        """
         notes = []
         for op in list(state.pending):
-            actual = read_declared(registry, op.type, op.inputs, op.outputs)
-            logical = op.urn.rsplit("::", 1)[-1]
-            existing = state.get(op.urn)
-            if actual is None:
+            found = inspect_declared(registry, op.type, op.inputs, op.outputs)
+            outcome = settle(op, found, state.get(op.urn))
+            if outcome.record is None:
                 state.remove(op.urn)
-                notes.append(f"{logical}: interrupted {op.op}; not in DSS, so not in state")
-            elif op.op == "delete" and existing is not None:
-                notes.append(f"{logical}: interrupted delete; still in DSS, kept in state")
             else:
-                state.put(record_from_dss(op, actual, existing))
-                notes.append(f"{logical}: interrupted {op.op}; found in DSS, recorded as it is")
+                state.put(outcome.record)
             state.clear_pending(op.urn)
+            notes.append(f"{_logical(op.urn)}: interrupted {op.op}; {outcome.note}")
         return notes
 
     def refresh(self, state: State, registry: ProviderRegistry) -> list[str]:
-        """Replace recorded inputs with what DSS holds now (declared keys only)."""
+        """Replace recorded inputs with what DSS holds now (declared keys only).
+
+        An object that now carries another mark was deleted and re-created outside the
+        tool: it is not ours, so it is dropped from the state and left alone in DSS.
+        """
         notes = []
         for rec in list(state.resources):
-            actual = read_declared(registry, rec.type, rec.inputs, rec.outputs)
-            logical = rec.urn.rsplit("::", 1)[-1]
-            if actual is None:
+            found = inspect_declared(registry, rec.type, rec.inputs, rec.outputs)
+            logical = _logical(rec.urn)
+            if found is None:
                 state.remove(rec.urn)
                 notes.append(f"{logical}: deleted outside dsspulumi")
-            elif actual != rec.inputs:
-                rec.inputs = actual
+            elif not owns(rec.mark, found):
+                state.remove(rec.urn)
+                notes.append(
+                    f"{logical}: the object in DSS was not created by this stack (its ownership "
+                    "mark differs); dropped from the state and left untouched in DSS"
+                )
+            elif found.inputs != rec.inputs:
+                rec.inputs = found.inputs
                 notes.append(f"{logical}: changed outside dsspulumi")
         return notes
 
@@ -191,6 +223,8 @@ class StackRun:
         plan = make_plan(
             graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
         )
+        if refresh:
+            check_lookups(plan, self._registry())
         t2 = time.perf_counter()
         self.listener.plan_ready(plan)
         return RunResult(plan=plan, timings={"load_state": t1 - t0, "plan": t2 - t1})
@@ -229,6 +263,7 @@ class StackRun:
             plan = make_plan(
                 graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
             )
+            check_lookups(plan, registry)
             self.listener.plan_ready(plan)
             result = RunResult(plan=plan)
             if expect_no_changes and plan.has_changes:
@@ -236,7 +271,7 @@ class StackRun:
             if plan.has_changes and not confirm(plan):
                 result.cancelled = True
                 return result
-            runner = StepRunner(registry, checkpoint)
+            runner = StepRunner(registry, checkpoint, self.listener, retries=self.retries)
             result.outcomes = execute(
                 plan,
                 runner.run,
@@ -352,8 +387,54 @@ class StackRun:
         self.backend.append_history(self.stack, self.env, data, meta)
 
 
+@attrs.frozen
+class Settlement:
+    """What the state holds for an operation of unknown outcome, once DSS has been read."""
+
+    record: ResourceState | None
+    note: str
+    foreign: bool = False  # an object exists under that name that this stack did not create
+
+
+def owns(mark: str | None, found: Found) -> bool:
+    """Whether the object found is the one a record with ``mark`` manages.
+
+    A record without a mark predates marks: its object was created by this stack and
+    carries no mark either; an object carrying a mark was made by some other run.
+    """
+    return found.mark == mark
+
+
+def settle(op: PendingOperation, found: Found | None, existing: ResourceState | None) -> Settlement:
+    """Decide by the ownership mark, never by the name, what an interrupted operation left."""
+    if found is None:
+        return Settlement(None, "not in DSS, so not in state")
+    if found.mark == op.id:
+        return Settlement(
+            record_from_dss(op, found.inputs, existing, mark=op.id),
+            "found in DSS with this run's mark, recorded as it is",
+        )
+    if existing is not None and owns(existing.mark, found):
+        if op.op == "delete":
+            return Settlement(existing, "still in DSS, kept in state")
+        return Settlement(
+            record_from_dss(op, found.inputs, existing, mark=existing.mark),
+            "found in DSS, recorded as it is",
+        )
+    return Settlement(
+        None,
+        "an object of that name exists in DSS but was not created by this stack (no matching "
+        "ownership mark); it is not recorded and was left untouched",
+        foreign=True,
+    )
+
+
 def record_from_dss(
-    op: PendingOperation, actual: dict[str, Any], existing: ResourceState | None
+    op: PendingOperation,
+    actual: dict[str, Any],
+    existing: ResourceState | None,
+    *,
+    mark: str | None,
 ) -> ResourceState:
     """The record of an object found in DSS after an operation of unknown outcome."""
     return ResourceState(
@@ -366,18 +447,57 @@ def record_from_dss(
         protect=existing.protect if existing else False,
         retain_on_delete=existing.retain_on_delete if existing else False,
         created_at=existing.created_at if existing else now(),
+        mark=mark,
     )
 
 
-def read_declared(
+def inspect_declared(
     registry: ProviderRegistry,
     type_token: str,
     inputs: Mapping[str, Any],
     outputs: Mapping[str, Any],
-) -> dict[str, Any] | None:
+) -> Found | None:
     """What DSS holds for the declared properties; secret where the declaration is secret."""
-    actual = registry.provider(type_token).read(reveal_all(inputs), reveal_all(outputs))
-    return None if actual is None else secret_like(inputs, actual)
+    found = registry.provider(type_token).inspect(reveal_all(inputs), reveal_all(outputs))
+    if found is None:
+        return None
+    return Found(secret_like(inputs, found.inputs), found.mark)
+
+
+def check_lookups(plan: Plan, registry: ProviderRegistry) -> None:
+    """Every object the stack reads with ``.get`` must exist, or nothing runs."""
+    missing = []
+    for step in plan.steps:
+        if step.op is Op.READ and step.inputs is not None:
+            if registry.provider(step.type).lookup(step.inputs) is None:
+                kind = step.type.split(":", 1)[-1]
+                where = f" (read at {step.node.source})" if step.node is not None else ""
+                missing.append(f"{kind} {step.logical_name}{where}")
+    if missing:
+        raise MissingLookupError(
+            f"{'; '.join(missing)}: not found in DSS. The stack reads "
+            f"{'it' if len(missing) == 1 else 'them'} with .get() and never creates "
+            f"{'it' if len(missing) == 1 else 'them'}: check the name, or create "
+            f"{'it' if len(missing) == 1 else 'them'} first. Nothing was changed"
+        )
+
+
+def _logical(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def crash_point(name: str, step: Step) -> None:
+    """Fault injection for crash tests: ``DSSPULUMI_CRASH_AT=after-create[:PROJECT.name]``.
+
+    Kills this process with SIGKILL at that point, as a power cut would: right after a
+    provider call returned or raised, before its outcome reaches the state.
+    """
+    spec = os.environ.get("DSSPULUMI_CRASH_AT")
+    if not spec:
+        return
+    point, _, who = spec.partition(":")
+    if point == name and who in ("", step.logical_name):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _user() -> str:
@@ -425,17 +545,36 @@ def _export_values(exports: Mapping[str, Any]) -> dict[str, Any]:
 class StepRunner:
     """Carries out one step: pending record, provider call, result record, each durable."""
 
-    def __init__(self, registry: ProviderRegistry, checkpoint: Checkpointer) -> None:
+    def __init__(
+        self,
+        registry: ProviderRegistry,
+        checkpoint: Checkpointer,
+        listener: Listener | None = None,
+        *,
+        retries: int = 5,
+        base_delay: float = 0.2,
+    ) -> None:
         self.registry = registry
         self.cp = checkpoint
+        self.listener = listener or NullListener()
+        self.retries = retries
+        self.base_delay = base_delay
 
     def run(self, step: Step) -> None:
+        step_context.urn = step.urn
+        try:
+            self._run(step)
+        finally:
+            step_context.urn = None
+
+    def _run(self, step: Step) -> None:
         if step.op is Op.DELETE and step.retain:
             self.cp.record(Remove(step.urn))
             return
         provider = self.registry.provider(step.type)
         node = step.node
         old = step.old
+        owner = old.mark if old else None
         inputs = dict(step.inputs if step.inputs is not None else old.inputs)  # type: ignore[union-attr]
         outputs = dict(old.outputs) if old else {}
         deps = list(node.deps) if node else list(old.dependencies)  # type: ignore[union-attr]
@@ -447,20 +586,33 @@ class StepRunner:
             inputs=inputs,
             outputs=outputs,
             dependencies=deps,
+            mark=owner,
         )
         self.cp.record(SetPending(pending))
+        mark = owner
         try:
             plain = reveal_all(inputs)
             if step.op is Op.CREATE:
-                outputs = provider.create(plain)
+                outputs = self._create(provider, step, plain, Mark(pending.id, step.urn))
+                mark = pending.id
             elif step.op is Op.UPDATE:
-                outputs = provider.update(reveal_all(old.inputs), plain, outputs)  # type: ignore[union-attr]
+                # A record from before marks existed gets its mark on its first update.
+                new_mark = Mark(pending.id, step.urn) if owner is None else None
+                outputs = provider.update(
+                    reveal_all(old.inputs),  # type: ignore[union-attr]
+                    plain,
+                    outputs,
+                    owner=owner,
+                    mark=new_mark,
+                )
+                mark = new_mark.id if new_mark is not None else owner
             elif step.op is Op.REPLACE:
-                provider.delete(reveal_all(old.inputs), outputs)  # type: ignore[union-attr]
+                provider.delete(reveal_all(old.inputs), outputs, owner=owner)  # type: ignore[union-attr]
                 self.cp.record(Remove(step.urn))
-                outputs = provider.create(plain)
+                outputs = self._create(provider, step, plain, Mark(pending.id, step.urn))
+                mark = pending.id
             elif step.op is Op.DELETE:
-                provider.delete(plain, outputs)
+                provider.delete(plain, outputs, owner=owner)
                 self.cp.record(Remove(step.urn), ClearPending(step.urn))
                 return
             else:  # pragma: no cover - same steps never reach the runner
@@ -468,13 +620,10 @@ class StepRunner:
         except StateError:
             raise  # the call was made or not; the pending record lets the next run find out
         except DssPulumiError as exc:
-            self._settle_after_failure(step, pending)
-            if isinstance(exc, ProviderError):
-                exc.urn = step.urn
-            raise
+            raise self._settle_after_failure(step, pending, exc) from exc
         except Exception as exc:
-            self._settle_after_failure(step, pending)
-            raise ProviderError(f"{step.logical_name}: unexpected error: {exc!r}") from exc
+            failure = ProviderError(f"{step.logical_name}: unexpected error: {exc!r}")
+            raise self._settle_after_failure(step, pending, failure) from exc
         record = ResourceState(
             urn=step.urn,
             type=step.type,
@@ -485,17 +634,87 @@ class StepRunner:
             protect=node.options.protect if node else False,
             retain_on_delete=node.options.retain_on_delete if node else False,
             created_at=old.created_at if old and step.op is Op.UPDATE else now(),
+            mark=mark,
         )
         self.cp.record(Put(record), ClearPending(step.urn))
 
-    def _settle_after_failure(self, step: Step, pending: PendingOperation) -> None:
-        """A failed call may have half-happened: read DSS now so state tells the truth."""
+    def _create(
+        self, provider: Provider, step: Step, plain: dict[str, Any], mark: Mark
+    ) -> dict[str, Any]:
+        """Create, verifying through the mark any attempt whose answer was lost.
+
+        A create is never repeated blindly: after a 5xx or a dropped connection the object
+        is looked up; carrying our mark, it is ours and is converged with an update; absent,
+        the create is tried again with backoff; present without our mark, it is someone
+        else's and the step fails as a conflict.
+        """
+        attempt = 0
+        while True:
+            try:
+                try:
+                    return provider.create(plain, mark)
+                finally:
+                    crash_point("after-create", step)
+            except (TransientError, DssConnectionError) as exc:
+                found = provider.inspect(plain, {})
+                if found is not None and found.mark == mark.id:
+                    return provider.update(found.inputs, plain, {}, owner=mark.id)
+                if found is not None:
+                    raise self._conflict(step) from exc
+                if attempt >= self.retries:
+                    raise
+                delay = random.uniform(0, min(5.0, self.base_delay * 2**attempt))
+                attempt += 1
+                self.listener.retry(
+                    RetryEvent(
+                        method="create",
+                        path=step.logical_name,
+                        attempt=attempt,
+                        attempts=self.retries + 1,
+                        reason=f"{exc}; not in DSS afterwards",
+                        delay=round(delay, 3),
+                        urn=step.urn,
+                    )
+                )
+                time.sleep(delay)
+
+    @staticmethod
+    def _conflict(step: Step) -> ConflictError:
+        kind = step.type.split(":", 1)[-1].lower()
+        return ConflictError(
+            f"{step.logical_name}: a {kind} named {step.name} already exists in DSS and was not "
+            "created by this stack; nothing was changed. Rename it in the stack, or rename or "
+            "delete the one in DSS if it is not needed (adopting an existing object with "
+            "import_id is not supported yet)",
+            urn=step.urn,
+        )
+
+    def _settle_after_failure(
+        self, step: Step, pending: PendingOperation, exc: DssPulumiError
+    ) -> DssPulumiError:
+        """A failed call may have half-happened: read DSS now so state tells the truth.
+
+        Only an object carrying this operation's mark (or the record's own) is recorded;
+        a create that met someone else's object is reported as a conflict. Returns the
+        error to raise.
+        """
+        if isinstance(exc, ProviderError):
+            exc.urn = step.urn
         try:
-            actual = read_declared(self.registry, step.type, pending.inputs, pending.outputs)
+            found = inspect_declared(self.registry, step.type, pending.inputs, pending.outputs)
         except Exception:  # noqa: BLE001 - leave it pending; the next run reconciles
-            return
-        if actual is None:
+            return exc
+        existing = self.cp.state.get(step.urn)
+        outcome = settle(pending, found, existing)
+        if isinstance(exc, PartialCreateError) and found is not None and found.mark is None:
+            # DSS answered the create: the object is ours though the mark could not be written.
+            outcome = Settlement(
+                record_from_dss(pending, found.inputs, existing, mark=None), "created"
+            )
+        if outcome.record is None:
             self.cp.record(Remove(step.urn), ClearPending(step.urn))
-            return
-        record = record_from_dss(pending, actual, self.cp.state.get(step.urn))
-        self.cp.record(Put(record), ClearPending(step.urn))
+        else:
+            self.cp.record(Put(outcome.record), ClearPending(step.urn))
+        if outcome.foreign and not isinstance(exc, NotOwnedError):
+            return self._conflict(step)
+        return exc

@@ -91,3 +91,29 @@ class ProviderError(DssPulumiError):
 
 class DssConnectionError(DssPulumiError):
     """DSS is unreachable or refuses our credentials."""
+
+
+class TransientError(ProviderError):
+    """DSS failed in a way worth retrying (5xx, dropped connection) and retries ran out.
+
+    The outcome of the call is unknown: a write may have been applied.
+    """
+
+
+class NotOwnedError(ProviderError):
+    """The DSS object does not carry this stack's ownership mark: it is not ours to change."""
+
+
+class ConflictError(ProviderError):
+    """A create met an object of the same name that this stack did not create."""
+
+
+class PartialCreateError(ProviderError):
+    """DSS created the object, but the writes that follow creation (settings, mark) failed.
+
+    The create call's answer proves the object is ours even if it carries no mark yet.
+    """
+
+
+class MissingLookupError(DssPulumiError):
+    """Objects a stack reads with ``.get`` do not exist in DSS."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from dsspulumi.plan import Op, Plan, Step
+from dsspulumi.plan import Plan, Step
 
 SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"
 
@@ -96,7 +96,7 @@ def execute(
                         )
                         continue
                     step = steps[urn]
-                    if step.op is Op.SAME:
+                    if not step.changes:  # same, or a lookup checked before the run
                         finish(urn, StepOutcome(urn, str(step.op), SUCCEEDED))
                         continue
                     notify("start", step, None)

@@ -38,6 +38,7 @@ class Node:
     replace_on: tuple[str, ...] = ()
     options: NodeOptions = NodeOptions()
     source: str = ""
+    read: bool = False  # a lookup (``.get``): read from DSS, never created, changed or deleted
 
 
 def make_urn(stack: str, env: str, type_token: str, logical_name: str) -> str:
@@ -81,7 +82,7 @@ class ResourceGraph:
                 type=r.type_token,
                 name=r.dss_name,
                 logical_name=r.logical_name,
-                inputs=to_engine(r.inputs()),
+                inputs=to_engine(r.lookup_inputs() if r.is_lookup else r.inputs()),
                 deps=tuple(deps),
                 replace_on=r.replace_on,
                 options=NodeOptions(
@@ -91,6 +92,7 @@ class ResourceGraph:
                     retain_on_delete=opts.retain_on_delete,
                 ),
                 source=format_location(r.source),
+                read=r.is_lookup,
             )
         graph.topological_order()  # raises on cycles
         check_flow(graph)

@@ -60,7 +60,7 @@ class Step:
 
     @property
     def changes(self) -> bool:
-        return self.op is not Op.SAME
+        return self.op is not Op.SAME and self.op is not Op.READ
 
 
 @attrs.frozen
@@ -238,6 +238,15 @@ def _node_step(node: Node, rec: ResourceState | None) -> Step:
     base: dict[str, Any] = dict(
         urn=node.urn, type=node.type, name=node.name, logical_name=node.logical_name, node=node
     )
+    if node.read:
+        if rec is not None:
+            raise PlanError(
+                f"{node.logical_name} is managed by this stack (its state holds it) but "
+                f"{node.source} now only reads it with .get(); to stop managing it without "
+                "deleting it, set opts=dss.ResourceOptions(retain_on_delete=True) on its "
+                "declaration, run `dss up`, then remove the declaration and run `dss up` again"
+            )
+        return Step(op=Op.READ, inputs=dict(node.inputs), **base)
     if rec is None:
         return Step(op=Op.CREATE, inputs=dict(node.inputs), **base)
     inputs = apply_ignore_changes(rec.inputs, node.inputs, node.options.ignore_changes)

@@ -96,6 +96,12 @@ def register(resource: Resource) -> None:
     ctx.resources[key] = resource
 
 
+def find(type_token: str, logical_name: str) -> Resource | None:
+    """The resource of the running program with that identity, if one is registered."""
+    ctx = _current.get()
+    return ctx.resources.get(f"{type_token}::{logical_name}") if ctx is not None else None
+
+
 def add_export(name: str, value: Any) -> None:
     ctx = _current.get()
     if ctx is not None:

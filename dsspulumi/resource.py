@@ -12,7 +12,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import attrs
 
@@ -157,6 +157,8 @@ class Resource:
     replace_on: ClassVar[tuple[str, ...]] = ()
     # Set after construction by __attrs_post_init__.
     source: tuple[str, int] | None
+    # True for a read-only reference to an object the stack does not manage (``.get``).
+    is_lookup: bool = False
 
     def __attrs_post_init__(self) -> None:
         opts = getattr(self, "opts", None)
@@ -190,6 +192,42 @@ class Resource:
 
     def validate(self) -> None:
         """Cross-field checks that attrs validators cannot express."""
+
+    def lookup_inputs(self) -> dict[str, Any]:
+        """For a lookup: the identity that is looked up in DSS (all it has)."""
+        raise NotImplementedError
+
+    @classmethod
+    def _lookup(cls, logical_name: str, **fields: Any) -> Self:
+        """A read-only reference to an existing DSS object, registered with the program.
+
+        Looking up an object twice gives the same reference; looking up an object the
+        stack itself declares gives that declaration. The reference is never created,
+        changed or deleted: the plan shows it as ``read`` and ``up`` checks it exists.
+        """
+        existing = program_context.find(cls.type_token, logical_name)
+        if existing is not None:
+            if not isinstance(existing, cls):
+                raise ResourceValidationError(
+                    f"{cls.__name__}.get('{logical_name}'): the stack declares a "
+                    f"{type(existing).__name__} of that name"
+                )
+            return existing
+        obj = cls.__new__(cls)
+        for f in attrs.fields(cls):  # type: ignore[arg-type]
+            if f.name in fields:
+                value = fields[f.name]
+            elif isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
+                value = f.default.factory()
+            elif f.default is not attrs.NOTHING:
+                value = f.default
+            else:
+                value = None
+            object.__setattr__(obj, f.name, value)
+        obj.is_lookup = True
+        obj.source = program_context.caller_location()
+        program_context.register(obj)
+        return obj
 
     @property
     def options(self) -> ResourceOptions:

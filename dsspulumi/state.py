@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 import attrs
@@ -37,11 +38,23 @@ class ResourceState:
     retain_on_delete: bool = False
     created_at: float = attrs.field(factory=now)
     updated_at: float = attrs.field(factory=now)
+    # The ownership mark this stack wrote into the DSS object when it created it (the id of
+    # the creating operation). None for records written before marks existed: trusted as ours.
+    mark: str | None = None
+
+
+def new_operation_id() -> str:
+    return uuid.uuid4().hex
 
 
 @attrs.define
 class PendingOperation:
-    """An API call that may or may not have happened: recorded before it, cleared after."""
+    """An API call that may or may not have happened: recorded before it, cleared after.
+
+    ``id`` is written into any object the operation creates (the ownership mark), so the
+    next run adopts only an object carrying it. An operation read from an older state has
+    no id of its own: it gets a fresh one, which no DSS object carries, so nothing is adopted.
+    """
 
     urn: str
     op: str  # create | update | delete | replace
@@ -51,6 +64,10 @@ class PendingOperation:
     outputs: dict[str, Any] = attrs.field(factory=dict)
     dependencies: list[str] = attrs.field(factory=list)
     started_at: float = attrs.field(factory=now)
+    id: str = attrs.field(factory=new_operation_id)
+    # The mark of the object the operation works on, when it already existed (update, delete,
+    # the old half of a replace).
+    mark: str | None = None
 
 
 @attrs.define

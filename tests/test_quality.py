@@ -30,6 +30,7 @@ def test_public_api_is_pinned():
         [
             "Column",
             "Config",
+            "Connection",
             "Dataset",
             "DssPulumiError",
             "File",

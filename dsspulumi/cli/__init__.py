@@ -14,6 +14,7 @@ app = typer.Typer(
     help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
 )
@@ -46,4 +47,7 @@ app.add_typer(sandbox_app, name="sandbox")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # Ctrl-C outside any command body (while importing, parsing)
+        raise SystemExit(130) from None

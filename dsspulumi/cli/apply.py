@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from dsspulumi import admin
 from dsspulumi.backends import open_backend
@@ -46,8 +47,19 @@ ExpectOpt = Annotated[
     bool, typer.Option("--expect-no-changes", help="Exit 3 if the plan is not empty")
 ]
 BackendOpt = Annotated[str | None, typer.Option("--backend", help="State backend URL")]
-DssUrlOpt = Annotated[str | None, typer.Option("--dss-url", help="DSS URL (or `sandbox`)")]
+DssUrlOpt = Annotated[
+    str | None, typer.Option("--dss-url", help="DSS URL, or sandbox for the embedded sandbox")
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
+RetriesOpt = Annotated[
+    int,
+    typer.Option(
+        "--retries",
+        min=0,
+        max=20,
+        help="Retries of a DSS call that failed transiently (5xx, dropped connection)",
+    ),
+]
 LockTimeoutOpt = Annotated[
     float,
     typer.Option("--lock-timeout", min=0, help="Seconds to wait for another run's lock"),
@@ -65,8 +77,11 @@ class Session(contextlib.ExitStack):
         dss_url: str | None,
         json_mode: bool,
         command: str,
+        retries: int = 5,
     ) -> None:
         super().__init__()
+        self.retries = retries
+        self.listener: Any = None
         self.loc = resolve_stack(stack_arg)
         self.env = check_env(env)
         self.config = StackConfig.load(self.loc.file, self.loc.name, self.env)
@@ -87,14 +102,25 @@ class Session(contextlib.ExitStack):
 
                 EMBEDDED_SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
                 sandbox = self.enter_context(Sandbox(data_dir=EMBEDDED_SANDBOX_DIR))
-                self._registry = DssProviders(sandbox.url, sandbox.api_key)
+                self._registry = DssProviders(
+                    sandbox.url, sandbox.api_key, retries=self.retries, on_retry=self._on_retry
+                )
             else:
                 self._registry = DssProviders(
-                    target.url, target.api_key or "", verify_tls=target.verify_tls
+                    target.url,
+                    target.api_key or "",
+                    verify_tls=target.verify_tls,
+                    retries=self.retries,
+                    on_retry=self._on_retry,
                 )
         return self._registry
 
+    def _on_retry(self, event: Any) -> None:
+        if self.listener is not None:
+            self.listener.retry(event)
+
     def run(self, listener: Any) -> StackRun:
+        self.listener = listener
         return StackRun(
             stack=self.loc.name,
             env=self.env,
@@ -104,6 +130,7 @@ class Session(contextlib.ExitStack):
             listener=listener,
             command=self.command,
             keyring=self.keyring,
+            retries=self.retries,
         )
 
     def program(self) -> Any:
@@ -163,6 +190,9 @@ class _PlanPrinter:
     def step(self, *args: Any) -> None:
         pass
 
+    def retry(self, event: Any) -> None:
+        self.io.err.print(f"[yellow]retry:[/yellow] {escape(event.describe())}")
+
 
 def _emit_json(doc: dict[str, Any]) -> None:
     typer.echo(json.dumps(doc, indent=2, default=str))
@@ -179,10 +209,14 @@ def preview(
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
     parallel: ParallelOpt = 10,
+    retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
     """Run the program, diff it against the state, print the plan. Changes nothing."""
-    with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, "dss preview") as s:
+    with (
+        handle_errors(debug),
+        Session(stack, env, backend, dss_url, json_out, "dss preview", retries) as s,
+    ):
         t0 = time.perf_counter()
         graph = s.program()
         t1 = time.perf_counter()
@@ -233,8 +267,12 @@ def _apply(
     dss_url: str | None,
     debug: bool,
     lock_timeout: float = 0.0,
+    retries: int = 5,
 ) -> None:
-    with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, f"dss {kind}") as s:
+    with (
+        handle_errors(debug),
+        Session(stack, env, backend, dss_url, json_out, f"dss {kind}", retries) as s,
+    ):
         _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
         graph = s.program() if kind == "up" else None
         title = "Previewing update" if kind == "up" else "Previewing destroy"
@@ -265,13 +303,15 @@ def _apply(
                 lock_timeout=lock_timeout,
             )
         if json_out:
-            _emit_json(run_dict(result))
+            _emit_json(run_dict(result, retries=listener.retries))
         elif not result.applied:
             if not result.cancelled:
                 show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
+        elif not result.plan.has_changes:
+            # Nothing was applied: the plan's summary is the result's; print it once.
+            show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
+            show.print_result(s.io.out, result, kind=kind, summary=False)
         else:
-            if not result.plan.has_changes:
-                show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
             show.print_result(s.io.out, result, kind=kind)
         if result.cancelled:
             s.io.err.print(f"{kind} cancelled: nothing was changed")
@@ -301,6 +341,7 @@ def up(
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
     lock_timeout: LockTimeoutOpt = 0.0,
+    retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
     """Preview, confirm (or --yes), apply, save state."""
@@ -319,6 +360,7 @@ def up(
         dss_url,
         debug,
         lock_timeout,
+        retries,
     )
 
 
@@ -335,6 +377,7 @@ def destroy(
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
     lock_timeout: LockTimeoutOpt = 0.0,
+    retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
     """Delete everything the stack's state holds, dependants first."""
@@ -353,6 +396,7 @@ def destroy(
         dss_url,
         debug,
         lock_timeout,
+        retries,
     )
 
 
@@ -363,10 +407,14 @@ def refresh(
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
     lock_timeout: LockTimeoutOpt = 0.0,
+    retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
     """Read the real DSS objects and record drift in the state (DSS is not changed)."""
-    with handle_errors(debug), Session(stack, env, backend, dss_url, json_out, "dss refresh") as s:
+    with (
+        handle_errors(debug),
+        Session(stack, env, backend, dss_url, json_out, "dss refresh", retries) as s,
+    ):
         run = s.run(_PlanPrinter(s.io))
         notes = run.refresh_state(lock_timeout=lock_timeout)
         if json_out:

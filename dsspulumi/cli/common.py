@@ -32,9 +32,22 @@ class Consoles:
     err: Console
 
 
+# Off a terminal (CI logs, pipes) nothing is wrapped: one message, one line, grep-able.
+UNWRAPPED_WIDTH = 10_000
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console that wraps to the terminal on a terminal, and never wraps anywhere else."""
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console.soft_wrap = True
+        console.width = UNWRAPPED_WIDTH
+    return console
+
+
 def consoles(json_mode: bool) -> Consoles:
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False) if not json_mode else Console(stderr=True, highlight=False)
+    err = make_console(stderr=True)
+    out = make_console() if not json_mode else make_console(stderr=True)
     return Consoles(out=out, err=err)
 
 
@@ -109,10 +122,10 @@ def fail(err: Console, message: str, hint: str | None = None) -> None:
 @contextlib.contextmanager
 def handle_errors(debug: bool) -> Iterator[None]:
     """Every error a user can cause: one clean message on stderr, exit 1."""
-    err = Console(stderr=True, highlight=False)
+    err = make_console(stderr=True)
     try:
         yield
-    except typer.Exit:
+    except (typer.Exit, typer.BadParameter):
         raise
     except DssPulumiError as exc:
         if debug:
@@ -121,9 +134,10 @@ def handle_errors(debug: bool) -> Iterator[None]:
 
         fail(err, escape(str(exc)), getattr(exc, "hint", None))
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
+        # 128 + SIGINT, as shells expect of a command stopped by Ctrl-C.
         fail(err, "interrupted; state records every step that completed")
-        raise typer.Exit(1) from None
+        raise typer.Exit(130) from None
     except Exception as exc:  # a bug in dsspulumi
         if debug:
             traceback.print_exc()

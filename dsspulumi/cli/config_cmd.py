@@ -7,17 +7,24 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dsspulumi.cli.common import check_env, handle_errors, resolve_stack
+from dsspulumi.cli.common import (
+    check_env,
+    handle_errors,
+    make_console,
+    resolve_stack,
+    stdin_is_terminal,
+)
 from dsspulumi.config import StackConfig, split_key
 from dsspulumi.errors import ConfigError
 from dsspulumi.output import MASK, Sealed
 
 config_app = typer.Typer(
-    help="Configuration of a stack, per environment (committed TOML).", no_args_is_help=True
+    help="Configuration of a stack, per environment (committed TOML).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")]
@@ -43,26 +50,44 @@ def set_(
     stack: StackArg,
     key: KeyArg,
     value: Annotated[
-        str | None, typer.Argument(help="The value; omit it (or '-') to read it from stdin")
+        str | None,
+        typer.Argument(help="The value; '-' reads it from stdin; omitted, it is asked for"),
     ] = None,
     secret: Annotated[bool, typer.Option("--secret", help="Store the value encrypted")] = False,
     env: EnvOpt = "dev",
     debug: DebugOpt = False,
 ) -> None:
-    """Set a value (``--secret`` encrypts it; the file never holds the plaintext)."""
+    """Set a value (--secret encrypts it; the file never holds the plaintext)."""
     with handle_errors(debug):
         config = _open(stack, env)
-        if value is None or value == "-":
-            if sys.stdin is not None and sys.stdin.isatty() and secret:
-                import getpass
-
-                value = getpass.getpass(f"Value for {key}: ")
-            else:
-                value = sys.stdin.read().rstrip("\n")
+        value = _value_to_set(key, value, secret)
         config.set(key, _parse(value), secret=secret)
         config.save()
         ns, name = split_key(key, config.stack)
         typer.echo(f"set {ns}:{name}{' (secret)' if secret else ''} in {config.path}")
+
+
+def _value_to_set(key: str, value: str | None, secret: bool) -> str:
+    """The value given, typed at a prompt, or read from stdin with '-'; never a silent ''."""
+    if value == "-":
+        value = sys.stdin.read().rstrip("\n") if sys.stdin is not None else ""
+        if not value:
+            raise typer.BadParameter(
+                f"no value for {key} on stdin; to store an empty string, pass ''",
+                param_hint="VALUE",
+            )
+        return value
+    if value is not None:
+        return value
+    if stdin_is_terminal():
+        import getpass
+
+        prompt = f"Value for {key}: "
+        return getpass.getpass(prompt) if secret else typer.prompt(prompt.rstrip(": "))
+    raise typer.BadParameter(
+        f"missing for {key}: pass it as an argument, or '-' to read it from stdin",
+        param_hint="VALUE",
+    )
 
 
 def _show(config: StackConfig, value: Any, show_secrets: bool) -> Any:
@@ -134,4 +159,4 @@ def ls(
         table.add_column("VALUE")
         for k, v, _s in rows:
             table.add_row(k, escape(v if isinstance(v, str) else json.dumps(v)))
-        Console().print(table)
+        make_console().print(table)

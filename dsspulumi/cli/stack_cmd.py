@@ -9,26 +9,37 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from dsspulumi import admin
 from dsspulumi.backends import open_backend
-from dsspulumi.cli.common import check_env, handle_errors, resolve_backend_url, resolve_stack
+from dsspulumi.cli.common import (
+    check_env,
+    handle_errors,
+    make_console,
+    resolve_backend_url,
+    resolve_stack,
+)
 from dsspulumi.config import StackConfig
 from dsspulumi.errors import ConfigError, DssPulumiError
 from dsspulumi.output import MASK, reveal_all
 from dsspulumi.secrets import SECRET_KEY
 
-stack_app = typer.Typer(help="Stack administration: states, history, locks.", no_args_is_help=True)
+stack_app = typer.Typer(
+    help="Stack administration: states, history, locks.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 NameArg = Annotated[str, typer.Argument(help="Stack name (or its stack file)")]
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment")]
 BackendOpt = Annotated[str | None, typer.Option("--backend", help="State backend URL")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Do it even if unsafe (see help)")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Overwrite or remove even when the command would refuse")
+]
 
 
 def _name(arg: str) -> str:
@@ -77,7 +88,7 @@ def ls(backend: BackendOpt = None, json_out: JsonOpt = False, debug: DebugOpt = 
                 r.updated_by or "-",
                 r.last_result or "-",
             )
-        Console().print(table)
+        make_console().print(table)
 
 
 def _row(r: Any) -> dict[str, Any]:
@@ -129,7 +140,7 @@ def history(
                 changes,
                 str(e.get("resources", "-")),
             )
-        Console().print(table)
+        make_console().print(table)
 
 
 @stack_app.command("output")
@@ -183,13 +194,24 @@ def export(
 @stack_app.command("import")
 def import_(
     stack: NameArg,
-    file: Annotated[Path, typer.Argument(help="A state JSON file (from `dss stack export`)")],
+    file: Annotated[Path, typer.Argument(help="A state JSON file (from dss stack export)")],
     env: EnvOpt = "dev",
     force: ForceOpt = False,
+    rename_from: Annotated[
+        str | None,
+        typer.Option(
+            "--rename-from",
+            help="Take in another stack's export under this name: the stack FILE belongs to",
+        ),
+    ] = None,
     backend: BackendOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Replace the stack's state with FILE (validated; --force if a state exists)."""
+    """Replace the stack's state with FILE, an export of this stack and environment.
+
+    FILE is validated first; --force replaces an existing state; --rename-from takes in an
+    export of another stack (or environment) and rewrites its URNs.
+    """
     with handle_errors(debug):
         try:
             data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
@@ -197,7 +219,13 @@ def import_(
             raise DssPulumiError(f"cannot read {file}: {exc.strerror}") from None
         b = open_backend(resolve_backend_url(backend))
         state = admin.import_state(
-            b, _name(stack), check_env(env), data, source=str(file), force=force
+            b,
+            _name(stack),
+            check_env(env),
+            data,
+            source=str(file),
+            force=force,
+            rename_from=rename_from,
         )
         typer.echo(
             f"imported {len(state.resources)} resource(s) into stack "

@@ -22,6 +22,7 @@ from dsspulumi.engine import RunResult
 from dsspulumi.executor import StepOutcome
 from dsspulumi.output import contains_secret, mask_all
 from dsspulumi.plan import Op, Plan, Step
+from dsspulumi.provider import RetryEvent
 
 MARK = {
     Op.CREATE: ("+", "green"),
@@ -38,6 +39,7 @@ VERB = {
     Op.REPLACE: "to replace",
     Op.DELETE: "to delete",
     Op.SAME: "unchanged",
+    Op.READ: "to read",
 }
 DONE_VERB = {
     Op.CREATE: "created",
@@ -45,6 +47,7 @@ DONE_VERB = {
     Op.REPLACE: "replaced",
     Op.DELETE: "deleted",
     Op.SAME: "unchanged",
+    Op.READ: "read",
 }
 
 
@@ -74,6 +77,8 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
             info = f"[diff: {', '.join('~' + d.path for d in step.diff)}]"
         if step.op is Op.DELETE and step.retain:
             info = "retain_on_delete: removed from state only"
+        if step.op is Op.READ:
+            info = "not managed: checked to exist, never changed"
         table.add_row(
             Text(mark, style=style),
             step.type,
@@ -133,7 +138,7 @@ def diff_lines(step: Step) -> list[Text]:
 
 def summary_lines(counts: dict[str, int], verbs: dict[Op, str]) -> Text:
     text = Text()
-    for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.SAME):
+    for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.SAME, Op.READ):
         n = counts.get(str(op), 0)
         if n:
             mark, style = MARK[op]
@@ -182,6 +187,7 @@ class ProgressListener:
         self._done: list[tuple[Step, StepOutcome]] = []
         self._lock = threading.Lock()
         self.total = 0
+        self.retries: list[RetryEvent] = []
 
     # engine.Listener
     def notice(self, message: str) -> None:
@@ -190,8 +196,22 @@ class ProgressListener:
     def plan_ready(self, plan: Plan) -> None:
         self.total = sum(1 for s in plan.steps if s.changes)
 
+    def retry(self, event: RetryEvent) -> None:
+        """A transient DSS failure being retried: shown as it happens, counted for --json."""
+        with self._lock:
+            self.retries.append(event)
+            if self.quiet:
+                return
+            who = f"{event.urn.rsplit('::', 1)[-1]}: " if event.urn else ""
+            line = Text(f" ↻  {who}{event.describe()}", style="yellow")
+            if self._live is not None:
+                self._live.console.print(line)
+                self._live.update(self._render())
+            else:
+                self.err.print(line)
+
     def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None:
-        if step.op is Op.SAME:
+        if not step.changes:
             return
         with self._lock:
             if event == "start":
@@ -223,8 +243,12 @@ class ProgressListener:
             lines.append(
                 Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s)", style="cyan")
             )
+        retried = f", {len(self.retries)} retries" if self.retries else ""
         lines.append(
-            Text(f"{len(self._done)}/{self.total} done, {len(self._running)} running", style="bold")
+            Text(
+                f"{len(self._done)}/{self.total} done, {len(self._running)} running{retried}",
+                style="bold",
+            )
         )
         return Group(*lines)
 
@@ -249,7 +273,7 @@ class ProgressListener:
         self.stop()
 
 
-def print_result(console: Console, result: RunResult, *, kind: str) -> None:
+def print_result(console: Console, result: RunResult, *, kind: str, summary: bool = True) -> None:
     counts: dict[str, int] = {}
     for step in result.plan.steps:
         outcome = result.outcomes.get(step.urn)
@@ -261,8 +285,9 @@ def print_result(console: Console, result: RunResult, *, kind: str) -> None:
         for k, v in result.outputs.items():
             console.print(f"    {k}: {escape(_value(v, 200))}")
         console.print()
-    console.print("Resources:")
-    console.print(summary_lines(counts, DONE_VERB), end="")
+    if summary:
+        console.print("Resources:")
+        console.print(summary_lines(counts, DONE_VERB), end="")
     failed = [o for o in result.outcomes.values() if o.status == "failed"]
     skipped = [o for o in result.outcomes.values() if o.status == "skipped"]
     if failed or skipped:

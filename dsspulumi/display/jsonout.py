@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from dsspulumi.engine import RunResult
 from dsspulumi.output import mask_all
 from dsspulumi.plan import Plan, Step
+from dsspulumi.provider import RetryEvent
 
 
 def step_dict(step: Step) -> dict[str, Any]:
@@ -33,9 +36,12 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
-def run_dict(result: RunResult) -> dict[str, Any]:
+def run_dict(result: RunResult, retries: Sequence[RetryEvent] = ()) -> dict[str, Any]:
     doc = plan_dict(result.plan)
+    per_step = Counter(e.urn for e in retries)
     for step in doc["steps"]:
+        if per_step.get(step["urn"]):
+            step["retries"] = per_step[step["urn"]]
         outcome = result.outcomes.get(step["urn"])
         if outcome is not None:
             step["status"] = outcome.status
@@ -50,4 +56,5 @@ def run_dict(result: RunResult) -> dict[str, Any]:
     else:
         doc["result"] = "succeeded" if result.succeeded else "failed"
     doc["outputs"] = mask_all(result.outputs)
+    doc["retries"] = [e.to_json() for e in retries]
     return doc

@@ -12,16 +12,18 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.resource import resource_type
+from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
+from dsspulumi.resources.connection import Connection, connection_name, connection_ref
+from dsspulumi.resources.project import Project
 
 
 @attrs.define(frozen=True)
 class Column:
     """One schema column: a name and a DSS storage type."""
 
-    name: str = attrs.field(validator=v.of_type(str))
+    name: str = attrs.field(validator=v.name_string)
     type: str = attrs.field(default="string", validator=v.of_type(str))
 
     def __attrs_post_init__(self) -> None:
@@ -53,6 +55,10 @@ class _DatasetBase(ProjectObject):
         kw_only=True, default=None, converter=v.to_list, validator=_schema
     )
 
+    def dependencies(self) -> list[Resource]:
+        conn = getattr(self, "connection", None)
+        return [*super().dependencies(), *([conn] if isinstance(conn, Connection) else [])]
+
     def _common_inputs(self) -> dict[str, Any]:
         return {
             "project": self.project.key,
@@ -71,18 +77,50 @@ class Dataset(_DatasetBase):
     ``params.connection``.
     """
 
-    type: str = attrs.field(kw_only=True, validator=v.of_type(str))
-    connection: str = attrs.field(kw_only=True, validator=v.of_type(str))
+    type: str = attrs.field(kw_only=True, validator=v.name_string)
+    connection: str | Connection = attrs.field(kw_only=True, validator=connection_ref)
     params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
     format_type: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
 
+    @classmethod
+    def get(cls, ref: str, *, project: Project | None = None) -> Dataset:
+        """A read-only reference to an existing dataset the stack does not manage.
+
+        ``ref`` is ``"PROJECT.NAME"``, or ``"NAME"`` with ``project=``. Usable as a recipe
+        input (DSS reads it as ``PROJECT.NAME``); never created, changed or deleted.
+        """
+        if not isinstance(ref, str):
+            raise ResourceValidationError(f"Dataset.get() needs 'PROJECT.NAME' (got {ref!r})")
+        key, _, name = ref.rpartition(".")
+        if project is None:
+            if not key:
+                raise ResourceValidationError(
+                    f"Dataset.get({ref!r}): name the project, as 'PROJECT.{ref}' or with "
+                    "project="
+                )
+            project = Project.get(key)
+        elif key and key != project.key:
+            raise ResourceValidationError(
+                f"Dataset.get({ref!r}, project={project.key}): two different projects named"
+            )
+        if not v.OBJECT_NAME.match(name):
+            raise ResourceValidationError(
+                f"Dataset.get({ref!r}): {name!r} is not a valid DSS name (letters, digits and "
+                "underscores only)"
+            )
+        return cls._lookup(f"{project.key}.{name}", name=name, project=project)
+
+    def lookup_inputs(self) -> dict[str, Any]:
+        return {"project": self.project.key, "name": self.name}
+
     def validate(self) -> None:
-        if "connection" in self.params and self.params["connection"] != self.connection:
+        conn = connection_name(self.connection)
+        if "connection" in self.params and self.params["connection"] != conn:
             raise ResourceValidationError(
                 f"Dataset '{self.name}': params['connection'] ({self.params['connection']!r}) "
-                f"contradicts connection={self.connection!r}; set the connection once"
+                f"contradicts connection={conn!r}; set the connection once"
             )
 
     def inputs(self) -> dict[str, Any]:
@@ -90,7 +128,7 @@ class Dataset(_DatasetBase):
             **self._common_inputs(),
             "type": self.type,
             "managed": False,
-            "connection": self.connection,
+            "connection": connection_name(self.connection),
             "params": {k: val for k, val in self.params.items() if k != "connection"},
             "format_type": self.format_type,
         }
@@ -98,17 +136,24 @@ class Dataset(_DatasetBase):
 
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
 class ManagedDataset(_DatasetBase):
-    """A dataset whose storage DSS manages on ``connection`` (written by a recipe)."""
+    """A dataset whose storage DSS manages on ``connection`` (written by a recipe).
 
-    connection: str = attrs.field(kw_only=True, validator=v.of_type(str))
-    format_type: str = attrs.field(kw_only=True, default="parquet", validator=v.of_type(str))
+    ``format_type`` (``"parquet"``, ``"csv"``, …) only means something on a files-based
+    connection; left unset, DSS picks its default for the connection (none at all on an
+    SQL connection, where the data lives in a table), and the stack does not manage it.
+    """
+
+    connection: str | Connection = attrs.field(kw_only=True, validator=connection_ref)
+    format_type: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
 
     def inputs(self) -> dict[str, Any]:
         return {
             **self._common_inputs(),
             "type": None,
             "managed": True,
-            "connection": self.connection,
+            "connection": connection_name(self.connection),
             "params": {},
             "format_type": self.format_type,
         }

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from dsspulumi.errors import ResourceValidationError
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
 
@@ -15,7 +16,7 @@ class Project(Resource):
     """A DSS project; ``key`` is its identity (changing it means another project)."""
 
     key: str = attrs.field(validator=v.project_key)
-    name: str = attrs.field(kw_only=True, validator=v.of_type(str))
+    name: str = attrs.field(kw_only=True, validator=v.name_string)
     description: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
@@ -31,6 +32,23 @@ class Project(Resource):
     @property
     def logical_name(self) -> str:
         return self.key
+
+    @classmethod
+    def get(cls, key: str) -> Project:
+        """A read-only reference to an existing project the stack does not manage.
+
+        Usable wherever a project is expected; never created, changed or deleted. ``up``
+        (and ``preview --refresh``) checks that it exists before changing anything.
+        """
+        if not isinstance(key, str) or not v.PROJECT_KEY.match(key):
+            raise ResourceValidationError(
+                f"Project.get({key!r}): not a valid DSS project key (uppercase letters, digits "
+                "and underscores, starting with a letter)"
+            )
+        return cls._lookup(key, key=key)
+
+    def lookup_inputs(self) -> dict[str, Any]:
+        return {"key": self.key}
 
     def inputs(self) -> dict[str, Any]:
         return {

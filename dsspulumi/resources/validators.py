@@ -72,6 +72,14 @@ def object_name(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         )
 
 
+def name_string(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    """A name DSS needs (a connection, a type): a string with something in it."""
+    of_type(str)(inst, attribute, value)
+    text = unwrap(value) if isinstance(value, Output) else value
+    if not text.strip():
+        fail(inst, attribute, "must not be empty")
+
+
 def str_list(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         fail(inst, attribute, f"must be a list of strings (got {_describe(value)})")

@@ -54,6 +54,37 @@ def test_export_import_moves_a_stack(ws, tmp_path):
     assert ws.dss("stack", "import", "adm", str(f), "--backend", other, "--force").exit_code == 0
 
 
+def test_import_refuses_another_stacks_export_unless_renamed(ws, tmp_path):
+    """Stack A's export taken in as B would make B's next plan delete A's objects."""
+    ws.stack("adm", SIMPLE)
+    ws.stack("other", SIMPLE)
+    assert ws.dss("up", "adm", "--yes").exit_code == 0
+    f = tmp_path / "adm.json"
+    f.write_text(ws.dss("stack", "export", "adm").stdout)
+    for args in (["other"], ["other", "--force"], ["adm", "-e", "prod", "--force"]):
+        r = ws.dss("stack", "import", *args, str(f))
+        assert r.exit_code == 1
+        assert "is the state of stack 'adm' (env 'dev')" in r.stderr
+        assert "--rename-from adm" in r.stderr
+    assert not ws.state_path("other").exists() and not ws.state_path("adm", "prod").exists()
+    r = ws.dss("stack", "import", "other", str(f), "--rename-from", "nope")
+    assert r.exit_code == 1 and "does not match" in r.stderr
+    r = ws.dss("stack", "import", "other", str(f), "-e", "prod", "--rename-from", "adm")
+    assert r.exit_code == 0, r.stderr
+    state = ws.state("other", "prod")
+    assert (state.stack, state.env) == ("other", "prod")
+    urns = sorted(rec.urn for rec in state.resources)
+    assert urns == [
+        "urn:dss:prod::other::dss:Dataset::ADM.DS",
+        "urn:dss:prod::other::dss:Project::ADM",
+    ]
+    ds = next(rec for rec in state.resources if rec.name == "DS")
+    assert ds.dependencies == ["urn:dss:prod::other::dss:Project::ADM"]
+    # The renamed stack recognises the objects as its own: nothing to create or delete.
+    r = ws.dss("preview", "other", "-e", "prod", "--json")
+    assert r.json["summary"] == {"same": 2}
+
+
 def test_import_validates(ws, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"stack": "x", "env": "dev", "version": 42, "resources": []}')

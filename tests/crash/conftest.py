@@ -49,12 +49,6 @@ def served_sandbox(tmp_path):
     yield from _serve(tmp_path, 60)
 
 
-@pytest.fixture
-def slow_sandbox(tmp_path):
-    """Slower still: a run holds its lock for seconds, so racing processes surely meet it."""
-    yield from _serve(tmp_path, 300)
-
-
 @pytest.fixture(params=["local", "s3"])
 def backend_env(request, tmp_path) -> dict[str, str]:
     """Environment variables that select the state backend for child `dss` processes."""

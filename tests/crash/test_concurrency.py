@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.crash.conftest import DSS
+from tests.crash.gate import GateProxy
 from tests.crash.test_kill import dss_objects, run_dss
 
 pytestmark = pytest.mark.slow
@@ -45,12 +47,21 @@ def start_ups(
     ]
 
 
-def test_eight_concurrent_ups_one_applies(tmp_path, slow_sandbox, backend_env):
-    url = slow_sandbox
+def test_eight_concurrent_ups_one_applies(tmp_path, served_sandbox, backend_env):
+    """The processes surely meet: the lock winner is held at its first DSS write (a gate)
+    until the seven others have met its lock and exited."""
+    url = served_sandbox
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "conc.py").write_text(textwrap.dedent(STACK))
-    procs = start_ups(tmp_path, url, 8, backend_env=backend_env)
-    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
+    with GateProxy(url, "POST", "/dip/publicapi/projects/") as gate:
+        procs = start_ups(tmp_path, gate.url, 8, backend_env=backend_env)
+        assert gate.reached.wait(timeout=120), "no run reached its first write"
+        deadline = time.monotonic() + 120
+        while sum(p.poll() is not None for p in procs) < 7:
+            assert time.monotonic() < deadline, "the other runs did not all meet the lock"
+            time.sleep(0.05)
+        gate.open()
+        results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
     applied = [r for r in results if r[0] == 0]
     refused = [r for r in results if r[0] != 0]
     assert len(applied) == 1, [r[2] for r in results]

@@ -258,11 +258,12 @@ dss.ManagedDataset("DS", project=project, connection="filesystem_managed", descr
 """,
     )
     ws.sandbox.inject_failure(
-        method="PUT", route="/projects/{projectKey}/datasets/{datasetName}", times=1
+        method="PUT", route="/projects/{projectKey}/datasets/{datasetName}", times=1, status=400
     )
     r = ws.dss("up", "half", "--yes")
     assert r.exit_code == 1
     assert "Injected failure" in r.stdout + r.stderr
+    assert "was created, but writing its settings failed" in r.stdout
     rec = {x.name: x for x in ws.state("half").resources}
     assert "DS" in rec and rec["DS"].inputs["description"] == ""
     r = ws.dss("up", "half", "--yes", "--json")
@@ -272,8 +273,12 @@ dss.ManagedDataset("DS", project=project, connection="filesystem_managed", descr
     assert ds["description"] == "x"
 
 
-def test_pending_create_is_adopted_not_duplicated(ws):
-    """A run died after DSS created the object but before state recorded it."""
+def _pending_create_of_ds2(ws, *, marked: bool):
+    """Reproduce the crash window by hand: DS2 exists in DSS, state only has a pending create.
+
+    ``marked``: DS2 carries the pending operation's ownership mark (the run that died created
+    it) or none (it was made by hand before the run).
+    """
     ws.stack(
         "pend",
         """
@@ -290,44 +295,67 @@ dss.ManagedDataset("DS", project=project, connection="filesystem_managed")
 dss.ManagedDataset("DS2", project=project, connection="filesystem_managed")
 """,
     )
-    # Reproduce the crash window by hand: the object exists in DSS, state only has a pending op.
-    client = ws.sandbox.client()
-    client.get_project("PEND").new_managed_dataset("DS2").with_store_into(
-        "filesystem_managed", format_option_id="parquet"
-    ).create()
     from dsspulumi.state import PendingOperation, to_json
 
-    state = ws.state("pend")
-    state.pending.append(
-        PendingOperation(
-            urn="urn:dss:dev::pend::dss:Dataset::PEND.DS2",
-            op="create",
-            type="dss:Dataset",
-            name="DS2",
-            inputs={
-                "project": "PEND",
-                "name": "DS2",
-                "format_params": {},
-                "schema": None,
-                "description": None,
-                "tags": [],
-                "extra_settings": {},
-                "type": None,
-                "managed": True,
-                "connection": "filesystem_managed",
-                "params": {},
-                "format_type": "parquet",
-            },
-            dependencies=["urn:dss:dev::pend::dss:Project::PEND"],
-        )
+    op = PendingOperation(
+        urn="urn:dss:dev::pend::dss:Dataset::PEND.DS2",
+        op="create",
+        type="dss:Dataset",
+        name="DS2",
+        inputs={
+            "project": "PEND",
+            "name": "DS2",
+            "format_params": {},
+            "schema": None,
+            "description": None,
+            "tags": [],
+            "extra_settings": {},
+            "type": None,
+            "managed": True,
+            "connection": "filesystem_managed",
+            "params": {},
+            "format_type": None,
+        },
+        dependencies=["urn:dss:dev::pend::dss:Project::PEND"],
     )
+    project = ws.sandbox.client().get_project("PEND")
+    project.new_managed_dataset("DS2").with_store_into("filesystem_managed").create()
+    if marked:
+        settings = project.get_dataset("DS2").get_settings()
+        settings.get_raw()["customFields"] = {"dsspulumi.mark": op.id, "dsspulumi.urn": op.urn}
+        settings.save()
+    state = ws.state("pend")
+    state.pending.append(op)
     ws.state_path("pend").write_bytes(to_json(state))
+
+
+def test_pending_create_is_adopted_when_it_carries_the_mark(ws):
+    """A run died after DSS created the object but before state recorded it."""
+    _pending_create_of_ds2(ws, marked=True)
     r = ws.dss("up", "pend", "--yes", "--json")
     assert r.exit_code == 0, r.stderr
-    assert "interrupted create" in r.stderr
+    assert "interrupted create; found in DSS with this run's mark" in r.stderr
     assert {s["name"]: s["op"] for s in r.json["steps"]}["DS2"] == "same"
     assert sorted(x.name for x in ws.state("pend").resources) == ["DS", "DS2", "PEND"]
     assert not ws.state("pend").pending
+
+
+def test_pending_create_never_adopts_an_unmarked_object(ws):
+    """Same window, but DS2 was made by hand: it is not adopted, and up reports a conflict."""
+    _pending_create_of_ds2(ws, marked=False)
+    r = ws.dss("up", "pend", "--yes", "--json")
+    assert r.exit_code == 1
+    assert "was not created by this stack" in r.stderr
+    steps = {s["name"]: s for s in r.json["steps"]}
+    assert steps["DS2"]["op"] == "create" and steps["DS2"]["status"] == "failed"
+    assert "already exists in DSS and was not created by this stack" in steps["DS2"]["error"]
+    assert sorted(x.name for x in ws.state("pend").resources) == ["DS", "PEND"]
+    assert not ws.state("pend").pending
+    assert ws.dss("destroy", "pend", "--yes").exit_code == 0
+    project = ws.sandbox.client().get_project("PEND")
+    # The project was the stack's and is gone, but nothing of DS2 was ever recorded.
+    assert "PEND" not in ws.sandbox.client().list_project_keys()
+    del project
 
 
 def test_independent_steps_run_in_parallel(ws):
@@ -347,7 +375,8 @@ for i in range(10):
     assert ws.dss("up", "par", "--yes", "--parallel", "10").exit_code == 0
     elapsed = time.monotonic() - t0
     calls = ws.sandbox.total_requests
-    assert calls == 13  # auth, project create + metadata read, 10 dataset creates
+    # auth; project POST + metadata GET/PUT; per dataset POST + settings GET/PUT (the mark)
+    assert calls == 1 + 3 + 10 * 3
     # One call after another would take calls x 200 ms; the ten datasets must overlap.
     assert elapsed < 0.6 * calls * 0.2, elapsed
 

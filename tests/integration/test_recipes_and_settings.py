@@ -121,9 +121,14 @@ for i in range(5):
     ws.sandbox.reset_counts()
     assert ws.dss("up", "calls", "--yes").exit_code == 0
     counts = ws.sandbox.request_counts
+    # Creation bodies cannot carry custom fields: each create is POST, then one GET + PUT
+    # that writes the ownership mark (and any declared settings) into the object.
     assert counts == {
         "GET /auth/info": 1,
         "POST /projects/": 1,
         "GET /projects/{projectKey}/metadata": 1,
+        "PUT /projects/{projectKey}/metadata": 1,
         "POST /projects/{projectKey}/datasets/managed": 5,
+        "GET /projects/{projectKey}/datasets/{datasetName}": 5,
+        "PUT /projects/{projectKey}/datasets/{datasetName}": 5,
     }

@@ -422,7 +422,7 @@ def test_managed_dataset_inputs(project):
         "managed": True,
         "connection": "fs",
         "params": {},
-        "format_type": "parquet",
+        "format_type": None,  # DSS's default for the connection; not managed
     }
     # external and managed datasets share one type so a switch is a replace of one URN
     assert ds.type_token == dss.Dataset.type_token
@@ -470,3 +470,83 @@ def test_sql_and_sync_recipe_inputs(project, raw, out):
     for r in (sql, sync):
         assert r.type_token == "dss:Recipe"
         assert r.replace_on == ("type",)
+
+
+# --- empty names (issue 12 §5) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ('dss.Project("P", name="")', "Project 'P': 'name' must not be empty"),
+        ('dss.Project("P", name="  ")', "Project 'P': 'name' must not be empty"),
+        ('dss.ManagedDataset("d", project=p, connection="")', "'connection' must not be empty"),
+        (
+            'dss.Dataset("d", project=p, type="PostgreSQL", connection=" ")',
+            "'connection' must not be empty",
+        ),
+        ('dss.Dataset("d", project=p, type="", connection="c")', "'type' must not be empty"),
+        ('dss.Dataset("", project=p, type="S3", connection="c")', "is not a valid DSS name"),
+        ('dss.Column("")', "'name' must not be empty"),
+    ],
+)
+def test_empty_names_fail_the_program_at_their_line(write_stack, line, fragment):
+    stack = write_stack(
+        f"""
+        import dsspulumi as dss
+        p = dss.Project("Q", name="q")
+        {line}
+        """
+    )
+    with pytest.raises(StackProgramError) as info:
+        run_program(stack, stack="st", env="dev")
+    assert (info.value.file, info.value.line) == ("stack.py", 3)
+    assert fragment in str(info.value)
+
+
+def test_managed_dataset_has_no_format_unless_declared(project):
+    assert dss.ManagedDataset("m", project=project, connection="pg").inputs()["format_type"] is None
+    declared = dss.ManagedDataset("n", project=project, connection="fs", format_type="csv")
+    assert declared.inputs()["format_type"] == "csv"
+
+
+# --- lookups (issue 12 §6) ------------------------------------------------------------------
+
+
+def test_lookups_build_read_nodes_and_are_shared(write_stack):
+    stack = write_stack(
+        """
+        import dsspulumi as dss
+        a = dss.Dataset.get("OTHER.CUSTOMERS")
+        b = dss.Dataset.get("CUSTOMERS", project=dss.Project.get("OTHER"))
+        assert a is b and a.project is dss.Project.get("OTHER")
+        mine = dss.Project("MINE", name="m")
+        assert dss.Project.get("MINE") is mine  # reading what the stack declares gives it
+        out = dss.ManagedDataset("OUT", project=mine, connection=dss.Connection.get("fs"))
+        dss.SyncRecipe("copy", project=mine, inputs=[a], outputs=[out])
+        """
+    )
+    graph = run_program(stack, stack="st", env="dev")
+    nodes = {n.logical_name: n for n in graph.nodes.values()}
+    assert [n for n, node in nodes.items() if node.read] == ["OTHER", "OTHER.CUSTOMERS", "fs"]
+    assert nodes["OTHER.CUSTOMERS"].inputs == {"project": "OTHER", "name": "CUSTOMERS"}
+    assert nodes["MINE.copy"].inputs["inputs"] == ["OTHER.CUSTOMERS"]
+    assert nodes["MINE.OUT"].inputs["connection"] == "fs"
+    assert "urn:dss:dev::st::dss:Connection::fs" in nodes["MINE.OUT"].deps
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        ('dss.Dataset.get("CUSTOMERS")', "name the project"),
+        ('dss.Dataset.get("OTHER.bad-name")', "not a valid DSS name"),
+        ('dss.Project.get("lower")', "not a valid DSS project key"),
+        ('dss.Connection.get("")', "non-empty string"),
+        ('dss.Connection("c")', "use dss.Connection.get('c')"),
+    ],
+)
+def test_bad_lookups_fail_at_their_line(write_stack, call, fragment):
+    stack = write_stack(f"import dsspulumi as dss\n{call}\n")
+    with pytest.raises(StackProgramError) as info:
+        run_program(stack, stack="st", env="dev")
+    assert info.value.line == 2 and fragment in str(info.value)

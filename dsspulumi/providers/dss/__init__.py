@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dsspulumi.errors import PlanError
 from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
+from dsspulumi.providers.dss.connection import ConnectionProvider
 from dsspulumi.providers.dss.dataset import DatasetProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
+from dsspulumi.providers.dss.transport import RetryEvent
 
 _TYPES: dict[str, Any] = {
     "dss:Project": ProjectProvider,
     "dss:Dataset": DatasetProvider,
     "dss:Recipe": RecipeProvider,
+    "dss:Connection": ConnectionProvider,
 }
 
 
 class DssProviders:
     """The ``ProviderRegistry`` for one DSS instance."""
 
-    def __init__(self, url: str, api_key: str, *, verify_tls: bool = True) -> None:
-        self.session = DssSession(url, api_key, verify_tls=verify_tls)
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        verify_tls: bool = True,
+        retries: int = 5,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+    ) -> None:
+        self.session = DssSession(
+            url, api_key, verify_tls=verify_tls, retries=retries, on_retry=on_retry
+        )
         self._providers: dict[str, Provider] = {}
 
     @property

@@ -2,25 +2,46 @@
 
 ``dataikuapi`` raises a single ``DataikuException`` whose text starts with
 DSS's errorType; "not found" can only be told from that prefix
-(dss-rest-api.md §1.4, §13). Transport errors come from ``requests``.
+(dss-rest-api.md §1.4, §13). Transport errors come from ``requests``; what
+is transient and retried is decided in ``transport``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import requests
 from dataikuapi import DSSClient
 from dataikuapi.utils import DataikuException
 
-from dsspulumi.errors import DssConnectionError, ProviderError
+from dsspulumi.errors import (
+    DssConnectionError,
+    NotOwnedError,
+    PartialCreateError,
+    ProviderError,
+    TransientError,
+)
+from dsspulumi.provider import Found, Mark, step_context
+from dsspulumi.providers.dss.transport import (
+    RetryEvent,
+    RetryingAdapter,
+    RetryPolicy,
+    TransientHTTPError,
+    describe_transient,
+    last_error,
+    never_sent,
+)
 
 NOT_FOUND_PREFIXES = (
     "com.dataiku.dip.server.controllers.NotFoundException",
     "com.dataiku.dip.exceptions.NotFoundException",
+)
+NOT_AUTHENTICATED = (
+    "com.dataiku.dip.exceptions.NotAuthenticatedException",
+    "com.dataiku.dip.exceptions.UnauthorizedException",
 )
 
 
@@ -43,21 +64,54 @@ def dss_call(what: str, url: str) -> Iterator[None]:
     except DataikuException as exc:
         if is_not_found(exc):
             raise NotFound(str(exc)) from exc
+        if not last_error.is_json:
+            raise ProviderError(
+                f"{url} does not look like a DSS API (HTTP {last_error.status} from "
+                f"{last_error.url}) while trying to {what}"
+            ) from None
         raise ProviderError(f"DSS refused to {what}: {exc}", dss_message=str(exc)) from exc
+    except TransientHTTPError as exc:
+        raise TransientError(
+            f"DSS failed to {what}: {describe_transient(exc)}", dss_message=str(exc)
+        ) from None
     except requests.exceptions.ConnectionError as exc:
-        raise DssConnectionError(
-            f"cannot reach DSS at {url} while trying to {what}; check the URL and that DSS is up"
+        if never_sent(exc):
+            raise DssConnectionError(
+                f"cannot reach DSS at {url} while trying to {what}; check the URL and that DSS "
+                "is up"
+            ) from exc
+        raise TransientError(
+            f"lost the connection to DSS at {url} while trying to {what} (the outcome is unknown)"
         ) from exc
     except requests.exceptions.RequestException as exc:
         raise DssConnectionError(f"HTTP error talking to DSS at {url} ({what}): {exc}") from exc
 
 
 class DssSession:
-    """A DSS client plus who we are on it."""
+    """A DSS client plus who we are on it.
 
-    def __init__(self, url: str, api_key: str, *, verify_tls: bool = True) -> None:
+    The client's requests session gets the retrying adapter (``transport``):
+    ``retries`` bounds the attempts of one HTTP call, ``on_retry`` hears of each.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        verify_tls: bool = True,
+        retries: int = 5,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+    ) -> None:
         self.url = url
         self.client = DSSClient(url, api_key, no_check_certificate=not verify_tls)
+        adapter = RetryingAdapter(
+            RetryPolicy(retries=retries), on_retry, urn=lambda: step_context.urn
+        )
+        # dataikuapi exposes its requests session only as ``_session``; mounting an adapter is
+        # requests' own public way to put a transport under a session.
+        self.client._session.mount("http://", adapter)
+        self.client._session.mount("https://", adapter)
         self._auth: dict[str, Any] | None = None
 
     def call(self, what: str) -> contextlib.AbstractContextManager[None]:
@@ -65,24 +119,63 @@ class DssSession:
 
     def auth_info(self) -> dict[str, Any]:
         if self._auth is None:
+            what = "check the API key (GET /auth/info)"
             try:
-                with self.call("check the API key (GET /auth/info)"):
+                with self.call(what):
                     self._auth = self.client.get_auth_info()
-            except ProviderError as exc:
-                raise DssConnectionError(
-                    f"DSS at {self.url} refused the API key: {exc.dss_message}. Check DKU_API_KEY "
-                    "or the secret config dss:api_key"
-                ) from exc
             except NotFound as exc:
                 raise DssConnectionError(
-                    f"{self.url} does not look like a DSS server (GET /auth/info: {exc})"
+                    f"{self.url} does not look like a DSS API (GET /auth/info: {exc})"
                 ) from exc
+            except TransientError as exc:
+                raise DssConnectionError(str(exc)) from exc
+            except ProviderError as exc:
+                if exc.dss_message.startswith(NOT_AUTHENTICATED):
+                    raise DssConnectionError(
+                        f"DSS at {self.url} refused the API key: {exc.dss_message}. Check "
+                        "DKU_API_KEY or the secret config dss:api_key"
+                    ) from exc
+                raise DssConnectionError(str(exc)) from exc
         return self._auth
 
     @property
     def owner(self) -> str:
         auth = self.auth_info()
         return str(auth.get("associatedDSSUser") or auth.get("authIdentifier") or "admin")
+
+
+# --- ownership marks ------------------------------------------------------------------------
+
+MARK_FIELD = "dsspulumi.mark"
+URN_FIELD = "dsspulumi.urn"
+
+
+def write_mark(doc: dict[str, Any], mark: Mark) -> None:
+    """Put the mark into a settings/metadata document's ``customFields`` (kept by DSS)."""
+    fields = doc.get("customFields")
+    if not isinstance(fields, dict):
+        fields = doc["customFields"] = {}
+    fields[MARK_FIELD] = mark.id
+    fields[URN_FIELD] = mark.urn
+
+
+def read_mark(doc: Mapping[str, Any]) -> str | None:
+    fields = doc.get("customFields")
+    value = fields.get(MARK_FIELD) if isinstance(fields, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def check_owner(doc: Mapping[str, Any], owner: str | None, what: str) -> None:
+    """Refuse to touch an object that does not carry the mark its record holds."""
+    if owner is None:
+        return  # a record from before marks existed: created by this stack, trusted
+    found = read_mark(doc)
+    if found != owner:
+        origin = "carries no dsspulumi mark" if found is None else "carries another run's mark"
+        raise NotOwnedError(
+            f"{what} in DSS is not the object this stack created ({origin}: it was deleted and "
+            "re-created outside dsspulumi); it was left untouched and dropped from the state"
+        )
 
 
 # --- helpers shared by the resource providers -----------------------------------------------
@@ -134,7 +227,8 @@ class ProjectObjectProvider:
     """What dataset and recipe providers share: one DSS settings document per object.
 
     Updates are one read-modify-write of that document (``_edit`` changes only what
-    the stack manages); deleting an object that is already gone is a success.
+    the stack manages, ``_raw`` is where its ``customFields`` and so the mark live);
+    deleting an object that is already gone is a success.
     """
 
     def __init__(self, session: DssSession) -> None:
@@ -149,26 +243,78 @@ class ProjectObjectProvider:
     def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         raise NotImplementedError
 
+    def _raw(self, settings: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
     def _delete(self, handle: Any) -> None:
         handle.delete()
 
+    def _complete_create(self, inputs: Mapping[str, Any], mark: Mark) -> None:
+        """The writes after a successful POST: settings and mark, in one GET + PUT."""
+        try:
+            self._write(inputs, None, mark=mark)
+        except ProviderError as exc:
+            raise PartialCreateError(
+                f"{self._what(inputs)} was created, but writing its settings failed: {exc}",
+                dss_message=exc.dss_message,
+            ) from exc
+
+    def _settings(self, inputs: Mapping[str, Any]) -> Any:
+        with self.s.call(f"read the settings of {self._what(inputs)}"):
+            return self._handle(inputs).get_settings()
+
+    def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
+        try:
+            settings = self._settings(inputs)
+        except NotFound:
+            return None
+        return Found(self._view(settings, inputs), read_mark(self._raw(settings)))
+
+    def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
+        try:
+            raw = self._raw(self._settings(identity))
+        except NotFound:
+            return None
+        return {"project": identity["project"], "name": identity["name"], "type": raw.get("type")}
+
     def update(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], outputs: Mapping[str, Any]
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        outputs: Mapping[str, Any],
+        *,
+        owner: str | None,
+        mark: Mark | None = None,
     ) -> dict[str, Any]:
-        self._write(new, old)
+        self._write(new, old, owner=owner, mark=mark)
         return dict(outputs)
 
-    def delete(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
+    def delete(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
+    ) -> None:
         try:
+            if owner is not None:
+                check_owner(self._raw(self._settings(inputs)), owner, self._what(inputs))
             with self.s.call(f"delete {self._what(inputs)}"):
                 self._delete(self._handle(inputs))
         except NotFound:
             pass
 
-    def _write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
-        handle = self._handle(new)
-        with self.s.call(f"read the settings of {self._what(new)}"):
-            settings = handle.get_settings()
+    def _write(
+        self,
+        new: Mapping[str, Any],
+        old: Mapping[str, Any] | None,
+        *,
+        owner: str | None = None,
+        mark: Mark | None = None,
+    ) -> None:
+        settings = self._settings(new)
+        check_owner(self._raw(settings), owner, self._what(new))
         self._edit(settings, new, old)
+        if mark is not None:
+            write_mark(self._raw(settings), mark)
         with self.s.call(f"save the settings of {self._what(new)}"):
             settings.save()

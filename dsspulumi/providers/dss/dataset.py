@@ -1,9 +1,10 @@
 """Provider for ``dss:Dataset`` (external and managed).
 
-Creation bodies carry no schema, description or tags (dss-rest-api.md §3.2),
-so a dataset that declares them is POST create, then GET + PUT of the
-settings document. Updates are one GET + one PUT of the whole definition,
-changing only what the stack manages.
+Creation bodies carry no schema, description, tags or custom fields
+(dss-rest-api.md §3.2), so a create is POST, then GET + PUT of the settings
+document, which writes the ownership mark into ``customFields`` with the rest.
+Updates are one GET + one PUT of the whole definition, changing only what the
+stack manages.
 """
 
 from __future__ import annotations
@@ -12,23 +13,13 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import (
-    NotFound,
     ProjectObjectProvider,
     apply_descriptive,
     managed_value,
     pick_paths,
 )
-
-
-def _needs_settings_write(inputs: Mapping[str, Any]) -> bool:
-    return bool(
-        inputs.get("schema") is not None
-        or inputs.get("description") is not None
-        or inputs.get("tags")
-        or inputs.get("extra_settings")
-        or (inputs.get("managed") and inputs.get("format_params"))
-    )
 
 
 def apply_settings(
@@ -62,13 +53,17 @@ class DatasetProvider(ProjectObjectProvider):
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"dataset {inputs['project']}.{inputs['name']}"
 
-    def create(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _raw(self, settings: Any) -> dict[str, Any]:
+        raw: dict[str, Any] = settings.get_raw()
+        return raw
+
+    def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         project = self.s.client.get_project(inputs["project"])
         with self.s.call(f"create {self._what(inputs)}"):
             if inputs["managed"]:
                 creator = project.new_managed_dataset(inputs["name"])
                 creator.with_store_into(
-                    inputs["connection"], format_option_id=inputs["format_type"]
+                    inputs["connection"], format_option_id=inputs.get("format_type")
                 )
                 creator.create()
             else:
@@ -79,16 +74,11 @@ class DatasetProvider(ProjectObjectProvider):
                     formatType=inputs.get("format_type"),
                     formatParams=dict(inputs.get("format_params") or {}),
                 )
-        if _needs_settings_write(inputs):
-            self._write(inputs, None)
+        self._complete_create(inputs, mark)
         return {}
 
-    def read(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
-        try:
-            with self.s.call(f"read {self._what(inputs)}"):
-                d = self._handle(inputs).get_settings().get_raw()
-        except NotFound:
-            return None
+    def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        d = settings.get_raw()
         params = d.get("params") or {}
         schema = (d.get("schema") or {}).get("columns") or []
         return {

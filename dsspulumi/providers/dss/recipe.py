@@ -1,8 +1,10 @@
 """Provider for ``dss:Recipe`` (python, sql_query, sync).
 
-Python recipes are created with their code in one POST. A SQL query cannot
-be passed at creation (dss-rest-api.md §4.2), so it is POST, GET, PUT. Any
-later change is one GET + one PUT of the ``{recipe, payload}`` document.
+Python recipes are created with their code in one POST; the ownership mark
+rides in the recipe prototype's ``customFields``, so it is there from the first
+instant. A SQL query cannot be passed at creation (dss-rest-api.md §4.2), so
+it is POST, GET, PUT. Any later change is one GET + one PUT of the
+``{recipe, payload}`` document.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from dsspulumi.errors import PartialCreateError, ProviderError
+from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import (
-    NotFound,
     ProjectObjectProvider,
     apply_descriptive,
     managed_value,
     pick_paths,
+    read_mark,
+    write_mark,
 )
 
 
@@ -57,9 +62,14 @@ class RecipeProvider(ProjectObjectProvider):
     def _handle(self, inputs: Mapping[str, Any]) -> Any:
         return self.s.client.get_project(inputs["project"]).get_recipe(inputs["name"])
 
-    def create(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _raw(self, settings: Any) -> dict[str, Any]:
+        raw: dict[str, Any] = settings.get_recipe_raw_definition()
+        return raw
+
+    def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         project = self.s.client.get_project(inputs["project"])
         creator = project.new_recipe(inputs["type"], inputs["name"])
+        write_mark(creator.recipe_proto, mark)
         for ref in inputs["inputs"]:
             name, other = _split_ref(ref)
             creator.with_input(name, project_key=other)
@@ -77,15 +87,26 @@ class RecipeProvider(ProjectObjectProvider):
             or inputs.get("extra_settings")
         )
         if needs_write:
-            self._write(inputs, None)
+            self._complete_create(inputs, mark)
+        else:
+            self._ensure_mark(inputs, mark)
         return {}
 
-    def read(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _ensure_mark(self, inputs: Mapping[str, Any], mark: Mark) -> None:
+        """Whether DSS keeps ``customFields`` from a recipe prototype is unverified: check."""
         try:
-            with self.s.call(f"read {self._what(inputs)}"):
-                settings = self._handle(inputs).get_settings()
-        except NotFound:
-            return None
+            settings = self._settings(inputs)
+            if read_mark(self._raw(settings)) != mark.id:
+                write_mark(self._raw(settings), mark)
+                with self.s.call(f"save the settings of {self._what(inputs)}"):
+                    settings.save()
+        except ProviderError as exc:
+            raise PartialCreateError(
+                f"{self._what(inputs)} was created, but checking its ownership mark failed: {exc}",
+                dss_message=exc.dss_message,
+            ) from exc
+
+    def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
         return {
             "project": inputs["project"],

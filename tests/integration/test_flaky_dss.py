@@ -1,0 +1,171 @@
+"""A flaky DSS is not an error: transient failures are retried, refusals never are.
+
+The sandbox fails calls on demand (``inject_failure``, ``fail_rate``); every count below
+is read from the sandbox's own request counters, over real HTTP through dataikuapi.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+
+import pytest
+
+from dsspulumi.sandbox import Sandbox
+
+FLOW = """
+project = dss.Project("FLAKY", name="Flaky")
+prev = None
+for i in range(100):
+    ds = dss.ManagedDataset(f"DS{i}", project=project, connection="filesystem_managed",
+                            description=f"dataset {i}")
+    if prev is not None:
+        dss.PythonRecipe(f"step_{i}", project=project, inputs=[prev], outputs=[ds],
+                         code=f"print({i})")
+    prev = ds
+"""
+
+ONE = """
+project = dss.Project("ONE", name="One")
+dss.ManagedDataset("DS", project=project, connection="filesystem_managed", description="d")
+"""
+
+
+def _objects(sandbox: Sandbox, key: str) -> tuple[list[str], list[str]]:
+    project = sandbox.client().get_project(key)
+    datasets = [d["name"] for d in project.list_datasets(as_type="listitems")]
+    recipes = [r["name"] for r in project.list_recipes(as_type="listitems")]
+    return datasets, recipes
+
+
+def test_up_of_200_objects_at_fail_rate_0_2_converges_without_duplicates(ws):
+    ws.stack("flaky", FLOW)
+    ws.sandbox.fail_rate = 0.2
+    try:
+        r = ws.dss("up", "flaky", "--yes", "--json", "--retries", "10")
+    finally:
+        ws.sandbox.fail_rate = 0.0
+    assert r.exit_code == 0, r.stderr
+    doc = r.json
+    assert doc["result"] == "succeeded"
+    assert doc["summary"] == {"create": 200}
+    assert len(doc["retries"]) > 20  # about one call in five failed
+    assert sum(s.get("retries", 0) for s in doc["steps"]) >= len(doc["retries"]) - 2
+    datasets, recipes = _objects(ws.sandbox, "FLAKY")
+    assert sorted(datasets) == sorted(f"DS{i}" for i in range(100))
+    assert sorted(recipes) == sorted(f"step_{i}" for i in range(1, 100))
+    assert len(ws.state("flaky").resources) == 200
+    check = ws.dss("preview", "flaky", "--refresh", "--expect-no-changes")
+    assert check.exit_code == 0, check.stdout + check.stderr
+
+
+def test_a_retry_shows_in_progress_and_in_json(ws):
+    ws.stack("one", ONE)
+    ws.sandbox.inject_failure("GET", "/projects/{projectKey}/datasets/{datasetName}", times=2)
+    r = ws.dss("up", "one", "--yes")
+    assert r.exit_code == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if "ONE.DS" in line and "retry" in line]
+    assert len(lines) == 2, r.stderr
+    assert "GET /projects/ONE/datasets/DS failed (HTTP 500); retry 1/5" in lines[0]
+    ws.dss("destroy", "one", "--yes")
+    ws.sandbox.inject_failure("GET", "/projects/{projectKey}/datasets/{datasetName}", times=1)
+    r = ws.dss("up", "one", "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    (event,) = r.json["retries"]
+    assert event["urn"].endswith("::ONE.DS") and event["reason"] == "HTTP 500"
+    assert event["method"] == "GET" and event["attempt"] == 1 and event["attempts"] == 6
+    step = next(s for s in r.json["steps"] if s["name"] == "DS")
+    assert step["retries"] == 1
+
+
+def test_retries_are_bounded_by_the_option(ws):
+    ws.stack("one", ONE)
+    ws.sandbox.inject_failure("GET", "/projects/{projectKey}/datasets/{datasetName}", times=50)
+    ws.sandbox.reset_counts()
+    r = ws.dss("up", "one", "--yes", "--json", "--retries", "2")
+    assert r.exit_code == 1
+    step = next(s for s in r.json["steps"] if s["name"] == "DS")
+    assert "HTTP 500 after 3 attempts" in step["error"]
+    # 3 attempts of the settings read, and the read that settles the failed step (3 more)
+    assert ws.sandbox.request_counts["GET /projects/{projectKey}/datasets/{datasetName}"] == 6
+
+
+def test_a_refusal_is_never_retried(ws):
+    ws.stack("one", ONE)
+    ws.sandbox.inject_failure(
+        "POST", "/projects/{projectKey}/datasets/managed", status=400, message="No way"
+    )
+    ws.sandbox.reset_counts()
+    r = ws.dss("up", "one", "--yes", "--json")
+    assert r.exit_code == 1
+    assert r.json["retries"] == []
+    assert ws.sandbox.request_counts["POST /projects/{projectKey}/datasets/managed"] == 1
+    step = next(s for s in r.json["steps"] if s["name"] == "DS")
+    assert "No way" in step["error"]
+    assert ws.dss("up", "one", "--yes").exit_code == 0  # nothing half-done is in the way
+
+
+def test_a_transient_failure_of_a_create_is_retried_after_checking_dss(ws):
+    """A 500 before DSS did anything: the create is looked up, found absent, tried again."""
+    ws.stack("one", ONE)
+    ws.sandbox.inject_failure("POST", "/projects/{projectKey}/datasets/managed", times=2)
+    ws.sandbox.reset_counts()
+    r = ws.dss("up", "one", "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    creates = [e for e in r.json["retries"] if e["method"] == "create"]
+    assert [e["attempt"] for e in creates] == [1, 2]
+    assert ws.sandbox.request_counts["POST /projects/{projectKey}/datasets/managed"] == 3
+    assert _objects(ws.sandbox, "ONE")[0] == ["DS"]
+
+
+def test_a_500_from_auth_info_is_retried_not_called_a_bad_key(ws):
+    ws.stack("one", ONE)
+    ws.sandbox.inject_failure("GET", "/auth/info", times=2)
+    assert ws.dss("up", "one", "--yes").exit_code == 0
+    ws.sandbox.inject_failure("GET", "/auth/info", times=50, message="overloaded")
+    r = ws.dss("destroy", "one", "--yes", "--retries", "1")
+    assert r.exit_code == 1
+    assert "refused the API key" not in r.stderr
+    assert "overloaded (HTTP 500 after 2 attempts)" in r.stderr
+    assert "retry 1/1" in r.stderr  # the one retry shows, then one error line
+    assert r.stderr.count("error:") == 1
+
+
+def test_a_wrong_key_is_still_called_a_wrong_key(ws):
+    ws.stack("one", ONE)
+    r = ws.dss("up", "one", "--yes", env={"DKU_API_KEY": "not-the-key"})
+    assert r.exit_code == 1
+    assert "refused the API key" in r.stderr
+
+
+class _HtmlNotFound(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        body = b"<!DOCTYPE html><html><body><h1>404 Not Found</h1>" + b"x" * 2000 + b"</html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def html_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlNotFound)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_url_that_is_not_dss_says_so(ws, html_server):
+    ws.stack("one", ONE)
+    r = ws.dss("up", "one", "--yes", env={"DKU_DSS_URL": html_server})
+    assert r.exit_code == 1
+    assert f"{html_server} does not look like a DSS API (HTTP 404 from {html_server}" in r.stderr
+    assert "refused the API key" not in r.stderr
+    assert "<html" not in r.stderr.lower() and "DOCTYPE" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
