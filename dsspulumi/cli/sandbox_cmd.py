@@ -13,7 +13,6 @@ sandbox_app = typer.Typer(
     help="The DSS sandbox: a local server that speaks the DSS REST API.",
     no_args_is_help=True,
     rich_markup_mode=None,
-
 )
 
 FAIL_RATE_HELP = (

@@ -110,7 +110,8 @@ not depend on any of it:
 * Failure injection (``fail_rate``, ``inject_failure``) only hits public API calls, never
   ``/__sandbox__/``. Kinds: before the handler (500, nothing changed), after it (500, change
   committed) and a dropped connection (closed without an answer; from ``fail_rate``, after the
-  change was committed). ``fail_rate`` draws evenly from ``fail_mix`` (all three by default).
+  change was committed). ``fail_rate`` draws evenly from ``fail_mix``: ``("before",)`` by
+  default in process (the historical behaviour), all three for ``dss sandbox serve``.
 """
 
 from __future__ import annotations

@@ -60,7 +60,10 @@ FAIL_MIX: dict[str, tuple[str, str]] = {
     "after": ("after", "status"),
     "drop": ("after", "drop"),
 }
-DEFAULT_FAIL_MIX = ("before", "after", "drop")
+#: ``Sandbox(fail_rate=...)`` keeps its historical behaviour (500s before the handler) unless
+#: told otherwise; ``dss sandbox serve --fail-rate`` mixes all three kinds by default.
+DEFAULT_FAIL_MIX = ("before",)
+ALL_FAIL_KINDS = ("before", "after", "drop")
 
 Response = tuple[int, bytes]
 #: Pseudo-response: close the connection without answering.
@@ -214,8 +217,9 @@ class Sandbox:
 
     Failures: ``fail_rate`` makes that fraction of API calls fail (``seed`` makes the draw
     reproducible), each drawn evenly from ``fail_mix``: ``"before"`` (a 500 before the
-    handler: nothing changed), ``"after"`` (a 500 after the handler: the change is done, the
-    answer lost) and ``"drop"`` (the change is done and the connection closed unanswered).
+    handler: nothing changed; the default, as before), ``"after"`` (a 500 after the handler:
+    the change is done, the answer lost) and ``"drop"`` (the change is done and the
+    connection closed unanswered). ``dss sandbox serve --fail-rate`` uses all three.
     :meth:`inject_failure` targets specific calls. ``access_log`` (a text stream) gets one
     line per request.
     """

@@ -70,7 +70,7 @@ def test_inject_failure_checks_its_arguments(dss_sandbox: Sandbox) -> None:
 def _outcomes(seed: int) -> list[str]:
     """Create 60 datasets at fail rate 0.5: what happened to each call, and was it applied."""
     out = []
-    with Sandbox(fail_rate=0.5, seed=seed) as sb:
+    with Sandbox(fail_rate=0.5, seed=seed, fail_mix=["before", "after", "drop"]) as sb:
         client = sb.client()
         sb.fail_rate = 0.0
         client.create_project("R", "R", "admin")
@@ -99,6 +99,16 @@ def test_fail_rate_mixes_failure_kinds_reproducibly() -> None:
     kinds = set(first)
     assert {"ok:True", "500:False", "500:True", "drop:True"} <= kinds, kinds
     assert kinds <= {"ok:True", "500:False", "500:True", "drop:True"}
+
+
+def test_in_process_default_mix_is_before_only() -> None:
+    with Sandbox(fail_rate=1.0, seed=5) as sb:
+        client = sb.client()
+        for _ in range(10):
+            with dss_error("java.lang.RuntimeException: Injected random failure (before"):
+                client.create_project("B", "B", "admin")
+        sb.fail_rate = 0
+        assert client.list_project_keys() == []
 
 
 def test_fail_mix_restricts_the_kinds() -> None:
