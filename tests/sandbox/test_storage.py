@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,42 @@ def test_write_cost_does_not_grow_with_the_store(tmp_path: Path) -> None:
                 tx.put("dataset", "BIG", f"filler{i}", {"name": f"filler{i}", "x": "y" * 1500})
         big = _median_write_ms(sb, "BIG", 100, 40)
     assert big < small * 3 + 2, (small, big)
+
+
+def test_reads_run_while_a_write_is_in_progress(tmp_path: Path) -> None:
+    """On disk (WAL), a reader is not blocked by a writer, as on DSS; writers queue."""
+    with Sandbox(data_dir=tmp_path) as sb:
+        client = sb.client()
+        client.create_project("RW", "Read while writing", "admin")
+        release = threading.Event()
+        holding = threading.Event()
+
+        def hold_write() -> None:
+            with sb.store.transaction(write=True) as tx:
+                tx.put("dataset", "RW", "slow", {"name": "slow", "projectKey": "RW"})
+                holding.set()
+                release.wait(10)
+
+        writer = threading.Thread(target=hold_write)
+        writer.start()
+        try:
+            assert holding.wait(5)
+            t0 = time.perf_counter()
+            assert client.list_project_keys() == ["RW"]  # served from the last commit
+            assert client.get_project("RW").list_datasets() == []  # "slow" not committed yet
+            assert time.perf_counter() - t0 < 2
+            done: list[str] = []
+            blocked = threading.Thread(
+                target=lambda: done.append(
+                    str(client.create_project("RW2", "Second writer", "admin"))
+                )
+            )
+            blocked.start()
+            blocked.join(0.3)
+            assert not done  # the second writer waits for the first to commit
+        finally:
+            release.set()
+            writer.join()
+        blocked.join(5)
+        assert done and sorted(client.list_project_keys()) == ["RW", "RW2"]
+        assert [d.name for d in client.get_project("RW").list_datasets()] == ["slow"]
