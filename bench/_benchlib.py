@@ -63,7 +63,13 @@ class Workspace:
 class SandboxProcess:
     """``dss sandbox serve`` as its own process: its threads never compete for our GIL."""
 
-    def __init__(self, *, latency_ms: float = 0.0, data_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        latency_ms: float = 0.0,
+        data_dir: Path | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
         self.latency_ms = latency_ms
         self.api_key = API_KEY
         cmd = [
@@ -79,6 +85,7 @@ class SandboxProcess:
         ]
         if data_dir is not None:
             cmd += ["--data", str(data_dir)]
+        cmd += list(extra_args)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             cmd,

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import os
 import random
-import signal
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -45,6 +43,7 @@ from dsspulumi.errors import (
     TransientError,
 )
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
+from dsspulumi.faults import crash_point
 from dsspulumi.graph import ResourceGraph
 from dsspulumi.output import Output, Secret, reveal_all, secret_like, unwrap
 from dsspulumi.plan import Op, Plan, Step, make_plan
@@ -405,6 +404,28 @@ def owns(mark: str | None, found: Found) -> bool:
     return found.mark == mark
 
 
+# How long after finding a name free a create may land (its retries and backoff included),
+# and the resolution of the HTTP Date header the check was timed with.
+CLAIM_WINDOW = (-2.0, 120.0)
+
+
+def created_by(op: PendingOperation, found: Found) -> bool:
+    """Whether ``op`` created the object found.
+
+    It carries the op's mark; or it carries none (the run died between the create call and
+    the write of the mark) and DSS says it created the object within moments after the op
+    had found the name free. Both times are DSS's own clock, so no clock skew enters.
+    """
+    if found.mark == op.id:
+        return True
+    if found.mark is not None or not op.absent or op.claimed_at is None:
+        return False
+    if found.created_at is None or op.op not in ("create", "replace"):
+        return False
+    low, high = CLAIM_WINDOW
+    return op.claimed_at + low <= found.created_at <= op.claimed_at + high
+
+
 def settle(op: PendingOperation, found: Found | None, existing: ResourceState | None) -> Settlement:
     """Decide by the ownership mark, never by the name, what an interrupted operation left."""
     if found is None:
@@ -413,6 +434,14 @@ def settle(op: PendingOperation, found: Found | None, existing: ResourceState | 
         return Settlement(
             record_from_dss(op, found.inputs, existing, mark=op.id),
             "found in DSS with this run's mark, recorded as it is",
+        )
+    if created_by(op, found):
+        # Created by the op, killed before it wrote the mark: recorded without one (trusted,
+        # like a record from before marks), and its next update writes the mark.
+        return Settlement(
+            record_from_dss(op, found.inputs, existing, mark=None),
+            "found in DSS, created by this run just after it found the name free (killed "
+            "before it wrote its mark), recorded as it is",
         )
     if existing is not None and owns(existing.mark, found):
         if op.op == "delete":
@@ -461,7 +490,7 @@ def inspect_declared(
     found = registry.provider(type_token).inspect(reveal_all(inputs), reveal_all(outputs))
     if found is None:
         return None
-    return Found(secret_like(inputs, found.inputs), found.mark)
+    return attrs.evolve(found, inputs=secret_like(inputs, found.inputs))
 
 
 def check_lookups(plan: Plan, registry: ProviderRegistry) -> None:
@@ -484,20 +513,6 @@ def check_lookups(plan: Plan, registry: ProviderRegistry) -> None:
 
 def _logical(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
-
-
-def crash_point(name: str, step: Step) -> None:
-    """Fault injection for crash tests: ``DSSPULUMI_CRASH_AT=after-create[:PROJECT.name]``.
-
-    Kills this process with SIGKILL at that point, as a power cut would: right after a
-    provider call returned or raised, before its outcome reaches the state.
-    """
-    spec = os.environ.get("DSSPULUMI_CRASH_AT")
-    if not spec:
-        return
-    point, _, who = spec.partition(":")
-    if point == name and who in ("", step.logical_name):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _user() -> str:
@@ -588,12 +603,16 @@ class StepRunner:
             dependencies=deps,
             mark=owner,
         )
+        plain = reveal_all(inputs)
+        if step.op is Op.CREATE:
+            # The name check is a read: it goes before the pending record, which then says
+            # what it found, in the one durable write that must precede the create call.
+            pending = self._claim(provider, step, pending, plain)
         self.cp.record(SetPending(pending))
         mark = owner
         try:
-            plain = reveal_all(inputs)
             if step.op is Op.CREATE:
-                outputs = self._create(provider, step, plain, Mark(pending.id, step.urn))
+                outputs = self._create(provider, step, plain, pending)
                 mark = pending.id
             elif step.op is Op.UPDATE:
                 # A record from before marks existed gets its mark on its first update.
@@ -609,7 +628,9 @@ class StepRunner:
             elif step.op is Op.REPLACE:
                 provider.delete(reveal_all(old.inputs), outputs, owner=owner)  # type: ignore[union-attr]
                 self.cp.record(Remove(step.urn))
-                outputs = self._create(provider, step, plain, Mark(pending.id, step.urn))
+                pending = self._claim(provider, step, pending, plain)
+                self.cp.record(SetPending(pending))
+                outputs = self._create(provider, step, plain, pending)
                 mark = pending.id
             elif step.op is Op.DELETE:
                 provider.delete(plain, outputs, owner=owner)
@@ -638,27 +659,52 @@ class StepRunner:
         )
         self.cp.record(Put(record), ClearPending(step.urn))
 
+    def _claim(
+        self, provider: Provider, step: Step, pending: PendingOperation, plain: dict[str, Any]
+    ) -> PendingOperation:
+        """Before a create whose call cannot carry the mark: the name must be free, on record.
+
+        The object exists unmarked between the create call and the write of its mark. The
+        pending record says when (on DSS's clock) the name was found free, so an unmarked
+        object that DSS created just after can only be this operation's. A name already
+        taken is a conflict, found before anything is sent or recorded.
+        """
+        if provider.marks_on_create:
+            return pending
+        try:
+            found = provider.inspect(plain, {})
+        except ProviderError as exc:
+            exc.urn = step.urn
+            raise
+        if found is not None:
+            raise self._conflict(step)
+        claimed_at = self.registry.server_time()
+        if claimed_at is None:
+            return pending  # no DSS clock to prove it by: an unmarked object is never adopted
+        return attrs.evolve(pending, absent=True, claimed_at=claimed_at)
+
     def _create(
-        self, provider: Provider, step: Step, plain: dict[str, Any], mark: Mark
+        self, provider: Provider, step: Step, plain: dict[str, Any], pending: PendingOperation
     ) -> dict[str, Any]:
         """Create, verifying through the mark any attempt whose answer was lost.
 
         A create is never repeated blindly: after a 5xx or a dropped connection the object
-        is looked up; carrying our mark, it is ours and is converged with an update; absent,
-        the create is tried again with backoff; present without our mark, it is someone
-        else's and the step fails as a conflict.
+        is looked up; carrying our mark (or, unmarked, where we had found the name free),
+        it is ours and is converged with an update that writes the mark; absent, the create
+        is tried again with backoff; present otherwise, it is someone else's: a conflict.
         """
+        mark = Mark(pending.id, step.urn)
         attempt = 0
         while True:
             try:
                 try:
                     return provider.create(plain, mark)
                 finally:
-                    crash_point("after-create", step)
+                    crash_point("after-create", step.logical_name)
             except (TransientError, DssConnectionError) as exc:
                 found = provider.inspect(plain, {})
-                if found is not None and found.mark == mark.id:
-                    return provider.update(found.inputs, plain, {}, owner=mark.id)
+                if found is not None and created_by(pending, found):
+                    return provider.update(found.inputs, plain, {}, owner=found.mark, mark=mark)
                 if found is not None:
                     raise self._conflict(step) from exc
                 if attempt >= self.retries:
@@ -705,6 +751,7 @@ class StepRunner:
         except Exception:  # noqa: BLE001 - leave it pending; the next run reconciles
             return exc
         existing = self.cp.state.get(step.urn)
+        pending = next((p for p in self.cp.state.pending if p.urn == step.urn), pending)
         outcome = settle(pending, found, existing)
         if isinstance(exc, PartialCreateError) and found is not None and found.mark is None:
             # DSS answered the create: the object is ours though the mark could not be written.

@@ -11,7 +11,10 @@ Ownership: every object the tool creates carries a ``Mark`` (the id of the
 creating operation, written where DSS keeps custom fields for that kind). An
 object is the stack's only if it carries the mark its record holds; nothing
 else is ever adopted, changed or deleted (a record from before marks existed
-has no mark and is trusted, as it was created by this stack's state).
+has no mark and is trusted, as it was created by this stack's state). Where a
+DSS creation body cannot carry custom fields (projects, datasets), the mark is
+written right after the create call; for the instant between the two, the
+engine has recorded, before the call, that the name was free.
 
 Contracts every provider keeps:
 - ``create``: on success the object exists with the declared inputs applied and
@@ -62,6 +65,8 @@ class Found:
 
     inputs: dict[str, Any]
     mark: str | None
+    # When DSS created it, on DSS's clock (epoch seconds), where DSS records it.
+    created_at: float | None = None
 
 
 @attrs.frozen
@@ -87,6 +92,10 @@ class RetryEvent:
 
 
 class Provider(Protocol):
+    # True when the create call itself carries the mark (nothing unmarked ever exists);
+    # otherwise the engine first checks the name is free and records that it did.
+    marks_on_create: bool
+
     def create(self, inputs: Inputs, mark: Mark) -> Outputs: ...
 
     def inspect(self, inputs: Inputs, outputs: Mapping[str, Any]) -> Found | None: ...
@@ -113,6 +122,10 @@ class ProviderRegistry(Protocol):
 
     def check_connection(self) -> dict[str, Any]:
         """Probe DSS (who am I) before planning; raise DssConnectionError when it fails."""
+        ...
+
+    def server_time(self) -> float | None:
+        """DSS's clock as of the last answer this thread received, if it said."""
         ...
 
 

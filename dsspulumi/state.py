@@ -68,6 +68,12 @@ class PendingOperation:
     # The mark of the object the operation works on, when it already existed (update, delete,
     # the old half of a replace).
     mark: str | None = None
+    # A create whose object cannot carry the mark from its first instant (DSS creation bodies
+    # have no custom fields): the name was found free, on DSS's clock at ``claimed_at``,
+    # just before the create call. An unmarked object that DSS says it created right after
+    # that instant is this operation's.
+    absent: bool = False
+    claimed_at: float | None = None
 
 
 @attrs.define

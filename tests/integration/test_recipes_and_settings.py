@@ -122,13 +122,15 @@ for i in range(5):
     assert ws.dss("up", "calls", "--yes").exit_code == 0
     counts = ws.sandbox.request_counts
     # Creation bodies cannot carry custom fields: each create is POST, then one GET + PUT
-    # that writes the ownership mark (and any declared settings) into the object.
+    # that writes the ownership mark (and any declared settings) into the object. A dataset
+    # create is preceded by a GET that finds the name free (what proves, after a crash
+    # between POST and PUT, that the unmarked object is ours).
     assert counts == {
         "GET /auth/info": 1,
         "POST /projects/": 1,
         "GET /projects/{projectKey}/metadata": 1,
         "PUT /projects/{projectKey}/metadata": 1,
         "POST /projects/{projectKey}/datasets/managed": 5,
-        "GET /projects/{projectKey}/datasets/{datasetName}": 5,
+        "GET /projects/{projectKey}/datasets/{datasetName}": 10,
         "PUT /projects/{projectKey}/datasets/{datasetName}": 5,
     }

@@ -12,7 +12,7 @@ from dsspulumi.providers.dss.connection import ConnectionProvider
 from dsspulumi.providers.dss.dataset import DatasetProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
-from dsspulumi.providers.dss.transport import RetryEvent
+from dsspulumi.providers.dss.transport import RetryEvent, server_clock
 
 _TYPES: dict[str, Any] = {
     "dss:Project": ProjectProvider,
@@ -56,6 +56,9 @@ class DssProviders:
 
     def check_connection(self) -> dict[str, Any]:
         return self.session.auth_info()
+
+    def server_time(self) -> float | None:
+        return server_clock.now
 
 
 __all__ = ["DssProviders"]

@@ -144,6 +144,18 @@ class DssSession:
         return str(auth.get("associatedDSSUser") or auth.get("authIdentifier") or "admin")
 
 
+@contextlib.contextmanager
+def after_creation(what: str) -> Iterator[None]:
+    """Writes that follow a successful create call: if they fail, the object still exists."""
+    try:
+        yield
+    except ProviderError as exc:
+        raise PartialCreateError(
+            f"{what} was created, but the writes after its creation failed: {exc}",
+            dss_message=exc.dss_message,
+        ) from exc
+
+
 # --- ownership marks ------------------------------------------------------------------------
 
 MARK_FIELD = "dsspulumi.mark"
@@ -159,10 +171,35 @@ def write_mark(doc: dict[str, Any], mark: Mark) -> None:
     fields[URN_FIELD] = mark.urn
 
 
+# Where a creation body can carry tags but not custom fields (projects), the mark rides in
+# a tag until the write that follows creation moves it to customFields.
+MARK_TAG = "dsspulumi-mark:"
+
+
+def mark_tag(mark: Mark) -> str:
+    return MARK_TAG + mark.id
+
+
+def without_mark_tags(tags: Any) -> list[str]:
+    return [t for t in (tags or []) if not (isinstance(t, str) and t.startswith(MARK_TAG))]
+
+
 def read_mark(doc: Mapping[str, Any]) -> str | None:
     fields = doc.get("customFields")
     value = fields.get(MARK_FIELD) if isinstance(fields, Mapping) else None
-    return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return value
+    for tag in doc.get("tags") or []:
+        if isinstance(tag, str) and tag.startswith(MARK_TAG):
+            return tag[len(MARK_TAG) :]
+    return None
+
+
+def created_at(doc: Mapping[str, Any]) -> float | None:
+    """DSS's creation time of an object (``creationTag.lastModifiedOn``, epoch ms)."""
+    tag = doc.get("creationTag")
+    when = tag.get("lastModifiedOn") if isinstance(tag, Mapping) else None
+    return when / 1000.0 if isinstance(when, int | float) and not isinstance(when, bool) else None
 
 
 def check_owner(doc: Mapping[str, Any], owner: str | None, what: str) -> None:
@@ -254,13 +291,8 @@ class ProjectObjectProvider:
 
     def _complete_create(self, inputs: Mapping[str, Any], mark: Mark) -> None:
         """The writes after a successful POST: settings and mark, in one GET + PUT."""
-        try:
+        with after_creation(self._what(inputs)):
             self._write(inputs, None, mark=mark)
-        except ProviderError as exc:
-            raise PartialCreateError(
-                f"{self._what(inputs)} was created, but writing its settings failed: {exc}",
-                dss_message=exc.dss_message,
-            ) from exc
 
     def _settings(self, inputs: Mapping[str, Any]) -> Any:
         with self.s.call(f"read the settings of {self._what(inputs)}"):
@@ -271,7 +303,8 @@ class ProjectObjectProvider:
             settings = self._settings(inputs)
         except NotFound:
             return None
-        return Found(self._view(settings, inputs), read_mark(self._raw(settings)))
+        raw = self._raw(settings)
+        return Found(self._view(settings, inputs), read_mark(raw), created_at(raw))
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         try:

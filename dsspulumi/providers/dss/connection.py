@@ -15,6 +15,8 @@ from dsspulumi.providers.dss.client import DssSession, NotFound
 
 
 class ConnectionProvider:
+    marks_on_create = False
+
     def __init__(self, session: DssSession) -> None:
         self.s = session
 

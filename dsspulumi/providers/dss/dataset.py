@@ -13,6 +13,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from dsspulumi.faults import crash_point
 from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import (
     ProjectObjectProvider,
@@ -47,6 +48,8 @@ def apply_settings(
 
 
 class DatasetProvider(ProjectObjectProvider):
+    marks_on_create = False  # neither creation body has custom fields
+
     def _handle(self, inputs: Mapping[str, Any]) -> Any:
         return self.s.client.get_project(inputs["project"]).get_dataset(inputs["name"])
 
@@ -74,6 +77,7 @@ class DatasetProvider(ProjectObjectProvider):
                     formatType=inputs.get("format_type"),
                     formatParams=dict(inputs.get("format_params") or {}),
                 )
+        crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
         self._complete_create(inputs, mark)
         return {}
 

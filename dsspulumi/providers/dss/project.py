@@ -11,19 +11,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dsspulumi.errors import PartialCreateError, ProviderError
+from dsspulumi.errors import ProviderError
+from dsspulumi.faults import crash_point
 from dsspulumi.provider import Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
+    after_creation,
     check_owner,
     managed_value,
+    mark_tag,
     read_mark,
+    without_mark_tags,
     write_mark,
 )
 
 
 class ProjectProvider:
+    # The creation body has no custom fields, but it has tags: the mark rides in a tag
+    # until the metadata write that follows moves it into customFields.
+    marks_on_create = True
+
     def __init__(self, session: DssSession) -> None:
         self.s = session
 
@@ -35,16 +43,12 @@ class ProjectProvider:
                 inputs["name"],
                 self.s.owner,
                 description=inputs.get("description") or "",
-                tags=list(inputs.get("tags") or []),
+                tags=[*list(inputs.get("tags") or []), mark_tag(mark)],
             )
+        crash_point("after-create-call", key)
         # Creation bodies carry no custom fields and may be partly ignored: write the metadata.
-        try:
+        with after_creation(f"project {key}"):
             self._write_metadata(key, inputs, mark=mark)
-        except ProviderError as exc:
-            raise PartialCreateError(
-                f"project {key} was created, but writing its metadata failed: {exc}",
-                dss_message=exc.dss_message,
-            ) from exc
         return {}
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
@@ -57,7 +61,7 @@ class ProjectProvider:
             "key": key,
             "name": md.get("label"),
             "description": managed_value(inputs.get("description"), md.get("description") or ""),
-            "tags": list(md.get("tags") or []),
+            "tags": without_mark_tags(md.get("tags")),
         }
         return Found(view, read_mark(md))
 
@@ -87,10 +91,34 @@ class ProjectProvider:
         try:
             if owner is not None:
                 check_owner(self._metadata(key), owner, f"project {key}")
+            self._check_empty(key)
             with self.s.call(f"delete project {key}"):
                 self.s.client.get_project(key).delete()
         except NotFound:
             pass
+
+    def _check_empty(self, key: str) -> None:
+        """Deleting a project deletes what is in it: refuse while it holds anything.
+
+        Deletes run dependants first, so by now every object the stack made in the project
+        is gone; whatever is left was made by someone else (or retained on purpose).
+        """
+        project = self.s.client.get_project(key)
+        with self.s.call(f"list the datasets and recipes of project {key}"):
+            datasets = [d["name"] for d in project.list_datasets(as_type="listitems")]
+            recipes = [r["name"] for r in project.list_recipes(as_type="listitems")]
+        if datasets or recipes:
+            held = "; ".join(
+                f"{label} {', '.join(sorted(names))}"
+                for label, names in (("datasets", datasets), ("recipes", recipes))
+                if names
+            )
+            raise ProviderError(
+                f"project {key} still holds objects this stack does not manage ({held}); "
+                "deleting the project would delete them too, so it was left in place. Move or "
+                "delete them in DSS first, or keep the project with "
+                "opts=dss.ResourceOptions(retain_on_delete=True)"
+            )
 
     def _metadata(self, key: str) -> dict[str, Any]:
         with self.s.call(f"read the metadata of project {key}"):

@@ -13,10 +13,11 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from dsspulumi.errors import PartialCreateError, ProviderError
+from dsspulumi.faults import crash_point
 from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import (
     ProjectObjectProvider,
+    after_creation,
     apply_descriptive,
     managed_value,
     pick_paths,
@@ -56,6 +57,8 @@ def apply_definition(
 
 
 class RecipeProvider(ProjectObjectProvider):
+    marks_on_create = True  # the recipe prototype carries customFields
+
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"{inputs['type']} recipe {inputs['project']}.{inputs['name']}"
 
@@ -80,6 +83,7 @@ class RecipeProvider(ProjectObjectProvider):
             creator.with_script(inputs.get("code") or "")
         with self.s.call(f"create {self._what(inputs)}"):
             creator.create()
+        crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
         needs_write = (
             (not code_in_creation and inputs.get("code") is not None)
             or inputs.get("description") is not None
@@ -94,17 +98,12 @@ class RecipeProvider(ProjectObjectProvider):
 
     def _ensure_mark(self, inputs: Mapping[str, Any], mark: Mark) -> None:
         """Whether DSS keeps ``customFields`` from a recipe prototype is unverified: check."""
-        try:
+        with after_creation(self._what(inputs)):
             settings = self._settings(inputs)
             if read_mark(self._raw(settings)) != mark.id:
                 write_mark(self._raw(settings), mark)
                 with self.s.call(f"save the settings of {self._what(inputs)}"):
                     settings.save()
-        except ProviderError as exc:
-            raise PartialCreateError(
-                f"{self._what(inputs)} was created, but checking its ownership mark failed: {exc}",
-                dss_message=exc.dss_message,
-            ) from exc
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()

@@ -23,6 +23,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,6 +66,21 @@ class _LastError(threading.local):
 
 last_error = _LastError()
 """The last error answer this thread received (status, URL, whether its body was JSON)."""
+
+
+class _ServerClock(threading.local):
+    now: float | None = None
+
+
+server_clock = _ServerClock()
+"""DSS's own clock (the ``Date`` header) as of the last answer this thread received."""
+
+
+def _note_date(response: requests.Response) -> None:
+    try:
+        server_clock.now = parsedate_to_datetime(response.headers["Date"]).timestamp()
+    except (KeyError, TypeError, ValueError, IndexError):
+        server_clock.now = None
 
 
 def api_path(url: str) -> str:
@@ -122,6 +138,7 @@ class RetryingAdapter(HTTPAdapter):
                     raise
                 reason = "connection failed" if never_sent(exc) else "connection lost"
             else:
+                _note_date(response)
                 if response.status_code < 500:
                     if response.status_code >= 400:
                         last_error.status = response.status_code

@@ -1,0 +1,39 @@
+"""The README's lookup example, exactly as written there, against the sandbox.
+
+It reads another team's project and dataset, and writes an SQL recipe on the sandbox's
+built-in `sql_postgres` connection (the sandbox keeps definitions; it runs no SQL).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_lookup_example() -> str:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    (block,) = [b for b in blocks if 'dss.Dataset.get("OTHER.CUSTOMERS")' in b]
+    return block
+
+
+def test_readme_lookup_example_goes_up_and_previews_empty(ws):
+    client = ws.sandbox.client()
+    other = client.create_project("OTHER", "Other team", "admin")
+    other.create_dataset(
+        "CUSTOMERS",
+        "PostgreSQL",
+        params={"connection": "sql_postgres", "mode": "table", "table": "customers"},
+    )
+    ws.stack("readme", readme_lookup_example())
+    r = ws.dss("up", "readme", "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["summary"] == {"create": 3, "read": 3}
+    scores = client.get_project("SCORING").get_dataset("SCORES").get_settings().get_raw()
+    assert scores["type"] == "PostgreSQL" and scores["params"]["connection"] == "sql_postgres"
+    assert "formatType" not in scores or not scores["formatType"]  # no file format on SQL
+    r = ws.dss("preview", "readme", "--refresh", "--expect-no-changes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert ws.dss("destroy", "readme", "--yes").exit_code == 0
+    assert client.list_project_keys() == ["OTHER"]
