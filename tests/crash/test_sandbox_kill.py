@@ -32,7 +32,6 @@ from tests.crash.conftest import DSS
 pytestmark = pytest.mark.slow
 
 KEY = "kill-key"
-ENGINE_GAP = "was not created by this stack (no matching ownership mark)"
 N = 60
 STACK = f"""
 import dsspulumi as dss
@@ -188,11 +187,6 @@ def test_killed_sandbox_loses_nothing_acknowledged(tmp_path: Path, kill_after_cr
         assert recorded <= in_dss, recorded - in_dss  # state's records were acknowledged
 
         healed = run_dss(tmp_path, url, "up", "killed", "--yes", "--json", "--parallel", "8")
-        if healed.returncode != 0 and ENGINE_GAP in healed.stderr:
-            # Not the sandbox: the engine creates a managed dataset (POST) and marks it in a
-            # second call; a DSS that dies between the two leaves an object the next run
-            # will not adopt. The sandbox-side checks above already passed.
-            pytest.xfail("engine: create -> ownership-mark window (issue 12): " + ENGINE_GAP)
         assert healed.returncode == 0, healed.stderr + healed.stdout
         assert json.loads(healed.stdout)["result"] == "succeeded"
         project = client.get_project("KILLED")
