@@ -11,9 +11,10 @@ On first start on such a folder it is migrated, never silently emptied:
 3. the database is renamed into place, then the JSON is renamed ``dss-sandbox.json.migrated``
    (kept, in case anyone needs it).
 
-A crash between 3a and 3b leaves both files; the database records where it came from, so
-the next start only finishes the rename. Both files without that record: the sandbox
-refuses to guess and says which file to move away.
+A crash between the two renames leaves both files; the database records where it came from
+(and no ``.migrated`` file exists yet), so the next start only finishes the rename. Both files
+in any other case (say, an old folder copied over a migrated one): the sandbox refuses to
+guess and says which file to move away.
 """
 
 from __future__ import annotations
@@ -85,13 +86,14 @@ def open_store(data_dir: Path, db_name: str, edition: str) -> Store:
         store = Store(db_path, edition=edition)
         with store.transaction(write=False) as tx:
             row = tx.conn.execute("SELECT value FROM meta WHERE key = 'migratedFrom'").fetchone()
-        if row is None or row[0] != LEGACY_FILE:
+        done = legacy.with_name(LEGACY_FILE + MIGRATED_SUFFIX)
+        if row is None or row[0] != LEGACY_FILE or done.exists():
             store.close()
             raise ValueError(
                 f"{data_dir} holds both {LEGACY_FILE} (old format) and {db_name}; move "
                 f"{LEGACY_FILE} away to keep {db_name}, or remove {db_name} to migrate it again"
             )
-        os.replace(legacy, legacy.with_name(LEGACY_FILE + MIGRATED_SUFFIX))
+        os.replace(legacy, done)
         return store
     if legacy.exists():
         doc = read_legacy(legacy)

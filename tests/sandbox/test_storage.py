@@ -143,6 +143,10 @@ def test_interrupted_migration_finishes_on_next_start(tmp_path: Path) -> None:
     with Sandbox(data_dir=tmp_path) as sb:
         assert sb.client().list_project_keys() == ["OLD"]
     assert not (tmp_path / "dss-sandbox.json").exists()
+    # An old JSON copied in again later is not taken for the interrupted one: refused.
+    (tmp_path / "dss-sandbox.json").write_text(json.dumps(legacy_doc()))
+    with pytest.raises(ValueError, match="move dss-sandbox.json away"):
+        Sandbox(data_dir=tmp_path)
 
 
 def test_broken_json_folder_is_refused_not_emptied(tmp_path: Path) -> None:
