@@ -13,7 +13,13 @@ sandbox_app = typer.Typer(
     help="The DSS sandbox: a local server that speaks the DSS REST API.",
     no_args_is_help=True,
     rich_markup_mode=None,
+)
 
+FAIL_RATE_HELP = (
+    "Share of API calls that fail (0 to 1). By default each failure is drawn evenly from "
+    "three kinds (see --fail-mix): 'before' = a 500 before the call ran (nothing changed), "
+    "'after' = a 500 after the change was made (the answer is lost), 'drop' = the change is "
+    "made and the connection closes with no answer. /__sandbox__/ calls never fail."
 )
 
 
@@ -25,21 +31,55 @@ def serve(
         str | None, typer.Option("--api-key", help="API key clients must send (random if unset)")
     ] = None,
     data: Annotated[
-        Path | None, typer.Option("--data", help="Folder that keeps the content across restarts")
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Folder that keeps the content across restarts (SQLite, dss-sandbox.db; an "
+            "old dss-sandbox.json is migrated on first start). Unset: in memory.",
+        ),
     ] = None,
     latency_ms: Annotated[
         float, typer.Option("--latency-ms", help="Delay added per request")
     ] = 0.0,
     fail_rate: Annotated[
-        float,
-        typer.Option("--fail-rate", min=0.0, max=1.0, help="Share of API calls that fail (500)"),
+        float, typer.Option("--fail-rate", min=0.0, max=1.0, help=FAIL_RATE_HELP)
     ] = 0.0,
+    fail_mix: Annotated[
+        str,
+        typer.Option(
+            "--fail-mix",
+            help="Comma-separated failure kinds --fail-rate draws from: before, after, drop",
+        ),
+    ] = "before,after,drop",
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed for --fail-rate (reproducible runs)")
+    ] = None,
+    edition: Annotated[
+        str,
+        typer.Option(
+            "--edition",
+            help="DSS edition imitated: enterprise or free (free refuses Enterprise features)",
+        ),
+    ] = "enterprise",
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log",
+            help="Print one line per request on stderr: method, path, status, duration "
+            "(unknown routes marked '(unmatched route)')",
+        ),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug")] = False,
 ) -> None:
     """Serve the sandbox until interrupted; prints its URL and API key."""
+    from dsspulumi.errors import DssPulumiError
     from dsspulumi.sandbox import Sandbox
+    from dsspulumi.sandbox.server import stderr_access_log
 
     with handle_errors(debug):
+        if edition not in ("enterprise", "free"):
+            raise DssPulumiError(f"--edition must be 'enterprise' or 'free' (got {edition!r})")
+        mix = tuple(m.strip() for m in fail_mix.split(",") if m.strip())
         if data is not None:
             data.mkdir(parents=True, exist_ok=True)
         try:
@@ -50,11 +90,16 @@ def serve(
                 port=port,
                 latency_ms=latency_ms,
                 fail_rate=fail_rate,
+                seed=seed,
+                fail_mix=mix,
+                edition=edition,
+                access_log=stderr_access_log() if access_log else None,
             )
+        except ValueError as exc:
+            raise DssPulumiError(str(exc)) from None
+        try:
             sandbox.start()
         except OSError as exc:
-            from dsspulumi.errors import DssPulumiError
-
             raise DssPulumiError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         typer.echo(f"DSS sandbox listening on {sandbox.url}", err=False)
         typer.echo(f"  DKU_DSS_URL={sandbox.url}")

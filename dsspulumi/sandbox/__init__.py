@@ -12,7 +12,18 @@ It serves ``/dip/publicapi/...`` (the root the Python client uses; ``/public/api
 alias), answers in DSS's JSON shapes and error bodies (``errorType``, ``message``,
 ``detailedMessage``), and enforces DSS's rules (see ``shared/design/dss-rest-api.md`` §12).
 Out-of-band observation, outside the API root and without a key: ``GET /__sandbox__/stats``
-and ``POST /__sandbox__/reset``.
+(``total``, ``counts`` per route template, ``unmatched`` per path, ``injected`` failures per
+kind) and ``POST /__sandbox__/reset``.
+
+Layout: one module per DSS object kind under :mod:`dsspulumi.sandbox.kinds` (project,
+connection, dataset, recipe, zone, instance variables, licensing, instance info), each with its
+routes, handlers and refusals; adding a kind is adding a file there. Shared machinery lives
+once: :mod:`.store` (transactions, versions and tags, futures, the API key), :mod:`.errors`
+(DSS's error shape, validators), :mod:`.objects` (what datasets and recipes share),
+:mod:`.db` (SQLite: one row per object; why WAL and ``synchronous=NORMAL`` is explained
+there), :mod:`.legacy` (migration of JSON data folders), :mod:`.routes` (matching) and
+:mod:`.server` (HTTP, auth, latency, failures, access log). The probe endpoints
+(licensing status, instance variables, flow zones) are described in ``ENDPOINTS.md``.
 
 Simulator conventions -- behaviour chosen here because DSS's is not verified; a provider must
 not depend on any of it:
@@ -49,6 +60,14 @@ not depend on any of it:
   connections get ``{connection, mode: "table", table: "${projectKey}_<name>"}`` and no format.
   ``typeOptionId`` is ignored; ``partitioningOptionId: copy:dataset:X`` copies X's
   partitioning.
+* Flow zones: only the default zone (id ``default``, name ``Default``) exists; it lists every
+  dataset and recipe of the project as ``{objectId, objectType}`` items. Zone creation is not
+  simulated.
+* Editions: ``enterprise`` (default) or ``free``; ``GET /admin/licensing/status`` reports it.
+  The Free Edition refuses project permissions granted to groups (403, ``CodedException``,
+  ``... requires a DSS Enterprise license``); per-user grants are allowed.
+* Instance variables: ``PUT /admin/variables/`` replaces the whole dict; a non-object body is
+  refused (400).
 * Recipes created with ``name: null`` are named ``compute_<first output>`` (``_1``, ``_2``...
   if taken). Default payloads: code recipes = ``creationSettings.script`` or ``""``;
   ``sync`` and ``sql_query`` = ``""``; grouping / join / prepare get a minimal JSON payload;
@@ -67,21 +86,38 @@ not depend on any of it:
 * Connections: deleting one that datasets use is allowed. Password-like params (name contains
   "password" or "secret") are returned as opaque ``e:...`` tokens; sending a token back keeps
   the secret. Default connections: ``filesystem_root``, ``filesystem_managed``,
-  ``filesystem_folders`` (type Filesystem).
+  ``filesystem_folders`` (type Filesystem) and ``sql_postgres`` (type PostgreSQL). The
+  sandbox executes no SQL (nor any recipe): ``sql_postgres`` only lets SQL datasets and SQL
+  recipes be declared, with table params and no format for managed datasets.
+* ``customFields`` (where tools keep their own data, e.g. dsspulumi's ownership marks) are
+  kept exactly as sent and returned everywhere DSS has them: project metadata, dataset
+  definition (and its metadata endpoint, a view on the same object), recipe definition --
+  including when sent inside ``recipePrototype`` at recipe creation -- and recipe metadata.
 * Project create: ``settings`` (if given) is deep-merged into the settings document's
   ``settings`` object; ``projectFolderId`` / ``includeLocation`` are accepted and ignored (no
   project folders); permissions are stored as sent (no flag normalisation).
 * Project variables PUT without both ``standard`` and ``local`` is refused (400).
 * ``GET /instance-info`` reports node type DESIGN, ``dssVersion`` 14.2.0.
-* Managed folders, scenarios, zones, wiki, users, groups and code envs are not simulated
-  (their URLs answer the unknown-route 404); ``createOutputFolder`` is refused.
-* The persisted store (``<data_dir>/dss-sandbox.json``) also keeps the active API key; a
-  restart with ``api_key=None`` reuses it, so ``dss sandbox serve --data DIR`` keeps its key.
+* Managed folders, scenarios, zone creation, wiki, users, groups and code envs are not
+  simulated (their URLs answer the unknown-route 404); ``createOutputFolder`` is refused.
+* Storage: ``data_dir`` keeps everything in ``<data_dir>/dss-sandbox.db`` (SQLite, one row per
+  object, one transaction per request, committed before the answer: an acknowledged change
+  survives ``kill -9``). It also keeps the active API key; a restart with ``api_key=None``
+  reuses it, so ``dss sandbox serve --data DIR`` keeps its key. A folder written by the JSON
+  sandbox (``dss-sandbox.json``) is migrated on first start and the JSON renamed
+  ``dss-sandbox.json.migrated``; see :mod:`.legacy`. Without ``data_dir`` the database is in
+  memory. Futures are never persisted.
+* Failure injection (``fail_rate``, ``inject_failure``) only hits public API calls, never
+  ``/__sandbox__/``. Kinds: before the handler (500, nothing changed), after it (500, change
+  committed) and a dropped connection (closed without an answer; from ``fail_rate``, after the
+  change was committed). ``fail_rate`` draws evenly from ``fail_mix``: ``("before",)`` by
+  default in process (the historical behaviour), all three for ``dss sandbox serve``.
 """
 
 from __future__ import annotations
 
+from .errors import DssApiError
 from .server import Sandbox
-from .store import DssApiError, Store
+from .store import Store
 
 __all__ = ["DssApiError", "Sandbox", "Store"]

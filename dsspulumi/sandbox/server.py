@@ -1,14 +1,21 @@
-"""HTTP plumbing around the store: auth, latency, counting, failure injection, persistence.
+"""HTTP plumbing around the store: auth, latency, counting, failure injection, access log.
 
 :meth:`Sandbox.handle` is the whole request pipeline as one function of (method, path, headers,
 body); the ``http.server`` handler only moves bytes. Order of a public API call:
 
-1. resolve the route template (for counting) and count the call;
+1. resolve the route template (for counting) and count the call (an unknown route is counted
+   as ``"METHOD (unmatched)"`` and, by its path, in the stats' ``unmatched``);
 2. sleep ``latency_ms`` *outside* every lock, so concurrent calls overlap as they do on DSS;
 3. check the API key (401 ``NotAuthenticatedException`` otherwise);
 4. unknown route -> 404 ``Not Found: /dip/publicapi/...``;
-5. injected failure, if one matches (before the handler: a failed call changes nothing);
-6. run the handler under the store lock, persist if it mutated, serialise the answer.
+5. injected failure *before* the handler, if one is due: a 500 or a dropped connection, and
+   nothing changed;
+6. run the handler in one database transaction (a write transaction for mutating routes),
+   committed -- durably, with ``data_dir`` -- before anything is answered;
+7. injected failure *after* the handler, if one is due: the change is done but the client
+   gets a 500 or no answer at all (a lost answer, what retries must cope with).
+
+``/__sandbox__/...`` (stats, reset) needs no key, is not counted and never fails on purpose.
 """
 
 from __future__ import annotations
@@ -21,31 +28,50 @@ import random
 import secrets
 import socket
 import string
-import tempfile
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import routes
-from .store import NOT_AUTHENTICATED, DssApiError, Store
+from .errors import NOT_AUTHENTICATED, DssApiError
+from .legacy import open_store
+from .store import Store
 
 if TYPE_CHECKING:
     import dataikuapi
 
 API_ROOTS = ("/dip/publicapi", "/public/api")
 CONTROL_ROOT = "/__sandbox__"
-STORE_FILE = "dss-sandbox.json"
+DB_FILE = "dss-sandbox.db"
 UNMATCHED = "(unmatched)"
 
+#: When an injected failure happens relative to the handler, and what the client gets.
+WHENS = ("before", "after")
+MODES = ("status", "drop")
+#: ``fail_rate`` failures, drawn evenly: (when, mode). A dropped connection comes after the
+#: handler ran: the nastiest network fault, a change made whose answer never arrives.
+FAIL_MIX: dict[str, tuple[str, str]] = {
+    "before": ("before", "status"),
+    "after": ("after", "status"),
+    "drop": ("after", "drop"),
+}
+#: ``Sandbox(fail_rate=...)`` keeps its historical behaviour (500s before the handler) unless
+#: told otherwise; ``dss sandbox serve --fail-rate`` mixes all three kinds by default.
+DEFAULT_FAIL_MIX = ("before",)
+ALL_FAIL_KINDS = ("before", "after", "drop")
+
 Response = tuple[int, bytes]
+#: Pseudo-response: close the connection without answering.
+DROP: Response = (0, b"")
 
 
 def _json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj).encode("utf-8")
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
 
 def _error(err: DssApiError) -> Response:
@@ -67,6 +93,18 @@ def generate_api_key() -> str:
     return "dkuaps-" + "".join(secrets.choice(alphabet) for _ in range(32))
 
 
+class _Failure:
+    """One failure to inflict: when (before/after the handler) and how (status/drop)."""
+
+    def __init__(self, when: str, mode: str, error: DssApiError) -> None:
+        self.when = when
+        self.mode = mode
+        self.error = error
+
+    def response(self) -> Response:
+        return DROP if self.mode == "drop" else _error(self.error)
+
+
 class _Injection:
     def __init__(
         self,
@@ -77,6 +115,8 @@ class _Injection:
         message: str,
         error_type: str,
         after: int,
+        when: str,
+        mode: str,
     ) -> None:
         self.method = method.upper()
         self.route = route
@@ -85,6 +125,8 @@ class _Injection:
         self.message = message
         self.error_type = error_type
         self.skip = after
+        self.when = when
+        self.mode = mode
 
     def matches(self, method: str, template: str) -> bool:
         if self.method not in ("*", method):
@@ -142,6 +184,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         status, payload = self.server.sandbox.handle(
             self.command, self.path, dict(self.headers.items()), body
         )
+        if status == DROP[0]:
+            # No status line, no headers: the client sees the connection close unanswered.
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -152,18 +202,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Quiet: tests and `dss sandbox serve` must not drown in access logs."""
+        """Quiet: the sandbox's own access log (``access_log=``) says what happened."""
 
 
 class Sandbox:
     """An in-process DSS lookalike that the real ``dataikuapi.DSSClient`` can talk to.
 
     ``api_key=None`` generates a random key (or reuses the one saved in ``data_dir``).
-    ``data_dir`` persists the whole store to ``<data_dir>/dss-sandbox.json`` after every
-    successful mutating call, before answering; without it, state lives in memory only.
-    ``port=0`` picks a free port. ``latency_ms`` (settable at run time) delays every API call.
-    ``fail_rate`` makes that fraction of API calls fail with a 500 (``seed`` makes it
-    reproducible); :meth:`inject_failure` targets specific calls.
+    ``data_dir`` keeps the content in ``<data_dir>/dss-sandbox.db`` (SQLite, WAL; a change is
+    committed durably before it is answered); a folder written by the old JSON sandbox is
+    migrated on first start. Without it, the content lives in memory only. ``port=0`` picks
+    a free port. ``latency_ms`` (settable at run time) delays every API call. ``edition``
+    (``enterprise`` or ``free``) is the DSS edition imitated.
+
+    Failures: ``fail_rate`` makes that fraction of API calls fail (``seed`` makes the draw
+    reproducible), each drawn evenly from ``fail_mix``: ``"before"`` (a 500 before the
+    handler: nothing changed; the default, as before), ``"after"`` (a 500 after the handler:
+    the change is done, the answer lost) and ``"drop"`` (the change is done and the
+    connection closed unanswered). ``dss sandbox serve --fail-rate`` uses all three.
+    :meth:`inject_failure` targets specific calls. ``access_log`` (a text stream) gets one
+    line per request.
     """
 
     def __init__(
@@ -176,27 +234,49 @@ class Sandbox:
         *,
         fail_rate: float = 0.0,
         seed: int | None = None,
+        fail_mix: tuple[str, ...] | list[str] = DEFAULT_FAIL_MIX,
+        edition: str = "enterprise",
+        access_log: TextIO | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.latency_ms = float(latency_ms)
         self.fail_rate = float(fail_rate)
+        unknown = [m for m in fail_mix if m not in FAIL_MIX]
+        if unknown or not fail_mix:
+            raise ValueError(
+                f"unknown failure kind(s) {unknown}: expected some of {', '.join(FAIL_MIX)}"
+            )
+        self.fail_mix = tuple(fail_mix)
+        self.edition = edition
+        self.access_log = access_log
+        self._log_lock = threading.Lock()
         self._random = random.Random(seed)
         self.data_dir = Path(data_dir) if data_dir is not None else None
-        self._store_lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self._counts: dict[str, int] = {}
+        self._unmatched: dict[str, int] = {}
+        self._injected: dict[str, int] = {}
         self._total = 0
         self._injections: list[_Injection] = []
-        self._store = self._load_store()
+        self._store: Store = self._open_store()
         key = api_key if api_key is not None else (self._store.api_key or generate_api_key())
-        self._store.api_key = key
+        if key != self._store.api_key:
+            self._store.api_key = key
         self.api_key: str = key
-        if self.data_dir is not None:
-            self._persist()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
+
+    def _open_store(self) -> Store:
+        if self.data_dir is None:
+            return Store(edition=self.edition)
+        return open_store(self.data_dir, DB_FILE, self.edition)
+
+    @property
+    def store(self) -> Store:
+        """The content (for tests and benches that look behind the API)."""
+        return self._store
 
     # ---- lifecycle --------------------------------------------------------------------------
 
@@ -204,6 +284,8 @@ class Sandbox:
         """Bind and serve in a background daemon thread; returns self."""
         if self._httpd is not None:
             return self
+        if self._store.db.closed:
+            self._store = self._open_store()
         self._httpd = _HTTPServer((self.host, self.port), self)
         self._stopped.clear()
         self._thread = threading.Thread(
@@ -216,7 +298,8 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        """Stop serving and cut open keep-alive connections. Safe to call twice."""
+        """Stop serving, cut open keep-alive connections and close the database files (a
+        memory-only store stays as it is). Safe to call twice."""
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
             httpd.shutdown()
@@ -225,6 +308,8 @@ class Sandbox:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self.data_dir is not None:
+            self._store.close()
         self._stopped.set()
 
     def serve_forever(self) -> None:
@@ -277,13 +362,31 @@ class Sandbox:
             return dict(self._counts)
 
     @property
+    def unmatched_requests(self) -> dict[str, int]:
+        """Calls to routes the sandbox does not know, per ``"METHOD /path"`` (a copy)."""
+        with self._stats_lock:
+            return dict(self._unmatched)
+
+    @property
     def total_requests(self) -> int:
         with self._stats_lock:
             return self._total
 
+    def stats(self) -> dict[str, Any]:
+        """What ``GET /__sandbox__/stats`` answers."""
+        with self._stats_lock:
+            return {
+                "total": self._total,
+                "counts": dict(self._counts),
+                "unmatched": dict(self._unmatched),
+                "injected": dict(self._injected),
+            }
+
     def reset_counts(self) -> None:
         with self._stats_lock:
             self._counts.clear()
+            self._unmatched.clear()
+            self._injected.clear()
             self._total = 0
 
     def inject_failure(
@@ -296,18 +399,27 @@ class Sandbox:
         *,
         error_type: str = "java.lang.RuntimeException",
         after: int = 0,
+        when: str = "before",
+        mode: str = "status",
     ) -> None:
         """Make the next ``times`` calls matching method + route template fail.
 
         ``"*"`` matches any method / route; ``after`` lets that many matching calls succeed
-        first (``after=2`` fails the 3rd call). A failed call never reaches the store.
+        first (``after=2`` fails the 3rd call). ``when="before"`` fails the call before the
+        handler (nothing changes); ``when="after"`` runs the handler first (the change is
+        done and committed) and then fails. ``mode="status"`` answers ``status`` in DSS's
+        error shape; ``mode="drop"`` closes the connection without answering.
         """
+        if when not in WHENS:
+            raise ValueError(f"when must be one of {WHENS} (got {when!r})")
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
         with self._stats_lock:
             self._injections.append(
-                _Injection(method, route, times, status, message, error_type, after)
+                _Injection(method, route, times, status, message, error_type, after, when, mode)
             )
 
-    def _take_injection(self, method: str, template: str) -> DssApiError | None:
+    def _take_failure(self, method: str, template: str) -> _Failure | None:
         with self._stats_lock:
             for inj in self._injections:
                 if inj.remaining > 0 and inj.matches(method, template):
@@ -315,61 +427,35 @@ class Sandbox:
                         inj.skip -= 1
                         continue
                     inj.remaining -= 1
-                    return DssApiError(inj.status, inj.error_type, inj.message)
-            if self.fail_rate > 0 and self._random.random() < self.fail_rate:
-                return DssApiError(
-                    500,
-                    "java.lang.RuntimeException",
-                    f"Injected random failure (fail rate {self.fail_rate})",
+                    failure = _Failure(
+                        inj.when, inj.mode, DssApiError(inj.status, inj.error_type, inj.message)
+                    )
+                    break
+            else:
+                if not (self.fail_rate > 0 and self._random.random() < self.fail_rate):
+                    return None
+                kind = self._random.choice(self.fail_mix)
+                when, mode = FAIL_MIX[kind]
+                failure = _Failure(
+                    when,
+                    mode,
+                    DssApiError(
+                        500,
+                        "java.lang.RuntimeException",
+                        f"Injected random failure ({kind}, fail rate {self.fail_rate})",
+                    ),
                 )
-        return None
+            label = f"{failure.when}-{failure.mode}"
+            self._injected[label] = self._injected.get(label, 0) + 1
+            return failure
 
-    def _count(self, key: str) -> None:
+    def _count(self, key: str | None, unmatched_path: str | None) -> None:
         with self._stats_lock:
-            self._counts[key] = self._counts.get(key, 0) + 1
-            self._total += 1
-
-    # ---- persistence ------------------------------------------------------------------------
-
-    @property
-    def _store_path(self) -> Path | None:
-        return self.data_dir / STORE_FILE if self.data_dir is not None else None
-
-    def _load_store(self) -> Store:
-        path = self._store_path
-        if path is None or not path.exists():
-            return Store()
-        try:
-            return Store.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"cannot read the sandbox store {path}: {exc}") from exc
-
-    def _persist(self) -> None:
-        """Write the store atomically: temp file in the same directory, fsync, rename."""
-        path = self._store_path
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(self._store.to_json(), indent=1).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=".dss-sandbox-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-                dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+            if key is not None:  # outside the API root: only listed as unmatched
+                self._counts[key] = self._counts.get(key, 0) + 1
+                self._total += 1
+            if unmatched_path is not None:
+                self._unmatched[unmatched_path] = self._unmatched.get(unmatched_path, 0) + 1
 
     # ---- the request pipeline ---------------------------------------------------------------
 
@@ -390,40 +476,66 @@ class Sandbox:
 
     def _control(self, method: str, path: str) -> Response:
         if method == "GET" and path.rstrip("/") == CONTROL_ROOT + "/stats":
-            with self._stats_lock:
-                return 200, _json_bytes({"total": self._total, "counts": dict(self._counts)})
+            return 200, _json_bytes(self.stats())
         if method == "POST" and path.rstrip("/") == CONTROL_ROOT + "/reset":
             self.reset_counts()
-            return 200, _json_bytes({"total": 0, "counts": {}})
+            return 200, _json_bytes(self.stats())
         return _not_found_route(path)
 
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Response:
-        """Answer one HTTP request: returns (status, JSON body bytes)."""
+        """Answer one HTTP request: (status, JSON body bytes), or :data:`DROP`."""
+        start = time.perf_counter()
         method = method.upper()
+        response, unmatched = self._handle(method, raw_path, headers, body)
+        if self.access_log is not None:
+            self._log(method, raw_path, response[0], time.perf_counter() - start, unmatched)
+        return response
+
+    def _log(
+        self, method: str, raw_path: str, status: int, seconds: float, unmatched: bool
+    ) -> None:
+        shown = "dropped" if status == DROP[0] else str(status)
+        line = f"{method} {urlsplit(raw_path).path} {shown} {seconds * 1000:.1f}ms"
+        if unmatched:
+            line += " (unmatched route)"
+        stream = self.access_log
+        if stream is None:
+            return
+        with self._log_lock:
+            try:
+                stream.write(line + "\n")
+                stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed log stream must not take the sandbox down
+
+    def _handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[Response, bool]:
         split = urlsplit(raw_path)
         path = split.path
         if path.startswith(CONTROL_ROOT + "/"):
-            return self._control(method, path)
+            return self._control(method, path), False
         root = next((r for r in API_ROOTS if path == r or path.startswith(r + "/")), None)
         if root is None:
-            return _not_found_route(path)
+            self._count(None, f"{method} {path}")
+            return _not_found_route(path), True
         sub = path[len(root) :].strip("/")
         segments = [unquote(s) for s in sub.split("/")] if sub else []
         found = routes.match(method, segments)
         template = found[0].template if found else UNMATCHED
-        self._count(f"{method} {template}")
+        self._count(f"{method} {template}", None if found else f"{method} {path}")
 
         latency = self.latency_ms
         if latency > 0:
             time.sleep(latency / 1000.0)
 
         if not self._authenticated(headers):
-            return _error(DssApiError(401, NOT_AUTHENTICATED, "Unknown API Key"))
+            return _error(DssApiError(401, NOT_AUTHENTICATED, "Unknown API Key")), found is None
         if found is None:
-            return _not_found_route(API_ROOTS[0] + "/" + sub)
-        injected = self._take_injection(method, template)
-        if injected is not None:
-            return _error(injected)
+            return _not_found_route(API_ROOTS[0] + "/" + sub), True
+        failure = self._take_failure(method, template)
+        if failure is not None and failure.when == "before":
+            return failure.response(), False
 
         route, params = found
         try:
@@ -433,22 +545,28 @@ class Sandbox:
                 DssApiError(
                     400, "com.google.gson.JsonSyntaxException", f"Invalid JSON request body: {exc}"
                 )
-            )
+            ), False
         query = parse_qs(split.query, keep_blank_values=True)
         request = routes.Request(params, query, parsed)
         try:
-            with self._store_lock:
-                result = route.handler(self._store, request)
-                if method != "GET":
-                    self._persist()
-                return 200, _json_bytes(result)
+            with self._store.transaction(write=route.write) as tx:
+                result = route.handler(tx, request)
+            response = 200, _json_bytes(result)
         except DssApiError as err:
-            return _error(err)
+            response = _error(err)
         except Exception as exc:  # a sandbox bug: still answer in DSS's shape, never hang
-            return _error(
+            response = _error(
                 DssApiError(
                     500,
                     "java.lang.IllegalStateException",
                     f"DSS sandbox internal error: {type(exc).__name__}: {exc}",
                 )
             )
+        if failure is not None:
+            return failure.response(), False
+        return response, False
+
+
+def stderr_access_log() -> TextIO:
+    """Where ``dss sandbox serve --access-log`` writes (stdout carries the URL and key)."""
+    return sys.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -87,10 +88,51 @@ def test_fixture_is_available_to_users_tests(tmp_path):
 
 
 def test_serve_fail_rate_makes_calls_fail_in_dss_shape():
-    proc, url = serve("--port", "0", "--api-key", "k", "--fail-rate", "1")
+    proc, url = serve("--port", "0", "--api-key", "k", "--fail-rate", "1", "--fail-mix", "before")
     try:
         with pytest.raises(DataikuException):
             DSSClient(url, "k").list_project_keys()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_access_log_and_edition():
+    proc, url = serve("--port", "0", "--api-key", "k", "--access-log", "--edition", "free")
+    try:
+        client = DSSClient(url, "k")
+        assert client.get_licensing_status()["communityEdition"] is True
+        with pytest.raises(DataikuException, match="Not Found"):
+            client._perform_json("GET", "/projects/X/scenarios/")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    lines = [line for line in err.splitlines() if "/dip/publicapi/" in line]
+    assert lines[0].startswith("GET /dip/publicapi/admin/licensing/status 200 ")
+    assert lines[1].startswith("GET /dip/publicapi/projects/X/scenarios/ 404 ")
+    assert lines[1].endswith("(unmatched route)")
+
+
+def test_serve_refuses_an_unknown_edition():
+    r = subprocess.run(
+        [sys.executable, "-m", "dsspulumi.cli", "sandbox", "serve", "--edition", "gold"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 1
+    assert "--edition must be 'enterprise' or 'free'" in r.stderr
+
+
+def test_serve_help_documents_fail_rate_mix():
+    r = subprocess.run(
+        [sys.executable, "-m", "dsspulumi.cli", "sandbox", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+    )
+    assert r.returncode == 0
+    text = " ".join(r.stdout.split())
+    for word in ("--fail-rate", "--fail-mix", "before", "after", "drop", "--access-log"):
+        assert word in text

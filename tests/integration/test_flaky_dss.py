@@ -39,8 +39,11 @@ def _objects(sandbox: Sandbox, key: str) -> tuple[list[str], list[str]]:
 
 
 def test_up_of_200_objects_at_fail_rate_0_2_converges_without_duplicates(ws):
+    """All three kinds of failure: a 500 before DSS acted, a 500 after it acted (the answer
+    is lost), and a dropped connection after it acted."""
     ws.stack("flaky", FLOW)
     ws.sandbox.fail_rate = 0.2
+    ws.sandbox.fail_mix = ("before", "after", "drop")
     try:
         r = ws.dss("up", "flaky", "--yes", "--json", "--retries", "10")
     finally:
@@ -118,6 +121,52 @@ def test_a_transient_failure_of_a_create_is_retried_after_checking_dss(ws):
     assert [e["attempt"] for e in creates] == [1, 2]
     assert ws.sandbox.request_counts["POST /projects/{projectKey}/datasets/managed"] == 3
     assert _objects(ws.sandbox, "ONE")[0] == ["DS"]
+
+
+LOST = ONE + """
+out = dss.ManagedDataset("OUT", project=project, connection="filesystem_managed")
+out2 = dss.ManagedDataset("OUT2", project=project, connection="filesystem_managed")
+dss.SyncRecipe("copy", project=project, inputs=[out], outputs=[out2])
+"""
+
+
+def _marks(client) -> dict[str, str | None]:
+    """The ownership mark (the URN half) of every object of project ONE."""
+    project = client.get_project("ONE")
+    found = {"ONE": project.get_metadata().get("customFields", {}).get("dsspulumi.urn")}
+    for name in ("DS", "OUT", "OUT2"):
+        raw = project.get_dataset(name).get_settings().get_raw()
+        found[f"ONE.{name}"] = raw.get("customFields", {}).get("dsspulumi.urn")
+    recipe = project.get_recipe("copy").get_settings().get_recipe_raw_definition()
+    found["ONE.copy"] = recipe.get("customFields", {}).get("dsspulumi.urn")
+    return found
+
+
+@pytest.mark.parametrize("mode", ["status", "drop"])
+@pytest.mark.parametrize(
+    ("route", "creates"),
+    [
+        ("/projects/", 1),
+        ("/projects/{projectKey}/datasets/managed", 3),
+        ("/projects/{projectKey}/recipes/", 1),
+    ],
+)
+def test_a_create_whose_answer_was_lost_is_verified_not_repeated(ws, route, creates, mode):
+    """DSS created the object, then its answer was lost (a 500 or a dropped connection):
+    the object is found carrying this run's mark (or, unmarked, created by DSS right after
+    the run found the name free) and adopted; the create is never sent again."""
+    ws.stack("lost", LOST)
+    ws.sandbox.inject_failure("POST", route, when="after", mode=mode)
+    ws.sandbox.reset_counts()
+    r = ws.dss("up", "lost", "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["result"] == "succeeded"
+    assert ws.sandbox.request_counts[f"POST {route}"] == creates  # none sent twice
+    marks = _marks(ws.sandbox.client())
+    assert all(urn and urn.endswith("::" + name) for name, urn in marks.items()), marks
+    assert len(ws.state("lost").resources) == 5
+    check = ws.dss("preview", "lost", "--refresh", "--expect-no-changes")
+    assert check.exit_code == 0, check.stdout + check.stderr
 
 
 def test_a_500_from_auth_info_is_retried_not_called_a_bad_key(ws):

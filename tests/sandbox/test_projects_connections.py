@@ -10,9 +10,15 @@ from dsspulumi.sandbox import Sandbox
 
 def test_default_connections(dss_sandbox: Sandbox) -> None:
     conns = dss_sandbox.client().list_connections()
-    assert set(conns) == {"filesystem_root", "filesystem_managed", "filesystem_folders"}
+    assert set(conns) == {
+        "filesystem_root",
+        "filesystem_managed",
+        "filesystem_folders",
+        "sql_postgres",
+    }
     for name, item in conns.items():
-        assert item.name == name and item.type == "Filesystem"
+        assert item.name == name
+        assert item.type == ("PostgreSQL" if name == "sql_postgres" else "Filesystem")
 
 
 def test_connection_create_get_put_delete(dss_sandbox: Sandbox) -> None:
@@ -32,7 +38,7 @@ def test_connection_create_get_put_delete(dss_sandbox: Sandbox) -> None:
     again = conn.get_definition()
     assert again["params"]["host"] == "db2"
     assert again["params"]["password"] == token  # token sent back unchanged keeps the secret
-    assert client.list_connections_names("PostgreSQL") == ["pg"]
+    assert client.list_connections_names("PostgreSQL") == ["sql_postgres", "pg"]
     assert conn.get_info()["type"] == "PostgreSQL"
     conn.delete()
     assert "pg" not in client.list_connections()

@@ -146,9 +146,19 @@ def test_request_counts_by_template(dss_sandbox: Sandbox) -> None:
 def test_stats_endpoint_needs_no_key_and_is_not_counted(dss_sandbox: Sandbox) -> None:
     dss_sandbox.client().list_project_keys()
     stats = requests.get(dss_sandbox.url + "/__sandbox__/stats").json()
-    assert stats == {"total": 1, "counts": {"GET /projects/": 1}}
+    assert stats == {
+        "total": 1,
+        "counts": {"GET /projects/": 1},
+        "unmatched": {},
+        "injected": {},
+    }
     assert requests.post(dss_sandbox.url + "/__sandbox__/reset").status_code == 200
-    assert requests.get(dss_sandbox.url + "/__sandbox__/stats").json() == {"total": 0, "counts": {}}
+    assert requests.get(dss_sandbox.url + "/__sandbox__/stats").json() == {
+        "total": 0,
+        "counts": {},
+        "unmatched": {},
+        "injected": {},
+    }
     assert dss_sandbox.total_requests == 0
 
 
@@ -183,7 +193,7 @@ def test_inject_failure_after_n_calls_and_wildcards(dss_sandbox: Sandbox) -> Non
 
 
 def test_fail_rate_fails_every_call_at_rate_one() -> None:
-    with Sandbox(fail_rate=1.0, seed=1) as sb:
+    with Sandbox(fail_rate=1.0, seed=1, fail_mix=["before"]) as sb:
         with dss_error("java.lang.RuntimeException"):
             sb.client().list_project_keys()
         sb.fail_rate = 0.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -73,9 +72,8 @@ def test_data_dir_persists_across_restart(tmp_path: Path) -> None:
         ).with_script("x = 1").create()
         project.set_variables({"standard": {"a": 1}, "local": {}})
         client.create_connection("extra", "PostgreSQL", {"host": "db"})
-    store_file = tmp_path / "dss-sandbox.json"
-    assert json.loads(store_file.read_text())["version"] == 1
-    assert not [p for p in tmp_path.iterdir() if p.name != "dss-sandbox.json"]  # no temp left
+    # One SQLite file; closed cleanly, so the WAL was checkpointed and removed.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dss-sandbox.db"]
 
     with Sandbox(data_dir=tmp_path) as sb:
         assert sb.api_key == key  # generated key reused

@@ -1,0 +1,372 @@
+"""Datasets: generic and managed creation, definition, schema, metadata, delete.
+
+Rows: kind ``dataset``, project = project key, id = dataset name; the document is the full
+definition (what GET returns and list items carry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsspulumi.sandbox.errors import (
+    check_object_name,
+    invalid,
+    not_found,
+    optional_object,
+    require_object,
+    string_list,
+)
+from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
+from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.store import Tx
+
+from . import connection, project
+
+KIND = "dataset"
+
+# dataset.py:DSSDataset._FS_TYPES / _SQL_TYPES of dataikuapi 15.2 (copied so the sandbox's
+# rules do not depend on the client).
+FS_TYPES = frozenset(
+    ["Filesystem", "UploadedFiles", "FilesInFolder", "HDFS", "S3", "Azure", "GCS", "FTP", "SCP"]
+    + ["SFTP"]
+)
+SQL_TYPES = frozenset(
+    [
+        "JDBC",
+        "PostgreSQL",
+        "MySQL",
+        "Vertica",
+        "Snowflake",
+        "Redshift",
+        "Greenplum",
+        "Teradata",
+        "Oracle",
+        "SQLServer",
+        "SAPHANA",
+        "Netezza",
+        "BigQuery",
+        "Athena",
+        "hiveserver2",
+        "Synapse",
+        "FabricWarehouse",
+        "Databricks",
+        "DatabricksLakebase",
+        "ClickHouse",
+    ]
+)
+
+
+def _csv_format_params(style: str = "unix", compress: str = "") -> dict[str, Any]:
+    return {
+        "style": style,
+        "charset": "utf8",
+        "separator": "\t",
+        "quoteChar": '"',
+        "escapeChar": "\\",
+        "dateSerializationFormat": "ISO",
+        "arrayMapFormat": "json",
+        "hiveSeparators": ["\x02", "\x03", "\x04", "\x05", "\x06", "\x07", "\x08"],
+        "skipRowsBeforeHeader": 0,
+        "parseHeaderRow": False,
+        "skipRowsAfterHeader": 0,
+        "probableNumberOfRecords": 0,
+        "normalizeBooleans": False,
+        "normalizeDoubles": True,
+        "compress": compress,
+    }
+
+
+def managed_format(format_option_id: str | None) -> tuple[str, dict[str, Any]]:
+    """formatType + formatParams for a managed files dataset from a UI format option id."""
+    option = (format_option_id or "CSV_ESCAPING_NOGZIP_FORHIVE").upper()
+    if option.startswith("CSV"):
+        style = "excel" if "EXCEL" in option else "unix"
+        compress = "gz" if "GZIP" in option and "NOGZIP" not in option else ""
+        return "csv", _csv_format_params(style, compress)
+    if option.startswith("PARQUET"):
+        return "parquet", {
+            "parquetLowerCaseIdentifiers": False,
+            "representsNullFields": False,
+            "parquetCompressionMethod": "SNAPPY",
+            "parquetFlavor": "HIVE",
+            "parquetBlockSizeMB": 128,
+        }
+    if option.startswith("AVRO"):
+        return "avro", {"avroCompressionMethod": "snappy"}
+    if option.startswith("ORC"):
+        return "orc", {"orcCompressionMethod": "ZLIB"}
+    if option.startswith("JSON"):
+        return "json", {"compress": ""}
+    raise invalid(f"Unknown format option: {format_option_id}")
+
+
+def _empty_partitioning() -> dict[str, Any]:
+    return {
+        "ignoreNonMatchingFile": False,
+        "considerMissingRequestedPartitionsAsEmpty": False,
+        "dimensions": [],
+    }
+
+
+def lookup(tx: Tx, project_key: str, name: str) -> dict[str, Any]:
+    dataset = tx.get(KIND, project_key, name)
+    if dataset is None:
+        project.require(tx, project_key)
+        raise not_found("dataset", f"{project_key}.{name}")
+    return dataset
+
+
+def exists(tx: Tx, project_key: str, name: str) -> bool:
+    return tx.exists(KIND, project_key, name)
+
+
+def save(tx: Tx, dataset: dict[str, Any]) -> None:
+    tx.put(KIND, dataset["projectKey"], dataset["name"], dataset)
+
+
+def check_new_name(tx: Tx, project_key: str, name: Any) -> str:
+    name = check_object_name("dataset", name)
+    if tx.exists(KIND, project_key, name):
+        raise invalid(f"Dataset {project_key}.{name} already exists")
+    return name
+
+
+def _check_connection_params(tx: Tx, params: dict[str, Any]) -> None:
+    for key in ("connection", "uploadConnection"):
+        conn = params.get(key)
+        if conn is not None:
+            if not isinstance(conn, str):
+                raise invalid(f"Invalid params.{key}: expected a connection name")
+            connection.lookup(tx, conn)
+
+
+def _new_dataset(
+    tx: Tx,
+    project_key: str,
+    name: str,
+    type_: str,
+    params: dict[str, Any],
+    format_type: str | None,
+    format_params: dict[str, Any],
+    managed: bool,
+) -> dict[str, Any]:
+    dataset: dict[str, Any] = {
+        "projectKey": project_key,
+        "name": name,
+        "type": type_,
+        "managed": managed,
+        "featureGroup": False,
+        "params": params,
+    }
+    if format_type is not None or type_ not in SQL_TYPES:
+        dataset["formatType"] = format_type
+        dataset["formatParams"] = format_params
+    dataset.update(
+        {
+            "partitioning": _empty_partitioning(),
+            "schema": {"columns": [], "userModified": False},
+            "flowOptions": {
+                "virtualizable": False,
+                "rebuildBehavior": "NORMAL",
+                "crossProjectBuildBehavior": "DEFAULT",
+            },
+            "tags": [],
+            "description": "",
+            "shortDesc": "",
+            "checklists": {"checklists": []},
+            "customMeta": {"kv": {}},
+            "customFields": {},
+            "creationTag": tx.tag(),
+            "versionTag": tx.tag(),
+        }
+    )
+    return dataset
+
+
+def build_managed(tx: Tx, project_key: str, name: str, settings: Any) -> dict[str, Any]:
+    """Build (without storing) a managed dataset from UI-style creation settings."""
+    settings = require_object(settings, "creationSettings")
+    conn_name = settings.get("connectionId")
+    if not isinstance(conn_name, str) or not conn_name:
+        raise invalid("creationSettings.connectionId is required for a managed dataset")
+    conn = connection.lookup(tx, conn_name)
+    if not conn.get("allowManagedDatasets", True):
+        raise invalid(f"Connection '{conn_name}' does not allow managed datasets")
+    type_ = conn["type"]
+    specific = optional_object(settings.get("specificSettings"), "specificSettings")
+    format_type: str | None = None
+    format_params: dict[str, Any] = {}
+    if type_ in SQL_TYPES:
+        params: dict[str, Any] = {
+            "connection": conn_name,
+            "mode": "table",
+            "table": "${projectKey}_" + name,
+        }
+        schema = specific.get("overrideSQLSchema")
+        if schema:
+            params["schema"] = schema
+    else:
+        params = {"connection": conn_name, "path": "${projectKey}/" + name}
+        format_type, format_params = managed_format(specific.get("formatOptionId"))
+    dataset = _new_dataset(
+        tx, project_key, name, type_, params, format_type, format_params, managed=True
+    )
+    option = settings.get("partitioningOptionId")
+    if isinstance(option, str) and option.startswith("copy:"):
+        kind, _, ref = option[len("copy:") :].partition(":")
+        if kind.lower() != "dataset":
+            raise invalid(f"Unsupported partitioning option in the sandbox: {option}")
+        src_key, src_name = split_ref(project_key, ref)
+        dataset["partitioning"] = lookup(tx, src_key, src_name)["partitioning"]
+    return dataset
+
+
+def check_schema(schema: Any) -> dict[str, Any]:
+    schema = dict(require_object(schema, "schema"))
+    columns = schema.get("columns", [])
+    if not isinstance(columns, list):
+        raise invalid("Invalid schema: 'columns' must be a list")
+    for i, col in enumerate(columns):
+        if not (
+            isinstance(col, dict)
+            and isinstance(col.get("name"), str)
+            and col["name"]
+            and isinstance(col.get("type"), str)
+            and col["type"]
+        ):
+            raise invalid(f"Invalid schema column #{i}: every column needs a name and a type")
+    schema["columns"] = columns
+    schema.setdefault("userModified", False)
+    return schema
+
+
+# ---- handlers -------------------------------------------------------------------------------
+
+
+def list_datasets(tx: Tx, req: Request) -> list[dict[str, Any]]:
+    project.require(tx, req.project_key)
+    tags = req.args("tags")
+    return [
+        d
+        for d in tx.docs(KIND, req.project_key)
+        if not tags or any(t in d.get("tags", []) for t in tags)
+    ]
+
+
+def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
+    project_key = req.project_key
+    project.require(tx, project_key)
+    body = require_object(req.body, "dataset")
+    name = check_new_name(tx, project_key, body.get("name"))
+    if body.get("projectKey", project_key) != project_key:
+        raise invalid(
+            f"Dataset projectKey {body.get('projectKey')} does not match project {project_key}"
+        )
+    type_ = body.get("type")
+    if not isinstance(type_, str) or not type_:
+        raise invalid("Dataset type is required")
+    params = optional_object(body.get("params"), "dataset params")
+    _check_connection_params(tx, params)
+    format_type = body.get("formatType")
+    if format_type is not None and not isinstance(format_type, str):
+        raise invalid("Invalid formatType: expected a string")
+    format_params = optional_object(body.get("formatParams"), "formatParams")
+    save(
+        tx,
+        _new_dataset(
+            tx, project_key, name, type_, params, format_type, format_params, managed=False
+        ),
+    )
+    return {"msg": f"Dataset {project_key}.{name} created"}
+
+
+def create_managed_dataset(tx: Tx, req: Request) -> dict[str, Any]:
+    project_key = req.project_key
+    project.require(tx, project_key)
+    body = require_object(req.body, "managed dataset")
+    name = check_new_name(tx, project_key, body.get("name"))
+    save(tx, build_managed(tx, project_key, name, body.get("creationSettings")))
+    return {"msg": f"Dataset {project_key}.{name} created"}
+
+
+def get_dataset(tx: Tx, req: Request) -> dict[str, Any]:
+    return lookup(tx, req.project_key, req.params["datasetName"])
+
+
+def set_dataset(tx: Tx, req: Request) -> dict[str, Any]:
+    """Whole-definition PUT: fields sent are kept as sent (``customFields`` included), except
+    the immutable name / projectKey / type and the server-managed tags."""
+    project_key, name = req.project_key, req.params["datasetName"]
+    current = lookup(tx, project_key, name)
+    body = require_object(req.body, "dataset")
+    for key in ("name", "projectKey", "type"):
+        if key in body and body[key] != current[key]:
+            raise invalid(
+                f"Cannot change the {key} of dataset {project_key}.{name} "
+                f"(from {current[key]!r} to {body[key]!r})"
+            )
+    params = optional_object(body.get("params", current["params"]), "dataset params")
+    _check_connection_params(tx, params)
+    schema = check_schema(body.get("schema", current["schema"]))
+    tags = string_list(body.get("tags"), "tags")
+    updated = dict(body)
+    updated.update(
+        name=name,
+        projectKey=project_key,
+        type=current["type"],
+        params=params,
+        schema=schema,
+        tags=tags,
+        creationTag=current["creationTag"],
+        versionTag=current["versionTag"],
+    )
+    updated.setdefault("managed", current["managed"])
+    tx.bump(updated)
+    save(tx, updated)
+    return {"msg": f"Dataset {project_key}.{name} saved"}
+
+
+def get_schema(tx: Tx, req: Request) -> dict[str, Any]:
+    return dict(lookup(tx, req.project_key, req.params["datasetName"])["schema"])
+
+
+def set_schema(tx: Tx, req: Request) -> dict[str, Any]:
+    dataset = lookup(tx, req.project_key, req.params["datasetName"])
+    dataset["schema"] = check_schema(req.body)
+    tx.bump(dataset)
+    save(tx, dataset)
+    return dict(dataset["schema"])
+
+
+def get_metadata(tx: Tx, req: Request) -> dict[str, Any]:
+    return metadata_view(lookup(tx, req.project_key, req.params["datasetName"]))
+
+
+def set_metadata(tx: Tx, req: Request) -> dict[str, Any]:
+    dataset = lookup(tx, req.project_key, req.params["datasetName"])
+    apply_metadata(dataset, req.body)
+    tx.bump(dataset)
+    save(tx, dataset)
+    return metadata_view(dataset)
+
+
+def delete_dataset(tx: Tx, req: Request) -> dict[str, Any]:
+    project_key, name = req.project_key, req.params["datasetName"]
+    lookup(tx, project_key, name)
+    tx.delete(KIND, project_key, name)
+    return {"msg": f"Dataset {project_key}.{name} deleted"}
+
+
+_ONE = "/projects/{projectKey}/datasets/{datasetName}"
+ROUTES = [
+    Route("GET", "/projects/{projectKey}/datasets/", list_datasets),
+    Route("POST", "/projects/{projectKey}/datasets/", create_dataset),
+    Route("POST", "/projects/{projectKey}/datasets/managed", create_managed_dataset),
+    Route("GET", _ONE, get_dataset),
+    Route("PUT", _ONE, set_dataset),
+    Route("DELETE", _ONE, delete_dataset),
+    Route("GET", _ONE + "/schema", get_schema),
+    Route("PUT", _ONE + "/schema", set_schema),
+    Route("GET", _ONE + "/metadata", get_metadata),
+    Route("PUT", _ONE + "/metadata", set_metadata),
+]

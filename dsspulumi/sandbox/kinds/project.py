@@ -1,0 +1,259 @@
+"""Projects: summary, metadata, settings, permissions, variables; delete cascades.
+
+Rows: kind ``project``, project = id = the project key. The document holds ``metadata``,
+``settings``, ``permissions``, ``variables``, ``creationTag`` and ``versionTag``; the
+project's datasets, recipes... are rows of their own kinds with the same ``project``, so
+deleting a project is one indexed delete.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsspulumi.sandbox.errors import (
+    ADMIN_LOGIN,
+    PROJECT_KEY_RE,
+    deep_merge,
+    invalid,
+    not_found,
+    optional_object,
+    optional_str,
+    require_object,
+    string_list,
+)
+from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.store import Tx
+
+from . import licensing
+
+KIND = "project"
+
+
+def default_project_settings() -> dict[str, Any]:
+    """A project settings document with every key the client's helpers index into."""
+    return {
+        "settings": {
+            "codeEnvs": {
+                "python": {"mode": "USE_BUILTIN_MODE", "useBuiltinEnv": True, "envName": None},
+                "r": {"mode": "USE_BUILTIN_MODE", "useBuiltinEnv": True, "envName": None},
+            },
+            "container": {"containerMode": "INHERIT", "containerConf": ""},
+            "k8sCluster": {"clusterMode": "INHERIT", "clusterId": None, "defaultClusterId": None},
+            "cluster": {"clusterMode": "INHERIT", "clusterId": None, "defaultClusterId": None},
+            "disableAutomaticTriggers": False,
+            "flowBuildSettings": {"mergeSparkPipelines": True, "pruneBeforeSparkPipelines": True},
+        },
+        "exposedObjects": {"objects": []},
+        "integrations": {"integrations": []},
+    }
+
+
+def lookup(tx: Tx, key: str) -> dict[str, Any]:
+    """The project document, or DSS's NotFoundException."""
+    project = tx.get(KIND, key, key)
+    if project is None:
+        raise not_found("project", key)
+    return project
+
+
+def require(tx: Tx, key: str) -> None:
+    """Refuse unless the project exists (an indexed existence check, no document decoded)."""
+    if not tx.exists(KIND, key, key):
+        raise not_found("project", key)
+
+
+def _save(tx: Tx, key: str, project: dict[str, Any]) -> None:
+    tx.put(KIND, key, key, project)
+
+
+def _summary(project: dict[str, Any]) -> dict[str, Any]:
+    meta = project["metadata"]
+    return {
+        "projectKey": project["projectKey"],
+        "name": meta["label"],
+        "description": meta["description"],
+        "shortDesc": meta["shortDesc"],
+        "tags": list(meta["tags"]),
+        "ownerLogin": project["permissions"]["owner"],
+        "versionTag": project["versionTag"],
+        "creationTag": project["creationTag"],
+    }
+
+
+def _check_permission_items(tx: Tx, items: Any) -> list[dict[str, Any]]:
+    if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
+        raise invalid("Invalid permissions: expected a list of objects")
+    if any(p.get("group") for p in items):
+        licensing.require_enterprise(tx, "Project permissions granted to groups")
+    return items
+
+
+def list_projects(tx: Tx, req: Request) -> list[dict[str, Any]]:
+    return [_summary(p) for p in tx.docs(KIND)]
+
+
+def project_summary(tx: Tx, req: Request) -> dict[str, Any]:
+    return _summary(lookup(tx, req.project_key))
+
+
+def create_project(tx: Tx, req: Request) -> dict[str, Any]:
+    body = require_object(req.body, "project")
+    key = body.get("projectKey")
+    if not isinstance(key, str) or not PROJECT_KEY_RE.match(key):
+        raise invalid(
+            f"Invalid project key '{key}': it must start with an uppercase letter and contain "
+            "only uppercase letters, digits and underscores"
+        )
+    if tx.exists(KIND, key, key):
+        raise invalid(f"Project {key} already exists")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise invalid("Project name cannot be empty")
+    owner = optional_str(body.get("owner"), "owner") or ADMIN_LOGIN
+    description = optional_str(body.get("description"), "description")
+    tags = string_list(body.get("tags"), "tags")
+    permissions = _check_permission_items(tx, body.get("permissions") or [])
+    settings = default_project_settings()
+    extra = optional_object(body.get("settings"), "settings")
+    if extra:
+        settings["settings"] = deep_merge(settings["settings"], extra)
+    project = {
+        "projectKey": key,
+        "metadata": {
+            "label": name,
+            "description": description,
+            "shortDesc": "",
+            "tags": tags,
+            "checklists": {"checklists": []},
+            "custom": {"kv": {}},
+            "customFields": {},
+        },
+        "settings": settings,
+        "permissions": {"owner": owner, "permissions": permissions},
+        "variables": {"standard": {}, "local": {}},
+        "creationTag": tx.tag(),
+        "versionTag": tx.tag(),
+    }
+    _save(tx, key, project)
+    return {"msg": f"Project {key} created"}
+
+
+def delete_project(tx: Tx, req: Request) -> dict[str, Any]:
+    """Drop the project and everything in it; answered as an already-finished future."""
+    key = req.project_key
+    require(tx, key)
+    tx.drop_project(key)
+    result = {
+        "messages": [],
+        "anyMessage": False,
+        "success": True,
+        "warning": False,
+        "error": False,
+        "fatal": False,
+    }
+    return tx.finished_future(result)
+
+
+def get_metadata(tx: Tx, req: Request) -> dict[str, Any]:
+    return dict(lookup(tx, req.project_key)["metadata"])
+
+
+def set_metadata(tx: Tx, req: Request) -> dict[str, Any]:
+    """Whole-object PUT: every field sent is kept as sent (``customFields`` included)."""
+    key = req.project_key
+    project = lookup(tx, key)
+    body = require_object(req.body, "project metadata")
+    label = body.get("label", project["metadata"]["label"])
+    if not isinstance(label, str) or not label.strip():
+        raise invalid("Project name (label) cannot be empty")
+    meta = dict(body)
+    meta["label"] = label
+    meta["tags"] = string_list(body.get("tags"), "tags")
+    meta["description"] = optional_str(body.get("description"), "description")
+    meta["shortDesc"] = optional_str(body.get("shortDesc"), "shortDesc")
+    meta.setdefault("checklists", {"checklists": []})
+    meta.setdefault("custom", {"kv": {}})
+    meta["customFields"] = optional_object(body.get("customFields"), "customFields")
+    project["metadata"] = meta
+    tx.bump(project)
+    _save(tx, key, project)
+    return meta
+
+
+def get_settings(tx: Tx, req: Request) -> dict[str, Any]:
+    return dict(lookup(tx, req.project_key)["settings"])
+
+
+def set_settings(tx: Tx, req: Request) -> dict[str, Any]:
+    key = req.project_key
+    project = lookup(tx, key)
+    body = require_object(req.body, "project settings")
+    require_object(body.get("settings", {}), "project settings.settings")
+    exposed = require_object(body.get("exposedObjects", {"objects": []}), "exposedObjects")
+    if not isinstance(exposed.get("objects", []), list):
+        raise invalid("Invalid exposedObjects.objects: expected a list")
+    project["settings"] = body
+    tx.bump(project)
+    _save(tx, key, project)
+    return {"msg": "Project settings saved"}
+
+
+def get_permissions(tx: Tx, req: Request) -> dict[str, Any]:
+    return dict(lookup(tx, req.project_key)["permissions"])
+
+
+def set_permissions(tx: Tx, req: Request) -> dict[str, Any]:
+    key = req.project_key
+    project = lookup(tx, key)
+    body = require_object(req.body, "project permissions")
+    items = body.get("permissions", [])
+    if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
+        raise invalid("Invalid permissions: expected a list of objects")
+    for item in items:
+        if not isinstance(item.get("group") or item.get("user"), str):
+            raise invalid("Invalid permission item: it needs a 'group' or a 'user'")
+    _check_permission_items(tx, items)
+    owner = body.get("owner", project["permissions"]["owner"])
+    if not isinstance(owner, str) or not owner:
+        raise invalid("Invalid owner: expected a user login")
+    perms = dict(body)
+    perms["owner"] = owner
+    perms["permissions"] = items
+    project["permissions"] = perms
+    tx.bump(project)
+    _save(tx, key, project)
+    return {"msg": "Project permissions saved"}
+
+
+def get_variables(tx: Tx, req: Request) -> dict[str, Any]:
+    return dict(lookup(tx, req.project_key)["variables"])
+
+
+def set_variables(tx: Tx, req: Request) -> dict[str, Any]:
+    key = req.project_key
+    project = lookup(tx, key)
+    body = require_object(req.body, "project variables")
+    for part in ("standard", "local"):
+        if part not in body:
+            raise invalid(f"Missing '{part}' key in project variables")
+        require_object(body[part], f"project variables.{part}")
+    project["variables"] = {"standard": body["standard"], "local": body["local"]}
+    tx.bump(project)
+    _save(tx, key, project)
+    return {"msg": "Project variables saved"}
+
+
+ROUTES = [
+    Route("GET", "/projects/", list_projects),
+    Route("POST", "/projects/", create_project),
+    Route("GET", "/projects/{projectKey}", project_summary),
+    Route("DELETE", "/projects/{projectKey}", delete_project),
+    Route("GET", "/projects/{projectKey}/metadata", get_metadata),
+    Route("PUT", "/projects/{projectKey}/metadata", set_metadata),
+    Route("GET", "/projects/{projectKey}/settings", get_settings),
+    Route("PUT", "/projects/{projectKey}/settings", set_settings),
+    Route("GET", "/projects/{projectKey}/permissions", get_permissions),
+    Route("PUT", "/projects/{projectKey}/permissions", set_permissions),
+    Route("GET", "/projects/{projectKey}/variables/", get_variables),
+    Route("PUT", "/projects/{projectKey}/variables/", set_variables),
+]
