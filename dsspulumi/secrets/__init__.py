@@ -91,8 +91,28 @@ def decrypt_value(crypter: Crypter, token: str) -> Any:
     return json.loads(crypter.decrypt(token))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
-    """JSON-able copy of ``data`` with every Secret encrypted (Sealed ones kept as they are)."""
+    """JSON-able copy of ``data`` with every Secret encrypted (Sealed ones kept as they are).
+
+    Iterative, like ``unseal``: every state write walks every recorded value.
+    """
+    if type(data) in _PLAIN:
+        return data
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any]] = [(data, root, 0)]
+    while todo:
+        item, container, key = todo.pop()
+        container[key] = _seal_level(item, crypter, where, todo)
+    return root[0]
+
+
+def _seal_level(
+    data: Any, crypter: Crypter | None, where: str, todo: list[tuple[Any, Any, Any]]
+) -> Any:
+    out: Any
     if isinstance(data, Secret):
         if crypter is None:
             raise ConfigError(
@@ -103,13 +123,21 @@ def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
     if isinstance(data, Sealed):
         return {SECRET_KEY: data.token}
     if isinstance(data, Mapping):
-        return {k: seal(v, crypter, where=where) for k, v in data.items()}
+        out = {}
+        for k, v in data.items():
+            if type(v) in _PLAIN:
+                out[k] = v
+            else:
+                out[k] = None  # keeps the key order; filled from ``todo``
+                todo.append((v, out, k))
+        return out
     if isinstance(data, list | tuple):
-        return [seal(v, crypter, where=where) for v in data]
+        out = list(data)
+        for i, v in enumerate(out):
+            if type(v) not in _PLAIN:
+                todo.append((v, out, i))
+        return out
     return data
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def unseal(data: Any, crypter: Crypter | None) -> Any:
