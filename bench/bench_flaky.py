@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import _benchlib as lib
+import requests
 from dataikuapi import DSSClient
 from dataikuapi.utils import DataikuException
 
@@ -44,7 +45,7 @@ def patiently(call: Callable[[], T]) -> T:
     for _ in range(30):
         try:
             return call()
-        except DataikuException:
+        except (DataikuException, requests.exceptions.ConnectionError):
             continue
     return call()
 
