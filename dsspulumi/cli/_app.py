@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import typer
+import typer.core
+import typer.main
+import typer.models
 
 from dsspulumi.cli import _coercion, version_text
 from dsspulumi.cli.apply import destroy, preview, refresh, up
-from dsspulumi.cli.config_cmd import config_app
-from dsspulumi.cli.sandbox_cmd import sandbox_app
-from dsspulumi.cli.stack_cmd import stack_app
+
+# Command groups built when named (or listed by --help): `dss preview` does not import
+# the modules of `dss stack`, `dss config` and `dss sandbox`, nor build their commands.
+_GROUPS = {
+    "stack": ("dsspulumi.cli.stack_cmd", "stack_app"),
+    "config": ("dsspulumi.cli.config_cmd", "config_app"),
+    "sandbox": ("dsspulumi.cli.sandbox_cmd", "sandbox_app"),
+}
+
+
+class _Pending(typer.core.TyperCommand):
+    """Stands for a command group that is not built yet."""
+
+
+class _RootGroup(typer.core.TyperGroup):
+    """The root command; its groups are built the way ``app.add_typer`` would build them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in _GROUPS:  # listed (help, "did you mean"), built by get_command
+            self.commands.setdefault(name, _Pending(name=name))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in _GROUPS and isinstance(self.commands.get(cmd_name), _Pending):
+            module, attr = _GROUPS[cmd_name]
+            sub = getattr(importlib.import_module(module), attr)
+            self.commands[cmd_name] = typer.main.get_group_from_info(
+                typer.models.TyperInfo(sub, name=cmd_name),
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                suggest_commands=app.suggest_commands,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+        return super().get_command(ctx, cmd_name)
+
 
 _coercion.install()  # no pydantic import for values that need no coercion
 
 app = typer.Typer(
     name="dss",
+    cls=_RootGroup,
     help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
     no_args_is_help=True,
     add_completion=False,
@@ -44,6 +82,3 @@ app.command("preview")(preview)
 app.command("up")(up)
 app.command("destroy")(destroy)
 app.command("refresh")(refresh)
-app.add_typer(stack_app, name="stack")
-app.add_typer(config_app, name="config")
-app.add_typer(sandbox_app, name="sandbox")
