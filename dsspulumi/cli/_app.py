@@ -26,25 +26,51 @@ class _Pending(typer.core.TyperCommand):
     """Stands for a command group that is not built yet."""
 
 
+def _build_group(name: str) -> Any:
+    """The click group of ``name``, as ``app.add_typer(sub_app, name=name)`` would build it."""
+    module, attr = _GROUPS[name]
+    sub = getattr(importlib.import_module(module), attr)
+    return typer.main.get_group_from_info(
+        typer.models.TyperInfo(sub, name=name),
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        suggest_commands=app.suggest_commands,
+        rich_markup_mode=app.rich_markup_mode,
+    )
+
+
+class _LazyCommands(dict[str, Any]):
+    """Command name -> command; a group still pending is built when its value is read.
+
+    Names (listing, "did you mean") need no building; ``get``, ``[]``, ``values`` and
+    ``items`` (running, help, anything that walks the tree) build what they return.
+    """
+
+    def __getitem__(self, name: str) -> Any:
+        value = super().__getitem__(name)
+        if isinstance(value, _Pending):
+            value = _build_group(name)
+            super().__setitem__(name, value)
+        return value
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default
+
+    def values(self) -> Any:
+        return [self[name] for name in self]
+
+    def items(self) -> Any:
+        return [(name, self[name]) for name in self]
+
+
 class _RootGroup(typer.core.TyperGroup):
-    """The root command; its groups are built the way ``app.add_typer`` would build them."""
+    """The root command: its command groups are built when needed (see ``_LazyCommands``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in _GROUPS:  # listed (help, "did you mean"), built by get_command
-            self.commands.setdefault(name, _Pending(name=name))
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name in _GROUPS and isinstance(self.commands.get(cmd_name), _Pending):
-            module, attr = _GROUPS[cmd_name]
-            sub = getattr(importlib.import_module(module), attr)
-            self.commands[cmd_name] = typer.main.get_group_from_info(
-                typer.models.TyperInfo(sub, name=cmd_name),
-                pretty_exceptions_short=app.pretty_exceptions_short,
-                suggest_commands=app.suggest_commands,
-                rich_markup_mode=app.rich_markup_mode,
-            )
-        return super().get_command(ctx, cmd_name)
+        commands = _LazyCommands(self.commands)
+        for name in _GROUPS:
+            commands.setdefault(name, _Pending(name=name))
+        self.commands = commands
 
 
 _coercion.install()  # no pydantic import for values that need no coercion
