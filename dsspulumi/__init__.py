@@ -1,23 +1,56 @@
 """dsspulumi: infrastructure as code for Dataiku DSS.
 
 The public API of stack programs, imported as ``import dsspulumi as dss``.
+
+The names are loaded on first use (PEP 562): ``dss --version`` and ``dss --help``
+import this package too, and must not pay for attrs, the resource classes and the
+config machinery they never use.
 """
 
-from dsspulumi.config import Config
-from dsspulumi.errors import DssPulumiError
-from dsspulumi.output import Output
-from dsspulumi.resource import File, Resource, ResourceOptions, export
-from dsspulumi.resources import (
-    Column,
-    Connection,
-    Dataset,
-    ManagedDataset,
-    Project,
-    PythonRecipe,
-    SqlQueryRecipe,
-    SyncRecipe,
-)
-from dsspulumi.stack_reference import StackReference
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The one place the version is written (pyproject.toml reads it from here).
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from dsspulumi.config import Config
+    from dsspulumi.errors import DssPulumiError
+    from dsspulumi.output import Output
+    from dsspulumi.resource import File, Resource, ResourceOptions, export
+    from dsspulumi.resources import (
+        Column,
+        Connection,
+        Dataset,
+        ManagedDataset,
+        Project,
+        PythonRecipe,
+        SqlQueryRecipe,
+        SyncRecipe,
+    )
+    from dsspulumi.stack_reference import StackReference
+
+# Where each public name lives.
+_SOURCES = {
+    "Column": "dsspulumi.resources",
+    "Config": "dsspulumi.config",
+    "Connection": "dsspulumi.resources",
+    "Dataset": "dsspulumi.resources",
+    "DssPulumiError": "dsspulumi.errors",
+    "File": "dsspulumi.resource",
+    "ManagedDataset": "dsspulumi.resources",
+    "Output": "dsspulumi.output",
+    "Project": "dsspulumi.resources",
+    "PythonRecipe": "dsspulumi.resources",
+    "Resource": "dsspulumi.resource",
+    "ResourceOptions": "dsspulumi.resource",
+    "SqlQueryRecipe": "dsspulumi.resources",
+    "StackReference": "dsspulumi.stack_reference",
+    "SyncRecipe": "dsspulumi.resources",
+    "export": "dsspulumi.resource",
+}
 
 __all__ = [
     "Column",
@@ -37,3 +70,16 @@ __all__ = [
     "SyncRecipe",
     "export",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dsspulumi' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are plain module attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

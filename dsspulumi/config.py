@@ -25,16 +25,18 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import tomlkit
 
 from dsspulumi import program_context
 from dsspulumi.errors import ConfigError
 from dsspulumi.output import Output, Sealed, Secret
 from dsspulumi.secrets import Crypter, decrypt_value, encrypt_value
 from dsspulumi.secrets.providers import SecretsSettings, create, open_crypter
+
+if TYPE_CHECKING:
+    import tomlkit
 
 SETTINGS_KEYS = {
     "secrets_provider": "provider",
@@ -65,13 +67,42 @@ def _plain(table: Any) -> dict[str, Any]:
 class StackConfig:
     """The configuration of one stack environment: values, secrets settings, file IO."""
 
-    def __init__(self, path: Path, stack: str, env: str, doc: tomlkit.TOMLDocument) -> None:
+    def __init__(
+        self,
+        path: Path,
+        stack: str,
+        env: str,
+        doc: tomlkit.TOMLDocument | None = None,
+        *,
+        text: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> None:
         self.path = path
         self.stack = stack
         self.env = env
-        self.doc = doc
+        # Reading needs only the values (tomllib); the tomlkit document, which keeps the
+        # file's comments and layout for writing, is parsed when something is written.
+        self._doc = doc
+        self._text = text
+        self._data: dict[str, Any] = data if data is not None else {}
         self._crypter: Crypter | None = None
         self.state_settings: SecretsSettings | None = None  # fallback: the state's copy
+
+    @property
+    def doc(self) -> tomlkit.TOMLDocument:
+        """The file as a tomlkit document (comments and layout kept), for changing it."""
+        if self._doc is None:
+            import tomlkit
+
+            try:
+                self._doc = tomlkit.parse(self._text) if self._text else tomlkit.document()
+            except tomlkit.exceptions.TOMLKitError as exc:
+                raise ConfigError(f"config file {self.path} is not valid TOML: {exc}") from None
+        return self._doc
+
+    def _view(self) -> dict[str, Any]:
+        """The values: the document once it exists (it may have been changed), else the file's."""
+        return self._doc if self._doc is not None else self._data
 
     @property
     def what(self) -> str:
@@ -80,23 +111,25 @@ class StackConfig:
     @classmethod
     def load(cls, stack_file: Path, stack: str, env: str) -> StackConfig:
         path = config_path(stack_file, env)
-        doc = tomlkit.document()
+        text = ""
+        data: dict[str, Any] = {}
         if path.exists():
             text = path.read_text(encoding="utf-8")
             try:
-                tomllib.loads(text)  # precise error messages
-                doc = tomlkit.parse(text)
-            except (tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError) as exc:
+                data = tomllib.loads(text)  # precise error messages
+            except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-        for key, value in doc.items():
+        for key, value in data.items():
             if key not in SETTINGS_KEYS and not isinstance(value, dict):
                 raise ConfigError(
                     f"config file {path}: top-level key {key!r} must be a table ([{key}]) of "
                     "settings"
                 )
-        return cls(path, stack, env, doc)
+        return cls(path, stack, env, text=text, data=data)
 
     def save(self) -> None:
+        import tomlkit
+
         from dsspulumi.backends.local import atomic_write
 
         atomic_write(self.path, tomlkit.dumps(self.doc).encode("utf-8"))
@@ -105,7 +138,7 @@ class StackConfig:
     def namespaces(self) -> dict[str, dict[str, Any]]:
         """All values; secure ones as ``Sealed`` (decrypted only when used)."""
         out: dict[str, dict[str, Any]] = {}
-        for ns, table in self.doc.items():
+        for ns, table in self._view().items():
             if ns in SETTINGS_KEYS:
                 continue
             out[ns] = {k: self._wrap(v) for k, v in _plain(table).items()}
@@ -120,7 +153,7 @@ class StackConfig:
 
     def raw(self, key: str) -> Any:
         ns, name = split_key(key, self.stack)
-        table = self.doc.get(ns)
+        table = self._view().get(ns)
         return self._wrap(_plain(table).get(name)) if isinstance(table, dict) else None
 
     def reveal(self, value: Any) -> Any:
@@ -130,6 +163,8 @@ class StackConfig:
         return value
 
     def set(self, key: str, value: Any, *, secret: bool) -> None:
+        import tomlkit
+
         ns, name = split_key(key, self.stack)
         if ns not in self.doc:
             self.doc[ns] = tomlkit.table()
@@ -153,7 +188,8 @@ class StackConfig:
 
     # --- secrets ----------------------------------------------------------------------------------
     def settings(self) -> SecretsSettings | None:
-        data = {field: self.doc.get(key) for key, field in SETTINGS_KEYS.items()}
+        view = self._view()
+        data = {field: view.get(key) for key, field in SETTINGS_KEYS.items()}
         if data["provider"] is None:
             return self.state_settings
         return SecretsSettings(

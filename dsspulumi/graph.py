@@ -27,6 +27,9 @@ class NodeOptions:
     retain_on_delete: bool = False
 
 
+_DEFAULT_NODE_OPTIONS = NodeOptions()  # shared by every node with default options
+
+
 @attrs.frozen
 class Node:
     urn: str
@@ -59,8 +62,11 @@ class ResourceGraph:
     def from_resources(
         cls, stack: str, env: str, resources: Iterable[Resource], exports: Mapping[str, Any] = {}
     ) -> ResourceGraph:
+        import os
+
         from dsspulumi.program_context import format_location
 
+        cwd = os.getcwd()
         resources = list(resources)
         urn_of = {id(r): make_urn(stack, env, r.type_token, r.logical_name) for r in resources}
         graph = cls(stack=stack, env=env, exports=dict(exports))
@@ -77,6 +83,17 @@ class ResourceGraph:
                     deps.append(dep_urn)
             opts = r.options
             urn = urn_of[id(r)]
+            options = (
+                _DEFAULT_NODE_OPTIONS
+                if not (opts.protect or opts.ignore_changes or opts.delete_before_replace)
+                and not opts.retain_on_delete
+                else NodeOptions(
+                    protect=opts.protect,
+                    ignore_changes=tuple(opts.ignore_changes),
+                    delete_before_replace=opts.delete_before_replace,
+                    retain_on_delete=opts.retain_on_delete,
+                )
+            )
             graph.nodes[urn] = Node(
                 urn=urn,
                 type=r.type_token,
@@ -85,13 +102,8 @@ class ResourceGraph:
                 inputs=to_engine(r.lookup_inputs() if r.is_lookup else r.inputs()),
                 deps=tuple(deps),
                 replace_on=r.replace_on,
-                options=NodeOptions(
-                    protect=opts.protect,
-                    ignore_changes=tuple(opts.ignore_changes),
-                    delete_before_replace=opts.delete_before_replace,
-                    retain_on_delete=opts.retain_on_delete,
-                ),
-                source=format_location(r.source),
+                options=options,
+                source=format_location(r.source, cwd),
                 read=r.is_lookup,
             )
         graph.topological_order()  # raises on cycles
@@ -100,8 +112,38 @@ class ResourceGraph:
 
 
 def topological_order(deps: Mapping[str, Iterable[str]]) -> list[str]:
-    """Dependencies first; among ready nodes, mapping order wins (deterministic)."""
+    """Dependencies first; among ready nodes, mapping order wins (deterministic).
+
+    Kahn's algorithm in waves: every node whose dependencies are all placed is
+    ready, and each wave is placed in mapping order. Iterative, O(nodes + edges).
+    """
     position = {key: i for i, key in enumerate(deps)}
+    waiting = dict.fromkeys(position, 0)  # dependencies not placed yet
+    dependants: dict[str, list[str]] = {key: [] for key in position}
+    for key, ds in deps.items():
+        for d in ds:
+            if d in position:
+                waiting[key] += 1
+                dependants[d].append(key)
+    ready = [key for key, n in waiting.items() if n == 0]
+    order: list[str] = []
+    while ready:
+        order.extend(ready)
+        wave: list[str] = []
+        for key in ready:
+            for child in dependants[key]:
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    wave.append(child)
+        wave.sort(key=position.__getitem__)
+        ready = wave
+    if len(order) != len(position):
+        _raise_cycle(deps, position)
+    return order
+
+
+def _raise_cycle(deps: Mapping[str, Iterable[str]], position: Mapping[str, int]) -> None:
+    """The error for a graph with a cycle, naming the resources in it (graphlib finds it)."""
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for key, ds in deps.items():
         sorter.add(key, *[d for d in ds if d in position])
@@ -111,12 +153,7 @@ def topological_order(deps: Mapping[str, Iterable[str]]) -> list[str]:
         cycle = exc.args[1]
         names = " -> ".join(_short(u) for u in cycle)
         raise GraphError(f"dependency cycle: {names}") from None
-    order: list[str] = []
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready(), key=position.__getitem__)
-        order.extend(ready)
-        sorter.done(*ready)
-    return order
+    raise GraphError("dependency cycle")  # pragma: no cover - graphlib always finds it
 
 
 def tolerant_order(deps: Mapping[str, Iterable[str]]) -> list[str]:

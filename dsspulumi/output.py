@@ -111,16 +111,57 @@ def unwrap(value: Any) -> Any:
     return value
 
 
+# Values that convert to themselves, tested by exact type (the common case, and cheap).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def to_engine(value: Any) -> Any:
-    """Program values -> engine values: secret Outputs become Secret, others plain data."""
-    if isinstance(value, Output):
-        inner = to_engine(value._reveal())
-        return Secret(inner) if value.is_secret else inner
-    if isinstance(value, Mapping):
-        return {k: to_engine(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_engine(v) for v in value]
-    return value
+    """Program values -> engine values: secret Outputs become Secret, others plain data.
+
+    Mappings become dicts and tuples lists. Iterative (an explicit work list, no
+    recursion), so the nesting depth of a value is not limited by the interpreter's
+    recursion limit, and plain values cost one type test.
+    """
+    if type(value) in _PLAIN:
+        return value
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any]] = [(value, root, 0)]  # (program value, container, key)
+    while todo:
+        item, container, key = todo.pop()
+        container[key] = _shell(item, todo)
+    return root[0]
+
+
+def _shell(value: Any, todo: list[tuple[Any, Any, Any]]) -> Any:
+    """``value`` converted at its own level; nested values still to convert go to ``todo``."""
+    secret = False
+    while isinstance(value, Output):
+        secret = secret or value.is_secret
+        value = value._reveal()
+    out: Any
+    if type(value) in _PLAIN:
+        out = value
+    elif isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            kind = type(v)
+            if kind in _PLAIN:
+                out[k] = v
+            elif kind is list and _PLAIN.issuperset(map(type, v)):
+                out[k] = v[:]  # a list of plain values (names, tags): done here
+            elif kind is dict and _PLAIN.issuperset(map(type, v.values())):
+                out[k] = v.copy()  # a dict of plain values (settings): done here
+            else:
+                out[k] = None  # keeps the key order; filled from ``todo``
+                todo.append((v, out, k))
+    elif isinstance(value, list | tuple):
+        out = list(value)
+        for i, v in enumerate(out):
+            if type(v) not in _PLAIN:
+                todo.append((v, out, i))
+    else:
+        out = value
+    return Secret(out) if secret else out
 
 
 def reveal_all(value: Any) -> Any:

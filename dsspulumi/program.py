@@ -1,15 +1,22 @@
-"""Running a stack file: ``runpy`` inside a registration context -> ResourceGraph.
+"""Running a stack file: run as ``__main__`` inside a registration context -> ResourceGraph.
 
 Any failure of the user's program is reported at *their* file and line,
 never ours: the traceback is searched for the innermost frame outside the
 dsspulumi package and the Python machinery.
+
+The file runs the way ``runpy.run_path(path, run_name="__main__")`` runs it (same
+globals, ``sys.modules["__main__"]`` and ``sys.argv[0]`` while it runs), but is
+compiled in blocks of top-level statements (``compile_stack``): compiling a module
+holds its whole syntax tree and control-flow graph in memory at once, ~85 MB for a
+generated 10,000-statement stack, more than everything else a preview holds.
 """
 
 from __future__ import annotations
 
-import runpy
+import importlib.util
 import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +34,90 @@ def _user_frame(tb: Any) -> tuple[str, int] | None:
             continue
         found = (frame.filename, frame.lineno or 0)
     return found
+
+
+# Lines per compiled block: big enough that a hand-written stack is one block, small
+# enough that the compiler's peak memory does not grow with the stack file.
+BLOCK_LINES = 500
+_CONTINUATIONS = ("else", "elif", "except", "finally")
+
+
+def _starts_statement(line: str, previous: str) -> bool:
+    """Whether a block may start at ``line``: a new top-level statement, by its look.
+
+    Only a guess (a line inside a string or brackets may look the same); a wrong guess
+    makes a block fail to compile alone, and ``compile_stack`` then compiles the file
+    whole, so a guess never changes what runs.
+    """
+    if not line or not (line[0].isalpha() or line[0] == "_"):
+        return False
+    if previous.rstrip().endswith("\\") or previous.startswith("@"):
+        return False
+    word = line.split(None, 1)[0].rstrip(":")
+    return word not in _CONTINUATIONS
+
+
+def compile_stack(
+    source: str, filename: str, block_lines: int = BLOCK_LINES
+) -> list[types.CodeType]:
+    """The code of a stack file, as blocks of whole top-level statements run in order.
+
+    Each block is compiled with the file's line numbers, so tracebacks, warnings and
+    resource locations are those of the file. A file with a ``__future__`` import, or
+    with a block that does not compile alone, is compiled whole (which also gives the
+    SyntaxError of the file itself).
+    """
+    lines = source.splitlines(keepends=True)
+    if len(lines) <= block_lines or "__future__" in source:
+        return [compile(source, filename, "exec", dont_inherit=True)]
+    starts = [0]
+    previous = ""
+    for i, line in enumerate(lines):
+        if i - starts[-1] >= block_lines and _starts_statement(line, previous):
+            starts.append(i)
+        if line.strip():
+            previous = line
+    starts.append(len(lines))
+    codes = []
+    for start, end in zip(starts, starts[1:], strict=False):
+        block = "\n" * start + "".join(lines[start:end])
+        try:
+            codes.append(compile(block, filename, "exec", dont_inherit=True))
+        except SyntaxError:
+            return [compile(source, filename, "exec", dont_inherit=True)]
+    return codes
+
+
+def _run_as_main(stack_file: Path) -> None:
+    """``runpy.run_path(str(stack_file), run_name="__main__")``, block by block."""
+    fname = str(stack_file)
+    source = importlib.util.decode_source(stack_file.read_bytes())
+    codes = compile_stack(source, fname)
+    module = types.ModuleType("__main__")
+    module.__dict__.update(
+        __name__="__main__",
+        __file__=fname,
+        __cached__=None,
+        __doc__=None,
+        __loader__=None,
+        __package__="",
+        __spec__=None,
+    )
+    saved_main = sys.modules.get("__main__")
+    saved_argv0 = sys.argv[0] if sys.argv else None
+    sys.modules["__main__"] = module
+    if sys.argv:
+        sys.argv[0] = fname
+    try:
+        for code in codes:
+            exec(code, module.__dict__)
+    finally:
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+        else:
+            del sys.modules["__main__"]
+        if saved_argv0 is not None:
+            sys.argv[0] = saved_argv0
 
 
 def _rel(path: str) -> str:
@@ -55,7 +146,7 @@ def run_program(
     sys.path.insert(0, stack_dir)
     try:
         with program_context.activate(ctx):
-            runpy.run_path(str(stack_file), run_name="__main__")
+            _run_as_main(stack_file)
     except GraphError:
         raise
     except SyntaxError as exc:

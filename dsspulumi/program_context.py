@@ -7,6 +7,7 @@ find it here. Nothing else is global, so tests never have to reset anything.
 
 from __future__ import annotations
 
+import bisect
 import contextvars
 import functools
 import os
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -58,13 +60,48 @@ def current() -> ProgramContext | None:
 
 def caller_location() -> tuple[str, int] | None:
     """File and line of the nearest frame outside the dsspulumi package (the user's code)."""
-    frame = sys._getframe(1)
+    site = caller_site(2)
+    return site_location(site) if site is not None else None
+
+
+# A call site: the user's code object and the bytecode offset of the call. Taking it is
+# O(1); turning it into a line is deferred (``site_location``). ``frame.f_lineno`` scans
+# the code object's line table from its start, so reading it once per resource of a
+# stack file written one statement per object costs O(n^2).
+CallSite = tuple[CodeType, int]
+
+
+def caller_site(depth: int = 1) -> CallSite | None:
+    """The nearest call site outside the dsspulumi package, ``depth`` frames above."""
+    frame: FrameType | None = sys._getframe(depth)
     while frame is not None:
-        filename = frame.f_code.co_filename
+        code = frame.f_code
+        filename = code.co_filename
         if not filename.startswith(_PACKAGE_DIR) and not filename.startswith("<attrs generated"):
-            return (filename, frame.f_lineno)
-        frame = frame.f_back  # type: ignore[assignment]
+            return (code, frame.f_lasti)
+        frame = frame.f_back
     return None
+
+
+# Line tables of the code objects seen, by identity (hashing a big code object is costly).
+_LINE_TABLES: dict[int, tuple[CodeType, list[int], list[int | None]]] = {}
+
+
+def site_location(site: CallSite) -> tuple[str, int]:
+    """File and line of a call site; the same answer as ``frame.f_lineno`` at the call."""
+    code, offset = site
+    table = _LINE_TABLES.get(id(code))
+    if table is None or table[0] is not code:
+        if len(_LINE_TABLES) > 64:
+            _LINE_TABLES.clear()
+        ranges = list(code.co_lines())
+        starts = [r[0] for r in ranges]
+        lines = [r[2] for r in ranges]
+        table = _LINE_TABLES[id(code)] = (code, starts, lines)
+    _code, starts, lines = table
+    i = bisect.bisect_right(starts, offset) - 1
+    line = lines[i] if i >= 0 else None
+    return (code.co_filename, line if line is not None else code.co_firstlineno)
 
 
 @functools.lru_cache(maxsize=256)
@@ -75,11 +112,11 @@ def _display_path(file: str, cwd: str) -> str:
         return file
 
 
-def format_location(loc: tuple[str, int] | None) -> str:
+def format_location(loc: tuple[str, int] | None, cwd: str | None = None) -> str:
     if loc is None:
         return "<unknown>"
     file, line = loc
-    return f"{_display_path(file, os.getcwd())}:{line}"
+    return f"{_display_path(file, cwd if cwd is not None else os.getcwd())}:{line}"
 
 
 def register(resource: Resource) -> None:

@@ -155,8 +155,8 @@ class Resource:
 
     type_token: ClassVar[str] = "dss:Resource"
     replace_on: ClassVar[tuple[str, ...]] = ()
-    # Set after construction by __attrs_post_init__.
-    source: tuple[str, int] | None
+    # Set after construction by __attrs_post_init__: where the user's code constructed it.
+    _site: program_context.CallSite | None
     # True for a read-only reference to an object the stack does not manage (``.get``).
     is_lookup: bool = False
 
@@ -168,8 +168,14 @@ class Resource:
                 f"(got {type(opts).__name__})"
             )
         self.validate()
-        self.source = program_context.caller_location()
+        self._site = program_context.caller_site()
         program_context.register(self)
+
+    @property
+    def source(self) -> tuple[str, int] | None:
+        """File and line of the user's code that constructed this resource."""
+        site = self._site
+        return program_context.site_location(site) if site is not None else None
 
     # --- identity -----------------------------------------------------------------------
     @property
@@ -225,16 +231,20 @@ class Resource:
                 value = None
             object.__setattr__(obj, f.name, value)
         obj.is_lookup = True
-        obj.source = program_context.caller_location()
+        obj._site = program_context.caller_site()
         program_context.register(obj)
         return obj
 
     @property
     def options(self) -> ResourceOptions:
-        return getattr(self, "opts", None) or ResourceOptions()
+        return getattr(self, "opts", None) or _DEFAULT_OPTIONS
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.logical_name!r})"
+
+
+# What ``Resource.options`` returns when no opts were given (frozen, never mutated).
+_DEFAULT_OPTIONS = ResourceOptions()
 
 
 @attrs.define(frozen=True)

@@ -13,11 +13,10 @@ import uuid
 from typing import Any
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError
 
 from dsspulumi.errors import CorruptStateError, StateError
-from dsspulumi.secrets import Crypter, seal, unseal
+from dsspulumi.output import Sealed
+from dsspulumi.secrets import SECRET_KEY, Crypter, seal, unseal
 
 STATE_VERSION = 1
 
@@ -90,22 +89,44 @@ class State:
     nonce: str = ""
     # Copy of the secrets provider settings that encrypted this state's secrets.
     secrets: dict[str, str] | None = None
+    # urn -> position in ``resources``, so that ``get`` and ``put`` (once per step of a
+    # run) do not scan the list: O(n) instead of O(n^2) over a run. Not serialized; made
+    # again whenever ``resources`` is another list or changed length (``remove`` makes a
+    # new list; code that replaces an item of the list in place must use ``put``).
+    _positions: dict[str, int] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
+    _indexed: list[ResourceState] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False
+    )
 
     def by_urn(self) -> dict[str, ResourceState]:
         return {r.urn: r for r in self.resources}
 
+    def _index(self) -> dict[str, int]:
+        resources = self.resources
+        positions = self._positions
+        if positions is None or self._indexed is not resources or len(positions) != len(resources):
+            positions = {r.urn: i for i, r in enumerate(resources)}
+            if len(positions) != len(resources):  # duplicate urns: first one wins, like a scan
+                positions = {}
+                for i, r in enumerate(resources):
+                    positions.setdefault(r.urn, i)
+            self._positions, self._indexed = positions, resources
+        return positions
+
     def get(self, urn: str) -> ResourceState | None:
-        for r in self.resources:
-            if r.urn == urn:
-                return r
-        return None
+        i = self._index().get(urn)
+        return self.resources[i] if i is not None else None
 
     def put(self, record: ResourceState) -> None:
-        for i, r in enumerate(self.resources):
-            if r.urn == record.urn:
-                self.resources[i] = record
-                return
-        self.resources.append(record)
+        positions = self._index()
+        i = positions.get(record.urn)
+        if i is not None:
+            self.resources[i] = record
+        else:
+            positions[record.urn] = len(self.resources)
+            self.resources.append(record)
 
     def remove(self, urn: str) -> None:
         self.resources = [r for r in self.resources if r.urn != urn]
@@ -118,7 +139,47 @@ class State:
         self.pending = [p for p in self.pending if p.urn != urn]
 
 
-converter = cattrs.Converter(forbid_extra_keys=False)
+def _make_converter() -> Any:
+    import cattrs
+
+    made = cattrs.Converter(forbid_extra_keys=False)
+    structure_json_object = made.get_structure_hook(dict[str, Any])
+
+    def json_object(value: Any, type_: Any) -> dict[str, Any]:
+        """``dict[str, Any]`` fields (inputs, outputs): a parsed JSON object is used as is.
+
+        cattrs would copy each one: for a 10,000-resource state, 20,000 dicts made and
+        dropped on every load. Anything else goes through cattrs, errors included.
+        """
+        if type(value) is dict:
+            return value
+        return structure_json_object(value, type_)
+
+    made.register_structure_hook_func(lambda t: t == dict[str, Any], json_object)
+    return made
+
+
+class _Converter:
+    """The one cattrs converter, made (and cattrs imported) on first use.
+
+    A first preview reads no state and needs neither.
+    """
+
+    _made: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if _Converter._made is None:
+            _Converter._made = _make_converter()
+        return getattr(_Converter._made, name)
+
+
+converter: Any = _Converter()
+
+
+def _class_validation_error() -> type[Exception]:
+    from cattrs.errors import ClassValidationError
+
+    return ClassValidationError
 
 
 def to_json(state: State, crypter: Crypter | None = None) -> bytes:
@@ -135,8 +196,20 @@ def from_json(data: bytes | str, *, where: str, crypter: Crypter | None = None) 
     (opaque), which is enough to export, import or count resources.
     """
     """Parse a state document; ``where`` names the file or object in every error."""
+    # Encrypted values become Sealed while parsing (no second walk over every value);
+    # they are opened below, after the version check, only if there are any.
+    sealed: list[Sealed] = []
+
+    def seal_hook(obj: dict[str, Any]) -> Any:
+        if len(obj) == 1:
+            token = obj.get(SECRET_KEY)
+            if isinstance(token, str):
+                sealed.append(Sealed(token))
+                return sealed[-1]
+        return obj
+
     try:
-        raw = json.loads(data)
+        raw = json.loads(data, object_hook=seal_hook)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CorruptStateError(
             f"state {where} is corrupt (not valid JSON: {exc}); it was left untouched"
@@ -151,10 +224,13 @@ def from_json(data: bytes | str, *, where: str, crypter: Crypter | None = None) 
             f"state {where} was written by a newer dsspulumi (format {version}, this one reads "
             f"up to {STATE_VERSION}); upgrade dsspulumi"
         )
-    raw = unseal(raw, crypter)
+    if sealed and crypter is not None:
+        raw = unseal(json.loads(data), crypter)
     try:
         return converter.structure(raw, State)
-    except ClassValidationError as exc:
+    except _class_validation_error() as exc:
+        import cattrs
+
         details = "; ".join(cattrs.transform_error(exc, path="$"))
         raise CorruptStateError(f"state {where} is corrupt: {details}") from None
     except (TypeError, ValueError, KeyError) as exc:

@@ -23,12 +23,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import filelock
+from typing import TYPE_CHECKING, Any
 
 from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned
 from dsspulumi.errors import BackendError, LockLostError, StateConflictError, StateError
+
+if TYPE_CHECKING:
+    import filelock
 
 
 def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
@@ -182,6 +183,8 @@ class LocalBackend(Backend):
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise self._io("create the stack folder", exc) from exc
+        import filelock  # only runs that lock pay for it (not preview)
+
         lock = filelock.FileLock(str(folder / f"{env}.lock"), timeout=0)
         try:
             lock.acquire()
@@ -191,6 +194,8 @@ class LocalBackend(Backend):
         return lock
 
     def observe_lock(self, stack: str, env: str) -> ObservedLock | None:
+        import filelock  # only runs that lock pay for it (not preview)
+
         probe = filelock.FileLock(str(self.root / stack / f"{env}.lock"), timeout=0)
         try:
             probe.acquire()
@@ -234,6 +239,8 @@ class LocalBackend(Backend):
 
     def remove_lock_record(self, stack: str, env: str) -> bool:
         """For `dss stack unlock`: drop a leftover record if no live process holds the lock."""
+        import filelock  # only runs that lock pay for it (not preview)
+
         lock = filelock.FileLock(str(self.root / stack / f"{env}.lock"), timeout=0)
         try:
             lock.acquire()

@@ -1,53 +1,41 @@
-"""The ``dss`` command line (typer). One module per command group."""
+"""The ``dss`` command line (typer). One module per command group.
+
+The typer application lives in ``dsspulumi.cli._app`` and is imported when a command
+runs: ``dss --version`` answers without importing typer or any command module.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
+from typing import TYPE_CHECKING, Any
 
-from dsspulumi.cli.apply import destroy, preview, refresh, up
-from dsspulumi.cli.config_cmd import config_app
-from dsspulumi.cli.sandbox_cmd import sandbox_app
-from dsspulumi.cli.stack_cmd import stack_app
+if TYPE_CHECKING:
+    from typer import Typer
 
-app = typer.Typer(
-    name="dss",
-    help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-)
+    app: Typer
 
 
-def _version(value: bool) -> None:
-    if value:
-        from importlib.metadata import version
+def version_text() -> str:
+    from dsspulumi import __version__
 
-        typer.echo(f"dsspulumi {version('dsspulumi')}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit"
-    ),
-) -> None:
-    """Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks."""
-
-
-app.command("preview")(preview)
-app.command("up")(up)
-app.command("destroy")(destroy)
-app.command("refresh")(refresh)
-app.add_typer(stack_app, name="stack")
-app.add_typer(config_app, name="config")
-app.add_typer(sandbox_app, name="sandbox")
+    return f"dsspulumi {__version__}"
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        print(version_text())
+        return
     try:
+        from dsspulumi.cli._app import app
+
         app()
     except KeyboardInterrupt:  # Ctrl-C outside any command body (while importing, parsing)
         raise SystemExit(130) from None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # `from dsspulumi.cli import app` (tests, embedding)
+        from dsspulumi.cli._app import app
+
+        return app
+    raise AttributeError(f"module 'dsspulumi.cli' has no attribute {name!r}")

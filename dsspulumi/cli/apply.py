@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from dsspulumi import admin
-from dsspulumi.backends import open_backend
+# Only what declaring the commands needs is imported here: `dss --help` and
+# `dss --version` load this module. The engine, backends, config, secrets and
+# display are imported by the commands that use them.
 from dsspulumi.cli.common import (
     Consoles,
     check_env,
@@ -22,14 +21,11 @@ from dsspulumi.cli.common import (
     resolve_stack,
     stdin_is_terminal,
 )
-from dsspulumi.config import StackConfig, resolve_dss_target
-from dsspulumi.display import console as show
-from dsspulumi.display.jsonout import plan_dict, run_dict
-from dsspulumi.engine import StackRun
 from dsspulumi.errors import DssPulumiError
-from dsspulumi.output import contains_secret, to_engine
-from dsspulumi.program import run_program
-from dsspulumi.secrets import LazyCrypter
+
+if TYPE_CHECKING:
+    from dsspulumi.config import StackConfig
+    from dsspulumi.engine import StackRun
 
 EMBEDDED_SANDBOX_DIR = Path(".dss/sandbox")
 
@@ -79,6 +75,9 @@ class Session(contextlib.ExitStack):
         command: str,
         retries: int = 5,
     ) -> None:
+        from dsspulumi.backends import open_backend
+        from dsspulumi.config import StackConfig
+
         super().__init__()
         self.retries = retries
         self.listener: Any = None
@@ -94,6 +93,7 @@ class Session(contextlib.ExitStack):
 
     def providers(self) -> Any:
         if self._registry is None:
+            from dsspulumi.config import resolve_dss_target
             from dsspulumi.providers.dss import DssProviders
 
             target = resolve_dss_target(self.config, cli_url=self.dss_url)
@@ -120,6 +120,8 @@ class Session(contextlib.ExitStack):
             self.listener.retry(event)
 
     def run(self, listener: Any) -> StackRun:
+        from dsspulumi.engine import StackRun
+
         self.listener = listener
         return StackRun(
             stack=self.loc.name,
@@ -134,6 +136,8 @@ class Session(contextlib.ExitStack):
         )
 
     def program(self) -> Any:
+        from dsspulumi.program import run_program
+
         return run_program(
             self.loc.file,
             stack=self.loc.name,
@@ -144,10 +148,14 @@ class Session(contextlib.ExitStack):
 
     def read_outputs(self, stack: str, env: str) -> dict[str, Any]:
         """Outputs of another stack in the same backend (for dss.StackReference)."""
+        from dsspulumi import admin
+
         return admin.read_stack_outputs(self.backend, stack, env)
 
     def ensure_secrets_provider(self, graph: Any) -> None:
         """A run about to store its first secret sets up the passphrase provider."""
+        from dsspulumi.output import contains_secret, to_engine
+
         if self.config.settings() is not None or graph is None:
             return
         has_secret = any(contains_secret(n.inputs) for n in graph.nodes.values())
@@ -164,6 +172,8 @@ class ConfigKeyring:
     """The engine's key for secrets in state: the stack config's secrets provider."""
 
     def __init__(self, config: StackConfig) -> None:
+        from dsspulumi.secrets import LazyCrypter
+
         self.config = config
         self._lazy = LazyCrypter(lambda: config.crypter())
 
@@ -191,11 +201,15 @@ class _PlanPrinter:
         pass
 
     def retry(self, event: Any) -> None:
+        from rich.markup import escape
+
         self.io.err.print(f"[yellow]retry:[/yellow] {escape(event.describe())}")
 
 
 def _emit_json(doc: dict[str, Any]) -> None:
-    typer.echo(json.dumps(doc, indent=2, default=str))
+    from dsspulumi.display.jsonout import dumps  # json.dumps(doc, indent=2, default=str)
+
+    typer.echo(dumps(doc))
 
 
 def preview(
@@ -222,10 +236,14 @@ def preview(
         t1 = time.perf_counter()
         result = s.run(_PlanPrinter(s.io)).preview(graph, targets=target, refresh=refresh)
         if json_out:
+            from dsspulumi.display.jsonout import plan_dict
+
             doc = plan_dict(result.plan)
             doc["timings"] = {"program": t1 - t0, **result.timings}
             _emit_json(doc)
         else:
+            from dsspulumi.display import console as show
+
             show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
         if expect_no_changes and result.plan.has_changes:
             raise typer.Exit(3)
@@ -242,6 +260,8 @@ def _confirm_or_refuse(yes: bool, io: Consoles, kind: str) -> None:
 def _asker(yes: bool, io: Consoles, json_mode: bool, show_diff: bool, kind: str) -> Any:
     def confirm(plan: Any) -> bool:
         if not json_mode:
+            from dsspulumi.display import console as show
+
             title = "Previewing update" if kind == "up" else "Previewing destroy"
             show.print_plan(io.out, plan, show_diff=show_diff, title=title)
         if yes:
@@ -269,6 +289,9 @@ def _apply(
     lock_timeout: float = 0.0,
     retries: int = 5,
 ) -> None:
+    from dsspulumi.display import console as show
+    from dsspulumi.display.jsonout import run_dict
+
     with (
         handle_errors(debug),
         Session(stack, env, backend, dss_url, json_out, f"dss {kind}", retries) as s,

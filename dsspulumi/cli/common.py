@@ -7,29 +7,44 @@ and exit code 1 by ``handle_errors``; only ``--debug`` shows a traceback.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import os
 import re
 import sys
-import tomllib
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
 import typer
-from rich.console import Console
 
 from dsspulumi.errors import ConfigError, DssPulumiError
 
 ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 DEFAULT_BACKEND = "file://.dss/state"
 
+if TYPE_CHECKING:
+    from rich.console import Console  # imported when used: `dss --help` does not need rich
 
-@attrs.define
+
 class Consoles:
-    out: Console
-    err: Console
+    """The command's stdout and stderr consoles, each made on first use.
+
+    rich is imported only then: `dss preview --json` that has nothing to say on
+    stderr never imports it.
+    """
+
+    def __init__(self, json_mode: bool) -> None:
+        self.json_mode = json_mode
+
+    @functools.cached_property
+    def out(self) -> Console:
+        return make_console() if not self.json_mode else make_console(stderr=True)
+
+    @functools.cached_property
+    def err(self) -> Console:
+        return make_console(stderr=True)
 
 
 # Off a terminal (CI logs, pipes) nothing is wrapped: one message, one line, grep-able.
@@ -38,6 +53,8 @@ UNWRAPPED_WIDTH = 10_000
 
 def make_console(*, stderr: bool = False) -> Console:
     """A console that wraps to the terminal on a terminal, and never wraps anywhere else."""
+    from rich.console import Console
+
     console = Console(stderr=stderr, highlight=False)
     if not console.is_terminal:
         console.soft_wrap = True
@@ -46,12 +63,10 @@ def make_console(*, stderr: bool = False) -> Console:
 
 
 def consoles(json_mode: bool) -> Consoles:
-    err = make_console(stderr=True)
-    out = make_console() if not json_mode else make_console(stderr=True)
-    return Consoles(out=out, err=err)
+    return Consoles(json_mode)
 
 
-@attrs.define
+@dataclasses.dataclass
 class StackLocation:
     name: str
     file: Path
@@ -97,6 +112,8 @@ def resolve_backend_url(cli_value: str | None) -> str:
         return os.environ["DSS_BACKEND"]
     pyproject = _nearest_pyproject(Path.cwd())
     if pyproject is not None:
+        import tomllib
+
         try:
             data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -122,7 +139,6 @@ def fail(err: Console, message: str, hint: str | None = None) -> None:
 @contextlib.contextmanager
 def handle_errors(debug: bool) -> Iterator[None]:
     """Every error a user can cause: one clean message on stderr, exit 1."""
-    err = make_console(stderr=True)
     try:
         yield
     except (typer.Exit, typer.BadParameter):
@@ -132,11 +148,11 @@ def handle_errors(debug: bool) -> Iterator[None]:
             traceback.print_exc()
         from rich.markup import escape
 
-        fail(err, escape(str(exc)), getattr(exc, "hint", None))
+        fail(make_console(stderr=True), escape(str(exc)), getattr(exc, "hint", None))
         raise typer.Exit(1) from None
     except (KeyboardInterrupt, typer.Abort):
         # 128 + SIGINT, as shells expect of a command stopped by Ctrl-C.
-        fail(err, "interrupted; state records every step that completed")
+        fail(make_console(stderr=True), "interrupted; state records every step that completed")
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug in dsspulumi
         if debug:
@@ -144,7 +160,7 @@ def handle_errors(debug: bool) -> Iterator[None]:
         from rich.markup import escape
 
         fail(
-            err,
+            make_console(stderr=True),
             escape(f"internal error in dsspulumi: {type(exc).__name__}: {exc}"),
             None if debug else "Run again with --debug for the traceback, and please report it.",
         )

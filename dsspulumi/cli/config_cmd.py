@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from dsspulumi.cli.common import (
     check_env,
@@ -17,9 +15,11 @@ from dsspulumi.cli.common import (
     resolve_stack,
     stdin_is_terminal,
 )
-from dsspulumi.config import StackConfig, split_key
 from dsspulumi.errors import ConfigError
 from dsspulumi.output import MASK, Sealed
+
+if TYPE_CHECKING:
+    from dsspulumi.config import StackConfig
 
 config_app = typer.Typer(
     help="Configuration of a stack, per environment (committed TOML).",
@@ -36,6 +36,8 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks")]
 
 
 def _open(stack: str, env: str) -> StackConfig:
+    from dsspulumi.config import StackConfig
+
     loc = resolve_stack(stack)
     return StackConfig.load(loc.file, loc.name, check_env(env))
 
@@ -58,6 +60,8 @@ def set_(
     debug: DebugOpt = False,
 ) -> None:
     """Set a value (--secret encrypts it; the file never holds the plaintext)."""
+    from dsspulumi.config import split_key
+
     with handle_errors(debug):
         config = _open(stack, env)
         value = _value_to_set(key, value, secret)
@@ -106,6 +110,8 @@ def get(
     debug: DebugOpt = False,
 ) -> None:
     """Print one value (a secret prints as [secret] unless --show-secrets)."""
+    from dsspulumi.config import split_key
+
     with handle_errors(debug):
         config = _open(stack, env)
         raw = config.raw(key)
@@ -141,6 +147,9 @@ def ls(
     debug: DebugOpt = False,
 ) -> None:
     """All values of the stack environment (secrets masked unless --show-secrets)."""
+    from rich.markup import escape
+    from rich.table import Table
+
     with handle_errors(debug):
         config = _open(stack, env)
         rows = [

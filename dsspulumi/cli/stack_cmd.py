@@ -9,11 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from dsspulumi import admin
-from dsspulumi.backends import open_backend
 from dsspulumi.cli.common import (
     check_env,
     handle_errors,
@@ -21,10 +17,8 @@ from dsspulumi.cli.common import (
     resolve_backend_url,
     resolve_stack,
 )
-from dsspulumi.config import StackConfig
 from dsspulumi.errors import ConfigError, DssPulumiError
 from dsspulumi.output import MASK, reveal_all
-from dsspulumi.secrets import SECRET_KEY
 
 stack_app = typer.Typer(
     help="Stack administration: states, history, locks.",
@@ -51,6 +45,8 @@ def _name(arg: str) -> str:
 
 def mask_sealed(value: Any) -> Any:
     """Exported state data with every encrypted value shown as [secret]."""
+    from dsspulumi.secrets import SECRET_KEY
+
     if isinstance(value, dict):
         if set(value) == {SECRET_KEY}:
             return MASK
@@ -67,6 +63,11 @@ def _when(t: float | None) -> str:
 @stack_app.command("ls")
 def ls(backend: BackendOpt = None, json_out: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Stacks and environments in the backend, with resource counts and last update."""
+    from rich.table import Table
+
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         b = open_backend(resolve_backend_url(backend))
         rows = admin.list_stacks(b)
@@ -109,6 +110,10 @@ def history(
     debug: DebugOpt = False,
 ) -> None:
     """Completed updates of a stack, oldest first; --show N prints that version's state."""
+    from rich.table import Table
+
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         name, env = _name(stack), check_env(env)
         b = open_backend(resolve_backend_url(backend))
@@ -156,6 +161,9 @@ def output(
     debug: DebugOpt = False,
 ) -> None:
     """The stack's exported values (dss.export); secrets as [secret] unless --show-secrets."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         stack_name, env = _name(stack), check_env(env)
         b = open_backend(resolve_backend_url(backend))
@@ -186,6 +194,9 @@ def export(
     stack: NameArg, env: EnvOpt = "dev", backend: BackendOpt = None, debug: DebugOpt = False
 ) -> None:
     """Print the stack's state as JSON (to move it, back it up, or inspect it)."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         b = open_backend(resolve_backend_url(backend))
         typer.echo(json.dumps(admin.export_state(b, _name(stack), check_env(env)), indent=1))
@@ -212,6 +223,9 @@ def import_(
     FILE is validated first; --force replaces an existing state; --rename-from takes in an
     export of another stack (or environment) and rewrites its URNs.
     """
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         try:
             data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
@@ -242,6 +256,9 @@ def rm(
     debug: DebugOpt = False,
 ) -> None:
     """Remove a stack environment's state (refused while it manages resources, unless --force)."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         name, env = _name(stack), check_env(env)
         b = open_backend(resolve_backend_url(backend))
@@ -259,6 +276,11 @@ def unlock(
     debug: DebugOpt = False,
 ) -> None:
     """Remove an abandoned lock (one that looks alive needs --force)."""
+    from rich.markup import escape
+
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
     with handle_errors(debug):
         b = open_backend(resolve_backend_url(backend))
         typer.echo(escape(admin.unlock(b, _name(stack), check_env(env), force=force)))
@@ -276,6 +298,8 @@ def init(
     debug: DebugOpt = False,
 ) -> None:
     """Choose how the secrets of a stack environment are encrypted."""
+    from dsspulumi.config import StackConfig
+
     with handle_errors(debug):
         loc = resolve_stack(stack)
         config = StackConfig.load(loc.file, loc.name, check_env(env))
@@ -301,6 +325,10 @@ def change_secrets_provider(
     debug: DebugOpt = False,
 ) -> None:
     """Re-encrypt the config's secrets and the state's with a new provider."""
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+    from dsspulumi.config import StackConfig
+
     with handle_errors(debug):
         loc = resolve_stack(stack)
         env = check_env(env)

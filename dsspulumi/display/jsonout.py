@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from json.encoder import encode_basestring_ascii as _encode_str
+from typing import TYPE_CHECKING, Any
 
-from dsspulumi.engine import RunResult
 from dsspulumi.output import mask_all
-from dsspulumi.plan import Plan, Step
-from dsspulumi.provider import RetryEvent
+
+if TYPE_CHECKING:
+    from dsspulumi.engine import RunResult
+    from dsspulumi.plan import Plan, Step
+    from dsspulumi.provider import RetryEvent
 
 
 def step_dict(step: Step) -> dict[str, Any]:
@@ -58,3 +61,84 @@ def run_dict(result: RunResult, retries: Sequence[RetryEvent] = ()) -> dict[str,
     doc["outputs"] = mask_all(result.outputs)
     doc["retries"] = [e.to_json() for e in retries]
     return doc
+
+
+# --- encoding ------------------------------------------------------------------------------
+# ``json.dumps(doc, indent=2)`` runs json's pure-Python encoder (its C encoder has no
+# indent), whose nested generators cost more than building the whole plan of a 10,000-object
+# stack. ``dumps`` writes the same text, byte for byte, straight into one list.
+
+_INFINITY = float("inf")
+
+
+def _float_text(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value == _INFINITY:
+        return "Infinity"
+    if value == -_INFINITY:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return _float_text(key)
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
+
+
+def dumps(value: Any) -> str:
+    """``json.dumps(value, indent=2, default=str)``: the same text, several times faster."""
+    out: list[str] = []
+    _encode(value, out, "\n")
+    return "".join(out)
+
+
+def _encode(value: Any, out: list[str], newline: str) -> None:
+    # The order of the tests is json.encoder's: it decides what a subclass becomes.
+    if isinstance(value, str):
+        out.append(_encode_str(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(_float_text(value))
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            separator = "," + inner
+            _encode(item, out, inner)
+        out.append(newline + "]")
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            out.append(separator + _encode_str(_key_text(key)) + ": ")
+            separator = "," + inner
+            _encode(item, out, inner)
+        out.append(newline + "}")
+    else:
+        _encode(str(value), out, newline)  # default=str

@@ -15,9 +15,6 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from dsspulumi.errors import ConfigError
 from dsspulumi.output import Sealed, Secret
 
@@ -41,6 +38,9 @@ class AesGcmCrypter:
     def __init__(self, key: bytes, *, describe: str) -> None:
         if len(key) != 32:
             raise ValueError("AES-256 needs a 32-byte key")
+        # cryptography is imported by the first stack that has secrets, not by every run
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = AESGCM(key)
         self.describe = describe
 
@@ -50,6 +50,8 @@ class AesGcmCrypter:
         return TOKEN_PREFIX + base64.b64encode(blob).decode("ascii")
 
     def decrypt(self, token: str) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
         if not token.startswith(TOKEN_PREFIX):
             raise DecryptError(f"not an encrypted value (expected {TOKEN_PREFIX}…)")
         try:
@@ -89,8 +91,28 @@ def decrypt_value(crypter: Crypter, token: str) -> Any:
     return json.loads(crypter.decrypt(token))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
-    """JSON-able copy of ``data`` with every Secret encrypted (Sealed ones kept as they are)."""
+    """JSON-able copy of ``data`` with every Secret encrypted (Sealed ones kept as they are).
+
+    Iterative, like ``unseal``: every state write walks every recorded value.
+    """
+    if type(data) in _PLAIN:
+        return data
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any]] = [(data, root, 0)]
+    while todo:
+        item, container, key = todo.pop()
+        container[key] = _seal_level(item, crypter, where, todo)
+    return root[0]
+
+
+def _seal_level(
+    data: Any, crypter: Crypter | None, where: str, todo: list[tuple[Any, Any, Any]]
+) -> Any:
+    out: Any
     if isinstance(data, Secret):
         if crypter is None:
             raise ConfigError(
@@ -101,21 +123,59 @@ def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
     if isinstance(data, Sealed):
         return {SECRET_KEY: data.token}
     if isinstance(data, Mapping):
-        return {k: seal(v, crypter, where=where) for k, v in data.items()}
+        out = {}
+        for k, v in data.items():
+            if type(v) in _PLAIN:
+                out[k] = v
+            else:
+                out[k] = None  # keeps the key order; filled from ``todo``
+                todo.append((v, out, k))
+        return out
     if isinstance(data, list | tuple):
-        return [seal(v, crypter, where=where) for v in data]
+        out = list(data)
+        for i, v in enumerate(out):
+            if type(v) not in _PLAIN:
+                todo.append((v, out, i))
+        return out
     return data
 
 
 def unseal(data: Any, crypter: Crypter | None) -> Any:
-    """Inverse of ``seal``; without a crypter, secrets stay ``Sealed`` (opaque, still safe)."""
+    """Inverse of ``seal``; without a crypter, secrets stay ``Sealed`` (opaque, still safe).
+
+    Iterative (every state load walks every recorded value): plain values cost one type
+    test, and no nesting depth reaches the recursion limit.
+    """
+    if type(data) in _PLAIN:
+        return data
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any]] = [(data, root, 0)]
+    while todo:
+        item, container, key = todo.pop()
+        container[key] = _unseal_level(item, crypter, todo)
+    return root[0]
+
+
+def _unseal_level(data: Any, crypter: Crypter | None, todo: list[tuple[Any, Any, Any]]) -> Any:
+    out: Any
     if isinstance(data, Mapping):
         if len(data) == 1 and isinstance(data.get(SECRET_KEY), str):
             token = data[SECRET_KEY]
             return Sealed(token) if crypter is None else Secret(decrypt_value(crypter, token))
-        return {k: unseal(v, crypter) for k, v in data.items()}
+        out = {}
+        for k, v in data.items():
+            if type(v) in _PLAIN:
+                out[k] = v
+            else:
+                out[k] = None  # keeps the key order; filled from ``todo``
+                todo.append((v, out, k))
+        return out
     if isinstance(data, list):
-        return [unseal(v, crypter) for v in data]
+        out = list(data)
+        for i, v in enumerate(out):
+            if type(v) not in _PLAIN:
+                todo.append((v, out, i))
+        return out
     return data
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import attrs
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from dsspulumi.errors import ConfigError
 from dsspulumi.secrets import AesGcmCrypter, Crypter, DecryptError
@@ -65,6 +64,8 @@ def _passphrase(what: str, *, confirm: bool = False) -> str:
 
 
 def _scrypt_key(passphrase: str, salt: bytes) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode("utf-8"))
 
 

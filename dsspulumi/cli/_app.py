@@ -1,0 +1,110 @@
+"""The typer application: the root command and its command groups (see ``dsspulumi.cli``)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import typer
+import typer.core
+import typer.main
+import typer.models
+
+from dsspulumi.cli import _coercion, version_text
+from dsspulumi.cli.apply import destroy, preview, refresh, up
+
+# Command groups built when named (or listed by --help): `dss preview` does not import
+# the modules of `dss stack`, `dss config` and `dss sandbox`, nor build their commands.
+_GROUPS = {
+    "stack": ("dsspulumi.cli.stack_cmd", "stack_app"),
+    "config": ("dsspulumi.cli.config_cmd", "config_app"),
+    "sandbox": ("dsspulumi.cli.sandbox_cmd", "sandbox_app"),
+}
+
+
+class _Pending(typer.core.TyperCommand):
+    """Stands for a command group that is not built yet."""
+
+
+def _build_group(name: str) -> Any:
+    """The click group of ``name``, as ``app.add_typer(sub_app, name=name)`` would build it."""
+    module, attr = _GROUPS[name]
+    sub = getattr(importlib.import_module(module), attr)
+    return typer.main.get_group_from_info(
+        typer.models.TyperInfo(sub, name=name),
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        suggest_commands=app.suggest_commands,
+        rich_markup_mode=app.rich_markup_mode,
+    )
+
+
+class _LazyCommands(dict[str, Any]):
+    """Command name -> command; a group still pending is built when its value is read.
+
+    Names (listing, "did you mean") need no building; ``get``, ``[]``, ``values`` and
+    ``items`` (running, help, anything that walks the tree) build what they return.
+    """
+
+    def __getitem__(self, name: str) -> Any:
+        value = super().__getitem__(name)
+        if isinstance(value, _Pending):
+            value = _build_group(name)
+            super().__setitem__(name, value)
+        return value
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default
+
+    def values(self) -> Any:
+        return [self[name] for name in self]
+
+    def items(self) -> Any:
+        return [(name, self[name]) for name in self]
+
+
+class _RootGroup(typer.core.TyperGroup):
+    """The root command: its command groups are built when needed (see ``_LazyCommands``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        commands = _LazyCommands(self.commands)
+        for name in _GROUPS:
+            commands.setdefault(name, _Pending(name=name))
+        self.commands = commands
+
+
+_coercion.install()  # no pydantic import for values that need no coercion
+
+app = typer.Typer(
+    name="dss",
+    cls=_RootGroup,
+    help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Plain click help (CI-friendly; also, typer's rich help imports rich.markdown and
+    # markdown-it, which alone take longer than the whole `dss --help` budget, 150 ms).
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit"
+    ),
+) -> None:
+    """Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks."""
+
+
+app.command("preview")(preview)
+app.command("up")(up)
+app.command("destroy")(destroy)
+app.command("refresh")(refresh)
