@@ -37,9 +37,6 @@ ideal <= 1.5. Exit code 1 if the apply failed or a dataset took other than
 
 from __future__ import annotations
 
-# A dataset create: GET (the name is free), POST, then GET + PUT writing the ownership mark.
-CALLS_PER_DATASET = 4
-
 import argparse
 import contextlib
 import json
@@ -55,6 +52,8 @@ from typing import Any
 from _benchlib import SandboxProcess, Workspace, fmt_counts, machine, run_dss
 
 STACK = "bench_up"
+# A dataset create: GET (the name is free), POST, then GET + PUT writing the ownership mark.
+CALLS_PER_DATASET = 4
 TARGET_RATIO = 1.5
 
 
