@@ -11,19 +11,17 @@ import typer.main
 import typer.models
 
 from dsspulumi.cli import _coercion, version_text
+from dsspulumi.cli._groups import GROUPS, HELP
 from dsspulumi.cli.apply import destroy, preview, refresh, up
 
-# Command groups built when named (or listed by --help): `dss preview` does not import
-# the modules of `dss stack`, `dss config` and `dss sandbox`, nor build their commands.
-_GROUPS = {
-    "stack": ("dsspulumi.cli.stack_cmd", "stack_app"),
-    "config": ("dsspulumi.cli.config_cmd", "config_app"),
-    "sandbox": ("dsspulumi.cli.sandbox_cmd", "sandbox_app"),
-}
+# Command groups built when named (`dss preview` does not import the modules of `dss stack`,
+# `dss config` and `dss sandbox`, nor build their commands); `dss --help` lists them by
+# their help (``_groups.HELP``) without building them either.
+_GROUPS = GROUPS
 
 
 class _Pending(typer.core.TyperCommand):
-    """Stands for a command group that is not built yet."""
+    """Stands for a command group that is not built yet; it carries the group's help."""
 
 
 def _build_group(name: str) -> Any:
@@ -45,9 +43,13 @@ class _LazyCommands(dict[str, Any]):
     ``items`` (running, help, anything that walks the tree) build what they return.
     """
 
+    # While the root help lists the commands, a pending group is shown as it stands: its
+    # name and help are all a listing needs, and they are the group's own (``_groups.HELP``).
+    listing = False
+
     def __getitem__(self, name: str) -> Any:
         value = super().__getitem__(name)
-        if isinstance(value, _Pending):
+        if isinstance(value, _Pending) and not self.listing:
             value = _build_group(name)
             super().__setitem__(name, value)
         return value
@@ -69,8 +71,19 @@ class _RootGroup(typer.core.TyperGroup):
         super().__init__(*args, **kwargs)
         commands = _LazyCommands(self.commands)
         for name in _GROUPS:
-            commands.setdefault(name, _Pending(name=name))
+            commands.setdefault(name, _Pending(name=name, help=HELP[name]))
         self.commands = commands
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        commands = self.commands
+        if not isinstance(commands, _LazyCommands):
+            super().format_commands(ctx, formatter)
+            return
+        commands.listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            commands.listing = False
 
 
 _coercion.install()  # no pydantic import for values that need no coercion

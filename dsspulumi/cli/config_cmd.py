@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from dsspulumi.cli._groups import HELP
 from dsspulumi.cli.common import (
     check_env,
     handle_errors,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from dsspulumi.config import StackConfig
 
 config_app = typer.Typer(
-    help="Configuration of a stack, per environment (committed TOML).",
+    help=HELP["config"],
     no_args_is_help=True,
     rich_markup_mode=None,
 )

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
+from dsspulumi.cli._groups import HELP
 from dsspulumi.cli.common import handle_errors
 
 sandbox_app = typer.Typer(
-    help="The DSS sandbox: a local server that speaks the DSS REST API.",
+    help=HELP["sandbox"],
     no_args_is_help=True,
     rich_markup_mode=None,
 )

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from dsspulumi.cli._groups import HELP
 from dsspulumi.cli.common import (
     check_env,
     handle_errors,
@@ -21,7 +22,7 @@ from dsspulumi.errors import ConfigError, DssPulumiError
 from dsspulumi.output import MASK, reveal_all
 
 stack_app = typer.Typer(
-    help="Stack administration: states, history, locks.",
+    help=HELP["stack"],
     no_args_is_help=True,
     rich_markup_mode=None,
 )
