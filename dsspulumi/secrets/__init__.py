@@ -112,7 +112,6 @@ def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
 def _seal_level(
     data: Any, crypter: Crypter | None, where: str, todo: list[tuple[Any, Any, Any]]
 ) -> Any:
-    out: Any
     if isinstance(data, Secret):
         if crypter is None:
             raise ConfigError(
@@ -122,21 +121,8 @@ def _seal_level(
         return {SECRET_KEY: encrypt_value(crypter, data.reveal())}
     if isinstance(data, Sealed):
         return {SECRET_KEY: data.token}
-    if isinstance(data, Mapping):
-        out = {}
-        for k, v in data.items():
-            if type(v) in _PLAIN:
-                out[k] = v
-            else:
-                out[k] = None  # keeps the key order; filled from ``todo``
-                todo.append((v, out, k))
-        return out
-    if isinstance(data, list | tuple):
-        out = list(data)
-        for i, v in enumerate(out):
-            if type(v) not in _PLAIN:
-                todo.append((v, out, i))
-        return out
+    if isinstance(data, Mapping | list | tuple):
+        return _copy_queueing(data, todo)
     return data
 
 
@@ -157,11 +143,21 @@ def unseal(data: Any, crypter: Crypter | None) -> Any:
 
 
 def _unseal_level(data: Any, crypter: Crypter | None, todo: list[tuple[Any, Any, Any]]) -> Any:
-    out: Any
     if isinstance(data, Mapping):
         if len(data) == 1 and isinstance(data.get(SECRET_KEY), str):
             token = data[SECRET_KEY]
             return Sealed(token) if crypter is None else Secret(decrypt_value(crypter, token))
+        return _copy_queueing(data, todo)
+    if isinstance(data, list):
+        return _copy_queueing(data, todo)
+    return data
+
+
+def _copy_queueing(data: Any, todo: list[tuple[Any, Any, Any]]) -> Any:
+    """A shallow copy of a dict or list whose non-plain values are queued in ``todo`` to be
+    filled in (the walks of ``seal`` and ``unseal`` are iterative)."""
+    out: Any
+    if isinstance(data, Mapping):
         out = {}
         for k, v in data.items():
             if type(v) in _PLAIN:
@@ -170,13 +166,11 @@ def _unseal_level(data: Any, crypter: Crypter | None, todo: list[tuple[Any, Any,
                 out[k] = None  # keeps the key order; filled from ``todo``
                 todo.append((v, out, k))
         return out
-    if isinstance(data, list):
-        out = list(data)
-        for i, v in enumerate(out):
-            if type(v) not in _PLAIN:
-                todo.append((v, out, i))
-        return out
-    return data
+    out = list(data)
+    for i, v in enumerate(out):
+        if type(v) not in _PLAIN:
+            todo.append((v, out, i))
+    return out
 
 
 def has_sealed(data: Any) -> bool:
