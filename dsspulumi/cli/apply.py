@@ -239,6 +239,8 @@ def preview(
             from dsspulumi.display.jsonout import plan_dict
 
             doc = plan_dict(result.plan)
+            if refresh:
+                doc["drift"] = [d.to_json() for d in result.drift]
             doc["timings"] = {"program": t1 - t0, **result.timings}
             _emit_json(doc)
         else:
@@ -326,7 +328,10 @@ def _apply(
                 lock_timeout=lock_timeout,
             )
         if json_out:
-            _emit_json(run_dict(result, retries=listener.retries))
+            doc = run_dict(result, retries=listener.retries)
+            if refresh:
+                doc["drift"] = [d.to_json() for d in result.drift]
+            _emit_json(doc)
         elif not result.applied:
             if not result.cancelled:
                 show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
@@ -427,26 +432,61 @@ def refresh(
     stack: StackArg,
     env: EnvOpt = "dev",
     json_out: JsonOpt = False,
+    yes: YesOpt = False,
+    preview_only: Annotated[
+        bool, typer.Option("--preview-only", help="Show the drift; record nothing")
+    ] = False,
+    expect_no_changes: Annotated[
+        bool, typer.Option("--expect-no-changes", help="Exit 3 if DSS drifted from the state")
+    ] = False,
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
     lock_timeout: LockTimeoutOpt = 0.0,
     retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
-    """Read the real DSS objects and record drift in the state (DSS is not changed)."""
+    """Read the real DSS objects, show what drifted and record it in the state (DSS is not
+    changed). --preview-only shows the drift without recording it."""
     with (
         handle_errors(debug),
         Session(stack, env, backend, dss_url, json_out, "dss refresh", retries) as s,
     ):
         run = s.run(_PlanPrinter(s.io))
-        notes = run.refresh_state(lock_timeout=lock_timeout)
+        record = not preview_only
+        if record and not yes and stdin_is_terminal() and not json_out:
+            # On a terminal, show the drift first and ask before recording it.
+            found = run.refresh_state(lock_timeout=lock_timeout, record=False)
+            _print_refresh(s, found)
+            if not found.lines:
+                return
+            if not typer.confirm("Record this drift in the state?", default=False, err=True):
+                s.io.err.print("refresh cancelled: nothing was recorded")
+                raise typer.Exit(1)
+        result = run.refresh_state(lock_timeout=lock_timeout, record=record)
         if json_out:
-            _emit_json({"stack": s.loc.name, "env": s.env, "drift": notes})
-            return
-        for note in notes:
-            s.io.out.print(f"  ~ {note}")
-        s.io.out.print(
-            f"refresh done: {len(notes)} drifted resource(s) recorded"
-            if notes
-            else "refresh done: DSS matches the state"
-        )
+            _emit_json(
+                {
+                    "stack": s.loc.name,
+                    "env": s.env,
+                    "drift": result.lines,
+                    "resources": [d.to_json() for d in result.drift],
+                    "recorded": result.recorded,
+                }
+            )
+        else:
+            _print_refresh(s, result)
+        if expect_no_changes and result.lines:
+            raise typer.Exit(3)
+
+
+def _print_refresh(s: Session, result: Any) -> None:
+    from dsspulumi.display.console import print_drift
+
+    print_drift(s.io.out, result.notes, result.drift)
+    n = len(result.lines)
+    if not n:
+        s.io.out.print("refresh done: DSS matches the state")
+    elif result.recorded:
+        s.io.out.print(f"refresh done: {n} drifted resource(s) recorded")
+    else:
+        s.io.out.print(f"refresh preview: {n} drifted resource(s), nothing recorded")
