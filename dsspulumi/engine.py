@@ -46,7 +46,7 @@ from dsspulumi.errors import (
 )
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
 from dsspulumi.faults import crash_point
-from dsspulumi.graph import ResourceGraph
+from dsspulumi.graph import Node, ResourceGraph
 from dsspulumi.output import Output, Secret, reveal_all, secret_like, unwrap
 from dsspulumi.plan import Op, Plan, Step, diff_inputs, make_plan
 from dsspulumi.provider import (
@@ -365,6 +365,89 @@ class StackRun:
                 },
             )
             return RefreshResult(notes=notes, drift=drift, recorded=True)
+
+    # --- import (dss import) ---------------------------------------------------------------
+    def import_program(
+        self, graph: ResourceGraph, *, parallel: int = 10, lock_timeout: float = 0.0
+    ) -> RunResult:
+        """Adopt every object a generated program declares (``dss import project``).
+
+        Each node is imported (``import_id`` = its own identity); the generated code must
+        declare exactly what DSS holds, so any difference is a bug of the code writer: it
+        stops the run before anything is changed. The state must not manage anything yet.
+        """
+        existing = self.load_state()
+        if existing.resources:
+            raise AdoptionError(
+                f"stack '{self.stack}' (env '{self.env}') already manages "
+                f"{len(existing.resources)} object(s); import a project into a new stack (or "
+                "adopt single objects with `dss import resource`)"
+            )
+        nodes = {
+            urn: attrs.evolve(node, options=attrs.evolve(node.options, import_id=node.logical_name))
+            for urn, node in graph.nodes.items()
+        }
+        adopted = ResourceGraph(stack=graph.stack, env=graph.env, nodes=nodes, exports={})
+
+        def exact(plan: Plan) -> bool:
+            differs = [
+                f"{s.logical_name} ({', '.join(d.path for d in s.diff)})"
+                for s in plan.steps
+                if s.diff
+            ]
+            if differs:
+                raise AdoptionError(
+                    "the generated stack does not declare exactly what DSS holds for "
+                    f"{'; '.join(differs)}; nothing was adopted. Please report this"
+                )
+            return True
+
+        return self.apply(
+            adopted, parallel=parallel, confirm=exact, kind="import", lock_timeout=lock_timeout
+        )
+
+    def import_one(self, node: Node, *, lock_timeout: float = 0.0) -> ResourceState:
+        """Adopt one existing object into the state (``dss import resource``).
+
+        The object gets the stack's mark, its declared properties are recorded as DSS holds
+        them, and nothing else in DSS changes.
+        """
+        registry = self._registry()
+        plan = Plan(
+            stack=self.stack,
+            env=self.env,
+            steps=(
+                Step(
+                    op=Op.IMPORT,
+                    urn=node.urn,
+                    type=node.type,
+                    name=node.name,
+                    logical_name=node.logical_name,
+                    inputs=node.inputs,
+                    node=node,
+                ),
+            ),
+        )
+        with self.writing(lock_timeout=lock_timeout) as checkpoint:
+            if checkpoint.state.get(node.urn) is not None:
+                raise AdoptionError(
+                    f"{node.logical_name} is already in the state of stack '{self.stack}' "
+                    f"(env '{self.env}'); nothing to import"
+                )
+            plan = resolve_imports(plan, registry)
+            if plan.steps[0].diff:
+                paths = ", ".join(d.path for d in plan.steps[0].diff)
+                raise AdoptionError(
+                    f"{node.logical_name}: DSS no longer holds what was read "
+                    f"({paths}); run the command again"
+                )
+            self.listener.plan_ready(plan)
+            StepRunner(registry, checkpoint, self.listener, retries=self.retries).run(plan.steps[0])
+            checkpoint.state.updated_at = now()
+            checkpoint.compact()
+            record = checkpoint.state.get(node.urn)
+            assert record is not None
+            return record
 
     # --- helpers ---------------------------------------------------------------------------
     def _registry(self) -> ProviderRegistry:

@@ -14,6 +14,7 @@ import typer
 # display are imported by the commands that use them.
 from dsspulumi.cli.common import (
     Consoles,
+    StackLocation,
     check_env,
     consoles,
     handle_errors,
@@ -67,7 +68,7 @@ class Session(contextlib.ExitStack):
 
     def __init__(
         self,
-        stack_arg: str,
+        stack_arg: str | StackLocation,
         env: str,
         backend: str | None,
         dss_url: str | None,
@@ -81,7 +82,7 @@ class Session(contextlib.ExitStack):
         super().__init__()
         self.retries = retries
         self.listener: Any = None
-        self.loc = resolve_stack(stack_arg)
+        self.loc = stack_arg if isinstance(stack_arg, StackLocation) else resolve_stack(stack_arg)
         self.env = check_env(env)
         self.config = StackConfig.load(self.loc.file, self.loc.name, self.env)
         self.backend = open_backend(resolve_backend_url(backend))

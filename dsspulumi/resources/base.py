@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from dsspulumi.importer import Ref
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.project import Project
@@ -41,6 +43,22 @@ class ProjectObject(Resource):
 
     def dependencies(self) -> list[Resource]:
         return [self.project]
+
+    @staticmethod
+    def described_kwargs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Import: the constructor arguments of ``described`` (only those not at default)."""
+        kwargs: dict[str, Any] = {}
+        if inputs.get("description") is not None:
+            kwargs["description"] = inputs["description"]
+        if inputs.get("tags"):
+            kwargs["tags"] = list(inputs["tags"])
+        if inputs.get("extra_settings"):
+            kwargs["extra_settings"] = dict(inputs["extra_settings"])
+        return kwargs
+
+    @staticmethod
+    def project_ref(key: str) -> Ref:
+        return Ref("dss:Project", key, f"dss.Project.get({key!r})")
 
     def described(self) -> dict[str, Any]:
         """The inputs every project object has (merged into each type's own)."""

@@ -7,11 +7,13 @@ of one URN racing a create of another with the same DSS name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
@@ -58,6 +60,20 @@ class _DatasetBase(ProjectObject):
     def dependencies(self) -> list[Resource]:
         conn = getattr(self, "connection", None)
         return [*super().dependencies(), *([conn] if isinstance(conn, Connection) else [])]
+
+    @classmethod
+    def _import_kwargs(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Import: the arguments every dataset class shares (format, schema, description…)."""
+        kwargs: dict[str, Any] = {}
+        if inputs.get("format_type") is not None:
+            kwargs["format_type"] = inputs["format_type"]
+        if inputs.get("format_params"):
+            kwargs["format_params"] = dict(inputs["format_params"])
+        if inputs.get("schema") is not None:
+            for c in inputs["schema"]:
+                Column(c["name"], c["type"])  # an unknown column type: not importable
+            kwargs["schema"] = [Call("Column", (c["name"], c["type"])) for c in inputs["schema"]]
+        return {**kwargs, **cls.described_kwargs(inputs)}
 
     def _common_inputs(self) -> dict[str, Any]:
         return {
@@ -115,6 +131,19 @@ class Dataset(_DatasetBase):
     def lookup_inputs(self) -> dict[str, Any]:
         return {"project": self.project.key, "name": self.name}
 
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        if inputs.get("managed"):
+            return None
+        kwargs: dict[str, Any] = {
+            "project": cls.project_ref(inputs["project"]),
+            "type": inputs["type"],
+            "connection": inputs["connection"],
+        }
+        if inputs.get("params"):
+            kwargs["params"] = dict(inputs["params"])
+        return Call("Dataset", (inputs["name"],), {**kwargs, **cls._import_kwargs(inputs)})
+
     def validate(self) -> None:
         conn = connection_name(self.connection)
         if "connection" in self.params and self.params["connection"] != conn:
@@ -147,6 +176,13 @@ class ManagedDataset(_DatasetBase):
     format_type: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        if not inputs.get("managed"):
+            return None
+        kwargs = {"project": cls.project_ref(inputs["project"]), "connection": inputs["connection"]}
+        return Call("ManagedDataset", (inputs["name"],), {**kwargs, **cls._import_kwargs(inputs)})
 
     def inputs(self) -> dict[str, Any]:
         return {

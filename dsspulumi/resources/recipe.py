@@ -7,10 +7,12 @@ replace.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.importer import Call, CodeText, Ref
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
@@ -63,6 +65,29 @@ class _RecipeBase(ProjectObject):
     def payload(self) -> str | None:
         return None
 
+    # Import: the keyword that holds the payload, and the suffix of the file it goes to.
+    code_arg: ClassVar[tuple[str, str] | None] = None
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        if inputs.get("type") != cls.recipe_type:
+            return None
+        key = inputs["project"]
+
+        def dataset(ref: str) -> Ref:
+            full = ref if "." in ref else f"{key}.{ref}"
+            return Ref("dss:Dataset", full, f"dss.Dataset.get({full!r})")
+
+        kwargs: dict[str, Any] = {
+            "project": cls.project_ref(key),
+            "inputs": [dataset(r) for r in inputs["inputs"]],
+            "outputs": [dataset(r) for r in inputs["outputs"]],
+        }
+        if cls.code_arg is not None:
+            arg, suffix = cls.code_arg
+            kwargs[arg] = CodeText(inputs.get("code") or "", suffix)
+        return Call(cls.__name__, (inputs["name"],), {**kwargs, **cls.described_kwargs(inputs)})
+
     def inputs(self) -> dict[str, Any]:
         return {
             "project": self.project.key,
@@ -80,6 +105,7 @@ class PythonRecipe(_RecipeBase):
     """A Python recipe; ``code`` is a string or ``dss.File`` relative to the stack file."""
 
     recipe_type: ClassVar[str] = "python"
+    code_arg: ClassVar[tuple[str, str] | None] = ("code", ".py")
     code: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
 
     def payload(self) -> str | None:
@@ -91,6 +117,7 @@ class SqlQueryRecipe(_RecipeBase):
     """A SQL query recipe; ``sql`` is a string or ``dss.File``."""
 
     recipe_type: ClassVar[str] = "sql_query"
+    code_arg: ClassVar[tuple[str, str] | None] = ("sql", ".sql")
     sql: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
 
     def payload(self) -> str | None:

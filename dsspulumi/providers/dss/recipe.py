@@ -62,7 +62,7 @@ class RecipeProvider(ProjectObjectProvider):
     marks_on_create = True  # the recipe prototype carries customFields
 
     def _what(self, inputs: Mapping[str, Any]) -> str:
-        return f"{inputs['type']} recipe {inputs['project']}.{inputs['name']}"
+        return f"{inputs.get('type') or ''} recipe {inputs['project']}.{inputs['name']}".lstrip()
 
     def _handle(self, inputs: Mapping[str, Any]) -> Any:
         return self.s.client.get_project(inputs["project"]).get_recipe(inputs["name"])
