@@ -11,6 +11,7 @@ Pure data, no IO: resource classes import this module.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import attrs
@@ -52,6 +53,13 @@ class Call:
     kwargs: dict[str, Any] = attrs.field(factory=dict)
 
 
+def lookup_ref(type_token: str, identity: str) -> Ref:
+    """A reference that reads the object with ``dss.<Kind>.get(identity)`` when the stack does
+    not declare it (the kind is the type token's name: ``dss:Dataset`` -> ``dss.Dataset``)."""
+    kind = type_token.split(":", 1)[-1]
+    return Ref(type_token, identity, f"dss.{kind}.get({json.dumps(identity)})")
+
+
 SENSITIVE_WORDS = ("password", "secret", "token", "apikey", "api_key", "passphrase")
 
 
@@ -61,4 +69,4 @@ def is_sensitive(key: str) -> bool:
     return any(word in low for word in SENSITIVE_WORDS)
 
 
-__all__ = ["Call", "CodeText", "Ref", "SecretValue", "is_sensitive"]
+__all__ = ["Call", "CodeText", "Ref", "SecretValue", "is_sensitive", "lookup_ref"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from dsspulumi.importer import Ref
+from dsspulumi.importer import Ref, lookup_ref
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.project import Project
@@ -58,7 +58,7 @@ class ProjectObject(Resource):
 
     @staticmethod
     def project_ref(key: str) -> Ref:
-        return Ref("dss:Project", key, f"dss.Project.get({key!r})")
+        return lookup_ref("dss:Project", key)
 
     def described(self) -> dict[str, Any]:
         """The inputs every project object has (merged into each type's own)."""

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from dsspulumi.importer import Call, CodeText, Ref
+from dsspulumi.importer import Call, CodeText, Ref, lookup_ref
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
@@ -75,8 +75,7 @@ class _RecipeBase(ProjectObject):
         key = inputs["project"]
 
         def dataset(ref: str) -> Ref:
-            full = ref if "." in ref else f"{key}.{ref}"
-            return Ref("dss:Dataset", full, f"dss.Dataset.get({full!r})")
+            return lookup_ref("dss:Dataset", ref if "." in ref else f"{key}.{ref}")
 
         kwargs: dict[str, Any] = {
             "project": cls.project_ref(key),

@@ -39,11 +39,14 @@ def apply_settings(
     params.update(copy.deepcopy(new["params"]))
     if new.get("format_type") is not None:
         d["formatType"] = new["format_type"]
-    format_params = d.setdefault("formatParams", {})
-    for key in (old or {}).get("format_params", {}):
-        if key not in new["format_params"]:
-            format_params.pop(key, None)
-    format_params.update(copy.deepcopy(new["format_params"]))
+    if new["format_params"] or (old or {}).get("format_params"):
+        # Only when the stack manages format params: a dataset without any (SQL) keeps none.
+        format_params = d.get("formatParams") or {}
+        d["formatParams"] = format_params
+        for key in (old or {}).get("format_params", {}):
+            if key not in new["format_params"]:
+                format_params.pop(key, None)
+        format_params.update(copy.deepcopy(new["format_params"]))
     if new.get("schema") is not None:
         d["schema"] = {"columns": copy.deepcopy(new["schema"]), "userModified": True}
     apply_descriptive(d, new, old)

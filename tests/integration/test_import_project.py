@@ -1,0 +1,160 @@
+"""`dss import project` round trip (issue 9): a project clicked together in DSS becomes a stack.
+
+The project is built by hand with the real dataikuapi client (every supported kind, a
+reference to another project, code recipes); the generated stack must preview empty,
+destroy it, and recreate an equivalent project, compared object by object.
+"""
+
+from __future__ import annotations
+
+from dsspulumi.providers.dss.client import MARK_FIELD
+
+PREP = "import dataiku\n\n# prepare the orders\nprint('ok')\n"
+AGG = "SELECT id, SUM(amount) AS total\nFROM orders\nGROUP BY id\n"
+
+
+def build_by_hand(client):
+    upstream = client.create_project("UPSTREAM", "Upstream", "admin")
+    upstream.create_dataset(
+        "customers", "Filesystem", params={"connection": "filesystem_root", "path": "/c"}
+    )
+    p = client.create_project("RT", "Round trip", "admin", description="clicked", tags=["team"])
+    p.create_dataset(
+        "orders",
+        "Filesystem",
+        params={"connection": "filesystem_root", "path": "/orders"},
+        formatType="csv",
+        formatParams={"separator": ";"},
+    )
+    ds = p.get_dataset("orders")
+    settings = ds.get_settings()
+    raw = settings.get_raw()
+    raw["schema"] = {
+        "columns": [{"name": "id", "type": "bigint"}, {"name": "amount", "type": "double"}]
+    }
+    raw["description"] = "raw orders"
+    raw["tags"] = ["raw"]
+    settings.save()
+    p.create_sql_table_dataset("pg_orders", "PostgreSQL", "sql_postgres", "orders", "public")
+    for name, conn, fmt in (
+        ("clean", "filesystem_managed", "PARQUET_HIVE"),
+        ("final", "filesystem_managed", None),
+        ("scores", "sql_postgres", None),
+    ):
+        creator = p.new_managed_dataset(name)
+        creator.with_store_into(conn, format_option_id=fmt)
+        creator.create()
+    r = p.new_recipe("python", "prep")
+    r.with_input("orders")
+    r.with_input("customers", project_key="UPSTREAM")
+    r.with_output("clean")
+    r.with_script(PREP)
+    r.create()
+    r = p.new_recipe("sql_query", "agg")
+    r.with_input("pg_orders")
+    r.with_output("scores")
+    r.create()
+    settings = p.get_recipe("agg").get_settings()
+    settings.set_payload(AGG)
+    settings.get_recipe_raw_definition()["description"] = "totals"
+    settings.save()
+    r = p.new_recipe("sync", "copy")
+    r.with_input("clean")
+    r.with_output("final")
+    r.create()
+    return p
+
+
+def snapshot(client):
+    """Everything a user sees of the project, object by object (no marks, no versions)."""
+    p = client.get_project("RT")
+    md = p.get_metadata()
+    fields = ("type", "managed", "params", "formatType", "formatParams", "description", "tags")
+    out = {"project": (md["label"], md.get("description"), [t for t in md["tags"] if ":" not in t])}
+    for item in p.list_datasets():
+        raw = p.get_dataset(item["name"]).get_settings().get_raw()
+        out[f"dataset {item['name']}"] = {k: raw.get(k) for k in fields} | {
+            "schema": (raw.get("schema") or {}).get("columns")
+        }
+    for item in p.list_recipes():
+        s = p.get_recipe(item["name"]).get_settings()
+        r = s.get_recipe_raw_definition()
+        out[f"recipe {item['name']}"] = {
+            "type": r["type"],
+            "inputs": [i["ref"] for i in r["inputs"]["main"]["items"]],
+            "outputs": [i["ref"] for i in r["outputs"]["main"]["items"]],
+            "payload": s.get_payload(),
+            "description": r.get("description") or "",
+            "tags": r.get("tags"),
+        }
+    return out
+
+
+def test_import_project_round_trip(ws):
+    client = ws.sandbox.client()
+    build_by_hand(client)
+    before = snapshot(client)
+    upstream = client.get_project("UPSTREAM").get_metadata()
+
+    r = ws.dss("import", "project", "RT", "--out", "stacks/rt.py", "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    doc = r.json
+    assert doc["unmodelled"] == [] and doc["result"] == "succeeded"
+    assert sorted(doc["imported"]) == sorted(
+        [
+            "RT",
+            *(f"RT.{n}" for n in ("orders", "pg_orders", "clean", "final", "scores")),
+            *(f"RT.{n}" for n in ("prep", "agg", "copy")),
+        ]
+    )
+    code = (ws.root / "stacks" / "rt.py").read_text()
+    # One variable per object, Python references between them, code in files.
+    assert (
+        'project = dss.Project("RT", name="Round trip", description="clicked", tags=["team"])'
+        in code
+    )
+    assert 'inputs=[orders, dss.Dataset.get("UPSTREAM.customers")]' in code
+    assert 'code=dss.File("rt_code/prep.py")' in code and 'sql=dss.File("rt_code/agg.sql")' in code
+    assert 'copy = dss.SyncRecipe("copy", project=project, inputs=[clean], outputs=[final])' in code
+    assert (ws.root / "stacks" / "rt_code" / "prep.py").read_text() == PREP
+    assert (ws.root / "stacks" / "rt_code" / "agg.sql").read_text() == AGG
+    # Adopted: every object carries the stack's mark.
+    state = {x.name: x.mark for x in ws.state("rt").resources}
+    assert client.get_project("RT").get_metadata()["customFields"][MARK_FIELD] == state["RT"]
+    raw = client.get_project("RT").get_dataset("orders").get_settings().get_raw()
+    assert raw["customFields"][MARK_FIELD] == state["orders"]
+    assert snapshot(client) == before  # adoption changed nothing a user sees
+
+    r = ws.dss("preview", "rt", "--expect-no-changes", "--json")
+    assert r.exit_code == 0, r.stdout
+    assert ws.dss("preview", "rt", "--refresh", "--expect-no-changes").exit_code == 0
+
+    assert ws.dss("destroy", "rt", "--yes").exit_code == 0
+    assert "RT" not in client.list_project_keys()
+    assert client.get_project("UPSTREAM").get_metadata() == upstream  # read, never touched
+
+    assert ws.dss("up", "rt", "--yes").exit_code == 0
+    assert snapshot(client) == before
+
+
+def test_import_lists_what_it_cannot_model_and_refuses_to_overwrite(ws):
+    client = ws.sandbox.client()
+    p = client.create_project("GRP", "Grouping", "admin")
+    p.create_dataset("src", "Filesystem", params={"connection": "filesystem_root", "path": "/s"})
+    r = p.new_recipe("grouping", "by_key")
+    r.with_input("src")
+    r.with_new_output("grouped", "filesystem_managed")
+    r.create()
+    r = ws.dss("import", "project", "GRP", "--out", "stacks/grp.py")
+    assert r.exit_code == 0, r.stderr
+    why = "recipe GRP.by_key: recipe type 'grouping' has no dsspulumi resource type yet"
+    assert why in r.stdout and "not imported" in r.stdout
+    assert f"- {why}" in (ws.root / "stacks" / "grp.py").read_text()
+    assert "by_key" not in {x.name for x in ws.state("grp").resources}
+    assert ws.dss("preview", "grp", "--refresh", "--expect-no-changes").exit_code == 0
+
+    again = ws.dss("import", "project", "GRP", "--out", "stacks/grp.py")
+    assert again.exit_code == 1 and "already exists; it was left untouched" in again.stderr
+    missing = ws.dss("import", "project", "NOPE", "--out", "stacks/nope.py")
+    assert missing.exit_code == 1 and "project NOPE does not exist in DSS" in missing.stderr
+    assert not (ws.root / "stacks" / "nope.py").exists()
