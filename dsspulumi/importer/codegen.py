@@ -105,10 +105,11 @@ def generate(
             unmodelled.append(f"{kind} {obj.identity}: {decl}")
         else:
             calls.append((obj, decl))
+    ordered = _ordered(calls, {(o.type, o.identity) for o, _ in calls})
     used: set[str] = set()
     names: dict[tuple[str, str], str] = {}
     project_count = sum(1 for o, _ in calls if o.type == "dss:Project")
-    for obj, _call in calls:
+    for obj, _call in ordered:
         kind = obj.type.split(":", 1)[-1].lower()
         if obj.type == "dss:Project" and project_count == 1 and "project" not in used:
             used.add("project")
@@ -117,7 +118,7 @@ def generate(
             names[(obj.type, obj.identity)] = variable_name(obj.identity, used, kind)
     writer = _Writer(names, code_dir)
     body = []
-    for obj, call in _ordered(calls, names):
+    for obj, call in ordered:
         var = names[(obj.type, obj.identity)]
         writer.current = var
         body.append(f"{var} = {writer.render(call, 0)}")
@@ -161,7 +162,7 @@ def _refs(value: Any) -> list[Ref]:
 
 
 def _ordered(
-    calls: list[tuple[Existing, Call]], names: Mapping[tuple[str, str], str]
+    calls: list[tuple[Existing, Call]], declared: set[tuple[str, str]]
 ) -> list[tuple[Existing, Call]]:
     """Every statement after the ones it references; otherwise in the order given."""
     done: set[tuple[str, str]] = set()
@@ -171,7 +172,7 @@ def _ordered(
         progressed = False
         for item in list(left):
             obj, call = item
-            needs = {(r.type, r.identity) for r in _refs(call)} & set(names)
+            needs = {(r.type, r.identity) for r in _refs(call)} & declared
             needs.discard((obj.type, obj.identity))
             if needs <= done:
                 out.append(item)
