@@ -158,3 +158,24 @@ def test_import_lists_what_it_cannot_model_and_refuses_to_overwrite(ws):
     missing = ws.dss("import", "project", "NOPE", "--out", "stacks/nope.py")
     assert missing.exit_code == 1 and "project NOPE does not exist in DSS" in missing.stderr
     assert not (ws.root / "stacks" / "nope.py").exists()
+
+
+def test_import_keeps_secrets_out_of_code_state_and_output(ws):
+    client = ws.sandbox.client()
+    p = client.create_project("SEC", "Secrets", "admin")
+    p.create_dataset(
+        "db",
+        "Filesystem",
+        params={"connection": "filesystem_root", "path": "/d", "password": "hunter2-secret"},
+    )
+    env = {"DSS_CONFIG_PASSPHRASE": "correct horse"}
+    r = ws.dss("import", "project", "SEC", "--out", "stacks/sec.py", "--json", env=env)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert r.json["secrets"] == ["db_password"]
+    code = (ws.root / "stacks" / "sec.py").read_text()
+    assert '"password": cfg.require_secret("db_password")' in code
+    for path in [*ws.root.rglob("*.py"), *ws.root.rglob("*.toml"), *ws.root.rglob("*.json")]:
+        assert "hunter2" not in path.read_text(), path
+    assert "hunter2" not in r.stdout + r.stderr
+    r = ws.dss("preview", "sec", "--refresh", "--expect-no-changes", env=env)
+    assert r.exit_code == 0, r.stdout + r.stderr
