@@ -446,8 +446,7 @@ def refresh(
     retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
-    """Read the real DSS objects, show what drifted and record it in the state (DSS is not
-    changed). --preview-only shows the drift without recording it."""
+    """Read the real DSS objects, show what drifted, record it in the state (DSS is not changed)."""
     with (
         handle_errors(debug),
         Session(stack, env, backend, dss_url, json_out, "dss refresh", retries) as s,

@@ -58,8 +58,7 @@ def import_project(
     lock_timeout: LockTimeoutOpt = 0.0,
     debug: DebugOpt = False,
 ) -> None:
-    """Write a stack file declaring a whole DSS project, and adopt its objects into the
-    stack's state (the first `dss preview` of the file is then empty)."""
+    """Write a stack file declaring a whole DSS project and adopt its objects (the first preview of the file is empty)."""  # noqa: E501
     from dsspulumi.cli.apply import Session
     from dsspulumi.importer import codegen
 
