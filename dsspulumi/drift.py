@@ -11,6 +11,7 @@ to the state; the CLI shows them (console and ``--json``) -- one shape for both.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -85,13 +86,18 @@ def compare(rec: ResourceState, found: Found | None) -> Drift | None:
 
 
 def read_all(
-    registry: ProviderRegistry, records: Iterable[ResourceState], *, batch: bool = True
+    registry: ProviderRegistry,
+    records: Iterable[ResourceState],
+    *,
+    batch: bool = True,
+    parallel: int = 10,
 ) -> dict[str, Found | None]:
     """What DSS holds for each record's declared properties, by URN.
 
     Per type, a provider with ``inspect_many`` answers all its records at once; the others
     (and every type when ``batch`` is False: the one-read-per-object baseline) are read one
-    ``inspect`` at a time. Secret declarations stay secret in what is returned.
+    ``inspect`` at a time, ``parallel`` at once (DSS answers reads concurrently). Secret
+    declarations stay secret in what is returned.
     """
     by_type: dict[str, list[ResourceState]] = {}
     for rec in records:
@@ -103,6 +109,9 @@ def read_all(
         many = getattr(provider, "inspect_many", None)
         if batch and many is not None:
             answers = many(plain)
+        elif parallel > 1 and len(plain) > 1:
+            with ThreadPoolExecutor(max_workers=parallel) as pool:
+                answers = list(pool.map(provider.inspect, *zip(*plain, strict=True)))
         else:
             answers = [provider.inspect(i, o) for i, o in plain]
         for rec, answer in zip(recs, answers, strict=True):
