@@ -197,6 +197,7 @@ def import_resource(
     from dsspulumi.cli.apply import Session
     from dsspulumi.graph import Node, NodeOptions, make_urn
     from dsspulumi.importer import codegen
+    from dsspulumi.output import to_engine
 
     with handle_errors(debug):
         loc = resolve_stack(stack)
@@ -218,12 +219,13 @@ def import_resource(
             run = s.run(_listener(s.io))
             state = run.load_state()
             deps = [make_urn(loc.name, s.env, r.type, r.identity) for r in codegen.references(decl)]
+            declared = codegen.instantiate(decl)
             node = Node(
                 urn=urn,
                 type=token,
-                name=existing.identity.rsplit(".", 1)[-1],
-                logical_name=existing.identity,
-                inputs=existing.inputs,
+                name=declared.dss_name,
+                logical_name=declared.logical_name,
+                inputs=to_engine(declared.inputs()),
                 deps=tuple(d for d in deps if state.get(d) is not None),
                 options=NodeOptions(import_id=existing.identity),
             )

@@ -263,3 +263,34 @@ def snippet(variable: str, call: Call, *, code_dir: str) -> Generated:
     if writer.secrets:
         text = "cfg = dss.Config()  # if the stack has none yet\n" + text
     return Generated(text, writer.files, writer.secrets, [], {})
+
+
+def instantiate(call: Call) -> Any:
+    """The object the call builds, references resolved to lookups (outside any program).
+
+    What it declares (``.inputs()``) is exactly what the generated statement declares: the
+    state records that, so the first preview of the code the user adds is empty.
+    """
+    import dsspulumi
+
+    def build(value: Any) -> Any:
+        if isinstance(value, Ref):
+            kind = value.type.split(":", 1)[-1]
+            return getattr(dsspulumi, kind).get(value.identity)
+        if isinstance(value, CodeText):
+            return value.text
+        if isinstance(value, SecretValue):
+            from dsspulumi.output import Output
+
+            return Output.secret(value.value)
+        if isinstance(value, Call):
+            args = [build(a) for a in value.args]
+            kwargs = {k: build(v) for k, v in value.kwargs.items()}
+            return getattr(dsspulumi, value.cls)(*args, **kwargs)
+        if isinstance(value, Mapping):
+            return {k: build(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [build(v) for v in value]
+        return value
+
+    return build(call)
