@@ -21,19 +21,43 @@ if TYPE_CHECKING:
     from dsspulumi.output import Output
     from dsspulumi.resource import File, Resource, ResourceOptions, export
     from dsspulumi.resources import (
+        BuildStep,
         Column,
         Connection,
         Dataset,
+        DatasetChangeTrigger,
+        FlowZone,
+        GroupPermission,
         ManagedDataset,
         Project,
+        ProjectPermissions,
+        ProjectVariables,
         PythonRecipe,
+        PythonScenario,
+        PythonStep,
+        Scenario,
+        SetVariablesStep,
         SqlQueryRecipe,
+        SqlStep,
         SyncRecipe,
+        TemporalTrigger,
     )
     from dsspulumi.stack_reference import StackReference
 
 # Where each public name lives.
 _SOURCES = {
+    "BuildStep": "dsspulumi.resources",
+    "DatasetChangeTrigger": "dsspulumi.resources",
+    "FlowZone": "dsspulumi.resources",
+    "GroupPermission": "dsspulumi.resources",
+    "ProjectPermissions": "dsspulumi.resources",
+    "ProjectVariables": "dsspulumi.resources",
+    "PythonScenario": "dsspulumi.resources",
+    "PythonStep": "dsspulumi.resources",
+    "Scenario": "dsspulumi.resources",
+    "SetVariablesStep": "dsspulumi.resources",
+    "SqlStep": "dsspulumi.resources",
+    "TemporalTrigger": "dsspulumi.resources",
     "Column": "dsspulumi.resources",
     "Config": "dsspulumi.config",
     "Connection": "dsspulumi.resources",
@@ -53,6 +77,18 @@ _SOURCES = {
 }
 
 __all__ = [
+    "BuildStep",
+    "DatasetChangeTrigger",
+    "FlowZone",
+    "GroupPermission",
+    "ProjectPermissions",
+    "ProjectVariables",
+    "PythonScenario",
+    "PythonStep",
+    "Scenario",
+    "SetVariablesStep",
+    "SqlStep",
+    "TemporalTrigger",
     "Column",
     "Config",
     "Connection",

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from dsspulumi.errors import ResourceValidationError
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.project import Project
@@ -49,3 +50,38 @@ class ProjectObject(Resource):
             "tags": list(self.tags),
             "extra_settings": dict(self.extra_settings),
         }
+
+
+@attrs.define(slots=False, eq=False, repr=False)
+class ProjectPart(Resource):
+    """A part of a project's own settings (its variables, its permissions): one per project.
+
+    It has no name of its own: the project is its identity, so a second one for the same
+    project is a program error that says so (rather than two declarations fighting).
+    """
+
+    project: Project = attrs.field(kw_only=True, validator=project_ref)
+    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    @property
+    def dss_name(self) -> str:
+        return self.project.key
+
+    @property
+    def logical_name(self) -> str:
+        return self.project.key
+
+    def dependencies(self) -> list[Resource]:
+        return [self.project]
+
+    def validate(self) -> None:
+        from dsspulumi import program_context
+
+        other = program_context.find(self.type_token, self.logical_name)
+        if other is not None:
+            where = program_context.format_location(other.source)
+            raise ResourceValidationError(
+                f"{type(self).__name__}(project={self.project.key}) is declared twice (first "
+                f"at {where}): a project has one {type(self).__name__}; declare all its entries "
+                "in one"
+            )

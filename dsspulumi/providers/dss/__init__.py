@@ -10,15 +10,23 @@ from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.connection import ConnectionProvider
 from dsspulumi.providers.dss.dataset import DatasetProvider
+from dsspulumi.providers.dss.permissions import ProjectPermissionsProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
+from dsspulumi.providers.dss.scenario import ScenarioProvider
 from dsspulumi.providers.dss.transport import RetryEvent, server_clock
+from dsspulumi.providers.dss.variables import ProjectVariablesProvider
+from dsspulumi.providers.dss.zone import FlowZoneProvider
 
 _TYPES: dict[str, Any] = {
     "dss:Project": ProjectProvider,
     "dss:Dataset": DatasetProvider,
     "dss:Recipe": RecipeProvider,
     "dss:Connection": ConnectionProvider,
+    "dss:Scenario": ScenarioProvider,
+    "dss:ProjectVariables": ProjectVariablesProvider,
+    "dss:ProjectPermissions": ProjectPermissionsProvider,
+    "dss:FlowZone": FlowZoneProvider,
 }
 
 

@@ -104,13 +104,20 @@ class ProjectProvider:
         is gone; whatever is left was made by someone else (or retained on purpose).
         """
         project = self.s.client.get_project(key)
-        with self.s.call(f"list the datasets and recipes of project {key}"):
+        with self.s.call(f"list the datasets, recipes and scenarios of project {key}"):
             datasets = [d["name"] for d in project.list_datasets(as_type="listitems")]
             recipes = [r["name"] for r in project.list_recipes(as_type="listitems")]
-        if datasets or recipes:
+            scenarios = [
+                f"{s['name']} (id {s['id']})" for s in project.list_scenarios(as_type="listitems")
+            ]
+        if datasets or recipes or scenarios:
             held = "; ".join(
                 f"{label} {', '.join(sorted(names))}"
-                for label, names in (("datasets", datasets), ("recipes", recipes))
+                for label, names in (
+                    ("datasets", datasets),
+                    ("recipes", recipes),
+                    ("scenarios", scenarios),
+                )
                 if names
             )
             raise ProviderError(
