@@ -62,6 +62,11 @@ class GroupPermission:
     execute_app: bool = _flag()
     share_to_workspaces: bool = _flag()
 
+    @property
+    def name(self) -> str:
+        """What error messages call it (the validators name an object by ``name``)."""
+        return self.group
+
     def to_json(self) -> dict[str, Any]:
         return {"group": self.group, **{dss: getattr(self, a) for a, dss in FLAGS.items()}}
 
