@@ -17,6 +17,7 @@ import attrs
 from dsspulumi.errors import CorruptStateError, StateError
 from dsspulumi.output import Sealed
 from dsspulumi.secrets import SECRET_KEY, Crypter, seal, unseal
+from dsspulumi.secrets.digest import from_state as digest_from_state
 
 STATE_VERSION = 1
 
@@ -93,9 +94,7 @@ class State:
     # run) do not scan the list: O(n) instead of O(n^2) over a run. Not serialized; made
     # again whenever ``resources`` is another list or changed length (``remove`` makes a
     # new list; code that replaces an item of the list in place must use ``put``).
-    _positions: dict[str, int] | None = attrs.field(
-        default=None, init=False, eq=False, repr=False
-    )
+    _positions: dict[str, int] | None = attrs.field(default=None, init=False, eq=False, repr=False)
     _indexed: list[ResourceState] | None = attrs.field(
         default=None, init=False, eq=False, repr=False
     )
@@ -206,6 +205,9 @@ def from_json(data: bytes | str, *, where: str, crypter: Crypter | None = None) 
             if isinstance(token, str):
                 sealed.append(Sealed(token))
                 return sealed[-1]
+            digest = digest_from_state(obj)
+            if digest is not None:
+                return digest
         return obj
 
     try:

@@ -143,8 +143,28 @@ class Session(contextlib.ExitStack):
             stack=self.loc.name,
             env=self.env,
             config=self.config.namespaces(),
-            services={"reveal": self.config.reveal, "read_outputs": self.read_outputs},
+            services={
+                "reveal": self.config.reveal,
+                "read_outputs": self.read_outputs,
+                "digest_key": self.digest_key,
+            },
         )
+
+    def digest_key(self) -> bytes:
+        """The key of secret digests (``secrets.digest``): from the stack's secrets key.
+
+        A stack declaring such a secret without a secrets provider gets the passphrase one.
+        """
+        from dsspulumi.secrets import digest_key
+
+        if self.config.settings() is None:
+            self.config.init_secrets("passphrase")
+            self.config.save()
+            self.io.err.print(
+                f"[yellow]note:[/yellow] set up the passphrase secrets provider in "
+                f"{self.config.path}"
+            )
+        return digest_key(self.config.crypter())
 
     def read_outputs(self, stack: str, env: str) -> dict[str, Any]:
         """Outputs of another stack in the same backend (for dss.StackReference)."""
