@@ -78,6 +78,8 @@ def test_project_permissions_manage_declared_groups_only(ws):
     client = ws.sandbox.client()
     ws.stack("p", 'p = dss.Project("PERMS", name="Perms")\n')
     assert ws.dss("up", "p", "--yes").exit_code == 0
+    for group in ("auditors", "analysts", "engineers"):
+        client.create_group(group)
     project = client.get_project("PERMS")
     by_hand = project.get_permissions()
     by_hand["permissions"] = [
@@ -128,6 +130,18 @@ def test_project_permissions_manage_declared_groups_only(ws):
     assert ws.dss("up", "p", "--yes").exit_code == 0
     names = [p.get("group") or p.get("user") for p in project.get_permissions()["permissions"]]
     assert names == ["auditors", "alice"]
+
+
+def test_a_grant_to_a_missing_group_is_refused_with_dss_text(ws):
+    ws.stack("p", PERMS.format(grants='dss.GroupPermission("ghosts")', owner=""))
+    r = ws.dss("up", "p", "--yes")
+    assert r.exit_code == 1
+    out = r.stdout + r.stderr
+    assert "DSS refused to save the permissions of project PERMS" in out
+    assert "Group 'ghosts' does not exist" in out
+    perms = ws.sandbox.client().get_project("PERMS").get_permissions()
+    assert perms["permissions"] == []  # nothing written
+    assert not [r for r in ws.state("p").resources if r.type == "dss:ProjectPermissions"]
 
 
 def test_group_permissions_are_typed(ws):

@@ -92,8 +92,12 @@ def test_zones_create_move_and_delete(project) -> None:
     assert flow.get_default_zone()._raw["items"] == []
     settings = zone.get_settings()
     settings.name = "Preparation"
+    settings.get_raw()["items"] = []  # not edited this way
+    settings.get_raw()["position"] = {"x": 1}
     settings.save()
-    assert flow.get_zone(zone.id).name == "Preparation"
+    saved = flow.get_zone(zone.id)._raw
+    assert saved["name"] == "Preparation" and saved["position"] == {"x": 1}
+    assert saved["items"] == [{"objectId": "DS", "objectType": "DATASET"}]
     other = flow.create_zone("Other")
     other.add_items([dataset])  # moving takes it out of the first zone
     assert flow.get_zone(zone.id)._raw["items"] == []

@@ -169,6 +169,9 @@ def set_zone(tx: Tx, req: Request) -> dict[str, Any]:
     name, color = _check_name_color(require_object(req.body, "flow zone"))
     if zone_id == DEFAULT_ZONE_ID:
         raise invalid("The default flow zone cannot be renamed or recoloured")
+    # Other fields are kept as sent (like every settings document here); id, items and
+    # shared are not edited this way.
+    zone.update({k: v for k, v in req.body.items() if k not in ("id", "items", "shared")})
     zone.update(name=name, color=color)
     tx.put(KIND, project_key, zone_id, zone)
     return zone
