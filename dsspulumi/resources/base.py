@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -60,16 +60,18 @@ class ProjectPart(Resource):
     project is a program error that says so (rather than two declarations fighting).
     """
 
+    part: ClassVar[str] = ""  # what it is of the project: "variables", "permissions"
+
     project: Project = attrs.field(kw_only=True, validator=project_ref)
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property
     def dss_name(self) -> str:
-        return self.project.key
+        return self.part
 
     @property
     def logical_name(self) -> str:
-        return self.project.key
+        return f"{self.project.key}.{self.part}"
 
     def dependencies(self) -> list[Resource]:
         return [self.project]

@@ -10,7 +10,7 @@ owner alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -84,6 +84,8 @@ def _owner(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 @resource_type("dss:ProjectPermissions")
 class ProjectPermissions(ProjectPart):
     """The grants of the declared groups in one project (one per project)."""
+
+    part: ClassVar[str] = "permissions"
 
     permissions: list[GroupPermission] = attrs.field(
         kw_only=True, factory=list, converter=v.to_list, validator=_grants

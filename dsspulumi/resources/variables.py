@@ -8,7 +8,7 @@ to a declared key as drift); removing the resource removes only the declared key
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -23,6 +23,8 @@ class ProjectVariables(ProjectPart):
 
     Values are any JSON data (strings, numbers, booleans, lists, dicts). One per project.
     """
+
+    part: ClassVar[str] = "variables"
 
     standard: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
     local: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)

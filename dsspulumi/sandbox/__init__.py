@@ -60,9 +60,18 @@ not depend on any of it:
   connections get ``{connection, mode: "table", table: "${projectKey}_<name>"}`` and no format.
   ``typeOptionId`` is ignored; ``partitioningOptionId: copy:dataset:X`` copies X's
   partitioning.
-* Flow zones: only the default zone (id ``default``, name ``Default``) exists; it lists every
-  dataset and recipe of the project as ``{objectId, objectType}`` items. Zone creation is not
-  simulated.
+* Flow zones: the default zone (id ``default``, name ``Default``) is computed: every dataset
+  and recipe of the project not explicitly in another zone, as ``{objectId, objectType}``
+  items. Created zones get a random 7-character id; items are moved in with ``.../items`` /
+  ``.../add-items`` (out of any other zone), refs echoed exactly as sent; deleting a zone
+  sends its items back to the default zone; the default zone cannot be renamed or deleted;
+  sharing is not simulated. See :mod:`.kinds.zone`.
+* Scenarios: ids derived from the name (letters and digits upper-cased, ``_1``... when
+  taken); creation keeps the posted definition; triggers get 6-character ids; ``/light`` PUT
+  applies only active/checklists/description/shortDesc/tags; ``/payload`` only exists for
+  ``custom_python`` scenarios. See :mod:`.kinds.scenario`.
+* A project permission granted to a group needs the group to exist (400 ``CodedException``,
+  ``Group '<g>' does not exist: create it first``; wording UNVERIFIED).
 * Editions: ``enterprise`` (default) or ``free``; ``GET /admin/licensing/status`` reports it.
   The Free Edition refuses project permissions granted to groups (403, ``CodedException``,
   ``... requires a DSS Enterprise license``); per-user grants are allowed.
@@ -98,7 +107,7 @@ not depend on any of it:
   project folders); permissions are stored as sent (no flag normalisation).
 * Project variables PUT without both ``standard`` and ``local`` is refused (400).
 * ``GET /instance-info`` reports node type DESIGN, ``dssVersion`` 14.2.0.
-* Managed folders, scenarios, zone creation, wiki, users, groups and code envs are not
+* Managed folders, wiki, users, groups and code envs are not
   simulated (their URLs answer the unknown-route 404); ``createOutputFolder`` is refused.
 * Storage: ``data_dir`` keeps everything in ``<data_dir>/dss-sandbox.db`` (SQLite, one row per
   object, one transaction per request, committed before the answer: an acknowledged change
