@@ -14,9 +14,10 @@ it). For the instant between the POST and the PUT, the creation body carries the
 whichever DSS keeps proves it; the PUT then leaves only the custom field.
 
 A create whose answer is lost has no id to look up: the scenarios of that name are read and
-the one carrying this run's mark is this run's (a scenario carrying any other mark, or none,
-is never adopted). After a crash in that instant, the next run does not know the mark it
-should look for and leaves such a scenario in DSS, unrecorded.
+the one carrying this run's mark is this run's. After a crash in that instant, the next run
+reads the newest same-named scenario carrying a mark, and the engine adopts it only if that
+is the interrupted operation's mark; a scenario carrying another mark, or none, is never
+adopted.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Found, Mark
 from dsspulumi.providers.dss.client import (
@@ -155,18 +157,22 @@ class ScenarioProvider:
         scenario_id = outputs.get("id")
         if isinstance(scenario_id, str):
             return scenario_id
-        if not marks:
-            raise NotFound(f"{self._what(inputs)}: no scenario id recorded")
         key = inputs["project"]
         with self.s.call(f"list the scenarios of project {key}"):
             listed = self.s.client.get_project(key).list_scenarios(as_type="listitems")
+        candidates = []
         for item in listed:
-            raw = dict(item)
-            if raw.get("name") != inputs["name"]:
+            if item.get("name") != inputs["name"]:
                 continue
-            if read_mark(self._settings(inputs, raw["id"]).get_raw()) in marks:
-                return str(raw["id"])
-        raise NotFound(f"{self._what(inputs)}: no scenario of that name carries this run's mark")
+            raw = self._settings(inputs, str(item["id"])).get_raw()
+            found = read_mark(raw)
+            if found is not None and (not marks or found in marks):
+                candidates.append((created_at(raw) or 0.0, str(item["id"])))
+        if not candidates:
+            raise NotFound(f"{self._what(inputs)}: no scenario of that name carries a mark")
+        # Without a mark to look for (the next run after a crash), the newest marked one: the
+        # engine adopts it only if it carries the interrupted operation's mark.
+        return max(candidates)[1]
 
     def _attempted(self, inputs: Mapping[str, Any]) -> set[str]:
         with self._lock:
@@ -225,8 +231,16 @@ class ScenarioProvider:
         owner: str | None,
         mark: Mark | None = None,
     ) -> dict[str, Any]:
-        marks = {owner} if owner is not None else set()
-        scenario_id = self._locate(new, outputs, marks | self._attempted(new))
+        marks = ({owner} if owner is not None else set()) | self._attempted(new)
+        if not isinstance(outputs.get("id"), str) and not marks:
+            raise ProviderError(
+                f"{self._what(new)}: its id was never recorded and it carries no mark to find "
+                "it by, so it was left untouched; run `dss refresh` to drop it from the state"
+            )
+        try:
+            scenario_id = self._locate(new, outputs, marks)
+        except NotFound as exc:
+            raise ProviderError(f"{self._what(new)} is not in DSS any more ({exc})") from exc
         self._write(new, old, scenario_id, owner=owner, mark=mark)
         return {**dict(outputs), "id": scenario_id}
 
@@ -235,6 +249,8 @@ class ScenarioProvider:
     ) -> None:
         try:
             marks = {owner} if owner is not None else set()
+            if not isinstance(outputs.get("id"), str) and not marks:
+                return  # nothing proves which scenario is ours: never delete a guess
             scenario_id = self._locate(inputs, outputs, marks)
             if owner is not None:
                 raw = self._settings(inputs, scenario_id).get_raw()

@@ -7,11 +7,14 @@ zones have nowhere to carry a mark (see ``owned``). Items no longer declared, if
 the zone, are moved back to the default zone; deleting a zone sends DSS's own way every item
 back there.
 
-A create whose answer is lost cannot be found by an id it never got: the zones of that name
-that appeared after a listing taken just before the call are this run's (a person creating a
-same-named zone in that instant is the one case where it would guess wrong, and the listing
-is taken right before the call to keep that instant short). After a crash in that instant
-the next run does not know of the zone and leaves it in DSS, unrecorded: never adopted.
+Zone names need not be unique in DSS, but a stack names each of its zones once per project,
+and a zone has no mark nor creation time that could tell ours from another of the same name:
+so, as for datasets, a create first checks that no zone of that name exists (one of someone
+else's is a conflict, reported before anything is sent). A create whose answer is lost is
+resolved by that same name: the zone of that name that appeared after a listing taken just
+before the call is this run's. After a crash in the instant between the call and the record,
+the next run finds a zone of that name it cannot prove is its own: it is never adopted, and
+the create is reported as a conflict naming it (nothing is created twice).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.errors import ProviderError
+from dsspulumi.faults import crash_point
 from dsspulumi.provider import Found, Mark
 from dsspulumi.providers.dss.client import DssSession, NotFound, deep_merge, pick_paths
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
@@ -29,7 +33,7 @@ _FIXED = ("id", "items", "shared")
 
 
 class FlowZoneProvider:
-    marks_on_create = True  # zones carry no mark at all: ownership is the recorded id
+    marks_on_create = False  # zones carry no mark at all: ownership is the recorded id
 
     def __init__(self, session: DssSession) -> None:
         self.s = session
@@ -62,17 +66,16 @@ class FlowZoneProvider:
             return zone_id, recorded_mark(outputs) or ""
         with self._lock:
             attempt = self._attempts.get((inputs["project"], inputs["name"]))
-        if attempt is None:
-            raise NotFound(f"{self._what(inputs)}: no zone id recorded")
-        before, mark = attempt
-        new = [
+        before, mark = attempt if attempt is not None else (set(), "")
+        named = [
             z["id"]
             for z in self._zones(inputs["project"])
             if z.get("name") == inputs["name"] and z["id"] not in before
         ]
-        if len(new) != 1:
-            raise NotFound(f"{self._what(inputs)}: not found by name after a lost answer")
-        return new[0], mark
+        if not named:
+            raise NotFound(f"{self._what(inputs)}: no zone of that name")
+        # One that appeared since our create call is ours; any other is reported unmarked.
+        return named[0], mark if attempt is not None and len(named) == 1 else ""
 
     def _zone(self, key: str, zone_id: str) -> Any:
         with self.s.call(f"read flow zone {key}.{zone_id}"):
@@ -87,6 +90,7 @@ class FlowZoneProvider:
             self._attempts[(key, inputs["name"])] = (before, mark.id)
         with self.s.call(f"create {self._what(inputs)}"):
             zone = self._flow(key).create_zone(inputs["name"], color=inputs["color"])
+        crash_point("after-create-call", f"{key}.{inputs['name']}")
         outputs = carry_mark({}, mark, id=zone.id)
         try:
             self._converge(zone, inputs, None)
