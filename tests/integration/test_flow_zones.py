@@ -89,3 +89,18 @@ def test_foreign_items_and_lost_create_answer(ws):
     assert rec.outputs["id"] == zones[1].id
     assert ws.dss("preview", "z", "--refresh", "--expect-no-changes").exit_code == 0
     assert ws.dss("destroy", "z", "--yes").exit_code == 0
+
+
+def test_a_zone_named_like_a_hand_made_one_is_a_conflict(ws):
+    client = ws.sandbox.client()
+    ws.stack("z", STACK.format(zone=""))
+    assert ws.dss("up", "z", "--yes").exit_code == 0
+    theirs = client.get_project("ZONES").get_flow().create_zone("Prep")
+    ws.stack("z", STACK.format(zone='dss.FlowZone("Prep", project=project, items=[raw])'))
+    r = ws.dss("up", "z", "--yes", "--json")
+    assert r.exit_code == 1
+    step = next(s for s in r.json["steps"] if s["type"] == "dss:FlowZone")
+    assert "a flowzone named Prep already exists in DSS and was not created" in step["error"]
+    zones = client.get_project("ZONES").get_flow().list_zones()
+    assert [(z.id, z.name) for z in zones] == [("default", "Default"), (theirs.id, "Prep")]
+    assert zones[1]._raw["items"] == []  # theirs untouched

@@ -91,7 +91,11 @@ def test_scenarios_create_update_replace_delete(ws):
     cleanup = _scenario(ws, "Cleanup").get_settings()
     assert cleanup.code == "print(1)" and cleanup.get_raw()["type"] == "custom_python"
 
-    # up twice: the second plan is empty, even after reading DSS back
+    # up twice: the second plan is empty (a no-op preview makes no DSS call), even after
+    # reading DSS back
+    ws.sandbox.reset_counts()
+    assert ws.dss("preview", "scn", "--expect-no-changes").exit_code == 0
+    assert sum(ws.sandbox.request_counts.values()) == 0
     again = ws.dss("preview", "scn", "--refresh", "--expect-no-changes")
     assert again.exit_code == 0, again.stdout + again.stderr
 
