@@ -19,12 +19,13 @@ if TYPE_CHECKING:
     from dsspulumi.config import Config
     from dsspulumi.errors import DssPulumiError
     from dsspulumi.output import Output
-    from dsspulumi.resource import File, Resource, ResourceOptions, export
+    from dsspulumi.resource import ComponentResource, File, Resource, ResourceOptions, export
     from dsspulumi.resources import (
         Column,
         Connection,
         Dataset,
         ManagedDataset,
+        ManagedFolder,
         Project,
         PythonRecipe,
         SqlQueryRecipe,
@@ -35,12 +36,14 @@ if TYPE_CHECKING:
 # Where each public name lives.
 _SOURCES = {
     "Column": "dsspulumi.resources",
+    "ComponentResource": "dsspulumi.resource",
     "Config": "dsspulumi.config",
     "Connection": "dsspulumi.resources",
     "Dataset": "dsspulumi.resources",
     "DssPulumiError": "dsspulumi.errors",
     "File": "dsspulumi.resource",
     "ManagedDataset": "dsspulumi.resources",
+    "ManagedFolder": "dsspulumi.resources",
     "Output": "dsspulumi.output",
     "Project": "dsspulumi.resources",
     "PythonRecipe": "dsspulumi.resources",
@@ -54,12 +57,14 @@ _SOURCES = {
 
 __all__ = [
     "Column",
+    "ComponentResource",
     "Config",
     "Connection",
     "Dataset",
     "DssPulumiError",
     "File",
     "ManagedDataset",
+    "ManagedFolder",
     "Output",
     "Project",
     "PythonRecipe",

@@ -29,12 +29,14 @@ def test_public_api_is_pinned():
     assert sorted(dsspulumi.__all__) == sorted(
         [
             "Column",
+            "ComponentResource",
             "Config",
             "Connection",
             "Dataset",
             "DssPulumiError",
             "File",
             "ManagedDataset",
+            "ManagedFolder",
             "Output",
             "Project",
             "PythonRecipe",

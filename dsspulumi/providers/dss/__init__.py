@@ -10,6 +10,7 @@ from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.connection import ConnectionProvider
 from dsspulumi.providers.dss.dataset import DatasetProvider
+from dsspulumi.providers.dss.folder import ManagedFolderProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
 from dsspulumi.providers.dss.transport import RetryEvent, server_clock
@@ -19,6 +20,7 @@ _TYPES: dict[str, Any] = {
     "dss:Dataset": DatasetProvider,
     "dss:Recipe": RecipeProvider,
     "dss:Connection": ConnectionProvider,
+    "dss:ManagedFolder": ManagedFolderProvider,
 }
 
 
