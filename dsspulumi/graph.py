@@ -46,6 +46,9 @@ class Node:
     output_deps: tuple[str, ...] = ()
     # The URN of the component this resource belongs to, if any.
     parent: str | None = None
+    # DSS can give the object another name in place (a managed folder); otherwise a new
+    # name (reached through an alias) means another object: a replace.
+    renames_in_place: bool = False
     # Former names or URNs (``ResourceOptions.aliases``): where its state record may be.
     aliases: tuple[str, ...] = ()
 
@@ -172,6 +175,7 @@ class ResourceGraph:
                 output_deps=tuple(output_deps),
                 parent=getattr(parent, "_urn", None) if parent is not None else None,
                 aliases=tuple(opts.aliases),
+                renames_in_place=r.renames_in_place,
             )
         graph.topological_order()  # raises on cycles
         check_flow(graph)

@@ -377,6 +377,9 @@ def _decide(
     if not diff:
         return Step(op=Op.SAME, inputs=inputs, old=rec, **base)
     replace_paths = tuple(d.path for d in diff if _matches(d.path, node.replace_on))
+    if rec.name != node.name and not node.renames_in_place and not replace_paths:
+        # Found under an alias with another DSS name that DSS cannot change in place.
+        replace_paths = tuple(d.path for d in diff if d.new == node.name) or ("name",)
     if not replace_paths:
         return Step(op=Op.UPDATE, diff=diff, inputs=inputs, old=rec, **base)
     if node.options.protect or rec.protect:

@@ -183,6 +183,8 @@ class Resource:
     is_lookup: bool = False
     # Its URN, set when the program's graph is built.
     _urn: str | None = None
+    # Whether DSS can rename the object in place (a new name with an alias is an update).
+    renames_in_place: ClassVar[bool] = False
 
     def __attrs_post_init__(self) -> None:
         opts = getattr(self, "opts", None)

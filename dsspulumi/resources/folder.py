@@ -8,7 +8,7 @@ to the folder by it, and ``up`` creates the folder before them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -27,6 +27,8 @@ class ManagedFolder(ProjectObject):
     ``/${projectKey}/${odbId}``); ``type`` is the storage type (``Filesystem``, ``S3``, …;
     left to DSS when None). Renaming it keeps the folder (same id): an update.
     """
+
+    renames_in_place: ClassVar[bool] = True  # the name is a label; the id stays
 
     connection: str | Connection = attrs.field(
         kw_only=True, default="filesystem_folders", validator=connection_ref
