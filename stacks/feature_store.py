@@ -1,7 +1,7 @@
 """Feature store: one source dataset, two feature pipelines built from one component.
 
-    dss preview feature_store       # the pipelines' children are shown under them
-    dss up feature_store --yes
+dss preview feature_store       # the pipelines' children are shown under them
+dss up feature_store --yes
 """
 
 from components.feature_pipeline import FeaturePipeline
