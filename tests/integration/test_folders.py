@@ -154,3 +154,26 @@ dss.ManagedFolder("shared", project=p)
     assert r.exit_code == 1
     assert "already exists in DSS and was not created by this stack" in r.stdout + r.stderr
     assert len(client.get_project("TAKEN").list_managed_folders()) == 1
+
+
+def test_a_folder_create_whose_answer_is_lost_is_found_with_its_id(ws):
+    ws.stack(
+        "lost",
+        """
+p = dss.Project("LOST", name="Lost")
+box = dss.ManagedFolder("box", project=p)
+dss.Dataset("FILES", project=p, type="FilesInFolder", folder=box)
+""",
+    )
+    # The create happens, then the connection drops: its id never reaches the engine.
+    ws.sandbox.inject_failure(
+        "POST", "/projects/{projectKey}/managedfolders/", when="after", mode="drop"
+    )
+    r = ws.dss("up", "lost", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    (folder,) = ws.sandbox.client().get_project("LOST").list_managed_folders()  # created once
+    state = {rec.name: rec for rec in ws.state("lost").resources}
+    assert state["box"].outputs == {"id": folder["id"]}
+    assert state["FILES"].inputs["params"] == {"folderSmartId": folder["id"]}
+    assert folder["customFields"]["dsspulumi.mark"] == state["box"].mark
+    assert ws.dss("preview", "lost", "--refresh", "--expect-no-changes").exit_code == 0
