@@ -118,6 +118,13 @@ class ResourceGraph:
                 source=format_location(c.source, cwd),
             )
 
+        members: dict[int, list[Resource]] = {}  # component -> every resource below it
+        for r in resources:
+            parent = r.options.parent
+            while parent is not None:
+                members.setdefault(id(parent), []).append(r)
+                parent = parent.options.parent
+
         def urn_of_producer(resource: Any) -> str:
             found = urn_of.get(id(resource))
             if found is None:
@@ -138,7 +145,11 @@ class ResourceGraph:
                 producer_urn = urn_of[id(producer)]
                 if producer_urn not in output_deps:
                     output_deps.append(producer_urn)
-            for dep in [*r.dependencies(), *r.options.depends_on, *producers]:
+            for dep in [
+                *r.dependencies(),
+                *_expand(r.options.depends_on, members),
+                *producers,
+            ]:
                 dep_urn = urn_of.get(id(dep))
                 if dep_urn is None:
                     raise GraphError(
@@ -180,6 +191,16 @@ class ResourceGraph:
         graph.topological_order()  # raises on cycles
         check_flow(graph)
         return graph
+
+
+def _expand(items: Iterable[Any], members: Mapping[int, list[Resource]]) -> list[Any]:
+    """``depends_on`` entries, a component standing for every resource below it (Pulumi)."""
+    from dsspulumi.resource import ComponentResource
+
+    out: list[Any] = []
+    for item in items:
+        out.extend(members.get(id(item), []) if isinstance(item, ComponentResource) else [item])
+    return out
 
 
 def topological_order(deps: Mapping[str, Iterable[str]]) -> list[str]:

@@ -235,9 +235,10 @@ def make_plan(
     ]
     delete_order = list(reversed(tolerant_order({u: records[u].dependencies for u in records})))
     dependants: dict[str, list[str]] = {}
+    new_urn = {old: new for new, old in moved.items()}  # a moved record's step has its new URN
     for rec in records.values():
         for dep in rec.dependencies:
-            dependants.setdefault(dep, []).append(rec.urn)
+            dependants.setdefault(dep, []).append(new_urn.get(rec.urn, rec.urn))
     removed_set = set(removed)
     for urn in delete_order:
         if urn not in removed_set:

@@ -22,17 +22,20 @@ from dsspulumi.errors import ResourceValidationError
 T = TypeVar("T")
 
 
-def _resource_list(value: Any) -> list[Resource]:
+def _resource_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    if isinstance(value, Resource):
+    if hasattr(value, "type_token"):  # one resource or component (defined below)
         return [value]
-    return list(value)
+    try:
+        return list(value)
+    except TypeError:
+        return [value]  # the validator names the mistake
 
 
 def _check_resources(_inst: Any, attribute: attrs.Attribute, value: list[Any]) -> None:
     for item in value:
-        if not isinstance(item, Resource):
+        if not isinstance(item, Resource | ComponentResource):  # a component: its children
             raise ResourceValidationError(
                 f"ResourceOptions.{attribute.name} must list dsspulumi resources "
                 f"(got {type(item).__name__} {item!r})"
@@ -86,7 +89,7 @@ class ResourceOptions:
     Merging and copying go through ``attrs.fields`` so a new option is one edit.
     """
 
-    depends_on: list[Resource] = attrs.field(
+    depends_on: list[Resource | ComponentResource] = attrs.field(
         factory=list, converter=_resource_list, validator=_check_resources
     )
     protect: bool = attrs.field(default=False, validator=_check_bool)

@@ -205,3 +205,14 @@ def test_a_duplicate_component_is_an_error(run_stack):
             dss.ComponentResource("acme:Pipe", "a")
             """
         )
+
+
+def test_depending_on_a_component_is_depending_on_its_children():
+    p = dss.Project("P", name="P")
+    pipe = Pipeline("pipe", project=p)
+    after = dss.ManagedDataset(
+        "AFTER", project=p, connection="fs", opts=dss.ResourceOptions(depends_on=[pipe])
+    )
+    graph = graph_of([p, pipe.out, after], [pipe])
+    node = graph.nodes[make_urn(STACK, ENV, "dss:Dataset", "P.AFTER")]
+    assert make_urn(STACK, ENV, "acme:Pipeline$dss:Dataset", "P.OUT") in node.deps
