@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from dsspulumi.config import Config
     from dsspulumi.errors import DssPulumiError
     from dsspulumi.output import Output
-    from dsspulumi.resource import File, Resource, ResourceOptions, export
+    from dsspulumi.resource import ComponentResource, File, Resource, ResourceOptions, export
     from dsspulumi.resources import (
         BuildStep,
         Column,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         FlowZone,
         GroupPermission,
         ManagedDataset,
+        ManagedFolder,
         Project,
         ProjectPermissions,
         ProjectVariables,
@@ -59,12 +60,14 @@ _SOURCES = {
     "SqlStep": "dsspulumi.resources",
     "TemporalTrigger": "dsspulumi.resources",
     "Column": "dsspulumi.resources",
+    "ComponentResource": "dsspulumi.resource",
     "Config": "dsspulumi.config",
     "Connection": "dsspulumi.resources",
     "Dataset": "dsspulumi.resources",
     "DssPulumiError": "dsspulumi.errors",
     "File": "dsspulumi.resource",
     "ManagedDataset": "dsspulumi.resources",
+    "ManagedFolder": "dsspulumi.resources",
     "Output": "dsspulumi.output",
     "Project": "dsspulumi.resources",
     "PythonRecipe": "dsspulumi.resources",
@@ -90,12 +93,14 @@ __all__ = [
     "SqlStep",
     "TemporalTrigger",
     "Column",
+    "ComponentResource",
     "Config",
     "Connection",
     "Dataset",
     "DssPulumiError",
     "File",
     "ManagedDataset",
+    "ManagedFolder",
     "Output",
     "Project",
     "PythonRecipe",

@@ -29,6 +29,7 @@ def test_public_api_is_pinned():
     assert sorted(dsspulumi.__all__) == sorted(
         [
             "Column",
+            "ComponentResource",
             "Config",
             "BuildStep",
             "DatasetChangeTrigger",
@@ -47,6 +48,7 @@ def test_public_api_is_pinned():
             "DssPulumiError",
             "File",
             "ManagedDataset",
+            "ManagedFolder",
             "Output",
             "Project",
             "PythonRecipe",

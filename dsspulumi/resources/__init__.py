@@ -2,6 +2,7 @@
 
 from dsspulumi.resources.connection import Connection
 from dsspulumi.resources.dataset import Column, Dataset, ManagedDataset
+from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.permissions import GroupPermission, ProjectPermissions
 from dsspulumi.resources.project import Project
 from dsspulumi.resources.recipe import PythonRecipe, SqlQueryRecipe, SyncRecipe
@@ -35,6 +36,7 @@ __all__ = [
     "Connection",
     "Dataset",
     "ManagedDataset",
+    "ManagedFolder",
     "Project",
     "PythonRecipe",
     "SqlQueryRecipe",

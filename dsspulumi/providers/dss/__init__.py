@@ -10,6 +10,7 @@ from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.connection import ConnectionProvider
 from dsspulumi.providers.dss.dataset import DatasetProvider
+from dsspulumi.providers.dss.folder import ManagedFolderProvider
 from dsspulumi.providers.dss.permissions import ProjectPermissionsProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
@@ -27,6 +28,7 @@ _TYPES: dict[str, Any] = {
     "dss:ProjectVariables": ProjectVariablesProvider,
     "dss:ProjectPermissions": ProjectPermissionsProvider,
     "dss:FlowZone": FlowZoneProvider,
+    "dss:ManagedFolder": ManagedFolderProvider,
 }
 
 
