@@ -57,7 +57,8 @@ def test_killed_after_creating_a_scenario_the_next_run_adopts_it(ws):
         healed.stderr
     )
     (scenario,) = client.get_project("CRASHK").list_scenarios()
-    assert any(r.name == "Nightly" for r in ws.state("own").resources)
+    rec = next(r for r in ws.state("own").resources if r.name == "Nightly")
+    assert rec.outputs == {"id": scenario["id"]}  # found by its mark, recorded with its id
     steps = client.get_project("CRASHK").get_scenario(scenario["id"]).get_settings().raw_steps
     assert [s["type"] for s in steps] == ["custom_python"]
     check = ws.dss("preview", "own", "--refresh", "--expect-no-changes")

@@ -104,3 +104,48 @@ def test_a_zone_named_like_a_hand_made_one_is_a_conflict(ws):
     zones = client.get_project("ZONES").get_flow().list_zones()
     assert [(z.id, z.name) for z in zones] == [("default", "Default"), (theirs.id, "Prep")]
     assert zones[1]._raw["items"] == []  # theirs untouched
+
+
+IDS = """
+p = dss.Project("IDS", name="Ids")
+landing = dss.ManagedFolder("landing", project=p)
+nightly = dss.Scenario("Nightly", project=p, steps=[dss.BuildStep([landing])])
+zone = dss.FlowZone("Landing", project=p, items=[landing])
+dss.ProjectVariables(project=p, standard={"nightly": nightly.id, "zone": zone.id})
+dss.export("scenario_id", nightly.id)
+"""
+
+
+def test_scenario_and_zone_ids_are_outputs_and_folders_are_items(ws):
+    ws.stack("ids", IDS)
+    r = ws.dss("preview", "ids", "--json")
+    steps = {s["type"]: s for s in r.json["steps"]}
+    assert steps["dss:ProjectVariables"]["diff"] == [
+        {"path": "standard.nightly", "old": None, "new": {"unknown": True}},
+        {"path": "standard.zone", "old": None, "new": {"unknown": True}},
+    ]
+    assert steps["dss:FlowZone"]["diff"] == [
+        {
+            "path": "items",
+            "old": None,
+            "new": [{"objectId": {"unknown": True}, "objectType": "MANAGED_FOLDER"}],
+        }
+    ]
+    r = ws.dss("up", "ids", "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    project = ws.sandbox.client().get_project("IDS")
+    (folder,) = project.list_managed_folders()
+    (scenario,) = project.list_scenarios()
+    zone_id = next(z.id for z in project.get_flow().list_zones() if z.name == "Landing")
+    assert r.json["outputs"] == {"scenario_id": scenario["id"]}
+    assert project.get_variables()["standard"] == {"nightly": scenario["id"], "zone": zone_id}
+    build = project.get_scenario(scenario["id"]).get_settings().raw_steps[0]["params"]
+    assert build["builds"] == [
+        {"type": "MANAGED_FOLDER", "itemId": folder["id"], "partitionsSpec": ""}
+    ]
+    zone = project.get_flow().get_zone(zone_id)
+    assert zone._raw["items"] == [{"objectId": folder["id"], "objectType": "MANAGED_FOLDER"}]
+    ws.sandbox.reset_counts()
+    assert ws.dss("preview", "ids", "--expect-no-changes").exit_code == 0
+    assert sum(ws.sandbox.request_counts.values()) == 0
+    assert ws.dss("preview", "ids", "--refresh", "--expect-no-changes").exit_code == 0

@@ -184,4 +184,4 @@ def test_bad_scenario_declarations_are_program_errors(ws):
         'dss.Scenario("S", project=p, steps=[dss.BuildStep(["RAW"])])\n',
     )
     r = ws.dss("preview", "bad")
-    assert r.exit_code == 1 and "must list dataset objects" in r.stderr
+    assert r.exit_code == 1 and "must list datasets and managed folders" in r.stderr

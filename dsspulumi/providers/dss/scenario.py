@@ -217,7 +217,7 @@ class ScenarioProvider:
             "tags": without_mark_tags(d.get("tags")),
             "extra_settings": pick_paths(d, inputs["extra_settings"]),
         }
-        return Found(view, read_mark(d), created_at(d))
+        return Found(view, read_mark(d), created_at(d), outputs={"id": scenario_id})
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # scenarios have no .get(): names are not unique in DSS

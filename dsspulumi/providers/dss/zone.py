@@ -55,6 +55,8 @@ class FlowZoneProvider:
         project = self.s.client.get_project(ref.get("projectKey", key))
         if ref["objectType"] == "RECIPE":
             return project.get_recipe(ref["objectId"])
+        if ref["objectType"] == "MANAGED_FOLDER":
+            return project.get_managed_folder(ref["objectId"])
         return project.get_dataset(ref["objectId"])
 
     # --- locating the zone ------------------------------------------------------------------
@@ -116,7 +118,8 @@ class FlowZoneProvider:
             "items": present,
             "extra_settings": pick_paths(raw, inputs["extra_settings"]),
         }
-        return Found(view, mark or None)
+        outputs_found = {"id": zone_id, **({"mark": mark} if mark else {})}
+        return Found(view, mark or None, outputs=outputs_found)
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # zones have no .get(): their ids are not known in advance

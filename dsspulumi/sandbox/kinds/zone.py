@@ -4,8 +4,9 @@ Rows: kind ``zone``, project = project key, id = the generated zone id (7 letter
 never reused: UNVERIFIED format). The document is the zone as served, ``{id, name, color,
 items, shared}``. The default zone (id ``default``) is not stored: DSS defines its content as
 every object not explicitly in another zone [code flow.py:DSSFlowZone.items docstring], so it
-is computed, listing the project's datasets then recipes (creation order). Whether DSS lists
-default-zone members explicitly is UNVERIFIED (the client falls back to ``get_default_zone()``).
+is computed, listing the project's datasets, managed folders, then recipes (creation order).
+Whether DSS lists default-zone members explicitly is UNVERIFIED (the client falls back to
+``get_default_zone()``).
 
 Refs are ``{objectId, objectType}``, or ``{projectKey, objectId, objectType}`` for an object of
 another project (the client's ``_to_smart_ref`` order), stored and echoed exactly as sent:
@@ -37,7 +38,7 @@ COLOR_RE_CHARS = frozenset("0123456789abcdefABCDEF")
 _ALNUM = string.ascii_letters + string.digits
 
 #: Object kinds shown in zones: sandbox kind -> DSS ref objectType.
-ZONED_KINDS = {"dataset": "DATASET", "recipe": "RECIPE"}
+ZONED_KINDS = {"dataset": "DATASET", "managedfolder": "MANAGED_FOLDER", "recipe": "RECIPE"}
 _KIND_OF = {object_type: kind for kind, object_type in ZONED_KINDS.items()}
 
 
