@@ -26,6 +26,7 @@ from dsspulumi.resources.base import ProjectObject
 from dsspulumi.resources.connection import Connection, connection_name, connection_ref
 from dsspulumi.resources.dataset import Dataset, ManagedDataset
 from dsspulumi.resources.folder import ManagedFolder
+from dsspulumi.resources.recipe import _datasets
 
 BUILD_MODES = (
     "RECURSIVE_BUILD",  # build the items and whatever they need that is out of date
@@ -74,19 +75,6 @@ def _optional_name(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 
 AnyDataset = Dataset | ManagedDataset
-
-
-def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
-    if not isinstance(value, list) or not value:
-        v.fail(inst, attribute, "must be a non-empty list of dataset objects")
-    for item in value:
-        if not isinstance(item, Dataset | ManagedDataset):
-            v.fail(
-                inst,
-                attribute,
-                "must list dataset objects (dss.Dataset, dss.ManagedDataset or "
-                f"dss.Dataset.get(...)), got {type(item).__name__} {item!r}",
-            )
 
 
 def _buildables(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
