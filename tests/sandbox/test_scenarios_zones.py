@@ -119,3 +119,21 @@ def test_a_deleted_object_leaves_its_zone(project) -> None:
     zone.add_item(project.get_dataset("DS"))
     project.get_dataset("DS").delete()
     assert flow.get_zone(zone.id)._raw["items"] == []
+
+
+def test_run_as_needs_an_admin_and_an_existing_user(dss_sandbox: Sandbox, project) -> None:
+    scenario = project.create_scenario("RunAs", "step_based")
+    settings = scenario.get_settings()
+    settings.run_as = "nobody"
+    with dss_error(f"{CODED}: Invalid runAsUser: user 'nobody' does not exist"):
+        settings.save()
+    settings.run_as = "admin"
+    settings.save()
+    assert scenario.get_settings().run_as == "admin"
+    as_user = dss_sandbox.client(admin=False).get_project("SB").get_scenario(scenario.id)
+    mine = as_user.get_settings()
+    mine.get_raw()["description"] = "kept run_as"
+    mine.save()  # not changing runAsUser: allowed
+    mine.run_as = "user"
+    with dss_error("com.dataiku.dip.exceptions.UnauthorizedException"):
+        mine.save()

@@ -16,7 +16,9 @@ Conventions (UNVERIFIED against a real DSS; a provider must not depend on them):
 * ``PUT .../light`` applies only ``active``, ``checklists``, ``description``, ``shortDesc`` and
   ``tags`` [code: set_definition docstring]; ``type``, ``id`` and ``projectKey`` cannot change
   through a PUT.
-* ``runAsUser`` is kept as sent (the sandbox has one user, the admin, who may set it).
+* ``runAsUser`` can only be set (changed) with an administrator's key (403
+  ``UnauthorizedException``, as other admin-only calls) and must name an existing user (400
+  ``CodedException: Invalid runAsUser: user 'x' does not exist``; wording UNVERIFIED).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import string
 from typing import Any
 
 from dsspulumi.sandbox.errors import (
+    ADMIN_LOGIN,
+    admin_required,
     invalid,
     not_found,
     optional_object,
@@ -37,7 +41,7 @@ from dsspulumi.sandbox.errors import (
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
-from . import project
+from . import project, user
 
 KIND = "scenario"
 TYPES = ("step_based", "custom_python")
@@ -73,6 +77,19 @@ def _items(value: Any, what: str) -> list[dict[str, Any]]:
     return value
 
 
+def _check_run_as(tx: Tx, req: Request, run_as: Any, current: Any) -> None:
+    """Only an administrator may make a scenario run as someone [code: run_as docstring], and
+    that someone must be a user of the instance (the refusal's wording is UNVERIFIED)."""
+    if run_as is None or run_as == current:
+        return
+    if not isinstance(run_as, str):
+        raise invalid("Invalid runAsUser: expected a user login")
+    if req.login != ADMIN_LOGIN:
+        raise admin_required()
+    if not tx.exists(user.KIND, "", run_as):
+        raise invalid(f"Invalid runAsUser: user '{run_as}' does not exist")
+
+
 def _checked(body: dict[str, Any], type_: str) -> dict[str, Any]:
     """The definition fields a save may carry, validated (the caller fixes identity fields)."""
     name = body.get("name")
@@ -94,8 +111,6 @@ def _checked(body: dict[str, Any], type_: str) -> dict[str, Any]:
         trigger.setdefault("active", True)
         trigger["params"] = optional_object(trigger.get("params"), "trigger params")
     run_as = body.get("runAsUser")
-    if run_as is not None and not isinstance(run_as, str):
-        raise invalid("Invalid runAsUser: expected a user login")
     out = dict(body)
     out.update(
         name=name,
@@ -141,6 +156,7 @@ def create_scenario(tx: Tx, req: Request) -> dict[str, Any]:
     type_ = body.get("type")
     if type_ not in TYPES:
         raise invalid(f"Invalid scenario type {type_!r}: expected one of {', '.join(TYPES)}")
+    _check_run_as(tx, req, body.get("runAsUser"), None)
     definition = _checked(body, type_)
     scenario_id = _new_id(tx, project_key, definition["name"])
     definition.update(
@@ -172,6 +188,7 @@ def set_scenario(tx: Tx, req: Request) -> dict[str, Any]:
                 f"Cannot change the {key} of scenario {project_key}.{scenario_id} "
                 f"(from {current[key]!r} to {body[key]!r})"
             )
+    _check_run_as(tx, req, body.get("runAsUser"), current.get("runAsUser"))
     updated = _checked(body, current["type"])
     updated.update(
         projectKey=project_key,
