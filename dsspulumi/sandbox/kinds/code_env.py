@@ -98,7 +98,7 @@ def create_code_env(tx: Tx, req: Request) -> dict[str, Any]:
     interpreter = body.get("pythonInterpreter") if lang == "PYTHON" else None
     if interpreter is not None and not isinstance(interpreter, str):
         raise invalid("Invalid pythonInterpreter: expected a string")
-    env = {
+    env: dict[str, Any] = {
         "envLang": lang,
         "envName": name,
         "deploymentMode": mode,
