@@ -51,12 +51,17 @@ class GlobalVariablesProvider:
         return {"mark": mark.id}
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
+        """The stack's keys as DSS holds them; None when none is left, or when no write of
+        the stack's is recorded (keys of that name are then someone else's: ``create``
+        refuses them with a precise message)."""
+        mark = outputs.get("mark")
+        if not isinstance(mark, str):
+            return None
         current = self._read()
         present = {k: current[k] for k in inputs["variables"] if k in current}
         if not present:
             return None
-        mark = outputs.get("mark")
-        return Found({"variables": present}, mark if isinstance(mark, str) else None)
+        return Found({"variables": present}, mark)
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dataikuapi.dss.admin import DSSUserSettings
+
 from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import MARK_FIELD, URN_FIELD, managed_value, pick_paths
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call, set_extra
@@ -22,13 +24,12 @@ class UserProvider(InstanceObjectProvider):
 
     def _get(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         with admin_call(self.s, f"read {self._what(inputs)}"):
-            raw: dict[str, Any] = self.s.client.get_user(inputs["login"]).get_definition()
+            raw: dict[str, Any] = self.s.client.get_user(inputs["login"]).get_settings().get_raw()
         return raw
 
     def _put(self, inputs: Mapping[str, Any], doc: dict[str, Any]) -> None:
         with admin_call(self.s, f"save {self._what(inputs)}"):
-            # The whole-definition PUT (``DSSUserSettings.save`` sends the same document).
-            self.s.client.get_user(inputs["login"]).set_definition(doc)
+            DSSUserSettings(self.s.client, inputs["login"], doc).save()
 
     def _post(self, inputs: Mapping[str, Any]) -> None:
         with admin_call(self.s, f"create {self._what(inputs)}"):
