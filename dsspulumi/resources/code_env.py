@@ -14,8 +14,9 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.resource import Resource, ResourceOptions, resource_type
+from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
+from dsspulumi.resources.instance import InstanceObject
 
 NAME = re.compile(r"^[A-Za-z0-9-]+$")
 LANGS = ("python", "r")
@@ -43,7 +44,7 @@ def _timeout(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 
 @resource_type("dss:CodeEnv", replace_on=("lang", "python_interpreter", "deployment_mode"))
-class CodeEnv(Resource):
+class CodeEnv(InstanceObject):
     """A DSS code env: ``packages`` are requirement lines (``"pandas>=2"``)."""
 
     name: str = attrs.field(validator=_name)
@@ -56,8 +57,6 @@ class CodeEnv(Resource):
     )
     deployment_mode: str = attrs.field(kw_only=True, default="DESIGN_MANAGED", validator=_mode)
     timeout: float = attrs.field(kw_only=True, default=900.0, validator=_timeout)
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     def validate(self) -> None:
         if self.lang == "r" and self.python_interpreter not in (None, "PYTHON311"):
@@ -69,14 +68,6 @@ class CodeEnv(Resource):
                 raise ResourceValidationError(
                     f"CodeEnv '{self.name}': each package is one requirement line (got {line!r})"
                 )
-
-    @property
-    def dss_name(self) -> str:
-        return self.name
-
-    @property
-    def logical_name(self) -> str:
-        return self.name
 
     def inputs(self) -> dict[str, Any]:
         return {

@@ -17,9 +17,10 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.resource import Resource, ResourceOptions, resource_type
+from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.group import Group, group_list, group_names
+from dsspulumi.resources.instance import InstanceObject
 from dsspulumi.resources.secret_values import SECRET_NAME, is_secret, secret_digest
 
 USABLE_BY = ("ALL", "ALLOWED")
@@ -36,7 +37,7 @@ def _usable_by(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 
 @resource_type("dss:Connection", replace_on=("type",))
-class Connection(Resource):
+class Connection(InstanceObject):
     """An instance-level DSS connection (needs an admin API key).
 
     ``params`` is DSS's ``params`` document for the connection type; a value that is a
@@ -55,8 +56,6 @@ class Connection(Resource):
     description: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
     # The digests of the secret params, made at construction (inside the program run).
     _secret_params: dict[str, Any] = attrs.field(init=False, factory=dict, repr=False)
 
@@ -91,14 +90,6 @@ class Connection(Resource):
                 f"Connection.get({name!r}): a connection name is a non-empty string without '/'"
             )
         return cls._lookup(name, name=name)
-
-    @property
-    def dss_name(self) -> str:
-        return self.name
-
-    @property
-    def logical_name(self) -> str:
-        return self.name
 
     def dependencies(self) -> list[Resource]:
         return [g for g in self.allowed_groups if isinstance(g, Group)]

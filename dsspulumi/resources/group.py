@@ -8,8 +8,9 @@ from typing import Any
 
 import attrs
 
-from dsspulumi.resource import Resource, ResourceOptions, resource_type
+from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
+from dsspulumi.resources.instance import InstanceObject
 
 SOURCE_TYPES = ("LOCAL", "LDAP", "SAAS")
 
@@ -54,7 +55,7 @@ def _flag() -> Any:
 
 
 @resource_type("dss:Group")
-class Group(Resource):
+class Group(InstanceObject):
     """A DSS group; ``admin`` and every ``may_*`` capability are booleans (default False)."""
 
     name: str = attrs.field(validator=instance_name)
@@ -82,16 +83,6 @@ class Group(Resource):
     may_create_active_web_content: bool = _flag()
     may_create_published_api_services: bool = _flag()
     may_create_published_projects: bool = _flag()
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
-
-    @property
-    def dss_name(self) -> str:
-        return self.name
-
-    @property
-    def logical_name(self) -> str:
-        return self.name
 
     def inputs(self) -> dict[str, Any]:
         return {

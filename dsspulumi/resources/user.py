@@ -13,9 +13,10 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.resource import Resource, ResourceOptions, resource_type
+from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.group import Group, group_list, group_names, instance_name
+from dsspulumi.resources.instance import InstanceObject
 from dsspulumi.resources.secret_values import secret_digest
 
 SOURCE_TYPES = ("LOCAL", "LDAP", "SAAS", "LOCAL_NO_AUTH", "PAM")
@@ -34,7 +35,7 @@ def _profile(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 
 @resource_type("dss:User")
-class User(Resource):
+class User(InstanceObject):
     """A DSS user, identified by its login."""
 
     login: str = attrs.field(validator=instance_name)
@@ -51,8 +52,6 @@ class User(Resource):
     profile: str = attrs.field(kw_only=True, default="DATA_SCIENTIST", validator=_profile)
     enabled: bool = attrs.field(kw_only=True, default=True, validator=v.of_type(bool))
     password: Any = attrs.field(kw_only=True, default=None, repr=False)
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
     _password_digest: Any = attrs.field(init=False, default=None, repr=False)
 
     def validate(self) -> None:
@@ -75,10 +74,6 @@ class User(Resource):
 
     @property
     def dss_name(self) -> str:
-        return self.login
-
-    @property
-    def logical_name(self) -> str:
         return self.login
 
     def dependencies(self) -> list[Resource]:
