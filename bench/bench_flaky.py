@@ -63,9 +63,7 @@ def main() -> int:
         ws.write_stack("flaky", stack_source(args.objects), {"dev": f'[dss]\nurl = "{url}"\n'})
         common = ["--backend", ws.backend]
         up, wall = lib.run_dss(
-            ["up", "flaky", "--yes", "--json", *common],
-            cwd=ws.root,
-            api_key=sandbox.api_key,
+            ["up", "flaky", "--yes", "--json", *common], cwd=ws.root, api_key=sandbox.api_key,
             check=False,
         )
         doc = json.loads(up.stdout) if up.stdout.strip() else {}

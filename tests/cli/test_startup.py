@@ -63,11 +63,8 @@ def test_root_help_lists_groups_without_building_them_and_reads_the_same():
     )
     assert r.returncode == 0, r.stderr
     unbuilt, same, text = eval(r.stdout)  # noqa: S307 - our own probe's repr
-    assert unbuilt == [
-        "dsspulumi.cli.config_cmd",
-        "dsspulumi.cli.sandbox_cmd",
-        "dsspulumi.cli.stack_cmd",
-    ]
+    assert unbuilt == ["dsspulumi.cli.config_cmd", "dsspulumi.cli.sandbox_cmd",
+                       "dsspulumi.cli.stack_cmd"]
     assert same, text  # the help of a group is the group's own (dsspulumi.cli._groups.HELP)
     assert "stack    Stack administration: states, history, locks." in text
 

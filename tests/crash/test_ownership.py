@@ -228,7 +228,9 @@ def test_killed_after_creating_its_own_object_the_next_run_adopts_it(run, ws, na
 
 
 @pytest.mark.parametrize("name", list(KINDS))
-def test_killed_after_meeting_a_hand_made_object_the_next_run_never_adopts_it(run, ws, name):
+def test_killed_after_meeting_a_hand_made_object_the_next_run_never_adopts_it(
+    run, ws, name
+):
     kind, client = KINDS[name], ws.sandbox.client()
     _prepare(run, kind)
     kind.by_hand(client)

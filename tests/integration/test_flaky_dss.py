@@ -123,14 +123,11 @@ def test_a_transient_failure_of_a_create_is_retried_after_checking_dss(ws):
     assert _objects(ws.sandbox, "ONE")[0] == ["DS"]
 
 
-LOST = (
-    ONE
-    + """
+LOST = ONE + """
 out = dss.ManagedDataset("OUT", project=project, connection="filesystem_managed")
 out2 = dss.ManagedDataset("OUT2", project=project, connection="filesystem_managed")
 dss.SyncRecipe("copy", project=project, inputs=[out], outputs=[out2])
 """
-)
 
 
 def _marks(client) -> dict[str, str | None]:

@@ -214,10 +214,30 @@ def test_non_admin_key_is_refused_clearly(admin_ws):
     client = ws.sandbox.client()
     assert "warehouse" not in client.list_connections()
     assert "analysts" not in {g["name"] for g in client.list_groups()}
+    text = r.stdout + r.stderr
+    for failed in ("analysts", "py-features", "instance-variables"):
+        assert f"{failed} create failed: cannot " in text and "needs an admin API key" in text
+    # the kinds that waited for the group above, on their own
+    ws.stack(
+        "solo",
+        'dss.User("bob")\ndss.Connection("c_solo", type="Filesystem", params={"root": "/"})\n',
+    )
+    r = ws.dss("up", "solo", "--yes", env={"DKU_API_KEY": ws.sandbox.user_api_key})
+    assert r.exit_code == 1
+    for failed in ("bob", "c_solo"):
+        assert f"{failed} create failed: cannot read" in r.stdout, r.stdout
+    assert r.stdout.count("needs an admin API key") >= 2
     # nothing half-recorded: with the admin key the stack then applies cleanly
     r = ws.dss("up", "admin", "--yes")
     assert r.exit_code == 0, r.stdout + r.stderr
     assert ws.dss("preview", "admin", "--expect-no-changes").exit_code == 0
+    # an update and a destroy with the non-admin key are refused the same way, nothing lost
+    _set(ws, "conn_desc", "changed")
+    for args in (["up", "admin", "--yes"], ["destroy", "admin", "--yes"]):
+        r = ws.dss(*args, env={"DKU_API_KEY": ws.sandbox.user_api_key})
+        assert r.exit_code == 1 and "needs an admin API key" in r.stdout + r.stderr
+    assert len(ws.state("admin").resources) == 5
+    assert client.get_connection("warehouse").get_definition()["description"] == "The warehouse"
 
 
 CONN_STACK = """

@@ -84,11 +84,8 @@ def test_a_missing_lookup_fails_before_anything_changes(ws, other_team):
     assert r.exit_code == 1 and "OTHER.CUSTOMERZ" in r.stderr
     assert ws.dss("preview", "look").exit_code == 0  # without --refresh, no DSS call
 
-    ws.stack(
-        "conn",
-        'dss.Project("P", name="p")\nc = dss.Connection.get("nope")\n'
-        'dss.ManagedDataset("D", project=dss.Project.get("OTHER"), connection=c)\n',
-    )
+    ws.stack("conn", 'dss.Project("P", name="p")\nc = dss.Connection.get("nope")\n'
+             'dss.ManagedDataset("D", project=dss.Project.get("OTHER"), connection=c)\n')
     r = ws.dss("up", "conn", "--yes")
     assert r.exit_code == 1 and "Connection nope (read at stacks/conn.py:3)" in r.stderr
 

@@ -31,11 +31,9 @@ scalars = (
 keys = st.text() | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False)
 values = st.recursive(
     scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.lists(inner, max_size=3).map(tuple)
-        | st.dictionaries(keys, inner, max_size=4)
-    ),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.lists(inner, max_size=3).map(tuple)
+    | st.dictionaries(keys, inner, max_size=4),
     max_leaves=30,
 )
 
