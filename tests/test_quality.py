@@ -28,6 +28,7 @@ def test_public_api_is_pinned():
 
     assert sorted(dsspulumi.__all__) == sorted(
         [
+            "CodeEnv",
             "Column",
             "ComponentResource",
             "Config",
@@ -47,6 +48,8 @@ def test_public_api_is_pinned():
             "Dataset",
             "DssPulumiError",
             "File",
+            "GlobalVariables",
+            "Group",
             "ManagedDataset",
             "ManagedFolder",
             "Output",
@@ -57,6 +60,7 @@ def test_public_api_is_pinned():
             "SqlQueryRecipe",
             "StackReference",
             "SyncRecipe",
+            "User",
             "export",
         ]
     )

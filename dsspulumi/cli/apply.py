@@ -103,7 +103,11 @@ class Session(contextlib.ExitStack):
                 EMBEDDED_SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
                 sandbox = self.enter_context(Sandbox(data_dir=EMBEDDED_SANDBOX_DIR))
                 self._registry = DssProviders(
-                    sandbox.url, sandbox.api_key, retries=self.retries, on_retry=self._on_retry
+                    sandbox.url,
+                    sandbox.api_key,
+                    retries=self.retries,
+                    on_retry=self._on_retry,
+                    on_progress=self._on_progress,
                 )
             else:
                 self._registry = DssProviders(
@@ -112,12 +116,19 @@ class Session(contextlib.ExitStack):
                     verify_tls=target.verify_tls,
                     retries=self.retries,
                     on_retry=self._on_retry,
+                    on_progress=self._on_progress,
                 )
         return self._registry
 
     def _on_retry(self, event: Any) -> None:
         if self.listener is not None:
             self.listener.retry(event)
+
+    def _on_progress(self, urn: str | None, message: str) -> None:
+        """A long DSS task (a code env build) reporting how it goes, shown by the display."""
+        progress = getattr(self.listener, "progress", None)
+        if progress is not None:
+            progress(urn, message)
 
     def run(self, listener: Any) -> StackRun:
         from dsspulumi.engine import StackRun

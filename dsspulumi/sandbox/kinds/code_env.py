@@ -98,7 +98,7 @@ def create_code_env(tx: Tx, req: Request) -> dict[str, Any]:
     interpreter = body.get("pythonInterpreter") if lang == "PYTHON" else None
     if interpreter is not None and not isinstance(interpreter, str):
         raise invalid("Invalid pythonInterpreter: expected a string")
-    env = {
+    env: dict[str, Any] = {
         "envLang": lang,
         "envName": name,
         "deploymentMode": mode,
@@ -120,10 +120,15 @@ def create_code_env(tx: Tx, req: Request) -> dict[str, Any]:
         "installed": False,
         "creationTag": tx.tag(),
     }
+    return _install(tx, req, env)
+
+
+def _install(tx: Tx, req: Request, env: dict[str, Any]) -> dict[str, Any]:
+    """Install the env's packages (at creation, or on demand): a long task."""
     messages = _messages(env)
     env["installed"] = not messages["error"]
-    tx.put(KIND, "", name, env)
-    result = {"messages": messages, "envName": name, "envLang": lang}
+    tx.put(KIND, "", env["envName"], env)
+    result = {"messages": messages, "envName": env["envName"], "envLang": env["envLang"]}
     if req.flag("wait", True):
         return result
     return tx.running_future(result, tx.store.code_env_seconds)
@@ -155,15 +160,7 @@ def set_code_env(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 def update_packages(tx: Tx, req: Request) -> dict[str, Any]:
-    lang, name = _lang(req), req.params["name"]
-    env = lookup(tx, lang, name)
-    messages = _messages(env)
-    env["installed"] = not messages["error"]
-    tx.put(KIND, "", name, env)
-    result = {"messages": messages, "envName": name, "envLang": lang}
-    if req.flag("wait", True):
-        return result
-    return tx.running_future(result, tx.store.code_env_seconds)
+    return _install(tx, req, lookup(tx, _lang(req), req.params["name"]))
 
 
 def delete_code_env(tx: Tx, req: Request) -> dict[str, Any]:
