@@ -15,9 +15,10 @@ from typing import Any, ClassVar
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.resource import _translate_init_errors, resource_type
+from dsspulumi.resource import Resource, _translate_init_errors, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectPart
+from dsspulumi.resources.group import Group
 
 #: Attribute name -> DSS flag, in DSS's order. The list is the one DSS admin tools and
 #: third-party providers use (dss-rest-api.md §2 lists the first two as verified).
@@ -42,12 +43,20 @@ def _flag(default: bool = False) -> Any:
     return attrs.field(kw_only=True, default=default, validator=v.of_type(bool))
 
 
+def _group(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, Group):
+        v.name_string(inst, attribute, value)
+
+
 @_translate_init_errors
 @attrs.frozen
 class GroupPermission:
-    """What one group may do in the project; every DSS permission flag as a boolean."""
+    """What one group may do in the project; every DSS permission flag as a boolean.
 
-    group: str = attrs.field(validator=v.name_string)
+    ``group`` is a group name, or a ``dss.Group`` of the stack (then created before the grant).
+    """
+
+    group: str | Group = attrs.field(validator=_group)
     admin: bool = _flag()
     read_project_content: bool = _flag(True)
     write_project_content: bool = _flag()
@@ -64,11 +73,11 @@ class GroupPermission:
 
     @property
     def name(self) -> str:
-        """What error messages call it (the validators name an object by ``name``)."""
-        return self.group
+        """The group's name (error messages name an object by ``name``)."""
+        return self.group.name if isinstance(self.group, Group) else self.group
 
     def to_json(self) -> dict[str, Any]:
-        return {"group": self.group, **{dss: getattr(self, a) for a, dss in FLAGS.items()}}
+        return {"group": self.name, **{dss: getattr(self, a) for a, dss in FLAGS.items()}}
 
 
 def _grants(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -94,13 +103,19 @@ class ProjectPermissions(ProjectPart):
 
     def validate(self) -> None:
         super().validate()
-        groups = [p.group for p in self.permissions]
+        groups = [p.name for p in self.permissions]
         dupes = sorted({g for g in groups if groups.count(g) > 1})
         if dupes:
             raise ResourceValidationError(
                 f"ProjectPermissions(project={self.project.key}): group(s) {', '.join(dupes)} "
                 "listed more than once; give each group one dss.GroupPermission"
             )
+
+    def dependencies(self) -> list[Resource]:
+        return [
+            *super().dependencies(),
+            *(p.group for p in self.permissions if isinstance(p.group, Group)),
+        ]
 
     def inputs(self) -> dict[str, Any]:
         return {

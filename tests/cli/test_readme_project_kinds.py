@@ -16,12 +16,11 @@ def readme_example() -> str:
 
 def test_readme_project_kinds_example_goes_up_previews_empty_and_destroys(ws):
     client = ws.sandbox.client()
-    for group in ("analysts", "engineers"):
-        client.create_group(group)  # granted groups must exist
+    client.create_group("analysts")  # granted groups must exist ("engineers" is declared)
     ws.stack("readme", readme_example())
     r = ws.dss("up", "readme", "--yes", "--json")
     assert r.exit_code == 0, r.stderr
-    assert r.json["summary"] == {"create": 9}
+    assert r.json["summary"] == {"create": 10}
     project = client.get_project("CHURN")
     assert sorted(s["name"] for s in project.list_scenarios()) == ["Cleanup", "Nightly build"]
     assert project.get_variables()["standard"] == {"env": "prod"}
@@ -33,3 +32,4 @@ def test_readme_project_kinds_example_goes_up_previews_empty_and_destroys(ws):
     r = ws.dss("destroy", "readme", "--yes")
     assert r.exit_code == 0, r.stdout + r.stderr
     assert client.list_project_keys() == []
+    assert [g["name"] for g in client.list_groups()].count("engineers") == 0
