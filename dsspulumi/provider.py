@@ -82,6 +82,8 @@ class Found:
     mark: str | None
     # When DSS created it, on DSS's clock (epoch seconds), where DSS records it.
     created_at: float | None = None
+    # Its outputs (a generated id), for an object found without them (a lost create answer).
+    outputs: dict[str, Any] | None = None
     # The URN written next to the mark (``dsspulumi.urn``): which stack's object it is.
     mark_urn: str | None = None
 

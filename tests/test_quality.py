@@ -28,13 +28,30 @@ def test_public_api_is_pinned():
 
     assert sorted(dsspulumi.__all__) == sorted(
         [
+            "CodeEnv",
             "Column",
+            "ComponentResource",
             "Config",
+            "BuildStep",
+            "DatasetChangeTrigger",
+            "FlowZone",
+            "GroupPermission",
+            "ProjectPermissions",
+            "ProjectVariables",
+            "PythonScenario",
+            "PythonStep",
+            "Scenario",
+            "SetVariablesStep",
+            "SqlStep",
+            "TemporalTrigger",
             "Connection",
             "Dataset",
             "DssPulumiError",
             "File",
+            "GlobalVariables",
+            "Group",
             "ManagedDataset",
+            "ManagedFolder",
             "Output",
             "Project",
             "PythonRecipe",
@@ -43,6 +60,7 @@ def test_public_api_is_pinned():
             "SqlQueryRecipe",
             "StackReference",
             "SyncRecipe",
+            "User",
             "export",
         ]
     )

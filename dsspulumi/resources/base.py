@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Ref, lookup_ref
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
@@ -67,3 +68,40 @@ class ProjectObject(Resource):
             "tags": list(self.tags),
             "extra_settings": dict(self.extra_settings),
         }
+
+
+@attrs.define(slots=False, eq=False, repr=False)
+class ProjectPart(Resource):
+    """A part of a project's own settings (its variables, its permissions): one per project.
+
+    It has no name of its own: the project is its identity, so a second one for the same
+    project is a program error that says so (rather than two declarations fighting).
+    """
+
+    part: ClassVar[str] = ""  # what it is of the project: "variables", "permissions"
+
+    project: Project = attrs.field(kw_only=True, validator=project_ref)
+    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    @property
+    def dss_name(self) -> str:
+        return self.part
+
+    @property
+    def logical_name(self) -> str:
+        return f"{self.project.key}.{self.part}"
+
+    def dependencies(self) -> list[Resource]:
+        return [self.project]
+
+    def validate(self) -> None:
+        from dsspulumi import program_context
+
+        other = program_context.find(self.type_token, self.logical_name)
+        if other is not None:
+            where = program_context.format_location(other.source)
+            raise ResourceValidationError(
+                f"{type(self).__name__}(project={self.project.key}) is declared twice (first "
+                f"at {where}): a project has one {type(self).__name__}; declare all its entries "
+                "in one"
+            )
