@@ -377,13 +377,19 @@ class StackRun:
 
     # --- import (dss import) ---------------------------------------------------------------
     def import_program(
-        self, graph: ResourceGraph, *, parallel: int = 10, lock_timeout: float = 0.0
+        self,
+        graph: ResourceGraph,
+        outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        *,
+        parallel: int = 10,
+        lock_timeout: float = 0.0,
     ) -> RunResult:
         """Adopt every object a generated program declares (``dss import project``).
 
         Each node is imported (``import_id`` = its own identity); the generated code must
         declare exactly what DSS holds, so any difference is a bug of the code writer: it
         stops the run before anything is changed. The state must not manage anything yet.
+        ``outputs`` (by URN) address objects whose DSS id is generated (``Existing.outputs``).
         """
         existing = self.load_state()
         if existing.resources:
@@ -393,7 +399,14 @@ class StackRun:
                 "adopt single objects with `dss import resource`)"
             )
         nodes = {
-            urn: attrs.evolve(node, options=attrs.evolve(node.options, import_id=node.logical_name))
+            urn: attrs.evolve(
+                node,
+                options=attrs.evolve(
+                    node.options,
+                    import_id=node.logical_name,
+                    import_outputs=dict((outputs or {}).get(urn) or {}),
+                ),
+            )
             for urn, node in graph.nodes.items()
         }
         adopted = ResourceGraph(stack=graph.stack, env=graph.env, nodes=nodes, exports={})

@@ -88,13 +88,21 @@ class Found:
     mark_urn: str | None = None
 
 
+# For kinds whose ownership is recorded in outputs (no mark in DSS: project variables and
+# permissions, see providers/dss/owned.py): the output an import hands to ``inspect`` so that
+# the object is read although no mark was recorded yet. ``update`` drops it.
+ADOPTING = "adopting"
+
+
 @attrs.frozen
 class Existing:
     """An object found in DSS, as a declaration of it would hold it (for import).
 
     ``inputs`` are exactly the inputs of the resource class that declares it (``identity``
     is its logical name: project key, or ``PROJECT.name``); rebuilding the constructor call
-    from them is the resource class's job. ``unmodelled`` says why no resource type of the
+    from them is the resource class's job. ``outputs`` are what the provider needs to address
+    it (a generated id) -- what ``Resource.import_outputs`` gives for an ``import_id``.
+    ``unmodelled`` says why no resource type of the
     tool can declare it (an unsupported recipe type, …): such objects are listed, never
     dropped silently, and never recorded.
     """

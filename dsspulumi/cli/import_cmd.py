@@ -107,7 +107,12 @@ def import_project(
                 s.config.save()
             graph = s.program()
             s.ensure_secrets_provider(graph)
-            result = s.run(_listener(s.io)).import_program(graph, lock_timeout=lock_timeout)
+            from dsspulumi.graph import make_urn
+
+            outputs = {make_urn(loc.name, s.env, o.type, o.identity): o.outputs for o in objects}
+            result = s.run(_listener(s.io)).import_program(
+                graph, outputs, lock_timeout=lock_timeout
+            )
             imported = [st.logical_name for st in result.plan.steps if st.op.value == "import"]
             failed = [o for o in result.outcomes.values() if o.status == "failed"]
             if json_out:
@@ -227,7 +232,9 @@ def import_resource(
                 logical_name=declared.logical_name,
                 inputs=to_engine(declared.inputs()),
                 deps=tuple(d for d in deps if state.get(d) is not None),
-                options=NodeOptions(import_id=existing.identity),
+                options=NodeOptions(
+                    import_id=existing.identity, import_outputs=dict(existing.outputs)
+                ),
             )
             _write_files(loc.file.parent, snippet.files)
             if snippet.secrets:

@@ -9,6 +9,7 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Ref, lookup_ref
+from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.project import Project
@@ -82,6 +83,12 @@ class ProjectPart(Resource):
 
     project: Project = attrs.field(kw_only=True, validator=project_ref)
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    def import_outputs(self, import_id: str) -> dict[str, Any]:
+        """DSS keeps no mark on a project's variables or permissions: their provider reads
+        them for adoption when told so (``provider.ADOPTING``)."""
+        super().import_outputs(import_id)
+        return {ADOPTING: True}
 
     @property
     def dss_name(self) -> str:

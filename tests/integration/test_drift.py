@@ -145,3 +145,47 @@ def test_refresh_reads_datasets_in_one_list_call_per_project(ws):
     ws.sandbox.reset_counts()
     assert read_all(registry, state.resources) == one_by_one  # same answers, fewer calls
     assert ws.sandbox.total_requests == 1 + 1 + 5
+
+
+KINDS = """
+project = dss.Project("KINDS", name="Kinds")
+raw = dss.Dataset("RAW", project=project, type="Filesystem", connection="filesystem_root",
+                  params={"path": "/raw"})
+dss.ProjectVariables(project=project, standard={"env": "prod", "limit": 10})
+dss.Scenario("Nightly", project=project, steps=[dss.BuildStep([raw])],
+             triggers=[dss.TemporalTrigger("Daily", hour=2, starting_from="2025-01-01")])
+"""
+
+
+def test_drift_of_a_scenario_trigger_and_a_variable(ws):
+    ws.stack("kinds", KINDS)
+    assert ws.dss("up", "kinds", "--yes").exit_code == 0
+    project = ws.sandbox.client().get_project("KINDS")
+    variables = project.get_variables()
+    variables["standard"]["limit"] = 99  # declared: drift
+    variables["standard"]["by_hand"] = "kept"  # not declared: survives
+    project.set_variables(variables)
+    (item,) = project.list_scenarios(as_type="listitems")
+    settings = project.get_scenario(item["id"]).get_settings()
+    settings.get_raw()["triggers"][0]["params"]["hour"] = 5  # declared: drift
+    settings.get_raw()["shortDesc"] = "kept"  # not declared: survives
+    settings.save()
+
+    r = ws.dss("refresh", "kinds", "--preview-only", "--json")
+    assert r.exit_code == 0, r.stderr
+    drift = _drift(r.json["resources"])
+    assert drift["KINDS.variables"] == (
+        "changed",
+        [{"path": "standard.limit", "state": 10, "dss": 99}],
+    )
+    status, diff = drift["KINDS.Nightly"]
+    assert status == "changed" and [d["path"] for d in diff] == ["triggers"]
+    assert diff[0]["state"][0]["params"]["hour"] == 2 and diff[0]["dss"][0]["params"]["hour"] == 5
+    assert set(drift) == {"KINDS.variables", "KINDS.Nightly"}
+
+    assert ws.dss("up", "kinds", "--refresh", "--yes").exit_code == 0
+    variables = project.get_variables()["standard"]
+    assert variables == {"env": "prod", "limit": 10, "by_hand": "kept"}
+    raw = project.get_scenario(item["id"]).get_settings().get_raw()
+    assert raw["triggers"][0]["params"]["hour"] == 2 and raw["shortDesc"] == "kept"
+    assert ws.dss("preview", "kinds", "--refresh", "--expect-no-changes").exit_code == 0
