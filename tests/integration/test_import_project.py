@@ -62,7 +62,53 @@ def build_by_hand(client):
     r.with_input("clean")
     r.with_output("final")
     r.create()
+    p.set_variables({"standard": {"env": "prod", "limit": 10}, "local": {"debug": False}})
+    client.create_group("analysts")
+    grants = p.get_permissions()
+    grants["permissions"].append(
+        {"group": "analysts", "readProjectContent": True, "runScenarios": True}
+    )
+    p.set_permissions(grants)
+    settings = p.create_scenario("Nightly", "step_based").get_settings()
+    raw = settings.get_raw()
+    raw["active"] = True
+    raw["params"]["steps"] = [
+        {"type": "build_flowitem", "name": "Build final", "params": BUILD},
+        {"type": "set_project_vars", "name": "Step #2", "params": {"variables": {"x": 1}}},
+    ]
+    raw["triggers"] = [
+        {"type": "temporal", "name": "At three", "active": True, "params": DAILY},
+        {
+            "type": "ds_modified",
+            "name": "Dataset changed",
+            "active": True,
+            "delay": 600,
+            "params": {
+                "watches": [{"type": "DATASET", "itemId": "orders", "partitionsSpec": ""}],
+                "triggerWhenAllFire": False,
+            },
+        },
+    ]
+    settings.save()
+    settings = p.create_scenario("Cleanup", "custom_python").get_settings()
+    settings.code = CLEANUP
+    settings.save()
     return p
+
+
+BUILD = {
+    "builds": [{"type": "DATASET", "itemId": "final", "partitionsSpec": ""}],
+    "jobType": "NON_RECURSIVE_FORCED_BUILD",
+}
+DAILY = {
+    "frequency": "Daily",
+    "repeatFrequency": 1,
+    "hour": 3,
+    "minute": 15,
+    "timezone": "Europe/Paris",
+    "startingFrom": "2025-02-01T00:00:00.000+0000",
+}
+CLEANUP = "print('cleanup')\n"
 
 
 def snapshot(client):
@@ -87,6 +133,20 @@ def snapshot(client):
             "description": r.get("description") or "",
             "tags": r.get("tags"),
         }
+    for item in p.list_scenarios(as_type="listitems"):
+        s = p.get_scenario(item["id"]).get_settings()
+        raw = s.get_raw()
+        steps = (raw.get("params") or {}).get("steps") or []
+        out[f"scenario {raw['name']}"] = {
+            "type": raw["type"],
+            "active": raw["active"],
+            "steps": [{k: st.get(k) for k in ("type", "name", "params")} for st in steps],
+            "triggers": [{k: v for k, v in t.items() if k != "id"} for t in raw["triggers"]],
+            "code": s.code if raw["type"] == "custom_python" else None,
+        }
+    out["variables"] = p.get_variables()
+    grants = [g for g in p.get_permissions()["permissions"] if g.get("group")]
+    out["grants"] = [{k: v for k, v in g.items() if v is not False} for g in grants]  # unset=False
     return out
 
 
@@ -104,7 +164,9 @@ def test_import_project_round_trip(ws):
         [
             "RT",
             *(f"RT.{n}" for n in ("orders", "pg_orders", "clean", "final", "scores")),
-            *(f"RT.{n}" for n in ("prep", "agg", "copy")),
+            *(f"RT.{n}" for n in ("prep", "agg", "copy", "Nightly", "Cleanup")),
+            "RT.variables",
+            "RT.permissions",
         ]
     )
     code = (ws.root / "stacks" / "rt.py").read_text()
