@@ -250,7 +250,7 @@ class StackRun:
         if refresh:
             check_lookups(plan, self._registry())
         if any(step.op is Op.IMPORT for step in plan.steps):
-            plan = resolve_imports(plan, self._registry())
+            plan = resolve_imports(plan, self._registry(), state)
         t2 = time.perf_counter()
         self.listener.plan_ready(plan)
         return RunResult(plan=plan, drift=drift, timings={"load_state": t1 - t0, "plan": t2 - t1})
@@ -293,7 +293,7 @@ class StackRun:
             )
             check_lookups(plan, registry)
             if any(step.op is Op.IMPORT for step in plan.steps):
-                plan = resolve_imports(plan, registry)
+                plan = resolve_imports(plan, registry, state)
             self.listener.plan_ready(plan)
             result = RunResult(plan=plan, drift=drift)
             if expect_no_changes and plan.has_changes:
@@ -456,7 +456,7 @@ class StackRun:
                     f"{node.logical_name} is already in the state of stack '{self.stack}' "
                     f"(env '{self.env}'); nothing to import"
                 )
-            plan = resolve_imports(plan, registry)
+            plan = resolve_imports(plan, registry, checkpoint.state)
             if plan.steps[0].diff:
                 paths = ", ".join(d.path for d in plan.steps[0].diff)
                 raise AdoptionError(
@@ -640,7 +640,7 @@ def adoption_refusal(urn: str, found: Found) -> str | None:
     )
 
 
-def resolve_imports(plan: Plan, registry: ProviderRegistry) -> Plan:
+def resolve_imports(plan: Plan, registry: ProviderRegistry, state: State | None = None) -> Plan:
     """Read the object of every ``import`` step: its diff is what ``up`` will change.
 
     An import_id that DSS does not know, or an object another stack manages, stops the run
@@ -648,12 +648,28 @@ def resolve_imports(plan: Plan, registry: ProviderRegistry) -> Plan:
     """
     problems = []
     steps = []
+    known = {
+        s.urn: s.node.options.import_outputs
+        for s in plan.steps
+        if s.op is Op.IMPORT and s.node is not None
+    }
+
+    def value_of(urn: str, key: str) -> Any:
+        """A value known after apply, known already: an imported object's id (or a record's)."""
+        if key in known.get(urn, {}):
+            return known[urn][key]
+        rec = state.get(urn) if state is not None else None
+        if rec is None or key not in rec.outputs:
+            raise KeyError(f"{_logical(urn)}.{key}")
+        return rec.outputs[key]
+
     for step in plan.steps:
         if step.op is not Op.IMPORT or step.node is None or step.inputs is None:
             steps.append(step)
             continue
         opts = step.node.options
-        found = inspect_declared(registry, step.type, step.inputs, opts.import_outputs)
+        inputs = resolve_unknowns(step.inputs, value_of, partial=True)
+        found = inspect_declared(registry, step.type, inputs, opts.import_outputs)
         where = f" (declared at {step.node.source})" if step.node.source else ""
         kind = step.type.split(":", 1)[-1].lower()
         if found is None:
@@ -666,7 +682,7 @@ def resolve_imports(plan: Plan, registry: ProviderRegistry) -> Plan:
         refusal = adoption_refusal(step.urn, found)
         if refusal is not None:
             problems.append(f"{step.logical_name}{where}: cannot import {kind}: {refusal}")
-        steps.append(attrs.evolve(step, diff=tuple(diff_inputs(found.inputs, step.inputs))))
+        steps.append(attrs.evolve(step, diff=tuple(diff_inputs(found.inputs, inputs))))
     if problems:
         raise AdoptionError("; ".join(problems) + ". Nothing was changed")
     return attrs.evolve(plan, steps=tuple(steps))

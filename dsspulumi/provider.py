@@ -114,6 +114,8 @@ class Existing:
     mark: str | None = None
     mark_urn: str | None = None
     unmodelled: str | None = None
+    # Other ids by which DSS objects refer to it (a managed folder's ``PROJECT.id``).
+    aliases: tuple[str, ...] = ()
 
 
 @attrs.frozen

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -105,7 +105,24 @@ def generate(
             unmodelled.append(f"{kind} {obj.identity}: {decl}")
         else:
             calls.append((obj, decl))
-    ordered = _ordered(calls, {(o.type, o.identity) for o, _ in calls})
+    resolve = _resolver(calls)
+    while True:  # an object referencing what cannot be written is left out, and so on
+        blocked = [
+            (obj, ref)
+            for obj, call in calls
+            for ref in _refs(call)
+            if not ref.lookup and resolve(ref) is None
+        ]
+        if not blocked:
+            break
+        for obj, ref in {id(o): (o, r) for o, r in blocked}.values():
+            kind = obj.type.split(":", 1)[-1].lower()
+            what = ref.type.split(":", 1)[-1].lower()
+            unmodelled.append(f"{kind} {obj.identity}: uses {what} {ref.identity}, not imported")
+        left = {id(o) for o, _ in blocked}
+        calls = [(o, c) for o, c in calls if id(o) not in left]
+        resolve = _resolver(calls)
+    ordered = _ordered(calls, resolve)
     used: set[str] = set()
     names: dict[tuple[str, str], str] = {}
     project_count = sum(1 for o, _ in calls if o.type == "dss:Project")
@@ -116,7 +133,7 @@ def generate(
             names[(obj.type, obj.identity)] = "project"
         else:
             names[(obj.type, obj.identity)] = variable_name(obj.identity, used, kind)
-    writer = _Writer(names, code_dir)
+    writer = _Writer(names, code_dir, resolve)
     body = []
     for obj, call in ordered:
         var = names[(obj.type, obj.identity)]
@@ -161,18 +178,34 @@ def _refs(value: Any) -> list[Ref]:
     return out
 
 
+Key = tuple[str, str]  # (type token, logical name)
+
+
+def _resolver(calls: list[tuple[Existing, Call]]) -> Callable[[Ref], Key | None]:
+    """Which declared object a reference points at: by type and name, or by an alias (a
+    folder is referred to by its generated id); None when the stack does not declare it."""
+    keys = {(o.type, o.identity) for o, _ in calls}
+    aliases = {a: (o.type, o.identity) for o, _ in calls for a in o.aliases}
+
+    def resolve(ref: Ref) -> Key | None:
+        key = (ref.type, ref.identity)
+        return key if key in keys else aliases.get(ref.identity)
+
+    return resolve
+
+
 def _ordered(
-    calls: list[tuple[Existing, Call]], declared: set[tuple[str, str]]
+    calls: list[tuple[Existing, Call]], resolve: Callable[[Ref], Key | None]
 ) -> list[tuple[Existing, Call]]:
     """Every statement after the ones it references; otherwise in the order given."""
-    done: set[tuple[str, str]] = set()
+    done: set[Key] = set()
     out: list[tuple[Existing, Call]] = []
     left = list(calls)
     while left:
         progressed = False
         for item in list(left):
             obj, call = item
-            needs = {(r.type, r.identity) for r in _refs(call)} & declared
+            needs = {k for k in map(resolve, _refs(call)) if k is not None}
             needs.discard((obj.type, obj.identity))
             if needs <= done:
                 out.append(item)
@@ -188,8 +221,14 @@ def _ordered(
 class _Writer:
     """Renders values as Python source; collects code files and secret placeholders."""
 
-    def __init__(self, names: Mapping[tuple[str, str], str], code_dir: str) -> None:
+    def __init__(
+        self,
+        names: Mapping[Key, str],
+        code_dir: str,
+        resolve: Callable[[Ref], Key | None] = lambda _ref: None,
+    ) -> None:
         self.names = names
+        self.resolve = resolve
         self.code_dir = code_dir
         self.files: dict[str, str] = {}
         self.secrets: dict[str, Any] = {}
@@ -197,7 +236,8 @@ class _Writer:
 
     def render(self, value: Any, indent: int, key: str = "") -> str:
         if isinstance(value, Ref):
-            return self.names.get((value.type, value.identity), value.lookup)
+            target = self.resolve(value)
+            return self.names[target] if target is not None else value.lookup
         if isinstance(value, CodeText):
             path = self._code_path(value.suffix)
             self.files[path] = value.text

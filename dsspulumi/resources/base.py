@@ -20,6 +20,18 @@ def project_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"must be a dss.Project object (got {type(value).__name__})")
 
 
+def generated_id_outputs(resource: Any, import_id: str) -> dict[str, Any]:
+    """``import_outputs`` of a kind whose DSS id is generated (scenario, folder, zone): the id
+    is ``ID`` or ``PROJECT.ID``, and becomes the ``id`` output the provider addresses it by."""
+    key, _, ident = import_id.rpartition(".")
+    if key and key != resource.project.key:
+        raise ResourceValidationError(
+            f"{type(resource).__name__} '{resource.dss_name}': import_id {import_id!r} names an "
+            f"object of project {key}, not of {resource.project.key}"
+        )
+    return {"id": ident}
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class ProjectObject(Resource):
     """A dataset, recipe, … of a project: identified by project key + name."""

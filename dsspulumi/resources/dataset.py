@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.importer import Call
+from dsspulumi.importer import Call, Ref
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
@@ -154,10 +154,16 @@ class Dataset(_DatasetBase):
         kwargs: dict[str, Any] = {
             "project": cls.project_ref(inputs["project"]),
             "type": inputs["type"],
-            "connection": inputs["connection"],
         }
-        if inputs.get("params"):
-            kwargs["params"] = dict(inputs["params"])
+        params = dict(inputs.get("params") or {})
+        smart_id = params.pop("folderSmartId", None)
+        if smart_id is not None:  # FilesInFolder: the folder, by its generated id
+            full = smart_id if "." in str(smart_id) else f"{inputs['project']}.{smart_id}"
+            kwargs["folder"] = Ref("dss:ManagedFolder", full, "")
+        if inputs.get("connection") is not None:
+            kwargs["connection"] = inputs["connection"]
+        if params:
+            kwargs["params"] = params
         return Call("Dataset", (inputs["name"],), {**kwargs, **cls._import_kwargs(inputs)})
 
     def dependencies(self) -> list[Resource]:

@@ -24,7 +24,7 @@ from dsspulumi.importer import Call, CodeText, lookup_ref
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, _translate_init_errors, resource_type
 from dsspulumi.resources import validators as v
-from dsspulumi.resources.base import ProjectObject
+from dsspulumi.resources.base import ProjectObject, generated_id_outputs
 from dsspulumi.resources.connection import Connection, connection_name, connection_ref
 from dsspulumi.resources.dataset import Dataset, ManagedDataset
 from dsspulumi.resources.folder import ManagedFolder
@@ -355,13 +355,7 @@ class _ScenarioBase(ProjectObject):
 
     def import_outputs(self, import_id: str) -> dict[str, Any]:
         """DSS generates scenario ids: ``import_id`` is that id (``ID`` or ``PROJECT.ID``)."""
-        key, _, scenario_id = import_id.rpartition(".")
-        if key and key != self.project.key:
-            raise ResourceValidationError(
-                f"{type(self).__name__} '{self.name}': import_id {import_id!r} names a scenario "
-                f"of project {key}, not of {self.project.key}"
-            )
-        return {"id": scenario_id}
+        return generated_id_outputs(self, import_id)
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:

@@ -93,6 +93,18 @@ def build_by_hand(client):
     settings = p.create_scenario("Cleanup", "custom_python").get_settings()
     settings.code = CLEANUP
     settings.save()
+    folder = p.create_managed_folder("docs")
+    p.create_dataset("doc_files", "FilesInFolder", params={"folderSmartId": folder.id})
+    creator = p.new_managed_dataset("doc_index")
+    creator.with_store_into("filesystem_managed")
+    creator.create()
+    r = p.new_recipe("python", "index_docs")
+    r.with_input(folder.id)
+    r.with_output("doc_index")
+    r.with_script("print('index')\n")
+    r.create()
+    zone = p.get_flow().create_zone("Preparation", color="#ff9900")
+    zone.add_items([p.get_dataset("orders"), p.get_recipe("prep"), folder])
     return p
 
 
@@ -144,6 +156,20 @@ def snapshot(client):
             "triggers": [{k: v for k, v in t.items() if k != "id"} for t in raw["triggers"]],
             "code": s.code if raw["type"] == "custom_python" else None,
         }
+    for f in p.list_managed_folders():
+        raw = p.get_managed_folder(f["id"]).get_settings().get_raw()
+        out[f"folder {raw['name']}"] = (raw.get("type"), raw["params"].get("connection"))
+    ids = {f["id"]: f["name"] for f in p.list_managed_folders()}
+    for key in list(out):  # folders are referred to by a generated id: compare by name
+        if key.startswith(("dataset", "recipe")):
+            text = repr(out[key])
+            for ident, name in ids.items():
+                text = text.replace(ident, f"<folder {name}>")
+            out[key] = text
+    for z in p.get_flow().list_zones():
+        if z.id != "default":
+            items = [ids.get(i["objectId"], i["objectId"]) for i in z._raw["items"]]
+            out[f"zone {z._raw['name']}"] = (z._raw["color"], sorted(items))
     out["variables"] = p.get_variables()
     grants = [g for g in p.get_permissions()["permissions"] if g.get("group")]
     out["grants"] = [{k: v for k, v in g.items() if v is not False} for g in grants]  # unset=False
@@ -165,6 +191,8 @@ def test_import_project_round_trip(ws):
             "RT",
             *(f"RT.{n}" for n in ("orders", "pg_orders", "clean", "final", "scores")),
             *(f"RT.{n}" for n in ("prep", "agg", "copy", "Nightly", "Cleanup")),
+            *(f"RT.{n}" for n in ("docs", "doc_files", "doc_index", "index_docs")),
+            "RT.Preparation",
             "RT.variables",
             "RT.permissions",
         ]

@@ -181,7 +181,8 @@ class DatasetProvider(ProjectObjectProvider):
             "params": {} if managed else params,
             "format_type": raw.get("formatType") or None,
         }
-        why = None if connection else "a dataset without a connection (dss.Dataset needs one)"
+        in_folder = raw.get("type") == "FilesInFolder"
+        why = None if connection or in_folder else "a dataset without a connection"
         return existing_in("dss:Dataset", f"{project_key}.{name}", inputs, raw, why)
 
     def _delete(self, handle: Any) -> None:

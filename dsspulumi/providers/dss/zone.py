@@ -25,7 +25,7 @@ from typing import Any
 
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
-from dsspulumi.provider import Found, Mark
+from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import DssSession, NotFound, deep_merge, pick_paths
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
 
@@ -123,6 +123,32 @@ class FlowZoneProvider:
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # zones have no .get(): their ids are not known in advance
+
+    # --- import: zones are found by their generated id (``PROJECT.id``) ---------------------
+    def read_existing(self, identity: str) -> Existing | None:
+        key, _, zone_id = identity.rpartition(".")
+        if not key or zone_id == "default":  # the default zone is DSS's own, not declarable
+            return None
+        try:
+            raw = self._zone(key, zone_id)._raw
+        except NotFound:
+            return None
+        inputs = {
+            "project": key,
+            "name": raw.get("name"),
+            "color": raw.get("color"),
+            "items": [dict(i) for i in raw.get("items") or []],
+            "extra_settings": {},
+        }
+        return Existing("dss:FlowZone", f"{key}.{raw.get('name')}", inputs, {"id": zone_id})
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        try:
+            zones = self._zones(project_key)
+        except NotFound:
+            return []
+        found = [self.read_existing(f"{project_key}.{z['id']}") for z in zones]
+        return [z for z in found if z is not None]
 
     def update(
         self,
