@@ -125,3 +125,46 @@ def test_import_resource_adopts_one_object_and_prints_its_code(ws):
     assert (
         missing.exit_code == 1 and "dss:Dataset SHOP.nope does not exist in DSS" in missing.stderr
     )
+
+
+def test_import_resource_of_instance_and_generated_id_kinds(ws):
+    ws.stack("adm", 'project = dss.Project("ADM", name="Adm")\n')
+    assert ws.dss("up", "adm", "--yes").exit_code == 0
+    client = ws.sandbox.client()
+    client.create_group("analysts", description="by hand")
+    client.create_user("ann", "pw", display_name="Ann", groups=["analysts"])
+    variables = client.get_global_variables()
+    variables["region"] = "eu"
+    variables.save()
+    project = client.get_project("ADM")
+    project.set_variables({"standard": {"limit": 3}, "local": {}})
+    folder = project.create_managed_folder("docs")
+    path = ws.root / "stacks" / "adm.py"
+    for args in (
+        ("group", "analysts", "analysts"),
+        ("user", "ann", "ann"),
+        ("GlobalVariables", "instance_vars", "instance-variables"),
+        ("ProjectVariables", "adm_vars", "ADM.variables"),
+        ("ManagedFolder", "docs", f"ADM.{folder.id}"),
+    ):
+        r = ws.dss("import", "resource", *args, "--stack", "adm")
+        assert r.exit_code == 0, r.stdout + r.stderr
+        path.write_text(path.read_text() + r.stdout.split("add this to stacks/adm.py:", 1)[1])
+    code = path.read_text()
+    assert 'analysts = dss.Group("analysts", description="by hand")' in code
+    assert 'instance_vars = dss.GlobalVariables({"region": "eu"})' in code
+    assert "password" not in code
+    r = ws.dss("preview", "adm", "--refresh", "--expect-no-changes", "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert len(r.json["steps"]) == 6
+
+    # Adopted: changed by hand, they drift and are restored like anything the stack made.
+    variables = client.get_global_variables()
+    variables["region"] = "us"
+    variables.save()
+    r = ws.dss("refresh", "adm", "--preview-only", "--json")
+    assert [(d["logical_name"], d["diff"]) for d in r.json["resources"]] == [
+        ("instance-variables", [{"path": "variables.region", "state": "eu", "dss": "us"}])
+    ]
+    assert ws.dss("up", "adm", "--refresh", "--yes").exit_code == 0
+    assert client.get_global_variables()["region"] == "eu"
