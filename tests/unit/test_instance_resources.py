@@ -80,7 +80,9 @@ def test_one_global_variables_per_stack(write_stack) -> None:
     with pytest.raises(GraphError, match="duplicate GlobalVariables"):
         _run(
             write_stack,
-            'import dsspulumi as dss\ndss.GlobalVariables({"a": 1})\ndss.GlobalVariables({"b": 2})\n',
+            "import dsspulumi as dss\n"
+            'dss.GlobalVariables({"a": 1})\n'
+            'dss.GlobalVariables({"b": 2})\n',
         )
 
 
