@@ -103,7 +103,11 @@ class Session(contextlib.ExitStack):
                 EMBEDDED_SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
                 sandbox = self.enter_context(Sandbox(data_dir=EMBEDDED_SANDBOX_DIR))
                 self._registry = DssProviders(
-                    sandbox.url, sandbox.api_key, retries=self.retries, on_retry=self._on_retry
+                    sandbox.url,
+                    sandbox.api_key,
+                    retries=self.retries,
+                    on_retry=self._on_retry,
+                    on_progress=self._on_progress,
                 )
             else:
                 self._registry = DssProviders(
@@ -112,12 +116,19 @@ class Session(contextlib.ExitStack):
                     verify_tls=target.verify_tls,
                     retries=self.retries,
                     on_retry=self._on_retry,
+                    on_progress=self._on_progress,
                 )
         return self._registry
 
     def _on_retry(self, event: Any) -> None:
         if self.listener is not None:
             self.listener.retry(event)
+
+    def _on_progress(self, urn: str | None, message: str) -> None:
+        """A long DSS task (a code env build) reporting how it goes, shown by the display."""
+        progress = getattr(self.listener, "progress", None)
+        if progress is not None:
+            progress(urn, message)
 
     def run(self, listener: Any) -> StackRun:
         from dsspulumi.engine import StackRun
@@ -143,8 +154,28 @@ class Session(contextlib.ExitStack):
             stack=self.loc.name,
             env=self.env,
             config=self.config.namespaces(),
-            services={"reveal": self.config.reveal, "read_outputs": self.read_outputs},
+            services={
+                "reveal": self.config.reveal,
+                "read_outputs": self.read_outputs,
+                "digest_key": self.digest_key,
+            },
         )
+
+    def digest_key(self) -> bytes:
+        """The key of secret digests (``secrets.digest``): from the stack's secrets key.
+
+        A stack declaring such a secret without a secrets provider gets the passphrase one.
+        """
+        from dsspulumi.secrets import digest_key
+
+        if self.config.settings() is None:
+            self.config.init_secrets("passphrase")
+            self.config.save()
+            self.io.err.print(
+                f"[yellow]note:[/yellow] set up the passphrase secrets provider in "
+                f"{self.config.path}"
+            )
+        return digest_key(self.config.crypter())
 
     def read_outputs(self, stack: str, env: str) -> dict[str, Any]:
         """Outputs of another stack in the same backend (for dss.StackReference)."""
