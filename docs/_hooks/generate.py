@@ -94,9 +94,7 @@ def fields_table(cls: type) -> list[str]:
         note = f.metadata.get("doc", "")
         notes = "; ".join(x for x in (kind, note) if x)
         type_text = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-        rows.append(
-            f"| {code(name)} | {code(str(type_text))} | {_default(f)} | {cell(notes)} |"
-        )
+        rows.append(f"| {code(name)} | {code(str(type_text))} | {_default(f)} | {cell(notes)} |")
     return rows
 
 

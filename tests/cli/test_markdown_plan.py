@@ -98,9 +98,7 @@ def test_markdown_plan_of_a_real_change(changed):
 
     # The replace is called out before the details.
     warning = next(t for t in tokens if t.type == "blockquote_open")
-    assert tokens.index(warning) < next(
-        i for i, t in enumerate(tokens) if t.type == "html_block"
-    )
+    assert tokens.index(warning) < next(i for i, t in enumerate(tokens) if t.type == "html_block")
     assert "[!WARNING]" in text and "will be **replaced**: `MDPLAN.OUT`" in text
 
     # One <details> with a diff block per change; the diff lines say old and new.

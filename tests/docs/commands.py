@@ -51,7 +51,16 @@ def dss_invocations(shell: str) -> Iterator[list[str]]:
 
 
 def check_invocation(args: list[str]) -> None:
-    """Raise AssertionError, with the CLI's own message, unless ``dss *args`` parses."""
+    """Raise AssertionError, with the CLI's own message, unless ``dss *args`` parses.
+
+    A synopsis (``dss sandbox serve [--data DIR] [--seed 1]``) is checked with its optional
+    parts included; one cut short by a ``|`` between alternatives is skipped.
+    """
+    if any("[" in a or "]" in a for a in args):
+        text = " ".join(args)
+        if text.count("[") != text.count("]"):
+            return
+        args = [a.strip("[]") for a in args if a.strip("[]")]
     root = typer.main.get_command(app)
     if args and args[0].startswith("-"):
         assert args[0] in {"--version", "--help"}, f"dss {args[0]}: unknown root option"

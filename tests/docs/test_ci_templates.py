@@ -55,11 +55,13 @@ def test_template_commands_exist_in_the_cli(path):
 
     # The three moments of the workflow, each with the flags the docs promise.
     assert any(a[0] == "preview" and "--diff" in a for a in found)
-    assert any(a[0] == "preview" and a[a.index("--format") + 1] == "markdown"
-               for a in found if "--format" in a)
+    assert any(
+        a[0] == "preview" and a[a.index("--format") + 1] == "markdown"
+        for a in found
+        if "--format" in a
+    )
     assert any(a[0] == "up" and "--yes" in a for a in found)
-    assert any(a[0] == "preview" and {"--refresh", "--expect-no-changes"} <= set(a)
-               for a in found)
+    assert any(a[0] == "preview" and {"--refresh", "--expect-no-changes"} <= set(a) for a in found)
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
