@@ -63,7 +63,9 @@ def check_invocation(args: list[str]) -> None:
         args = [a.strip("[]") for a in args if a.strip("[]")]
     root = typer.main.get_command(app)
     if args and args[0].startswith("-"):
-        assert args[0] in {"--version", "--help"}, f"dss {args[0]}: unknown root option"
+        ctx = root.context_class(root, info_name="dss")
+        names = {n for p in root.get_params(ctx) for n in [*p.opts, *p.secondary_opts]}
+        assert args[0] in names, f"dss {args[0]}: unknown option of dss (has {sorted(names)})"
         return
     cmd = root
     path = ["dss"]
