@@ -140,6 +140,15 @@ def resources_markdown() -> str:
     return "\n".join(out)
 
 
+def helper_names() -> list[str]:
+    """The rest of the public API: what stack programs use besides resource types."""
+    import dsspulumi
+
+    kinds = {cls.__name__ for cls in resource_classes()}
+    skip = kinds | {"Resource", "ResourceOptions", "DssPulumiError"}
+    return [name for name in dsspulumi.__all__ if name not in skip]
+
+
 def _helpers() -> list[str]:
     import attrs
 
@@ -149,7 +158,7 @@ def _helpers() -> list[str]:
     out += ["Pass them as `opts=dss.ResourceOptions(...)` to any resource.", ""]
     out += fields_table(dsspulumi.ResourceOptions) + [""]
     out += ["## Helpers", ""]
-    for name in ("Column", "File", "Config", "StackReference", "Output", "export"):
+    for name in helper_names():
         obj = getattr(dsspulumi, name)
         if isinstance(obj, type) and attrs.has(obj):
             out += [f"### dss.{name}", "", rst_to_md(docstring(obj)), ""]

@@ -140,3 +140,24 @@ def test_json_and_markdown_together_is_a_usage_error(ws):
     r = ws.dss("preview", "s", "--json", "--format", "markdown")
     assert r.exit_code == 2 and "--json contradicts --format markdown" in r.stderr
     assert ws.dss("preview", "s", "--json", "--format", "json").exit_code == 0
+
+
+def test_values_known_after_apply(ws):
+    """A folder's generated id flows into a dataset: shown as (known after apply)."""
+    import dsspulumi
+    from dsspulumi import output
+
+    if not hasattr(output, "Unknown") or "ManagedFolder" not in dsspulumi.__all__:
+        pytest.skip("values known after apply and dss.ManagedFolder come with branch i8-core")
+    ws.stack(
+        "f",
+        """
+p = dss.Project("MDFOLD", name="Folders")
+landing = dss.ManagedFolder("landing", project=p)
+dss.Dataset("FILES", project=p, type="FilesInFolder", folder=landing)
+""",
+    )
+    r = ws.dss("preview", "f", "--format", "markdown")
+    assert r.exit_code == 0, r.stderr
+    block = r.stdout.split("<code>+ MDFOLD.FILES</code>", 1)[1].split("</details>", 1)[0]
+    assert '+ params: {"folderSmartId": (known after apply)}' in block
