@@ -34,10 +34,18 @@ SUMMARY = (
     (Op.UPDATE, "to update"),
     (Op.REPLACE, "to replace"),
     (Op.DELETE, "to delete"),
+    (Op.IMPORT, "to import"),
     (Op.READ, "to read"),
     (Op.SAME, "unchanged"),
 )
-MARK = {Op.CREATE: "+", Op.UPDATE: "~", Op.REPLACE: "+-", Op.DELETE: "-", Op.READ: ">"}
+MARK = {
+    Op.CREATE: "+",
+    Op.UPDATE: "~",
+    Op.REPLACE: "+-",
+    Op.DELETE: "-",
+    Op.IMPORT: "=",
+    Op.READ: ">",
+}
 
 VALUE_LIMIT = 200  # characters of one value on one diff line
 TEXT_DIFF_LIMIT = 120  # lines of one multi-line property's unified diff

@@ -64,16 +64,30 @@ def test_template_commands_exist_in_the_cli(path):
     assert any(a[0] == "preview" and {"--refresh", "--expect-no-changes"} <= set(a) for a in found)
 
 
+def env_blocks(node: Any) -> Iterator[dict[str, Any]]:
+    """Every env: (GitHub) or variables: (GitLab) mapping, at any level."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in ("env", "variables") and isinstance(v, dict):
+                yield v
+            yield from env_blocks(v)
+    elif isinstance(node, list):
+        for item in node:
+            yield from env_blocks(item)
+
+
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_state_in_s3_and_secrets_from_the_secret_store(path):
-    doc = yaml.safe_load(path.read_text())
-    env = doc.get("env") or doc.get("variables")
-    assert env["DSS_BACKEND"].startswith("s3://")
+    text = path.read_text()
+    blocks = list(env_blocks(yaml.safe_load(text)))
+    backends = [b["DSS_BACKEND"] for b in blocks if "DSS_BACKEND" in b]
+    assert backends and all(url.startswith("s3://") for url in backends)
     for secret in ("DKU_API_KEY", "DSS_CONFIG_PASSPHRASE"):
-        value = env.get(secret)
-        # GitHub: from ${{ secrets.… }}; GitLab: a CI/CD variable, never written in the file.
-        assert value is None or value == f"${{{{ secrets.{secret} }}}}", (secret, value)
-        assert secret in path.read_text()  # and the header says where to put it
+        for block in blocks:
+            # GitHub: from ${{ secrets.… }}; GitLab: a CI/CD variable, never in the file.
+            value = block.get(secret)
+            assert value is None or value == f"${{{{ secrets.{secret} }}}}", (secret, value)
+        assert secret in text  # and the header says where to put it
 
 
 def test_the_checker_rejects_what_the_cli_rejects():
@@ -90,3 +104,29 @@ def test_the_checker_rejects_what_the_cli_rejects():
     assert list(dss_invocations('set +e; dss up "$S" -e prod --yes > out.md && echo ok')) == [
         ["up", "$S", "-e", "prod", "--yes"]
     ]
+
+
+SCHEMAS = {"github-actions.yml": "vendor.github-workflows", "gitlab-ci.yml": "vendor.gitlab-ci"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_template_is_a_valid_workflow(path):
+    """Checked against the GitHub Actions / GitLab CI schemas (SchemaStore's, vendored)."""
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            SCHEMAS[path.name],
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
