@@ -51,3 +51,16 @@ def test_the_docs_hold_commands_to_check():
 def test_variables_named_in_the_docs_are_read_by_dsspulumi(page):
     unknown = env_vars_named(page.read_text()) - known_env_vars()
     assert not unknown, f"{page.name} names variables dsspulumi never reads: {unknown}"
+
+
+PYTHON = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_python_examples_in_the_docs_are_valid_python(page):
+    import ast
+
+    for block in PYTHON.findall(page.read_text()):
+        if block.startswith("--8<--"):  # an included file, checked where it lives
+            continue
+        ast.parse(block)
