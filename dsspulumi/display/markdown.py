@@ -51,6 +51,9 @@ VALUE_LIMIT = 200  # characters of one value on one diff line
 TEXT_DIFF_LIMIT = 120  # lines of one multi-line property's unified diff
 # GitHub refuses comments over 65,536 characters; leave room for a header the CI adds.
 DOCUMENT_LIMIT = 60_000
+TABLE_LIMIT = 30_000  # the table's share; the details get what is left
+NAMES_LIMIT = 20  # replaced resources named in the warning
+TOO_LONG = "the plan is too long for one comment; run `dss preview --diff` to see it all"
 
 
 def render_plan(plan: Plan, *, title: str = "Plan") -> str:
@@ -67,12 +70,7 @@ def render_plan(plan: Plan, *, title: str = "Plan") -> str:
         block = _details(step)
         size = sum(len(line) + 1 for line in block)
         if used + size > DOCUMENT_LIMIT:
-            rest = len(left) - i
-            parts.append(
-                f"*{rest} more change(s) not shown: the plan is too long for one comment. "
-                "Run `dss preview --diff` to see them all.*"
-            )
-            parts.append("")
+            parts += [f"*{len(left) - i} more change(s) not shown: {TOO_LONG}.*", ""]
             break
         parts.extend(block)
         used += size
@@ -92,7 +90,11 @@ def _header(plan: Plan, title: str) -> list[str]:
 
 def _table(steps: list[Step]) -> list[str]:
     lines = ["| | Type | Name | Plan | Properties |", "|---|---|---|---|---|"]
-    for step in steps:
+    used = 0
+    for i, step in enumerate(steps):
+        if used > TABLE_LIMIT:
+            lines += ["", f"*{len(steps) - i} more row(s) not shown: {TOO_LONG}.*"]
+            break
         if step.op is Op.REPLACE:
             props = ", ".join(_code(p) for p in step.replace_paths) + " forces replace"
             rest = [d.path for d in step.diff if d.path not in step.replace_paths]
@@ -106,10 +108,12 @@ def _table(steps: list[Step]) -> list[str]:
         else:
             props = ", ".join(_code(d.path) for d in step.diff)
             plan_cell = "**delete**" if step.op is Op.DELETE else str(step.op)
-        lines.append(
+        row = (
             f"| `{MARK[step.op]}` | {_cell(step.type)} | {_code(step.logical_name)} "
             f"| {plan_cell} | {_cell(props)} |"
         )
+        lines.append(row)
+        used += len(row) + 1
     lines.append("")
     return lines
 
@@ -118,7 +122,9 @@ def _replace_warning(steps: list[Step]) -> list[str]:
     replaced = [s for s in steps if s.op is Op.REPLACE]
     if not replaced:
         return []
-    names = ", ".join(_code(s.logical_name) for s in replaced)
+    names = ", ".join(_code(s.logical_name) for s in replaced[:NAMES_LIMIT])
+    if len(replaced) > NAMES_LIMIT:
+        names += f" and {len(replaced) - NAMES_LIMIT} more"
     return [
         f"> [!WARNING]\n> {len(replaced)} resource(s) will be **replaced**: {names}. DSS cannot "
         "rename or retype an object in place, so each is deleted and then created again: "

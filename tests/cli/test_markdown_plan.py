@@ -161,3 +161,24 @@ dss.Dataset("FILES", project=p, type="FilesInFolder", folder=landing)
     assert r.exit_code == 0, r.stderr
     block = r.stdout.split("<code>+ MDFOLD.FILES</code>", 1)[1].split("</details>", 1)[0]
     assert '+ params: {"folderSmartId": (known after apply)}' in block
+
+
+def test_a_huge_plan_fits_in_one_pull_request_comment(ws):
+    """GitHub refuses comments over 65,536 characters: a big plan is cut, and says so."""
+    ws.stack(
+        "big",
+        """
+for i in range(1500):
+    dss.Project(f"BIG_{i}", name=f"Project {i}", description="x" * 500, tags=["a", "b"])
+""",
+    )
+    r = ws.dss("preview", "big", "--format", "markdown")
+    assert r.exit_code == 0, r.stderr
+    assert len(r.stdout) < 65_536
+    assert "**1500** to create" in r.stdout  # the counts are whole
+    rows = re.findall(r"^\| `\+` \| dss:Project \| `BIG_(\d+)`", r.stdout, re.M)
+    assert rows[:3] == ["0", "1", "2"] and 100 < len(rows) < 1500
+    assert f"*{1500 - len(rows)} more row(s) not shown" in r.stdout
+    assert "more change(s) not shown: the plan is too long for one comment" in r.stdout
+    assert r.stdout.count("<details>") == r.stdout.count("</details>")
+    assert r.stdout.count("```") % 2 == 0  # every block that opens is closed
