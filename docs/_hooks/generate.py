@@ -48,6 +48,12 @@ def first_paragraph(obj: Any) -> str:
     return docstring(obj).split("\n\n")[0].replace("\n", " ")
 
 
+def signature(fn: Any) -> str:
+    """``(key: str, default: Any = None) -> Any``: annotations as written, without quotes."""
+    text = re.sub(r"'([^']*)'", r"\1", str(inspect.signature(fn)))
+    return re.sub(r"^\(self(, )?", "(", text)  # a method, as it is called
+
+
 def rst_to_md(text: str) -> str:
     """Docstrings use RST literals (``x``); Markdown wants single backticks."""
     return re.sub(r"``(.+?)``", r"`\1`", text)
@@ -130,8 +136,9 @@ def resources_markdown() -> str:
             out += ["**Replaced when** only its identity changes; everything else is updated.", ""]
         if "get" in vars(cls):  # a read-only lookup of an object the stack does not manage
             get = cls.get  # type: ignore[attr-defined]
-            sig = str(inspect.signature(get))
-            out += [f"### dss.{cls.__name__}.get{sig}", "", rst_to_md(docstring(get)), ""]
+            out += [f"### dss.{cls.__name__}.get", "", "```python"]
+            out += [f"dss.{cls.__name__}.get{signature(get)}", "```", ""]
+            out += [rst_to_md(docstring(get)), ""]
         if cls.validate is not Resource.validate:
             extra = first_paragraph(cls.validate)
             if extra and extra != first_paragraph(Resource.validate):
@@ -164,8 +171,10 @@ def _helpers() -> list[str]:
             out += [f"### dss.{name}", "", rst_to_md(docstring(obj)), ""]
             out += fields_table(obj) + [""]
             continue
-        sig = f"{inspect.signature(obj)}" if callable(obj) and not isinstance(obj, type) else ""
-        out += [f"### dss.{name}{sig}", "", rst_to_md(docstring(obj)), ""]
+        out += [f"### dss.{name}", ""]
+        if callable(obj) and not isinstance(obj, type):
+            out += ["```python", f"dss.{name}{signature(obj)}", "```", ""]
+        out += [rst_to_md(docstring(obj)), ""]
         if isinstance(obj, type):
             for meth_name, meth in vars(obj).items():
                 if meth_name.startswith("_") or not callable(getattr(obj, meth_name, None)):
@@ -174,7 +183,7 @@ def _helpers() -> list[str]:
                 if not inspect.isfunction(target):
                     continue
                 text = rst_to_md(first_paragraph(target))
-                line = f"- {code(meth_name + str(inspect.signature(target)))}"
+                line = f"- {code(meth_name + signature(target))}"
                 out.append(f"{line}: {text}" if text else line)
             out.append("")
     return out
