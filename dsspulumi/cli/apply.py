@@ -289,9 +289,9 @@ def preview(
             doc["timings"] = {"program": t1 - t0, **result.timings}
             _emit_json(doc)
         elif fmt == "markdown":
-            from dsspulumi.display.markdown import render_plan
+            from dsspulumi.display.markdown import render_drift, render_plan
 
-            typer.echo(render_plan(result.plan), nl=False)
+            typer.echo(render_drift(result.drift) + render_plan(result.plan), nl=False)
         else:
             from dsspulumi.display import console as show
 

@@ -61,6 +61,11 @@ def test_refresh_reports_exactly_the_drift_and_up_refresh_restores_it(ws):
     assert ops["RAW"] == ("update", ["params.path"]) and ops["prep"] == ("update", ["code"])
     assert ops["SALES"][0] == ops["CLEAN"][0] == "same"
 
+    # The CI job summary: the drift before the plan.
+    r = ws.dss("preview", "sales", "--refresh", "--format", "markdown")
+    assert "### Drift: changed in DSS outside dsspulumi" in r.stdout
+    assert '| `SALES.RAW` | changed | `params.path` = `"/by_hand"` |' in r.stdout
+
     # The console names each drifted property, state value => DSS value.
     r = ws.dss("refresh", "sales", "--preview-only")
     assert '~ params.path: "/orders" => "/by_hand" (in DSS)' in r.stdout
