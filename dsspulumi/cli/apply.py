@@ -156,6 +156,13 @@ class Session(contextlib.ExitStack):
             retries=self.retries,
         )
 
+    def _services(self) -> dict[str, Any]:
+        return {
+            "reveal": self.config.reveal,
+            "read_outputs": self.read_outputs,
+            "digest_key": self.digest_key,
+        }
+
     def program(self) -> Any:
         from dsspulumi.program import run_program
 
@@ -164,12 +171,23 @@ class Session(contextlib.ExitStack):
             stack=self.loc.name,
             env=self.env,
             config=self.config.namespaces(),
-            services={
-                "reveal": self.config.reveal,
-                "read_outputs": self.read_outputs,
-                "digest_key": self.digest_key,
-            },
+            services=self._services(),
         )
+
+    def declare(self, build: Any) -> Any:
+        """Run ``build`` (which constructs resources) as a line of this stack's program would
+        run: with its config and services (secret digests), registering nothing."""
+        from dsspulumi import program_context
+
+        ctx = program_context.ProgramContext(
+            stack=self.loc.name,
+            env=self.env,
+            stack_file=self.loc.file.resolve(),
+            config=self.config.namespaces(),
+            services=self._services(),
+        )
+        with program_context.activate(ctx):
+            return build()
 
     def digest_key(self) -> bytes:
         """The key of secret digests (``secrets.digest``): from the stack's secrets key.

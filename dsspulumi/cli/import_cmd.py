@@ -224,7 +224,11 @@ def import_resource(
             run = s.run(_listener(s.io))
             state = run.load_state()
             deps = [make_urn(loc.name, s.env, r.type, r.identity) for r in codegen.references(decl)]
-            declared = codegen.instantiate(decl)
+            if snippet.secrets:  # stored first: declaring them needs the stack's secrets key
+                for key, value in snippet.secrets.items():
+                    s.config.set(f"{loc.name}:{key}", value, secret=True)
+                s.config.save()
+            declared = s.declare(lambda: codegen.instantiate(decl))
             node = Node(
                 urn=urn,
                 type=token,
@@ -237,10 +241,6 @@ def import_resource(
                 ),
             )
             _write_files(loc.file.parent, snippet.files)
-            if snippet.secrets:
-                for key, value in snippet.secrets.items():
-                    s.config.set(f"{loc.name}:{key}", value, secret=True)
-                s.config.save()
             record = run.import_one(node, lock_timeout=lock_timeout)
             if json_out:
                 _emit(

@@ -168,3 +168,23 @@ def test_import_resource_of_instance_and_generated_id_kinds(ws):
     ]
     assert ws.dss("up", "adm", "--refresh", "--yes").exit_code == 0
     assert client.get_global_variables()["region"] == "eu"
+
+
+def test_import_resource_of_a_connection_keeps_its_password_secret(ws):
+    ws.stack("conn", 'dss.Project("CONN", name="Conn")\n')
+    env = {"DSS_CONFIG_PASSPHRASE": "correct horse"}
+    assert ws.dss("up", "conn", "--yes", env=env).exit_code == 0
+    params = {"host": "db", "port": 5432, "db": "dwh", "user": "etl", "password": "hunter2"}
+    ws.sandbox.client().create_connection("pg_main", "PostgreSQL", params=params)
+    r = ws.dss("import", "resource", "connection", "pg_main", "pg_main", "-s", "conn", env=env)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    code = r.stdout.split("add this to stacks/conn.py:", 1)[1]
+    assert '"password": cfg.require_secret("pg_main_password")' in code
+    assert "hunter2" not in r.stdout + r.stderr
+    path = ws.root / "stacks" / "conn.py"
+    path.write_text(path.read_text() + code)
+    for file in ws.root.rglob("*"):
+        if file.is_file() and file.suffix in (".py", ".toml", ".json"):
+            assert "hunter2" not in file.read_text(), file
+    r = ws.dss("preview", "conn", "--refresh", "--expect-no-changes", env=env)
+    assert r.exit_code == 0, r.stdout + r.stderr
