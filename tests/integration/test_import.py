@@ -139,6 +139,7 @@ def test_import_resource_of_instance_and_generated_id_kinds(ws):
     project = client.get_project("ADM")
     project.set_variables({"standard": {"limit": 3}, "local": {}})
     folder = project.create_managed_folder("docs")
+    client.create_code_env("python", "py-env", "DESIGN_MANAGED", {"pythonInterpreter": "PYTHON39"})
     path = ws.root / "stacks" / "adm.py"
     for args in (
         ("group", "analysts", "analysts"),
@@ -146,6 +147,7 @@ def test_import_resource_of_instance_and_generated_id_kinds(ws):
         ("GlobalVariables", "instance_vars", "instance-variables"),
         ("ProjectVariables", "adm_vars", "ADM.variables"),
         ("ManagedFolder", "docs", f"ADM.{folder.id}"),
+        ("CodeEnv", "py_env", "py-env"),
     ):
         r = ws.dss("import", "resource", *args, "--stack", "adm")
         assert r.exit_code == 0, r.stdout + r.stderr
@@ -154,9 +156,10 @@ def test_import_resource_of_instance_and_generated_id_kinds(ws):
     assert 'analysts = dss.Group("analysts", description="by hand")' in code
     assert 'instance_vars = dss.GlobalVariables({"region": "eu"})' in code
     assert "password" not in code
+    assert 'py_env = dss.CodeEnv("py-env", python_interpreter="PYTHON39")' in code
     r = ws.dss("preview", "adm", "--refresh", "--expect-no-changes", "--json")
     assert r.exit_code == 0, r.stdout + r.stderr
-    assert len(r.json["steps"]) == 6
+    assert len(r.json["steps"]) == 7
 
     # Adopted: changed by hand, they drift and are restored like anything the stack made.
     variables = client.get_global_variables()
