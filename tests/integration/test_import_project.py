@@ -237,7 +237,7 @@ def test_import_lists_what_it_cannot_model_and_refuses_to_overwrite(ws):
     r.create()
     r = ws.dss("import", "project", "GRP", "--out", "stacks/grp.py")
     assert r.exit_code == 0, r.stderr
-    why = "recipe GRP.by_key: recipe type 'grouping' has no dsspulumi resource type yet"
+    why = "recipe GRP.by_key: importing recipes of type 'grouping' is not supported yet"
     assert why in r.stdout and "not imported" in r.stdout
     assert f"- {why}" in (ws.root / "stacks" / "grp.py").read_text()
     assert "by_key" not in {x.name for x in ws.state("grp").resources}

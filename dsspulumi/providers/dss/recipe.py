@@ -151,7 +151,7 @@ class RecipeProvider(ProjectObjectProvider):
         }
         why = None
         if has_code is None:
-            why = f"recipe type {type_!r} has no dsspulumi resource type yet"
+            why = f"importing recipes of type {type_!r} is not supported yet"
         elif not inputs["inputs"] or not inputs["outputs"]:
             why = "a recipe without inputs or outputs (dsspulumi recipes need both)"
         return existing_in("dss:Recipe", f"{project_key}.{name}", inputs, r, why)
