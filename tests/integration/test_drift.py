@@ -123,6 +123,8 @@ ds = [dss.ManagedDataset(f"D{i}", project=project, connection="filesystem_manage
       for i in range(30)]
 for i in range(5):
     dss.SyncRecipe(f"r{i}", project=project, inputs=[ds[i]], outputs=[ds[i + 10]])
+for i in range(3):
+    dss.FlowZone(f"Z{i}", project=project, items=[ds[20 + i]])
 """
 
 
@@ -137,6 +139,8 @@ def test_refresh_reads_datasets_in_one_list_call_per_project(ws):
     assert "GET /projects/{projectKey}/datasets/{datasetName}" not in counts
     # Recipes: the list items have no payload (dss-rest-api.md §10): one read each.
     assert counts.get("GET /projects/{projectKey}/recipes/{recipeName}") == 5
+    assert counts.get("GET /projects/{projectKey}/flow/zones") == 1  # zones: listed whole
+    assert not any(k.startswith("GET /projects/{projectKey}/flow/zones/") for k in counts)
     batched = ws.sandbox.total_requests
 
     # The one-read-per-object baseline reads the same thing, in one call per object.
@@ -145,11 +149,11 @@ def test_refresh_reads_datasets_in_one_list_call_per_project(ws):
     ws.sandbox.reset_counts()
     one_by_one = read_all(registry, state.resources, batch=False)
     assert ws.sandbox.request_counts.get("GET /projects/{projectKey}/datasets/{datasetName}") == 30
-    assert ws.sandbox.total_requests == 1 + 30 + 5
-    assert batched == 1 + 1 + 1 + 5  # auth check, project, dataset list, recipes
+    assert ws.sandbox.total_requests == 1 + 30 + 5 + 3
+    assert batched == 1 + 1 + 1 + 5 + 1  # auth check, project, dataset list, recipes, zones
     ws.sandbox.reset_counts()
     assert read_all(registry, state.resources) == one_by_one  # same answers, fewer calls
-    assert ws.sandbox.total_requests == 1 + 1 + 5
+    assert ws.sandbox.total_requests == 1 + 1 + 5 + 1
 
 
 KINDS = """

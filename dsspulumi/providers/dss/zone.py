@@ -20,7 +20,7 @@ the create is reported as a conflict naming it (nothing is created twice).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dsspulumi.errors import ProviderError
@@ -110,6 +110,34 @@ class FlowZoneProvider:
             raw = self._zone(inputs["project"], zone_id)._raw
         except NotFound:
             return None
+        return self._found(raw, inputs, zone_id, mark)
+
+    def inspect_many(
+        self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Found | None]:
+        """One ``GET .../flow/zones`` per project: it lists every zone whole (items
+        included, dss-rest-api.md §10). A zone whose id was never recorded is read alone."""
+        listed: dict[str, dict[str, dict[str, Any]] | None] = {}
+        answers: list[Found | None] = []
+        for inputs, outputs in items:
+            zone_id = outputs.get("id")
+            if not isinstance(zone_id, str):
+                answers.append(self.inspect(inputs, outputs))
+                continue
+            key = inputs["project"]
+            if key not in listed:
+                try:
+                    listed[key] = {z["id"]: z for z in self._zones(key)}
+                except NotFound:
+                    listed[key] = None
+            raw = (listed[key] or {}).get(zone_id)
+            mark = recorded_mark(outputs) or ""
+            answers.append(None if raw is None else self._found(raw, inputs, zone_id, mark))
+        return answers
+
+    def _found(
+        self, raw: Mapping[str, Any], inputs: Mapping[str, Any], zone_id: str, mark: str
+    ) -> Found:
         present = [r for r in inputs["items"] if r in raw.get("items", [])]
         view = {
             "project": inputs["project"],
