@@ -89,6 +89,7 @@ def import_project(
                     objects += provider.list_existing(key)
             if not any(o.type == "dss:Project" for o in objects):
                 raise AdoptionError(f"project {key} does not exist in DSS at {registry.url}")
+            _check_adoptable(objects, loc.name, s.env)
             from dsspulumi.providers.dss.inventory import unsupported_objects
 
             others = unsupported_objects(registry.session, key, registry.types())
@@ -134,6 +135,24 @@ def import_project(
                 for o in failed:
                     s.io.err.print(f"[bold red]error:[/bold red] {o.error}")
                 raise typer.Exit(1)
+
+
+def _check_adoptable(objects: list[Any], stack: str, env: str) -> None:
+    """Objects another dsspulumi stack manages are refused before anything is written."""
+    from dsspulumi.engine import adoption_refusal
+    from dsspulumi.graph import make_urn
+    from dsspulumi.provider import Found
+
+    problems = []
+    for o in objects:
+        found = Found(o.inputs, o.mark, mark_urn=o.mark_urn)
+        refusal = adoption_refusal(make_urn(stack, env, o.type, o.identity), found)
+        if refusal is not None and not o.unmodelled:
+            problems.append(f"{o.type.split(':', 1)[-1].lower()} {o.identity}: {refusal}")
+    if problems:
+        raise AdoptionError(
+            "cannot import: " + "; ".join(problems) + ". Nothing was written or changed"
+        )
 
 
 def _write(out: Path, gen: Any) -> list[str]:

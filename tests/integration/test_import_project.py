@@ -269,3 +269,13 @@ def test_import_keeps_secrets_out_of_code_state_and_output(ws):
     assert "hunter2" not in r.stdout + r.stderr
     r = ws.dss("preview", "sec", "--refresh", "--expect-no-changes", env=env)
     assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def test_import_refuses_a_project_another_stack_manages(ws):
+    ws.stack("owner", 'p = dss.Project("OWNED", name="Owned")\n')
+    assert ws.dss("up", "owner", "--yes").exit_code == 0
+    r = ws.dss("import", "project", "OWNED", "--out", "stacks/thief.py")
+    assert r.exit_code == 1
+    assert "managed by another dsspulumi stack (urn:dss:dev::owner::dss:Project::OWNED)" in r.stderr
+    assert "Nothing was written or changed" in r.stderr
+    assert not (ws.root / "stacks" / "thief.py").exists()
