@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sandbox_asserts import CODED, ILLEGAL_ARGUMENT, NOT_FOUND, dss_error
 
 from dsspulumi.sandbox import Sandbox
-
-from sandbox_asserts import CODED, ILLEGAL_ARGUMENT, NOT_FOUND, dss_error
 
 
 @pytest.fixture(scope="module")
