@@ -21,20 +21,28 @@ if TYPE_CHECKING:
     from dsspulumi.output import Output
     from dsspulumi.resource import ComponentResource, File, Resource, ResourceOptions, export
     from dsspulumi.resources import (
+        CodeEnv,
         Column,
         Connection,
         Dataset,
+        GlobalVariables,
+        Group,
         ManagedDataset,
         ManagedFolder,
         Project,
         PythonRecipe,
         SqlQueryRecipe,
         SyncRecipe,
+        User,
     )
     from dsspulumi.stack_reference import StackReference
 
 # Where each public name lives.
 _SOURCES = {
+    "CodeEnv": "dsspulumi.resources",
+    "GlobalVariables": "dsspulumi.resources",
+    "Group": "dsspulumi.resources",
+    "User": "dsspulumi.resources",
     "Column": "dsspulumi.resources",
     "ComponentResource": "dsspulumi.resource",
     "Config": "dsspulumi.config",
@@ -56,6 +64,7 @@ _SOURCES = {
 }
 
 __all__ = [
+    "CodeEnv",
     "Column",
     "ComponentResource",
     "Config",
@@ -63,6 +72,8 @@ __all__ = [
     "Dataset",
     "DssPulumiError",
     "File",
+    "GlobalVariables",
+    "Group",
     "ManagedDataset",
     "ManagedFolder",
     "Output",
@@ -73,6 +84,7 @@ __all__ = [
     "SqlQueryRecipe",
     "StackReference",
     "SyncRecipe",
+    "User",
     "export",
 ]
 

@@ -28,6 +28,7 @@ def test_public_api_is_pinned():
 
     assert sorted(dsspulumi.__all__) == sorted(
         [
+            "CodeEnv",
             "Column",
             "ComponentResource",
             "Config",
@@ -35,6 +36,8 @@ def test_public_api_is_pinned():
             "Dataset",
             "DssPulumiError",
             "File",
+            "GlobalVariables",
+            "Group",
             "ManagedDataset",
             "ManagedFolder",
             "Output",
@@ -45,6 +48,7 @@ def test_public_api_is_pinned():
             "SqlQueryRecipe",
             "StackReference",
             "SyncRecipe",
+            "User",
             "export",
         ]
     )
