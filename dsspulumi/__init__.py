@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from dsspulumi.config import Config
     from dsspulumi.errors import DssPulumiError
     from dsspulumi.output import Output
-    from dsspulumi.resource import File, Resource, ResourceOptions, export
+    from dsspulumi.resource import ComponentResource, File, Resource, ResourceOptions, export
     from dsspulumi.resources import (
         CodeEnv,
         Column,
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         GlobalVariables,
         Group,
         ManagedDataset,
+        ManagedFolder,
         Project,
         PythonRecipe,
         SqlQueryRecipe,
@@ -43,12 +44,14 @@ _SOURCES = {
     "Group": "dsspulumi.resources",
     "User": "dsspulumi.resources",
     "Column": "dsspulumi.resources",
+    "ComponentResource": "dsspulumi.resource",
     "Config": "dsspulumi.config",
     "Connection": "dsspulumi.resources",
     "Dataset": "dsspulumi.resources",
     "DssPulumiError": "dsspulumi.errors",
     "File": "dsspulumi.resource",
     "ManagedDataset": "dsspulumi.resources",
+    "ManagedFolder": "dsspulumi.resources",
     "Output": "dsspulumi.output",
     "Project": "dsspulumi.resources",
     "PythonRecipe": "dsspulumi.resources",
@@ -63,6 +66,7 @@ _SOURCES = {
 __all__ = [
     "CodeEnv",
     "Column",
+    "ComponentResource",
     "Config",
     "Connection",
     "Dataset",
@@ -71,6 +75,7 @@ __all__ = [
     "GlobalVariables",
     "Group",
     "ManagedDataset",
+    "ManagedFolder",
     "Output",
     "Project",
     "PythonRecipe",

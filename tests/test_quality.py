@@ -30,6 +30,7 @@ def test_public_api_is_pinned():
         [
             "CodeEnv",
             "Column",
+            "ComponentResource",
             "Config",
             "Connection",
             "Dataset",
@@ -38,6 +39,7 @@ def test_public_api_is_pinned():
             "GlobalVariables",
             "Group",
             "ManagedDataset",
+            "ManagedFolder",
             "Output",
             "Project",
             "PythonRecipe",

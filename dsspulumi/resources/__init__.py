@@ -3,6 +3,7 @@
 from dsspulumi.resources.code_env import CodeEnv
 from dsspulumi.resources.connection import Connection
 from dsspulumi.resources.dataset import Column, Dataset, ManagedDataset
+from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.global_variables import GlobalVariables
 from dsspulumi.resources.group import Group
 from dsspulumi.resources.project import Project
@@ -17,6 +18,7 @@ __all__ = [
     "GlobalVariables",
     "Group",
     "ManagedDataset",
+    "ManagedFolder",
     "Project",
     "PythonRecipe",
     "SqlQueryRecipe",

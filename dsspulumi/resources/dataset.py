@@ -48,6 +48,18 @@ def _schema(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"has duplicate columns: {', '.join(dupes)}")
 
 
+def _optional_connection(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if value is not None:
+        connection_ref(inst, attribute, value)
+
+
+def _folder_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    from dsspulumi.resources.folder import ManagedFolder
+
+    if value is not None and not isinstance(value, ManagedFolder):
+        v.fail(inst, attribute, f"must be a dss.ManagedFolder (got {type(value).__name__})")
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class _DatasetBase(ProjectObject):
     format_params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
@@ -78,8 +90,12 @@ class Dataset(_DatasetBase):
     """
 
     type: str = attrs.field(kw_only=True, validator=v.name_string)
-    connection: str | Connection = attrs.field(kw_only=True, validator=connection_ref)
+    connection: str | Connection | None = attrs.field(
+        kw_only=True, default=None, validator=_optional_connection
+    )
     params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    # The managed folder a ``FilesInFolder`` dataset reads (``params.folderSmartId``).
+    folder: Any = attrs.field(kw_only=True, default=None, validator=_folder_ref)
     format_type: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
@@ -97,8 +113,7 @@ class Dataset(_DatasetBase):
         if project is None:
             if not key:
                 raise ResourceValidationError(
-                    f"Dataset.get({ref!r}): name the project, as 'PROJECT.{ref}' or with "
-                    "project="
+                    f"Dataset.get({ref!r}): name the project, as 'PROJECT.{ref}' or with project="
                 )
             project = Project.get(key)
         elif key and key != project.key:
@@ -115,7 +130,26 @@ class Dataset(_DatasetBase):
     def lookup_inputs(self) -> dict[str, Any]:
         return {"project": self.project.key, "name": self.name}
 
+    def dependencies(self) -> list[Resource]:
+        return [*super().dependencies(), *([self.folder] if self.folder is not None else [])]
+
     def validate(self) -> None:
+        if self.is_lookup:
+            return
+        if (self.type == "FilesInFolder") != (self.folder is not None):
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': a dataset of type 'FilesInFolder' reads a managed "
+                "folder, given as folder=dss.ManagedFolder(...), and only such a dataset takes "
+                "folder="
+            )
+        if self.folder is None and self.connection is None:
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': connection= is required for a {self.type} dataset"
+            )
+        if "folderSmartId" in self.params and self.folder is not None:
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': give the folder as folder=, not params['folderSmartId']"
+            )
         conn = connection_name(self.connection)
         if "connection" in self.params and self.params["connection"] != conn:
             raise ResourceValidationError(
@@ -129,7 +163,14 @@ class Dataset(_DatasetBase):
             "type": self.type,
             "managed": False,
             "connection": connection_name(self.connection),
-            "params": {k: val for k, val in self.params.items() if k != "connection"},
+            "params": {
+                **{k: val for k, val in self.params.items() if k != "connection"},
+                **(
+                    {"folderSmartId": self.folder.smart_id(self.project.key)}
+                    if self.folder is not None
+                    else {}
+                ),
+            },
             "format_type": self.format_type,
         }
 

@@ -16,18 +16,19 @@ from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
 from dsspulumi.resources.dataset import Dataset, ManagedDataset
+from dsspulumi.resources.folder import ManagedFolder
 
 
 def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, list) or not value:
-        v.fail(inst, attribute, "must be a non-empty list of dataset objects of this stack")
+        v.fail(inst, attribute, "must be a non-empty list of dataset objects (or folders)")
     for item in value:
-        if not isinstance(item, Dataset | ManagedDataset):
+        if not isinstance(item, Dataset | ManagedDataset | ManagedFolder):
             v.fail(
                 inst,
                 attribute,
-                "must list dataset objects of this stack (dss.Dataset or dss.ManagedDataset), "
-                f"got {type(item).__name__} {item!r}",
+                "must list dataset objects or folders of this stack (dss.Dataset, "
+                f"dss.ManagedDataset or dss.ManagedFolder), got {type(item).__name__} {item!r}",
             )
 
 
@@ -46,18 +47,21 @@ def _read_code(value: Any) -> Any:
 class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
 
-    inputs_: list[Dataset | ManagedDataset] = attrs.field(
+    inputs_: list[Dataset | ManagedDataset | ManagedFolder] = attrs.field(
         kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
     )
-    outputs: list[Dataset | ManagedDataset] = attrs.field(
+    outputs: list[Dataset | ManagedDataset | ManagedFolder] = attrs.field(
         kw_only=True, converter=v.to_list, validator=_datasets
     )
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]
 
-    def _ref(self, ds: Dataset | ManagedDataset) -> str:
-        # Datasets of another project are referenced as PROJECT.name, as DSS does.
+    def _ref(self, ds: Dataset | ManagedDataset | ManagedFolder) -> Any:
+        # Datasets of another project are referenced as PROJECT.name, as DSS does; folders
+        # by the id DSS generated for them (known after apply).
+        if isinstance(ds, ManagedFolder):
+            return ds.smart_id(self.project.key)
         return ds.name if ds.project.key == self.project.key else f"{ds.project.key}.{ds.name}"
 
     def payload(self) -> str | None:

@@ -11,6 +11,7 @@ from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.code_env import CodeEnvProvider
 from dsspulumi.providers.dss.connection import ConnectionProvider
 from dsspulumi.providers.dss.dataset import DatasetProvider
+from dsspulumi.providers.dss.folder import ManagedFolderProvider
 from dsspulumi.providers.dss.global_variables import GlobalVariablesProvider
 from dsspulumi.providers.dss.group import GroupProvider
 from dsspulumi.providers.dss.project import ProjectProvider
@@ -23,6 +24,7 @@ _TYPES: dict[str, Any] = {
     "dss:Dataset": DatasetProvider,
     "dss:Recipe": RecipeProvider,
     "dss:Connection": ConnectionProvider,
+    "dss:ManagedFolder": ManagedFolderProvider,
     "dss:Group": GroupProvider,
     "dss:User": UserProvider,
     "dss:CodeEnv": CodeEnvProvider,

@@ -29,7 +29,8 @@ def apply_settings(
     """The definition with the declared properties written in; unmanaged fields kept."""
     d = copy.deepcopy(definition)
     params = d.setdefault("params", {})
-    params["connection"] = new["connection"]
+    if new["connection"] is not None:  # FilesInFolder datasets read a folder, not a connection
+        params["connection"] = new["connection"]
     for key in (old or {}).get("params", {}):
         if key not in new["params"]:
             params.pop(key, None)
@@ -73,7 +74,14 @@ class DatasetProvider(ProjectObjectProvider):
                 project.create_dataset(
                     inputs["name"],
                     inputs["type"],
-                    params={"connection": inputs["connection"], **inputs["params"]},
+                    params={
+                        **(
+                            {"connection": inputs["connection"]}
+                            if inputs["connection"] is not None
+                            else {}
+                        ),
+                        **inputs["params"],
+                    },
                     formatType=inputs.get("format_type"),
                     formatParams=dict(inputs.get("format_params") or {}),
                 )
