@@ -24,7 +24,16 @@ dss.Scenario("Nightly build", project=project, active={active},
              description="{desc}", tags=["iac"])
 {python}
 """
-PYTHON = 'dss.PythonScenario("Cleanup", project=project, script="print(1)", active=True)'
+REPORTER = {
+    "name": "mail",
+    "active": True,
+    "phase": "END",
+    "messaging": {"type": "mail-scenario", "configuration": {"channelId": "smtp"}},
+}
+PYTHON = (
+    'dss.PythonScenario("Cleanup", project=project, script="print(1)", active=True, '
+    f"reporters=[{REPORTER!r}])"
+)
 
 
 def _stack(**kw: object) -> str:
@@ -90,6 +99,7 @@ def test_scenarios_create_update_replace_delete(ws):
     ]
     cleanup = _scenario(ws, "Cleanup").get_settings()
     assert cleanup.code == "print(1)" and cleanup.get_raw()["type"] == "custom_python"
+    assert cleanup.raw_reporters[0]["messaging"]["type"] == "mail-scenario"
 
     # up twice: the second plan is empty (a no-op preview makes no DSS call), even after
     # reading DSS back
