@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dsspulumi.provider import Mark
+from dsspulumi.provider import Found, Mark
+from dsspulumi.providers.dss.client import DssSession, NotFound
 
 MARK_OUTPUT = "mark"
 
@@ -52,7 +53,7 @@ class ProjectPartProvider:
     marks_on_create = True  # nothing is created in DSS: the keys are written in place
     what = ""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: DssSession) -> None:
         self.s = session
 
     def _read(self, key: str) -> dict[str, Any]:
@@ -82,10 +83,7 @@ class ProjectPartProvider:
         self._write(inputs, None)
         return carry_mark({}, mark)
 
-    def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Any:
-        from dsspulumi.provider import Found
-        from dsspulumi.providers.dss.client import NotFound
-
+    def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         mark = recorded_mark(outputs)
         if mark is None:
             return None  # not recorded as written: a create writes the same keys again
@@ -113,8 +111,6 @@ class ProjectPartProvider:
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
     ) -> None:
-        from dsspulumi.providers.dss.client import NotFound
-
         key = inputs["project"]
         try:
             doc = self._read(key)
