@@ -47,7 +47,10 @@ class Connection(InstanceObject):
     """
 
     name: str = attrs.field(validator=_connection_name)
-    type: str = attrs.field(kw_only=True, validator=v.name_string)
+    # Required; None only so that a bare ``dss.Connection("c")`` can point at ``.get``.
+    type: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
     params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
     allowed_groups: list[str | Group] = attrs.field(
         kw_only=True, factory=list, converter=v.to_list, validator=group_list
@@ -60,6 +63,12 @@ class Connection(InstanceObject):
     _secret_params: dict[str, Any] = attrs.field(init=False, factory=dict, repr=False)
 
     def validate(self) -> None:
+        if not self.type or not self.type.strip():
+            raise ResourceValidationError(
+                f"Connection('{self.name}') needs type= (e.g. 'PostgreSQL') to be created and "
+                f"managed by this stack; to use an existing connection, use "
+                f"dss.Connection.get('{self.name}')"
+            )
         secret: dict[str, Any] = {}
         for key, value in self.params.items():
             if is_secret(value):

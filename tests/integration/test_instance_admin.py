@@ -306,8 +306,7 @@ def test_code_env_build_progress_timeout_and_failure(ws):
     assert "still building after 1s" in out and "raise timeout=" in out
     # once DSS has finished, the next up completes the env (packages set and installed)
     ws.sandbox.store.code_env_seconds = 0.1
-    for job in list(ws.sandbox.store.futures.values()):
-        job["_readyAt"] = 0.0
+    assert ws.sandbox.store.finish_futures() == 1
     r = ws.dss("up", "envs", "--yes")
     assert r.exit_code == 0, r.stdout + r.stderr
     client = ws.sandbox.client()

@@ -27,6 +27,7 @@ from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call,
 
 POLL_FIRST = 0.2
 POLL_MAX = 2.0
+REPORT_EVERY = 5.0  # seconds between progress reports of one task (polls are more frequent)
 
 
 def _message_text(messages: Any) -> str:
@@ -131,6 +132,7 @@ class CodeEnvProvider(InstanceObjectProvider):
         )
         job = getattr(future, "job_id", None)
         self.s.progress(f"{doing} (DSS job {job})" if job else doing)
+        reported = started
         while not state.get("hasResult"):
             elapsed = time.monotonic() - started
             if elapsed >= timeout:
@@ -145,7 +147,9 @@ class CodeEnvProvider(InstanceObjectProvider):
             delay = min(delay * 1.5, POLL_MAX)
             with admin_call(self.s, f"check the DSS job {doing} {what}"):
                 state = future.get_state()
-            self.s.progress(f"{doing} ({time.monotonic() - started:.0f}s)")
+            if time.monotonic() - reported >= REPORT_EVERY:
+                reported = time.monotonic()
+                self.s.progress(f"{doing} ({reported - started:.0f}s)")
         result = state.get("result") or {}
         messages = result.get("messages") if isinstance(result, Mapping) else None
         if isinstance(messages, Mapping) and messages.get("error"):
