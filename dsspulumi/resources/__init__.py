@@ -6,22 +6,47 @@ from dsspulumi.resources.dataset import Column, Dataset, ManagedDataset
 from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.global_variables import GlobalVariables
 from dsspulumi.resources.group import Group
+from dsspulumi.resources.permissions import GroupPermission, ProjectPermissions
 from dsspulumi.resources.project import Project
 from dsspulumi.resources.recipe import PythonRecipe, SqlQueryRecipe, SyncRecipe
+from dsspulumi.resources.scenario import (
+    BuildStep,
+    DatasetChangeTrigger,
+    PythonScenario,
+    PythonStep,
+    Scenario,
+    SetVariablesStep,
+    SqlStep,
+    TemporalTrigger,
+)
 from dsspulumi.resources.user import User
+from dsspulumi.resources.variables import ProjectVariables
+from dsspulumi.resources.zone import FlowZone
 
 __all__ = [
+    "BuildStep",
     "CodeEnv",
     "Column",
     "Connection",
     "Dataset",
+    "DatasetChangeTrigger",
+    "FlowZone",
     "GlobalVariables",
     "Group",
+    "GroupPermission",
     "ManagedDataset",
     "ManagedFolder",
     "Project",
+    "ProjectPermissions",
+    "ProjectVariables",
     "PythonRecipe",
+    "PythonScenario",
+    "PythonStep",
+    "Scenario",
+    "SetVariablesStep",
     "SqlQueryRecipe",
+    "SqlStep",
     "SyncRecipe",
+    "TemporalTrigger",
     "User",
 ]
