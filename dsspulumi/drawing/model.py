@@ -1,0 +1,198 @@
+"""The flow as DSS draws it: datasets and folders feed recipes, recipes write datasets.
+
+Built from the resource graph the program declared, and optionally from the plan: each node
+then carries the planned operation, and objects the plan deletes (they are only in the state)
+are drawn too, so a picture of a plan shows what goes away as well as what comes.
+Projects are clusters (not nodes); a node whose inputs name a flow ``zone`` sits in a cluster
+of that zone inside its project. Pure data, no IO.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from dsspulumi.graph import ResourceGraph
+    from dsspulumi.plan import Plan
+
+# Types that are never drawn as flow nodes: a project is a cluster, a connection is not in
+# the flow at all.
+_NOT_IN_FLOW = frozenset({"dss:Project", "dss:Connection"})
+_RECIPE = "dss:Recipe"
+_DATASET = "dss:Dataset"
+
+
+@attrs.frozen
+class FlowNode:
+    id: str  # "<kind>:<PROJECT>.<name>": datasets and recipes have separate namespaces in DSS
+    kind: str  # dataset | recipe | folder | zone | other
+    name: str
+    project: str
+    detail: str  # the second line: DSS type, recipe type, connection
+    zone: str | None = None
+    op: str | None = None  # planned operation, with --plan
+    urn: str | None = None  # None for an object outside the stack (an unknown reference)
+    read: bool = False  # a lookup: read from DSS, never changed by the stack
+    type: str = ""
+
+
+@attrs.frozen
+class Cluster:
+    project: str
+    label: str
+    zone: str | None = None
+
+
+@attrs.define
+class Flow:
+    stack: str
+    env: str
+    nodes: dict[str, FlowNode] = attrs.field(factory=dict)
+    edges: list[tuple[str, str]] = attrs.field(factory=list)
+    clusters: dict[tuple[str, str | None], Cluster] = attrs.field(factory=dict)
+    planned: bool = False
+
+    def cluster_of(self, node: FlowNode) -> Cluster:
+        return self.clusters[(node.project, node.zone)]
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for node in self.nodes.values():
+            if node.op:
+                counts[node.op] = counts.get(node.op, 0) + 1
+        return counts
+
+
+def _kind(type_token: str) -> str:
+    if type_token == _DATASET:
+        return "dataset"
+    if type_token == _RECIPE:
+        return "recipe"
+    short = type_token.split(":", 1)[-1].lower()
+    if "folder" in short:
+        return "folder"
+    if "zone" in short:
+        return "zone"
+    return "other"
+
+
+def _detail(kind: str, inputs: Mapping[str, Any], type_token: str) -> str:
+    if kind == "dataset":
+        if inputs.get("managed"):
+            fmt = inputs.get("format_type")
+            return f"managed · {inputs.get('connection')}" + (f" · {fmt}" if fmt else "")
+        return str(inputs.get("type") or "dataset")
+    if kind == "recipe":
+        return str(inputs.get("type") or "recipe")
+    return type_token.split(":", 1)[-1]
+
+
+def _full(ref: str, project: str) -> str:
+    return ref if "." in ref else f"{project}.{ref}"
+
+
+@attrs.frozen
+class _Item:
+    """One object to draw: from the declared graph, or from the state (a planned delete)."""
+
+    urn: str
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
+    read: bool = False
+    op: str | None = None
+
+
+def _items(graph: ResourceGraph, plan: Plan | None) -> list[_Item]:
+    ops = {s.urn: str(s.op) for s in plan.steps} if plan is not None else {}
+    items = [
+        _Item(n.urn, n.type, n.name, n.inputs, n.read, ops.get(n.urn))
+        for n in graph.nodes.values()
+    ]
+    if plan is not None:
+        declared = set(graph.nodes)
+        for step in plan.steps:
+            if step.urn not in declared and step.old is not None:
+                items.append(
+                    _Item(step.urn, step.type, step.name, step.old.inputs, op=str(step.op))
+                )
+    return items
+
+
+def flow_of(graph: ResourceGraph, plan: Plan | None = None) -> Flow:
+    """The flow of ``graph``; with ``plan``, every node carries its planned operation."""
+    flow = Flow(stack=graph.stack, env=graph.env, planned=plan is not None)
+    items = _items(graph, plan)
+    project_names = {
+        str(it.inputs.get("key")): str(it.inputs.get("name") or "")
+        for it in items
+        if it.type == "dss:Project"
+    }
+    zone_names: dict[tuple[str, str], str] = {}
+    for it in items:
+        if _kind(it.type) == "zone" and "project" in it.inputs:
+            label = str(it.inputs.get("name") or it.name)
+            zone_names[(str(it.inputs["project"]), it.name)] = label
+    recipes: list[tuple[str, str, Mapping[str, Any]]] = []
+    for it in items:
+        kind = _kind(it.type)
+        if it.type in _NOT_IN_FLOW or kind == "zone" or "project" not in it.inputs:
+            continue
+        project = str(it.inputs["project"])
+        zone = it.inputs.get("zone")
+        zone = str(zone) if isinstance(zone, str) and zone else None
+        node = FlowNode(
+            id=f"{kind}:{project}.{it.name}",
+            kind=kind,
+            name=it.name,
+            project=project,
+            detail=_detail(kind, it.inputs, it.type),
+            zone=zone,
+            op=it.op,
+            urn=it.urn,
+            read=it.read,
+            type=it.type,
+        )
+        flow.nodes[node.id] = node
+        if kind == "recipe":
+            recipes.append((node.id, project, it.inputs))
+    for recipe_id, project, inputs in recipes:
+        for ref in _refs(inputs.get("inputs")):
+            flow.edges.append((_source(flow, _full(ref, project)), recipe_id))
+        for ref in _refs(inputs.get("outputs")):
+            flow.edges.append((recipe_id, _source(flow, _full(ref, project))))
+    for node in flow.nodes.values():
+        key = (node.project, node.zone)
+        if key not in flow.clusters:
+            name = project_names.get(node.project, "")
+            label = node.project + (f" — {name}" if name and name != node.project else "")
+            if node.zone is not None:
+                label = zone_names.get((node.project, node.zone), node.zone)
+            flow.clusters[key] = Cluster(project=node.project, label=label, zone=node.zone)
+    for project in {n.project for n in flow.nodes.values()}:
+        if (project, None) not in flow.clusters:  # a project holding only zoned nodes
+            name = project_names.get(project, "")
+            label = project + (f" — {name}" if name and name != project else "")
+            flow.clusters[(project, None)] = Cluster(project=project, label=label)
+    return flow
+
+
+def _refs(value: Any) -> Iterable[str]:
+    return [str(v) for v in value] if isinstance(value, list | tuple) else []
+
+
+def _source(flow: Flow, full_name: str) -> str:
+    """The node of a recipe's input or output; one outside the stack is drawn as external."""
+    for kind in ("dataset", "folder", "other"):
+        if f"{kind}:{full_name}" in flow.nodes:
+            return f"{kind}:{full_name}"
+    node_id = f"dataset:{full_name}"
+    project, _, name = full_name.rpartition(".")
+    flow.nodes[node_id] = FlowNode(
+        id=node_id, kind="dataset", name=name, project=project, detail="not in this stack",
+        read=True,
+    )
+    return node_id
