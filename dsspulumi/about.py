@@ -47,8 +47,10 @@ def versions() -> dict[str, str | None]:
 def check_target(url: str, api_key: str | None, verify_tls: bool = True) -> dict[str, Any]:
     """Whether DSS at ``url`` answers with that key: ``{"reachable", "detail", …}``."""
     if url == "sandbox":
-        return {"reachable": True, "detail": "the embedded sandbox (runs inside dss, data "
-                "under .dss/sandbox/)"}
+        return {
+            "reachable": True,
+            "detail": "the embedded sandbox (runs inside dss, data under .dss/sandbox/)",
+        }
     from dsspulumi.errors import DssPulumiError
     from dsspulumi.providers.dss import DssProviders
 

@@ -104,7 +104,9 @@ app = typer.Typer(
     cls=_RootGroup,
     help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
     no_args_is_help=True,
-    add_completion=False,
+    # typer's shell completion: `dss --install-completion` / `--show-completion`; completing
+    # a name builds only the lazy commands and groups that match it (``_LazyCommands``).
+    add_completion=True,
     # Plain click help (CI-friendly; also, typer's rich help imports rich.markdown and
     # markdown-it, which alone take longer than the whole `dss --help` budget, 150 ms).
     rich_markup_mode=None,

@@ -25,6 +25,9 @@ def _target(stack: str | None, env: str, dss_url: str | None) -> dict[str, Any]:
     from dsspulumi.about import check_target
     from dsspulumi.errors import ConfigError
 
+    url: str | None
+    source: str | None
+    key: str | None
     if stack is not None:
         from dsspulumi.config import StackConfig, resolve_dss_target
 
@@ -34,20 +37,30 @@ def _target(stack: str | None, env: str, dss_url: str | None) -> dict[str, Any]:
             target = resolve_dss_target(config, cli_url=dss_url)
         except ConfigError as exc:
             return {"url": None, "source": None, "reachable": False, "detail": str(exc)}
-        url, source, key, verify = (target.url, target.url_source, target.api_key,
-                                    target.verify_tls)
+        url, source, key, verify = (
+            target.url,
+            target.url_source,
+            target.api_key,
+            target.verify_tls,
+        )
     else:
         url = dss_url or os.environ.get("DKU_DSS_URL")
         source = "--dss-url" if dss_url else ("DKU_DSS_URL" if url else None)
         key, verify = os.environ.get("DKU_API_KEY"), True
         if url is None:
-            return {"url": None, "source": None, "reachable": False,
-                    "detail": "no DSS URL: pass --dss-url, set DKU_DSS_URL, or name a STACK "
-                    "to read its config dss:url"}
+            return {
+                "url": None,
+                "source": None,
+                "reachable": False,
+                "detail": "no DSS URL: pass --dss-url, set DKU_DSS_URL, or name a STACK "
+                "to read its config dss:url",
+            }
     doc: dict[str, Any] = {"url": url, "source": source, "api_key_set": bool(key)}
     if url != "sandbox" and not key:
-        doc.update(reachable=False, detail="no API key: set DKU_API_KEY (or the stack's "
-                   "secret dss:api_key)")
+        doc.update(
+            reachable=False,
+            detail="no API key: set DKU_API_KEY (or the stack's secret dss:api_key)",
+        )
         return doc
     doc.update(check_target(url, key, verify))
     return doc
@@ -84,8 +97,17 @@ def about(
             return
         v = doc["versions"]
         typer.echo(f"dsspulumi {v['dsspulumi']} on Python {v['python']} ({v['platform']})")
-        for label in ("dataikuapi", "typer", "rich", "attrs", "cattrs", "boto3", "cryptography",
-                      "tomlkit", "pyyaml"):
+        for label in (
+            "dataikuapi",
+            "typer",
+            "rich",
+            "attrs",
+            "cattrs",
+            "boto3",
+            "cryptography",
+            "tomlkit",
+            "pyyaml",
+        ):
             typer.echo(f"  {label:<13} {v.get(label) or 'not installed'}")
         b = doc["backend"]
         typer.echo(f"backend: {b['url']} (from {b['source']})")

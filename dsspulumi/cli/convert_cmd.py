@@ -29,8 +29,10 @@ def _default_out(source: Path) -> Path:
 def convert(
     source: Annotated[
         Path,
-        typer.Argument(help="project.yml, a prototype YAML file, or a folder with project.yml, "
-                       "datasets/ and recipes/"),
+        typer.Argument(
+            help="project.yml, a prototype YAML file, or a folder with project.yml, "
+            "datasets/ and recipes/"
+        ),
     ],
     out: Annotated[
         Path | None,
@@ -38,10 +40,13 @@ def convert(
     ] = None,
     placeholders: Annotated[
         Placeholders,
-        typer.Option("--placeholders",
-                     help="{{ env.NAME }} becomes a config read (config) or os.environ"),
+        typer.Option(
+            "--placeholders", help="{{ env.NAME }} becomes a config read (config) or os.environ"
+        ),
     ] = Placeholders.config,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stack file")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing stack file")
+    ] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Turn a YAML configuration of the Dataiku IaC prototype into a stack.
@@ -57,8 +62,9 @@ def convert(
         if target.suffix != ".py":
             raise ConfigError(f"--out {target}: a stack file ends in .py")
         if target.exists() and not force:
-            raise ConfigError(f"{target} already exists; choose another --out, or --force to "
-                              "overwrite it")
+            raise ConfigError(
+                f"{target} already exists; choose another --out, or --force to overwrite it"
+            )
         proto = load(source)
         result = stack_source(proto, stack=target.stem, placeholders=placeholders.value)
         try:
@@ -67,22 +73,26 @@ def convert(
         except OSError as exc:
             raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
         err = typer.echo
-        err(f"wrote {target}: 1 project, {len(proto.datasets)} datasets, "
-            f"{len(proto.recipes)} recipes", err=True)
+        err(
+            f"wrote {target}: 1 project, {len(proto.datasets)} datasets, "
+            f"{len(proto.recipes)} recipes",
+            err=True,
+        )
         if result.unmapped:
-            err(f"not converted ({len(result.unmapped)}; kept as comments in {target}):",
-                err=True)
+            err(f"not converted ({len(result.unmapped)}; kept as comments in {target}):", err=True)
             for line in result.unmapped:
                 err(f"  {line}", err=True)
         for note in result.notes:
             err(f"note: {note}", err=True)
         if result.config_keys:
             if placeholders is Placeholders.config:
-                err("set the values the YAML read from the environment, per environment:",
-                    err=True)
+                err("set the values the YAML read from the environment, per environment:", err=True)
                 for key, var in result.config_keys.items():
-                    err(f"  dss config set {target.stem} {key} VALUE -e dev   "
-                        f"# was {{{{ env.{var} }}}}", err=True)
+                    err(
+                        f"  dss config set {target.stem} {key} VALUE -e dev   "
+                        f"# was {{{{ env.{var} }}}}",
+                        err=True,
+                    )
             else:
                 names = ", ".join(result.config_keys)
                 err(f"the stack reads these environment variables: {names}", err=True)

@@ -29,8 +29,14 @@ class GraphFormat(enum.StrEnum):
     html = "html"
 
 
-_SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg", ".html": "html",
-             ".htm": "html"}
+_SUFFIXES = {
+    ".dot": "dot",
+    ".gv": "dot",
+    ".mmd": "mermaid",
+    ".svg": "svg",
+    ".html": "html",
+    ".htm": "html",
+}
 
 
 def render(flow: object, fmt: str) -> str:
@@ -39,8 +45,12 @@ def render(flow: object, fmt: str) -> str:
     from dsspulumi.drawing.model import Flow
 
     assert isinstance(flow, Flow)
-    renderers = {"dot": text.to_dot, "mermaid": text.to_mermaid, "svg": svg.to_svg,
-                 "html": html.to_html}
+    renderers = {
+        "dot": text.to_dot,
+        "mermaid": text.to_mermaid,
+        "svg": svg.to_svg,
+        "html": html.to_html,
+    }
     return renderers[fmt](flow)
 
 

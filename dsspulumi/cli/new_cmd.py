@@ -33,5 +33,7 @@ def new(
         name = stack or stack_name(folder)
         for path in written:
             typer.echo(f"  created {path}")
-        typer.echo(f"\nNext:\n  cd {folder}\n  pip install -e '.[test]' && dss up {name} --yes\n"
-                   "  python -m pytest")
+        typer.echo(
+            f"\nNext:\n  cd {folder}\n  pip install -e '.[test]' && dss up {name} --yes\n"
+            "  python -m pytest"
+        )

@@ -28,8 +28,12 @@ DATASET_TYPES = {
     "azure_blob": "Azure",
 }
 MANAGED_CONNECTION = "filesystem_managed"  # where the prototype put managed datasets
-RECIPES = {"python": ("PythonRecipe", "code"), "sql": ("SqlQueryRecipe", "sql"),
-           "sql_query": ("SqlQueryRecipe", "sql"), "sync": ("SyncRecipe", None)}
+RECIPES = {
+    "python": ("PythonRecipe", "code"),
+    "sql": ("SqlQueryRecipe", "sql"),
+    "sql_query": ("SqlQueryRecipe", "sql"),
+    "sync": ("SyncRecipe", None),
+}
 _PROJECT_KEYS = {"key", "name", "description"}
 _DATASET_KEYS = {"name", "type", "connection", "params", "format_type", "schema", "description"}
 _RECIPE_KEYS = {"name", "type", "inputs", "outputs", "code", "description"}
@@ -46,8 +50,12 @@ class Conversion:
 
 def string(text: str, indent: str = "") -> str:
     """A Python literal of ``text``: triple-quoted when it has several lines and allows it."""
-    if "\n" in text.rstrip("\n") and '"""' not in text and "\\" not in text \
-            and not text.endswith('"'):
+    if (
+        "\n" in text.rstrip("\n")
+        and '"""' not in text
+        and "\\" not in text
+        and not text.endswith('"')
+    ):
         return '"""\\\n' + text + '"""'
     return json.dumps(text, ensure_ascii=False) if _json_safe(text) else repr(text)
 
@@ -75,8 +83,9 @@ class _Writer:
             if not value:
                 return "{}"
             inner = indent + "    "
-            items = [f"{inner}{json.dumps(str(k))}: {self.value(v, inner)}," for k, v in
-                     value.items()]
+            items = [
+                f"{inner}{json.dumps(str(k))}: {self.value(v, inner)}," for k, v in value.items()
+            ]
             return "{\n" + "\n".join(items) + f"\n{indent}}}"
         if isinstance(value, list):
             parts = [self.value(v, indent + "    ") for v in value]
@@ -128,7 +137,9 @@ class _Writer:
         self.vars[name] = var
         return var
 
-    def call(self, target: str | None, func: str, first: str, kwargs: list[tuple[str, str]]) -> None:
+    def call(
+        self, target: str | None, func: str, first: str, kwargs: list[tuple[str, str]]
+    ) -> None:
         head = f"{target} = " if target else ""
         self.lines.append(f"{head}dss.{func}(")
         self.lines.append(f"    {first},")
@@ -184,9 +195,7 @@ class _Writer:
             kwargs.append(("schema", schema))
         if data.get("description") is not None:
             kwargs.append(("description", self.text(str(data["description"]))))
-        self.unmapped(
-            item, known, "params of a managed dataset" if managed else "no dataset field"
-        )
+        self.unmapped(item, known, "params of a managed dataset" if managed else "no dataset field")
         func = "ManagedDataset" if managed else "Dataset"
         self.call(self.var_for(str(data["name"])), func, self.text(str(data["name"])), kwargs)
 
@@ -203,8 +212,10 @@ class _Writer:
                     self.lines.append(f"# dss convert: not converted: schema.{key} = {shown}")
         out = ["["]
         for col in columns or []:
-            out.append(f"        dss.Column({string(str(col['name']))}, "
-                       f"{string(str(col.get('type', 'string')))}),")
+            out.append(
+                f"        dss.Column({string(str(col['name']))}, "
+                f"{string(str(col.get('type', 'string')))}),"
+            )
         out.append("    ]")
         return "\n".join(out)
 
@@ -218,8 +229,10 @@ class _Writer:
                 "has python, sql and sync recipes; declare it by hand or keep it outside "
                 "the stack)"
             )
-            self.lines.append(f"# dss convert: not converted: recipe of type "
-                              f"'{data['type']}' (no such recipe type in dsspulumi yet):")
+            self.lines.append(
+                f"# dss convert: not converted: recipe of type "
+                f"'{data['type']}' (no such recipe type in dsspulumi yet):"
+            )
             self.lines.append(f"# {shown}")
             self.lines.append("")
             return
@@ -230,8 +243,11 @@ class _Writer:
         self.unmapped(item, known, "no recipe field" if code_key else "a sync recipe has no code")
         ins = [self.vars[str(r)] for r in _as_list(data.get("inputs"))]
         outs = [self.vars[str(r)] for r in _as_list(data.get("outputs"))]
-        kwargs = [("project", "project"), ("inputs", f"[{', '.join(ins)}]"),
-                  ("outputs", f"[{', '.join(outs)}]")]
+        kwargs = [
+            ("project", "project"),
+            ("inputs", f"[{', '.join(ins)}]"),
+            ("outputs", f"[{', '.join(outs)}]"),
+        ]
         if code_key is not None:
             kwargs.append((code_key, self.text(str(data.get("code") or ""))))
         if data.get("description") is not None:
@@ -243,8 +259,10 @@ class _Writer:
         meta = self.proto.metadata
         title = str(meta.get("description") or f"Stack converted from {self.proto.source.name}")
         lines = [title.strip(), ""]
-        lines.append(f"Converted by `dss convert` from {self.proto.source.name} (Dataiku IaC "
-                     f"prototype, version {self.proto.version}).")
+        lines.append(
+            f"Converted by `dss convert` from {self.proto.source.name} (Dataiku IaC "
+            f"prototype, version {self.proto.version})."
+        )
         for key, val in meta.items():
             if key == "description":
                 continue
@@ -257,8 +275,9 @@ class _Writer:
         for key, val in self.proto.top_level_extra.items():
             shown = json.dumps(val, ensure_ascii=False, default=str)
             self.result.unmapped.append(f"{key}: {shown} (not part of the prototype format)")
-            self.lines.append(f"# dss convert: not converted (unknown top-level key): "
-                              f"{key} = {shown}")
+            self.lines.append(
+                f"# dss convert: not converted (unknown top-level key): {key} = {shown}"
+            )
         if self.proto.top_level_extra:
             self.lines.append("")
         self.project()
@@ -274,13 +293,16 @@ class _Writer:
         header.append("import dsspulumi as dss")
         header.append("")
         if self.result.config_keys and self.placeholders == "config":
-            header.append("cfg = dss.Config()  # values per environment: stacks/"
-                          f"{self.stack}.<env>.toml")
+            header.append(
+                f"cfg = dss.Config()  # values per environment: stacks/{self.stack}.<env>.toml"
+            )
             header.append("")
         if self.result.unmapped:
-            header.append(f"# dss convert: {len(self.result.unmapped)} key(s) of the YAML have "
-                          "no equivalent; each is kept as a comment below, marked "
-                          "'not converted'.")
+            header.append(
+                f"# dss convert: {len(self.result.unmapped)} key(s) of the YAML have "
+                "no equivalent; each is kept as a comment below, marked "
+                "'not converted'."
+            )
             header.append("")
         self.result.source = "\n".join(header + self.lines) + "\n"
         return self.result

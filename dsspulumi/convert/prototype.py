@@ -65,8 +65,10 @@ def _read_yaml(path: Path) -> Any:
 
 def _mapping(value: Any, path: Path) -> dict[str, Any]:
     if value is None:
-        raise ConvertError(f"{path} is empty: a prototype configuration starts with version: "
-                           '"1.0" and a project: section')
+        raise ConvertError(
+            f"{path} is empty: a prototype configuration starts with version: "
+            '"1.0" and a project: section'
+        )
     if not isinstance(value, dict):
         raise ConvertError(
             f"{path}: expected a mapping at the top (version, project, datasets, recipes), "
@@ -133,8 +135,9 @@ def load(path: Path) -> Prototype:
                 if isinstance(part, dict) and kind in part:
                     extra = sorted(k for k in part if k != kind)
                     if extra:
-                        errors.append(f"{rel}: only a '{kind}:' list belongs here (found "
-                                      f"{', '.join(extra)})")
+                        errors.append(
+                            f"{rel}: only a '{kind}:' list belongs here (found {', '.join(extra)})"
+                        )
                     items.extend(_list_of_items(part[kind], f"{rel}: {kind}", errors))
                 elif isinstance(part, dict):  # one object per file
                     items.append(Item(part, rel))
@@ -144,12 +147,13 @@ def load(path: Path) -> Prototype:
     if version is None:
         errors.append('version: missing (the prototype format is version: "1.0")')
     elif str(version) not in SUPPORTED_VERSIONS:
-        errors.append(f"version: {version!r} is not a version of the prototype format this "
-                      f"converter knows ({', '.join(SUPPORTED_VERSIONS)})")
+        errors.append(
+            f"version: {version!r} is not a version of the prototype format this "
+            f"converter knows ({', '.join(SUPPORTED_VERSIONS)})"
+        )
     project = doc.get("project")
     if not isinstance(project, dict):
-        errors.append("project: missing (a configuration declares one project with key and "
-                      "name)")
+        errors.append("project: missing (a configuration declares one project with key and name)")
         project = {}
     metadata = doc.get("metadata") or {}
     if not isinstance(metadata, dict):
@@ -167,8 +171,7 @@ def load(path: Path) -> Prototype:
     )
     errors.extend(check(proto))
     if errors:
-        listing = "\n".join(f"  {main_file.name if folder is None else path}: {e}"
-                            for e in errors)
+        listing = "\n".join(f"  {main_file.name if folder is None else path}: {e}" for e in errors)
         raise ConvertError(
             f"{path} cannot be converted ({len(errors)} problem"
             f"{'s' if len(errors) != 1 else ''}); fix the YAML and run again:\n{listing}"
@@ -183,8 +186,7 @@ def _name(item: Item, key: str, pattern: re.Pattern[str], rule: str, errors: lis
     elif not isinstance(value, str):
         errors.append(f"{item.where}.{key}: expected a string, got {value!r}")
     elif not PLACEHOLDER.search(value) and not pattern.match(value):
-        errors.append(f"{item.where}.{key}: '{value}' must be {rule} (the prototype's naming "
-                      "rule)")
+        errors.append(f"{item.where}.{key}: '{value}' must be {rule} (the prototype's naming rule)")
 
 
 def check(proto: Prototype) -> list[str]:
@@ -201,8 +203,7 @@ def check(proto: Prototype) -> list[str]:
         name = ds.data.get("name")
         if isinstance(name, str):
             if name in names:
-                errors.append(f"{ds.where}.name: '{name}' is declared twice (also "
-                              f"{names[name]})")
+                errors.append(f"{ds.where}.name: '{name}' is declared twice (also {names[name]})")
             names[name] = ds.where
     producers: dict[str, str] = {}
     edges: dict[str, set[str]] = {n: set() for n in names}
@@ -224,8 +225,10 @@ def check(proto: Prototype) -> list[str]:
                 errors.append(f"{rc.where}: '{ref}' is not a dataset of this configuration")
         for out in outs:
             if out in producers:
-                errors.append(f"{rc.where}.outputs: '{out}' is already written by recipe "
-                              f"'{producers[out]}' (DSS allows one recipe per output)")
+                errors.append(
+                    f"{rc.where}.outputs: '{out}' is already written by recipe "
+                    f"'{producers[out]}' (DSS allows one recipe per output)"
+                )
             producers[out] = str(rname)
             edges.setdefault(out, set()).update(ins)
     cycle = _cycle(edges)

@@ -58,8 +58,15 @@ def to_html(flow: Flow) -> str:
         "stack": flow.stack,
         "env": flow.env,
         "nodes": [
-            {"id": n.id, "project": n.project, "name": n.name, "kind": n.kind,
-             "detail": n.detail, "op": n.op, "urn": n.urn}
+            {
+                "id": n.id,
+                "project": n.project,
+                "name": n.name,
+                "kind": n.kind,
+                "detail": n.detail,
+                "op": n.op,
+                "urn": n.urn,
+            }
             for n in flow.nodes.values()
         ],
         "edges": flow.edges,
@@ -71,7 +78,7 @@ def to_html(flow: Flow) -> str:
         for op, count in sorted(flow.summary().items())
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)} — dss graph</title><style>{_STYLE}</style></head>\n<body>"
         f"<h1>{escape(title)}</h1>"
         + (f'<p class="summary">{summary}</p>' if flow.planned else "")

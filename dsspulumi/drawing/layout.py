@@ -105,8 +105,9 @@ def layout(flow: Flow) -> Layout:
             zone_top = y
             if zone is not None:
                 y += TITLE_H + PAD
-            rows = _place_band(members_ids=[m.id for m in members], depth=depth, preds=preds,
-                               row_of=row_of)
+            rows = _place_band(
+                members_ids=[m.id for m in members], depth=depth, preds=preds, row_of=row_of
+            )
             used = max((len(r) for r in rows.values()), default=0)
             for col, ids in rows.items():
                 for i, node_id in enumerate(ids):

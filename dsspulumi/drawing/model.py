@@ -109,8 +109,7 @@ class _Item:
 def _items(graph: ResourceGraph, plan: Plan | None) -> list[_Item]:
     ops = {s.urn: str(s.op) for s in plan.steps} if plan is not None else {}
     items = [
-        _Item(n.urn, n.type, n.name, n.inputs, n.read, ops.get(n.urn))
-        for n in graph.nodes.values()
+        _Item(n.urn, n.type, n.name, n.inputs, n.read, ops.get(n.urn)) for n in graph.nodes.values()
     ]
     if plan is not None:
         declared = set(graph.nodes)
@@ -192,7 +191,11 @@ def _source(flow: Flow, full_name: str) -> str:
     node_id = f"dataset:{full_name}"
     project, _, name = full_name.rpartition(".")
     flow.nodes[node_id] = FlowNode(
-        id=node_id, kind="dataset", name=name, project=project, detail="not in this stack",
+        id=node_id,
+        kind="dataset",
+        name=name,
+        project=project,
+        detail="not in this stack",
         read=True,
     )
     return node_id

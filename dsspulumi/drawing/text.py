@@ -29,11 +29,12 @@ def _grouped(flow: Flow) -> dict[str, dict[str | None, list[FlowNode]]]:
 
 def _dot_node(node: FlowNode, indent: str) -> str:
     shape = {"recipe": "ellipse", "folder": "folder"}.get(node.kind, "box")
+    style = ["filled", *(["dashed"] if node.read else []), *(["rounded"] if shape == "box" else [])]
     label = f"{_dot_escape(node.name)}\\n{_dot_escape(node.detail + op_suffix(node))}"
     attrs = [
         f'label="{label}"',
         f"shape={shape}",
-        'style="filled' + (",dashed" if node.read else "") + (',rounded"' if shape == "box" else '"'),
+        'style="' + ",".join(style) + '"',
         f"fillcolor={_dot_str(node_fill(node))}",
     ]
     if node.op:
@@ -42,8 +43,12 @@ def _dot_node(node: FlowNode, indent: str) -> str:
 
 
 def to_dot(flow: Flow) -> str:
-    lines = [f"digraph {_dot_str(f'{flow.stack} ({flow.env})')} {{", "  rankdir=LR;",
-             '  node [fontname="Helvetica", fontsize=11];', "  compound=true;"]
+    lines = [
+        f"digraph {_dot_str(f'{flow.stack} ({flow.env})')} {{",
+        "  rankdir=LR;",
+        '  node [fontname="Helvetica", fontsize=11];',
+        "  compound=true;",
+    ]
     for p_index, (project, zones) in enumerate(_grouped(flow).items()):
         cluster = flow.clusters[(project, None)]
         lines.append(f"  subgraph cluster_{p_index} {{")
@@ -55,7 +60,7 @@ def to_dot(flow: Flow) -> str:
                 continue
             zc: Cluster = flow.clusters[(project, zone)]
             lines.append(f"    subgraph cluster_{p_index}_{z_index} {{")
-            lines.append(f"      label={_dot_str(zc.label)}; style=\"dashed\";")
+            lines.append(f'      label={_dot_str(zc.label)}; style="dashed";')
             lines.extend(_dot_node(n, "      ") for n in nodes)
             lines.append("    }")
         lines.append("  }")
@@ -63,10 +68,6 @@ def to_dot(flow: Flow) -> str:
         lines.append(f"  {_dot_str(src)} -> {_dot_str(dst)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _mermaid_id(flow_ids: dict[str, str], node_id: str) -> str:
-    return flow_ids[node_id]
 
 
 def _mermaid_text(text: str) -> str:

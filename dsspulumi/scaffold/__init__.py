@@ -34,8 +34,12 @@ def files(template: str, stack: str) -> dict[str, str]:
     from dsspulumi import __version__
 
     module = importlib.import_module(f"dsspulumi.scaffold.{template}")
-    values = {"stack": stack, "KEY": stack.upper(), "title": stack.replace("_", " ").title(),
-              "dsspulumi_version": __version__}
+    values = {
+        "stack": stack,
+        "KEY": stack.upper(),
+        "title": stack.replace("_", " ").title(),
+        "dsspulumi_version": __version__,
+    }
     return {
         string.Template(path).substitute(values): string.Template(text).substitute(values)
         for path, text in module.FILES.items()

@@ -50,8 +50,11 @@ def test_up_then_nothing_left_to_change(dss_sandbox, tmp_path):
 '''
 
 FILES = {
-    **{k: v for k, v in default.FILES.items() if not k.startswith("stacks/")
-       and not k.startswith("tests/")},
+    **{
+        k: v
+        for k, v in default.FILES.items()
+        if not k.startswith("stacks/") and not k.startswith("tests/")
+    },
     "stacks/$stack.py": STACK,
     "stacks/$stack.dev.toml": default.DEV,
     "stacks/$stack.prod.toml": default.PROD,

@@ -58,6 +58,7 @@ def dss(
         variables.setdefault("DKU_DSS_URL", sandbox.url)
         variables.setdefault("DKU_API_KEY", sandbox.api_key)
     with _cwd(Path(cwd) if cwd is not None else None):
-        result = CliRunner().invoke(app, list(args), input=input, env=variables,
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(
+            app, list(args), input=input, env=variables, catch_exceptions=False
+        )
     return CliResult(result.exit_code, result.stdout, result.stderr)

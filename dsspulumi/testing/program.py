@@ -69,8 +69,7 @@ class ProgramGraph:
     @property
     def exports(self) -> dict[str, Any]:
         """Exported values (an ``Output`` is given as its value, secret or not)."""
-        return {k: unwrap(v) if isinstance(v, Output) else v
-                for k, v in self.graph.exports.items()}
+        return {k: unwrap(v) if isinstance(v, Output) else v for k, v in self.graph.exports.items()}
 
 
 def _namespaces(stack: str, config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
