@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from dsspulumi.convert.prototype import PLACEHOLDER, Item, Prototype
+from dsspulumi.convert.prototype import PLACEHOLDER, ConvertError, Item, Prototype
 
 # The prototype's dataset types -> DSS's own type strings.
 DATASET_TYPES = {
@@ -27,12 +27,24 @@ DATASET_TYPES = {
     "hdfs": "HDFS",
     "azure_blob": "Azure",
 }
-MANAGED_CONNECTION = "filesystem_managed"  # where the prototype put managed datasets
+MANAGED_CONNECTION = "filesystem_managed"  # DSS's usual managed connection; the YAML has none
 RECIPES = {
     "python": ("PythonRecipe", "code"),
     "sql": ("SqlQueryRecipe", "sql"),
     "sql_query": ("SqlQueryRecipe", "sql"),
     "sync": ("SyncRecipe", None),
+}
+# Column types of the prototype that DSS names otherwise (DSS's "date" is a timestamp).
+COLUMN_TYPES = {
+    "timestamp": "date",
+    "datetime": "date",
+    "integer": "int",
+    "long": "bigint",
+    "text": "string",
+    "varchar": "string",
+    "bool": "boolean",
+    "decimal": "double",
+    "numeric": "double",
 }
 _PROJECT_KEYS = {"key", "name", "description"}
 _DATASET_KEYS = {"name", "type", "connection", "params", "format_type", "schema", "description"}
@@ -74,6 +86,8 @@ class _Writer:
         self.result = Conversion(source="")
         self.lines: list[str] = []
         self.vars: dict[str, str] = {}
+        self.defaulted: list[str] = []  # managed datasets put on MANAGED_CONNECTION
+        self.mapped_types: dict[str, list[str]] = {}  # "timestamp -> date": columns
 
     # --- values -----------------------------------------------------------------------------
     def value(self, value: Any, indent: str) -> str:
@@ -167,10 +181,7 @@ class _Writer:
             conn = data.get("connection")
             if conn is None:
                 conn = MANAGED_CONNECTION
-                self.result.notes.append(
-                    f"{item.where} ({data['name']}): managed dataset put on connection "
-                    f"'{MANAGED_CONNECTION}' (the YAML names none)"
-                )
+                self.defaulted.append(str(data["name"]))
             kwargs.append(("connection", self.text(str(conn))))
         else:
             known = _DATASET_KEYS
@@ -212,12 +223,26 @@ class _Writer:
                     self.lines.append(f"# dss convert: not converted: schema.{key} = {shown}")
         out = ["["]
         for col in columns or []:
-            out.append(
-                f"        dss.Column({string(str(col['name']))}, "
-                f"{string(str(col.get('type', 'string')))}),"
-            )
+            name, dss_type = string(str(col["name"])), string(self.column_type(item, col))
+            out.append(f"        dss.Column({name}, {dss_type}),")
         out.append("    ]")
         return "\n".join(out)
+
+    def column_type(self, item: Item, col: dict[str, Any]) -> str:
+        from dsspulumi.resources.validators import COLUMN_TYPES as DSS_TYPES
+
+        written = str(col.get("type", "string"))
+        dss_type = COLUMN_TYPES.get(written.lower(), written)
+        if dss_type != written:
+            self.mapped_types.setdefault(f"{written} -> {dss_type}", []).append(
+                f"{item.data['name']}.{col['name']}"
+            )
+        if dss_type not in DSS_TYPES:
+            raise ConvertError(
+                f"{item.where}: column {col['name']!r} has type {written!r}, which DSS does not "
+                f"know (DSS column types: {', '.join(sorted(DSS_TYPES))}); fix it in the YAML"
+            )
+        return dss_type
 
     def recipe(self, item: Item) -> None:
         data = item.data
@@ -286,6 +311,14 @@ class _Writer:
         for item in self.proto.recipes:
             self.recipe(item)
         self.lines.append('dss.export("project_key", project.key)')
+        for change, columns in self.mapped_types.items():
+            self.result.notes.append(f"column type {change} (DSS's name): {', '.join(columns)}")
+        if self.defaulted:
+            self.result.notes.append(
+                f"{len(self.defaulted)} managed dataset(s) put on connection "
+                f"'{MANAGED_CONNECTION}' (the YAML names none; change it if yours differs): "
+                + ", ".join(self.defaulted)
+            )
         header = self.docstring()
         if self.result.config_keys and self.placeholders == "environ":
             header.append("import os")
