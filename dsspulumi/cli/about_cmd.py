@@ -44,7 +44,7 @@ def _target(stack: str | None, env: str, dss_url: str | None) -> dict[str, Any]:
             target.verify_tls,
         )
     else:
-        url = dss_url or os.environ.get("DKU_DSS_URL")
+        url = dss_url or os.environ.get("DKU_DSS_URL") or None
         source = "--dss-url" if dss_url else ("DKU_DSS_URL" if url else None)
         key, verify = os.environ.get("DKU_API_KEY"), True
         if url is None:
