@@ -21,7 +21,7 @@ def _backend_source(cli_value: str | None) -> str:
 
 
 def _target(stack: str | None, env: str, dss_url: str | None) -> dict[str, Any]:
-    """The DSS target as `dss up` would resolve it (a STACK adds its config's dss:url)."""
+    """The DSS target as dss up would resolve it (a STACK adds its config's dss:url)."""
     from dsspulumi.about import check_target
     from dsspulumi.errors import ConfigError
 
@@ -78,7 +78,7 @@ def about(
 ) -> None:
     """Versions, backend and DSS target, and whether the target answers.
 
-    The DSS URL is resolved as `dss up` resolves it (--dss-url > DKU_DSS_URL > the STACK's
+    The DSS URL is resolved as dss up resolves it (--dss-url > DKU_DSS_URL > the STACK's
     config dss:url) and checked with one GET /auth/info; the API key is never printed.
     Exit code 0 even when the target does not answer: the report says why.
     """

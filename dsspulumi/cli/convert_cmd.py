@@ -52,7 +52,7 @@ def convert(
     """Turn a YAML configuration of the Dataiku IaC prototype into a stack.
 
     Keys with no equivalent in dsspulumi are listed here and kept as comments in the
-    stack file, never dropped. Review the stack with `dss preview` before `dss up`.
+    stack file, never dropped. Review the stack with dss preview before dss up.
     """
     with handle_errors(debug):
         from dsspulumi.convert.emit import stack_source

@@ -40,7 +40,7 @@ _SUFFIXES = {
 
 
 def render(flow: object, fmt: str) -> str:
-    """``flow`` (a ``drawing.model.Flow``) in format ``fmt``."""
+    """flow (a drawing.model.Flow) in format fmt."""
     from dsspulumi.drawing import html, svg, text
     from dsspulumi.drawing.model import Flow
 
@@ -62,7 +62,7 @@ def graph(
         typer.Option("--format", help="dot, mermaid, svg or html (default: from --out, else dot)"),
     ] = None,
     plan: Annotated[
-        bool, typer.Option("--plan", help="Colour what `dss preview` would change (reads state)")
+        bool, typer.Option("--plan", help="Colour what dss preview would change (reads state)")
     ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout")
@@ -76,7 +76,7 @@ def graph(
 
     Datasets, recipes and folders are drawn as the DSS flow draws them, inside a box per
     project (and per flow zone). Without --plan nothing but the stack file and its config
-    is read; --plan reads the state as `dss preview` does (and DSS with --refresh).
+    is read; --plan reads the state as dss preview does (and DSS with --refresh).
     """
     with handle_errors(debug):
         chosen = fmt.value if fmt is not None else None

@@ -24,7 +24,7 @@ def new(
     """Create a new repository with a stack, its config, a test and CI.
 
     The stack's dev environment runs on the embedded DSS sandbox, so the new README's two
-    commands work at once: `dss up STACK --yes`, then `python -m pytest`.
+    commands work at once: dss up STACK --yes, then python -m pytest.
     """
     with handle_errors(debug):
         from dsspulumi.scaffold import create, stack_name
