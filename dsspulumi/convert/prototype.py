@@ -189,34 +189,41 @@ def _name(item: Item, key: str, pattern: re.Pattern[str], rule: str, errors: lis
         errors.append(f"{item.where}.{key}: '{value}' must be {rule} (the prototype's naming rule)")
 
 
+def _named(
+    items: list[Item], pattern: re.Pattern[str], rule: str, types: str, errors: list[str]
+) -> dict[str, str]:
+    """Name (by ``pattern``), type and uniqueness of datasets or recipes; name -> where."""
+    seen: dict[str, str] = {}
+    for item in items:
+        _name(item, "name", pattern, rule, errors)
+        if not item.data.get("type"):
+            errors.append(f"{item.where}.type: missing ({types})")
+        name = item.data.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                errors.append(f"{item.where}.name: '{name}' is declared twice (also {seen[name]})")
+            seen[name] = item.where
+    return seen
+
+
 def check(proto: Prototype) -> list[str]:
     """The prototype's validation rules; an empty list when the configuration is valid."""
     errors: list[str] = []
     _name(proto.project, "key", UPPER, "UPPERCASE_WITH_UNDERSCORES", errors)
     if not proto.project.data.get("name") and proto.project.data:
         errors.append("project.name: missing")
-    names: dict[str, str] = {}
-    for ds in proto.datasets:
-        _name(ds, "name", UPPER, "UPPERCASE_WITH_UNDERSCORES", errors)
-        if not ds.data.get("type"):
-            errors.append(f"{ds.where}.type: missing (managed, snowflake, postgresql, s3, …)")
-        name = ds.data.get("name")
-        if isinstance(name, str):
-            if name in names:
-                errors.append(f"{ds.where}.name: '{name}' is declared twice (also {names[name]})")
-            names[name] = ds.where
+    names = _named(
+        proto.datasets,
+        UPPER,
+        "UPPERCASE_WITH_UNDERSCORES",
+        "managed, snowflake, postgresql, s3, …",
+        errors,
+    )
+    _named(proto.recipes, LOWER, "lowercase_with_underscores", "python, sql, sync", errors)
     producers: dict[str, str] = {}
     edges: dict[str, set[str]] = {n: set() for n in names}
-    recipe_names: set[str] = set()
     for rc in proto.recipes:
-        _name(rc, "name", LOWER, "lowercase_with_underscores", errors)
-        if not rc.data.get("type"):
-            errors.append(f"{rc.where}.type: missing (python, sql, sync)")
         rname = rc.data.get("name")
-        if isinstance(rname, str):
-            if rname in recipe_names:
-                errors.append(f"{rc.where}.name: recipe '{rname}' is declared twice")
-            recipe_names.add(rname)
         ins, outs = _refs(rc, "inputs", errors), _refs(rc, "outputs", errors)
         if not outs:
             errors.append(f"{rc.where}.outputs: a recipe needs at least one output")
