@@ -20,7 +20,8 @@ ROW_GAP = 22
 COL_GAP = 70
 PAD = 18  # inside a cluster box, around its nodes
 TITLE_H = 22  # a cluster's label above its nodes
-CHAR_W = 7.0  # average glyph width at 12px, for sizing boxes without a font engine
+CHAR_W = 7.4  # average glyph width of a bold 12px name, to size boxes without a font engine
+SMALL_CHAR_W = 5.6  # of the 10px detail line
 MIN_W = 96.0
 MARGIN = 20.0
 
@@ -41,8 +42,8 @@ class Layout:
     clusters: dict[tuple[str, str | None], Box]
 
 
-def text_width(text: str) -> float:
-    return len(text) * CHAR_W
+def text_width(text: str, *, small: bool = False) -> float:
+    return len(text) * (SMALL_CHAR_W if small else CHAR_W)
 
 
 def depths(flow: Flow) -> dict[str, int]:
@@ -75,7 +76,7 @@ def layout(flow: Flow) -> Layout:
     n_cols = max(depth.values(), default=-1) + 1
     col_w = [MIN_W] * n_cols
     for node in flow.nodes.values():
-        w = max(text_width(node.name), text_width(node.detail + " (replace)")) + 24
+        w = max(text_width(node.name), text_width(node.detail + " (replace)", small=True)) + 24
         col_w[depth[node.id]] = max(col_w[depth[node.id]], w)
     col_x: list[float] = []
     x = MARGIN + PAD * 2

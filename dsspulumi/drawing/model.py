@@ -3,8 +3,9 @@
 Built from the resource graph the program declared, and optionally from the plan: each node
 then carries the planned operation, and objects the plan deletes (they are only in the state)
 are drawn too, so a picture of a plan shows what goes away as well as what comes.
-Projects are clusters (not nodes); a node whose inputs name a flow ``zone`` sits in a cluster
-of that zone inside its project. Pure data, no IO.
+Projects are clusters (not nodes); flow zones are clusters inside them: a ``dss:FlowZone``
+lists its ``items`` (``{objectId, objectType[, projectKey]}``, as DSS names them), and an
+object of the zone's project listed there is drawn inside the zone. Pure data, no IO.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class Cluster:
     project: str
     label: str
     zone: str | None = None
+    color: str | None = None  # a zone's own colour
+
+
+# DSS object types in a zone's items -> node kinds.
+_ZONE_ITEM_KINDS = {"DATASET": "dataset", "RECIPE": "recipe", "MANAGED_FOLDER": "folder"}
 
 
 @attrs.define
@@ -130,26 +136,21 @@ def flow_of(graph: ResourceGraph, plan: Plan | None = None) -> Flow:
         for it in items
         if it.type == "dss:Project"
     }
-    zone_names: dict[tuple[str, str], str] = {}
-    for it in items:
-        if _kind(it.type) == "zone" and "project" in it.inputs:
-            label = str(it.inputs.get("name") or it.name)
-            zone_names[(str(it.inputs["project"]), it.name)] = label
+    zones = _zones(items)
     recipes: list[tuple[str, str, Mapping[str, Any]]] = []
     for it in items:
         kind = _kind(it.type)
         if it.type in _NOT_IN_FLOW or kind == "zone" or "project" not in it.inputs:
             continue
         project = str(it.inputs["project"])
-        zone = it.inputs.get("zone")
-        zone = str(zone) if isinstance(zone, str) and zone else None
+        node_id = f"{kind}:{project}.{it.name}"
         node = FlowNode(
-            id=f"{kind}:{project}.{it.name}",
+            id=node_id,
             kind=kind,
             name=it.name,
             project=project,
             detail=_detail(kind, it.inputs, it.type),
-            zone=zone,
+            zone=zones.placed.get(node_id),
             op=it.op,
             urn=it.urn,
             read=it.read,
@@ -168,15 +169,49 @@ def flow_of(graph: ResourceGraph, plan: Plan | None = None) -> Flow:
         if key not in flow.clusters:
             name = project_names.get(node.project, "")
             label = node.project + (f" — {name}" if name and name != node.project else "")
+            color = None
             if node.zone is not None:
-                label = zone_names.get((node.project, node.zone), node.zone)
-            flow.clusters[key] = Cluster(project=node.project, label=label, zone=node.zone)
+                label, color = zones.labels[key], zones.colors.get(key)
+            flow.clusters[key] = Cluster(
+                project=node.project, label=label, zone=node.zone, color=color
+            )
     for project in {n.project for n in flow.nodes.values()}:
         if (project, None) not in flow.clusters:  # a project holding only zoned nodes
             name = project_names.get(project, "")
             label = project + (f" — {name}" if name and name != project else "")
             flow.clusters[(project, None)] = Cluster(project=project, label=label)
     return flow
+
+
+@attrs.define
+class _Zones:
+    placed: dict[str, str] = attrs.field(factory=dict)  # node id -> zone name
+    labels: dict[tuple[str, str | None], str] = attrs.field(factory=dict)
+    colors: dict[tuple[str, str | None], str] = attrs.field(factory=dict)
+
+
+def _zones(items: list[_Item]) -> _Zones:
+    """Which flow objects sit in which zone, from the zones' ``items``.
+
+    An object of another project listed in a zone stays drawn in its own project (DSS shows
+    it in the zone as a shared object; the picture keeps one place per object).
+    """
+    zones = _Zones()
+    for it in items:
+        if _kind(it.type) != "zone" or "project" not in it.inputs:
+            continue
+        project = str(it.inputs["project"])
+        key = (project, it.name)
+        zones.labels[key] = str(it.inputs.get("name") or it.name)
+        if isinstance(it.inputs.get("color"), str):
+            zones.colors[key] = it.inputs["color"]
+        for ref in it.inputs.get("items") or []:
+            if not isinstance(ref, Mapping) or ref.get("projectKey", project) != project:
+                continue
+            kind = _ZONE_ITEM_KINDS.get(str(ref.get("objectType")))
+            if kind is not None:
+                zones.placed[f"{kind}:{project}.{ref.get('objectId')}"] = it.name
+    return zones
 
 
 def _refs(value: Any) -> Iterable[str]:

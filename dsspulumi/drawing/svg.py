@@ -86,17 +86,21 @@ def to_svg(flow: Flow) -> str:
         'fill="#667"/></marker></defs>',
         '<rect width="100%" height="100%" fill="white"/>',
     ]
-    for key, box in lay.clusters.items():
+    # Projects first: a zone is drawn over the project holding it.
+    for key, box in sorted(lay.clusters.items(), key=lambda kv: kv[0][1] is not None):
         cluster = flow.clusters[key]
         zone = cluster.zone is not None
-        dashes = 'stroke-dasharray="6 4" ' if zone else ""
+        if zone:  # tinted with the zone's own colour, as DSS draws zones
+            color = cluster.color or "#8fbc8f"
+            paint = f'fill="{color}" fill-opacity="0.12" stroke="{color}" stroke-dasharray="6 4"'
+        else:
+            paint = 'fill="#f7f7fb" stroke="#9aa"'
         out.append(
             f'<g class="cluster {"zone" if zone else "project"}" '
             f'data-project="{_attr(cluster.project)}"'
             + (f' data-zone="{_attr(cluster.zone or "")}"' if zone else "")
             + f'><rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" height="{box.h:.1f}" '
-            f'rx="10" fill="{"#f7f7fb" if not zone else "#eef4ee"}" stroke="#9aa" '
-            f"{dashes}/>"
+            f'rx="10" {paint}/>'
             f'<text x="{box.x + 12:.1f}" y="{box.y + 17:.1f}" font-size="13" fill="#334">'
             f"{escape(cluster.label)}</text></g>"
         )
