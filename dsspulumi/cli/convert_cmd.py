@@ -19,9 +19,13 @@ class Placeholders(enum.StrEnum):
 
 
 def _default_out(source: Path) -> Path:
-    base = source.parent.name if source.is_dir() or source.stem == "project" else source.stem
+    """stacks/<name>.py, named after the YAML file, or the folder of a directory layout."""
     if source.is_dir():
         base = source.resolve().name
+    elif source.stem == "project":
+        base = source.resolve().parent.name
+    else:
+        base = source.stem
     name = "".join(ch if ch.isalnum() else "_" for ch in base.lower()).strip("_") or "converted"
     return Path("stacks") / f"{name}.py"
 

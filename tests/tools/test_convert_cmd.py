@@ -213,6 +213,13 @@ def test_directory_layout_converts_to_the_same_stack(tmp_path):
         graph = run_program(tmp_path / name, stack="s")
         assert graph.names == reference.names
         assert [n.inputs for n in graph] == [n.inputs for n in reference]
+    # Without --out, the stack is named after the layout's folder, or the YAML file.
+    assert dss("convert", "config", cwd=tmp_path).exit_code == 0
+    assert dss("convert", str(single), cwd=tmp_path).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "stacks").iterdir()) == [
+        "config.py",
+        "customer_analytics.py",
+    ]
     # A dataset file with a stray key is refused, naming the file.
     (tmp_path / "config" / "datasets" / "c_bad.yml").write_text("datasets: []\nrecipes: []\n")
     bad = dss("convert", "config", "--out", "bad.py", cwd=tmp_path)
