@@ -4,6 +4,7 @@ the start-up cost of the new commands (none until they are named)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import dsspulumi
 
-DSS = str(Path(sys.executable).parent / "dss")
+# The installed `dss` script (completion keys on its name): beside this Python, else on PATH.
+DSS = shutil.which("dss", path=str(Path(sys.executable).parent)) or shutil.which("dss") or "dss"
 
 
 def test_about_reports_versions_backend_and_a_reachable_target(ws):

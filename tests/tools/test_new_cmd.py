@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 import yaml
 
 from dsspulumi.testing import dss, run_program
+
+# The installed `dss` script, as the README runs it: beside this Python, else on PATH.
+DSS = shutil.which("dss", path=str(Path(sys.executable).parent)) or shutil.which("dss") or "dss"
 
 
 def test_new_repository_applies_and_its_tests_pass(tmp_path: Path):
@@ -38,7 +42,7 @@ def test_new_repository_applies_and_its_tests_pass(tmp_path: Path):
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DKU_", "DSS_"))}
     up = subprocess.run(
-        [str(Path(sys.executable).parent / "dss"), "up", "team_analytics", "--yes"],
+        [DSS, "up", "team_analytics", "--yes"],
         cwd=repo,
         env=env,
         capture_output=True,
