@@ -5,6 +5,10 @@ reads); clusters are horizontal bands stacked top to bottom, a project's zones a
 inside its band, so cluster boxes never overlap. Within a band, each column is ordered by
 the mean row of the node's predecessors (one barycentre sweep), which untangles chains and
 fans well enough for flows of a few hundred objects. Deterministic: same flow, same picture.
+
+Why not a library: Graphviz is a binary users would have to install, and the one pure-Python
+layout package in reach (grandalf, last released 2023) lays out plain graphs, not nested
+clusters; a DSS flow is a layered DAG already, so layering it here is short and ours to fix.
 """
 
 from __future__ import annotations
