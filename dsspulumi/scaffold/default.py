@@ -186,7 +186,7 @@ def test_up_then_nothing_left_to_change(dss_sandbox, tmp_path):
     assert again.exit_code == 0, again.stdout + again.stderr
 '''
 
-WORKFLOW = """\
+_WORKFLOW_HEAD = """\
 # dsspulumi in CI: plan on pull requests, apply on main, nightly drift check.
 # Secrets: DKU_API_KEY (the DSS API key), DSS_CONFIG_PASSPHRASE (unlocks secret config),
 # and AWS credentials when the state is in S3 (see [tool.dsspulumi] in pyproject.toml).
@@ -208,51 +208,43 @@ env:
   DSS_CONFIG_PASSPHRASE: $${{ secrets.DSS_CONFIG_PASSPHRASE }}
 
 jobs:
-  test:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - run: pip install -e '.[test]'
-      - run: python -m pytest
-
-  plan:
-    if: github.event_name == 'pull_request'
-    needs: test
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - run: pip install -e .
-      - run: dss preview $stack -e prod --diff
-
-  apply:
-    if: github.event_name == 'push'
-    needs: test
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - run: pip install -e .
-      - run: dss up $stack -e prod --yes
-
-  drift:
-    if: github.event_name == 'schedule'
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - run: pip install -e .
-      - run: dss preview $stack -e prod --refresh --expect-no-changes
 """
+
+
+def _job(name: str, when: str | None, needs: str | None, install: str, command: str) -> str:
+    """One job of the workflow: check out, set up Python, install, run ``command``."""
+    lines = [f"  {name}:"]
+    if when:
+        lines.append(f"    if: github.event_name == '{when}'")
+    if needs:
+        lines.append(f"    needs: {needs}")
+    lines += [
+        "    runs-on: ubuntu-latest",
+        "    steps:",
+        "      - uses: actions/checkout@v4",
+        "      - uses: actions/setup-python@v5",
+        "        with:",
+        '          python-version: "3.11"',
+        f"      - run: pip install -e {install}",
+        f"      - run: {command}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+WORKFLOW = _WORKFLOW_HEAD + "\n".join(
+    [
+        _job("test", None, None, "'.[test]'", "python -m pytest"),
+        _job("plan", "pull_request", "test", ".", "dss preview $stack -e prod --diff"),
+        _job("apply", "push", "test", ".", "dss up $stack -e prod --yes"),
+        _job(
+            "drift",
+            "schedule",
+            None,
+            ".",
+            "dss preview $stack -e prod --refresh --expect-no-changes",
+        ),
+    ]
+)
 
 GITIGNORE = """\
 # dsspulumi: local state, locks and the embedded sandbox's data
