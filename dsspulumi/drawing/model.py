@@ -46,6 +46,7 @@ class Cluster:
     label: str
     zone: str | None = None
     color: str | None = None  # a zone's own colour
+    op: str | None = None  # with a plan: what it does to the project (or zone) itself
 
 
 # DSS object types in a zone's items -> node kinds.
@@ -60,16 +61,14 @@ class Flow:
     edges: list[tuple[str, str]] = attrs.field(factory=list)
     clusters: dict[tuple[str, str | None], Cluster] = attrs.field(factory=dict)
     planned: bool = False
+    # With a plan: steps per operation, projects and zones included (as `dss preview` counts).
+    plan_summary: dict[str, int] = attrs.field(factory=dict)
 
     def cluster_of(self, node: FlowNode) -> Cluster:
         return self.clusters[(node.project, node.zone)]
 
     def summary(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for node in self.nodes.values():
-            if node.op:
-                counts[node.op] = counts.get(node.op, 0) + 1
-        return counts
+        return dict(self.plan_summary)
 
 
 def _kind(type_token: str) -> str:
@@ -129,13 +128,14 @@ def _items(graph: ResourceGraph, plan: Plan | None) -> list[_Item]:
 
 def flow_of(graph: ResourceGraph, plan: Plan | None = None) -> Flow:
     """The flow of ``graph``; with ``plan``, every node carries its planned operation."""
-    flow = Flow(stack=graph.stack, env=graph.env, planned=plan is not None)
+    flow = Flow(
+        stack=graph.stack,
+        env=graph.env,
+        planned=plan is not None,
+        plan_summary=plan.summary() if plan is not None else {},
+    )
     items = _items(graph, plan)
-    project_names = {
-        str(it.inputs.get("key")): str(it.inputs.get("name") or "")
-        for it in items
-        if it.type == "dss:Project"
-    }
+    projects = {str(it.inputs.get("key")): it for it in items if it.type == "dss:Project"}
     zones = _zones(items)
     recipes: list[tuple[str, str, Mapping[str, Any]]] = []
     for it in items:
@@ -165,21 +165,9 @@ def flow_of(graph: ResourceGraph, plan: Plan | None = None) -> Flow:
         for ref in _refs(inputs.get("outputs")):
             flow.edges.append((recipe_id, _source(flow, _full(ref, project))))
     for node in flow.nodes.values():
-        key = (node.project, node.zone)
-        if key not in flow.clusters:
-            name = project_names.get(node.project, "")
-            label = node.project + (f" — {name}" if name and name != node.project else "")
-            color = None
-            if node.zone is not None:
-                label, color = zones.labels[key], zones.colors.get(key)
-            flow.clusters[key] = Cluster(
-                project=node.project, label=label, zone=node.zone, color=color
-            )
-    for project in {n.project for n in flow.nodes.values()}:
-        if (project, None) not in flow.clusters:  # a project holding only zoned nodes
-            name = project_names.get(project, "")
-            label = project + (f" — {name}" if name and name != project else "")
-            flow.clusters[(project, None)] = Cluster(project=project, label=label)
+        for key in ((node.project, None), (node.project, node.zone)):
+            if key not in flow.clusters:
+                flow.clusters[key] = _cluster(key, projects, zones)
     return flow
 
 
@@ -188,6 +176,24 @@ class _Zones:
     placed: dict[str, str] = attrs.field(factory=dict)  # node id -> zone name
     labels: dict[tuple[str, str | None], str] = attrs.field(factory=dict)
     colors: dict[tuple[str, str | None], str] = attrs.field(factory=dict)
+    ops: dict[tuple[str, str | None], str | None] = attrs.field(factory=dict)
+
+
+def _cluster(key: tuple[str, str | None], projects: Mapping[str, _Item], zones: _Zones) -> Cluster:
+    """The box of a project (``(key, None)``) or of a zone in it."""
+    project, zone = key
+    if zone is not None:
+        return Cluster(
+            project=project,
+            label=zones.labels[key],
+            zone=zone,
+            color=zones.colors.get(key),
+            op=zones.ops.get(key),
+        )
+    item = projects.get(project)
+    name = str(item.inputs.get("name") or "") if item is not None else ""
+    label = project + (f" — {name}" if name and name != project else "")
+    return Cluster(project=project, label=label, op=item.op if item is not None else None)
 
 
 def _zones(items: list[_Item]) -> _Zones:
@@ -203,6 +209,7 @@ def _zones(items: list[_Item]) -> _Zones:
         project = str(it.inputs["project"])
         key = (project, it.name)
         zones.labels[key] = str(it.inputs.get("name") or it.name)
+        zones.ops[key] = it.op
         if isinstance(it.inputs.get("color"), str):
             zones.colors[key] = it.inputs["color"]
         for ref in it.inputs.get("items") or []:

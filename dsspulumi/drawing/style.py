@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dsspulumi.drawing.model import FlowNode
+from dsspulumi.drawing.model import Cluster, FlowNode
 
 # Planned operation -> colour (as `dss preview` prints them: green create, yellow update,
 # magenta replace, red delete).
@@ -33,18 +33,27 @@ SHAPES = {
 }
 
 
+# Fill of a node the plan changes: a light tint of the operation's colour.
+CHANGE_FILLS = {
+    "create": "#d8f3dc",
+    "update": "#fff3c4",
+    "replace": "#f3dcf6",
+    "delete": "#fbd9d9",
+    "import": "#d3efef",
+}
+
+
 def node_fill(node: FlowNode) -> str:
-    if node.op and node.op not in ("same", "read"):
-        return {
-            "create": "#d8f3dc",
-            "update": "#fff3c4",
-            "replace": "#f3dcf6",
-            "delete": "#fbd9d9",
-            "import": "#d3efef",
-        }.get(node.op, KIND_FILLS.get(node.kind, "#eeeeee"))
+    if node.op is not None and node.op in CHANGE_FILLS:
+        return CHANGE_FILLS[node.op]
     return KIND_FILLS.get(node.kind, "#eeeeee")
 
 
-def op_suffix(node: FlowNode) -> str:
+def op_suffix(item: FlowNode | Cluster) -> str:
     """What the label adds for a planned change (nothing for an unchanged object)."""
-    return f" ({node.op})" if node.op and node.op not in ("same", "read") else ""
+    return f" ({item.op})" if changes(item.op) else ""
+
+
+def changes(op: str | None) -> bool:
+    """Whether ``op`` changes something (coloured) rather than leaving it as it is."""
+    return op is not None and op not in ("same", "read")

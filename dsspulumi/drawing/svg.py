@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from dsspulumi.drawing.layout import Box, layout
 from dsspulumi.drawing.model import Flow, FlowNode
-from dsspulumi.drawing.style import OP_COLORS, node_fill, op_suffix
+from dsspulumi.drawing.style import OP_COLORS, changes, node_fill, op_suffix
 
 _LEGEND_H = 30.0
 
@@ -90,19 +90,25 @@ def to_svg(flow: Flow) -> str:
     for key, box in sorted(lay.clusters.items(), key=lambda kv: kv[0][1] is not None):
         cluster = flow.clusters[key]
         zone = cluster.zone is not None
-        if zone:  # tinted with the zone's own colour, as DSS draws zones
-            color = cluster.color or "#8fbc8f"
-            paint = f'fill="{color}" fill-opacity="0.12" stroke="{color}" stroke-dasharray="6 4"'
-        else:
-            paint = 'fill="#f7f7fb" stroke="#9aa"'
+        # A zone is tinted with its own colour, as DSS draws zones; a project or zone that
+        # the plan changes has its outline in the colour of the change.
+        fill = (cluster.color or "#8fbc8f") if zone else "#f7f7fb"
+        stroke = (cluster.color or "#8fbc8f") if zone else "#99aaaa"
+        width = 1.0
+        if cluster.op and changes(cluster.op):
+            stroke, width = OP_COLORS[cluster.op], 2.5
+        paint = f'fill="{fill}" stroke="{stroke}" stroke-width="{width}"'
+        if zone:
+            paint += ' fill-opacity="0.12" stroke-dasharray="6 4"'
         out.append(
             f'<g class="cluster {"zone" if zone else "project"}" '
             f'data-project="{_attr(cluster.project)}"'
             + (f' data-zone="{_attr(cluster.zone or "")}"' if zone else "")
+            + (f' data-op="{cluster.op}"' if cluster.op else "")
             + f'><rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" height="{box.h:.1f}" '
             f'rx="10" {paint}/>'
             f'<text x="{box.x + 12:.1f}" y="{box.y + 17:.1f}" font-size="13" fill="#334">'
-            f"{escape(cluster.label)}</text></g>"
+            f"{escape(cluster.label + op_suffix(cluster))}</text></g>"
         )
     for src, dst in flow.edges:
         if src in lay.nodes and dst in lay.nodes:

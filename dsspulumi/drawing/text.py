@@ -8,7 +8,7 @@ says what the plan does to the object and the label ends with the operation.
 from __future__ import annotations
 
 from dsspulumi.drawing.model import Cluster, Flow, FlowNode
-from dsspulumi.drawing.style import OP_COLORS, SHAPES, node_fill, op_suffix
+from dsspulumi.drawing.style import OP_COLORS, SHAPES, changes, node_fill, op_suffix
 
 
 def _dot_escape(text: str) -> str:
@@ -52,15 +52,16 @@ def to_dot(flow: Flow) -> str:
     for p_index, (project, zones) in enumerate(_grouped(flow).items()):
         cluster = flow.clusters[(project, None)]
         lines.append(f"  subgraph cluster_{p_index} {{")
-        lines.append(f"    label={_dot_str(cluster.label)};")
-        lines.append('    style="rounded"; color="#888888";')
+        lines.append(f"    label={_dot_str(cluster.label + op_suffix(cluster))};")
+        color = OP_COLORS[cluster.op] if cluster.op and changes(cluster.op) else "#888888"
+        lines.append(f'    style="rounded"; color="{color}";')
         for z_index, (zone, nodes) in enumerate(zones.items()):
             if zone is None:
                 lines.extend(_dot_node(n, "    ") for n in nodes)
                 continue
             zc: Cluster = flow.clusters[(project, zone)]
             lines.append(f"    subgraph cluster_{p_index}_{z_index} {{")
-            lines.append(f'      label={_dot_str(zc.label)}; style="dashed";')
+            lines.append(f'      label={_dot_str(zc.label + op_suffix(zc))}; style="dashed";')
             lines.extend(_dot_node(n, "      ") for n in nodes)
             lines.append("    }")
         lines.append("  }")
@@ -81,12 +82,15 @@ def to_mermaid(flow: Flow) -> str:
     classes: dict[str, list[str]] = {}
     for p_index, (project, zones) in enumerate(_grouped(flow).items()):
         cluster = flow.clusters[(project, None)]
-        lines.append(f'  subgraph p{p_index}["{_mermaid_text(cluster.label)}"]')
+        lines.append(
+            f'  subgraph p{p_index}["{_mermaid_text(cluster.label + op_suffix(cluster))}"]'
+        )
         for z_index, (zone, nodes) in enumerate(zones.items()):
             indent = "    "
             if zone is not None:
                 zc = flow.clusters[(project, zone)]
-                lines.append(f'    subgraph p{p_index}z{z_index}["{_mermaid_text(zc.label)}"]')
+                title = _mermaid_text(zc.label + op_suffix(zc))
+                lines.append(f'    subgraph p{p_index}z{z_index}["{title}"]')
                 indent = "      "
             for node in nodes:
                 open_, close = SHAPES[node.kind]

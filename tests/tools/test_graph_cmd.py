@@ -151,14 +151,15 @@ def test_plan_colours_match_preview(ws):
         ),
     )
     assert ws.dss("up", "s", "--yes").exit_code == 0
-    # Update SCORES (description), replace ORDERS (its type), create NEW + its recipe,
-    # delete OLD and the recipe writing it.
+    # Update SCORES and the SCORING project (descriptions), replace ORDERS (its type), create
+    # NEW + its recipe, delete OLD and the recipe writing it.
     changed = STACK % (
         ', description="now described"',
         'dss.SyncRecipe("copy", project=scoring, inputs=[scores], '
         'outputs=[dss.ManagedDataset("NEW", project=scoring, '
         'connection="filesystem_managed")])',
     )
+    changed = changed.replace('name="Scoring")', 'name="Scoring", description="d")')
     ws.stack("s", changed.replace('type="Filesystem"', 'type="HDFS"'))
     preview = ws.dss("preview", "s", "--json")
     ops = {s["urn"]: s["op"] for s in preview.json["steps"] if s["type"] != "dss:Project"}
@@ -168,7 +169,23 @@ def test_plan_colours_match_preview(ws):
     nodes, _, _ = _boxes(r.stdout)
     assert {urn: op for _box, op, urn in nodes.values()} == ops
     assert nodes["dataset:SCORING.OLD"][1] == "delete"  # only in the state: drawn too
-    assert 'data-op="create"' in r.stdout and "create 2" in r.stdout  # legend counts
+    # Projects are boxes, and show what the plan does to them too.
+    root = ET.fromstring(r.stdout)
+    projects = {
+        g.get("data-project"): g.get("data-op")
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "cluster project"
+    }
+    assert projects == {"SALES": "same", "SCORING": "update"}
+    # The legend counts every step, as preview does.
+    legend = {
+        g.get("data-op"): g.find(f"{SVG}text").text
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "legend"
+    }
+    summary = preview.json["summary"]
+    assert legend == {op: f"{op} {summary.get(op, 0)}" for op in legend}
+    assert summary["update"] == 2 and summary["create"] == 2
     dot = ws.dss("graph", "s", "--plan").stdout
     assert re.search(r'"dataset:SALES.ORDERS" \[label="ORDERS\\nHDFS \(replace\)"', dot)
 
