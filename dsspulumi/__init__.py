@@ -21,19 +21,27 @@ if TYPE_CHECKING:
     from dsspulumi.output import Output
     from dsspulumi.resource import File, Resource, ResourceOptions, export
     from dsspulumi.resources import (
+        CodeEnv,
         Column,
         Connection,
         Dataset,
+        GlobalVariables,
+        Group,
         ManagedDataset,
         Project,
         PythonRecipe,
         SqlQueryRecipe,
         SyncRecipe,
+        User,
     )
     from dsspulumi.stack_reference import StackReference
 
 # Where each public name lives.
 _SOURCES = {
+    "CodeEnv": "dsspulumi.resources",
+    "GlobalVariables": "dsspulumi.resources",
+    "Group": "dsspulumi.resources",
+    "User": "dsspulumi.resources",
     "Column": "dsspulumi.resources",
     "Config": "dsspulumi.config",
     "Connection": "dsspulumi.resources",
@@ -53,12 +61,15 @@ _SOURCES = {
 }
 
 __all__ = [
+    "CodeEnv",
     "Column",
     "Config",
     "Connection",
     "Dataset",
     "DssPulumiError",
     "File",
+    "GlobalVariables",
+    "Group",
     "ManagedDataset",
     "Output",
     "Project",
@@ -68,6 +79,7 @@ __all__ = [
     "SqlQueryRecipe",
     "StackReference",
     "SyncRecipe",
+    "User",
     "export",
 ]
 

@@ -197,7 +197,12 @@ def contains_secret(value: Any) -> bool:
 
 
 def secret_like(template: Any, value: Any) -> Any:
-    """``value`` (read from DSS) with the paths that are secret in ``template`` marked secret."""
+    """``value`` (read from DSS) with the paths that are secret in ``template`` marked secret.
+
+    A secret DSS cannot give back (``SecretDigest``) stays as declared.
+    """
+    if getattr(template, "known", None) is not None:  # a SecretDigest (secrets.digest)
+        return template
     if isinstance(template, Secret | Sealed):
         return Secret(value)
     if isinstance(template, Mapping) and isinstance(value, Mapping):

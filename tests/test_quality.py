@@ -28,12 +28,15 @@ def test_public_api_is_pinned():
 
     assert sorted(dsspulumi.__all__) == sorted(
         [
+            "CodeEnv",
             "Column",
             "Config",
             "Connection",
             "Dataset",
             "DssPulumiError",
             "File",
+            "GlobalVariables",
+            "Group",
             "ManagedDataset",
             "Output",
             "Project",
@@ -43,6 +46,7 @@ def test_public_api_is_pinned():
             "SqlQueryRecipe",
             "StackReference",
             "SyncRecipe",
+            "User",
             "export",
         ]
     )

@@ -184,6 +184,7 @@ class ProgressListener:
         self.live_enabled = live
         self._live: Live | None = None
         self._running: dict[str, float] = {}
+        self._status: dict[str, str] = {}  # what a running step's long task says
         self._done: list[tuple[Step, StepOutcome]] = []
         self._lock = threading.Lock()
         self.total = 0
@@ -210,6 +211,19 @@ class ProgressListener:
             else:
                 self.err.print(line)
 
+    def progress(self, urn: str | None, message: str) -> None:
+        """A long task of a running step (a code env build): shown on its line, or printed."""
+        with self._lock:
+            if urn is not None:
+                self._status[urn] = message
+            if self.quiet:
+                return
+            if self._live is not None:
+                self._live.update(self._render())
+            else:
+                who = f"{urn.rsplit('::', 1)[-1]}: " if urn else ""
+                self.err.print(Text(f" …  {who}{message}", style="cyan"))
+
     def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None:
         if not step.changes:
             return
@@ -218,6 +232,7 @@ class ProgressListener:
                 self._running[step.urn] = time.monotonic()
             else:
                 self._running.pop(step.urn, None)
+                self._status.pop(step.urn, None)
                 assert outcome is not None
                 self._done.append((step, outcome))
                 if self._live is None and not self.quiet:
@@ -240,8 +255,9 @@ class ProgressListener:
         lines = [self._line(s, o) for s, o in self._done[-15:]]
         now = time.monotonic()
         for urn, started in list(self._running.items())[:10]:
+            status = f": {self._status[urn]}" if urn in self._status else ""
             lines.append(
-                Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s)", style="cyan")
+                Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s){status}", style="cyan")
             )
         retried = f", {len(self.retries)} retries" if self.retries else ""
         lines.append(
