@@ -47,6 +47,13 @@ hands them back to ``inspect``/``update``/``delete`` in ``outputs``. Use the
 Output wherever a consumer's input holds the id (``inputs()`` may simply
 return ``folder.id``, or ``folder.id.apply(lambda i: f"{key}.{i}")``); no
 dependency needs declaring, the graph finds it in the inputs.
+
+The provider's ``inspect`` gets ``outputs`` empty when a create's answer was
+lost (or the run was killed before recording it): it then finds the object
+another way (the folder provider lists the project's folders by name) and
+returns the id in ``Found(..., outputs={"id": ...})``, which the engine
+records; ``update`` likewise must cope with empty ``outputs`` and return the
+id. See ``providers/dss/folder.py`` for a complete example.
 """
 
 from __future__ import annotations

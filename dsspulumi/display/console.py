@@ -288,6 +288,10 @@ def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> 
         console.print()
     console.print("Resources:")
     console.print(summary_lines(plan.summary(), VERB), end="")
+    if plan.moves:
+        console.print(
+            Text(f"    ↷  {len(plan.moves)} renamed or moved (aliases; state only)", style="cyan")
+        )
 
 
 class ProgressListener:
@@ -420,6 +424,9 @@ def print_result(console: Console, result: RunResult, *, kind: str, summary: boo
     if summary:
         console.print("Resources:")
         console.print(summary_lines(counts, DONE_VERB), end="")
+        moved = [m for m in result.plan.moves if result.outcomes.get(m.urn) is not None]
+        if moved and result.applied:
+            console.print(Text(f"    ↷  {len(moved)} renamed or moved in the state", style="cyan"))
     failed = [o for o in result.outcomes.values() if o.status == "failed"]
     skipped = [o for o in result.outcomes.values() if o.status == "skipped"]
     if failed or skipped:

@@ -45,6 +45,7 @@ MARK = {
     Op.DELETE: "-",
     Op.IMPORT: "=",
     Op.READ: ">",
+    Op.SAME: "↷",  # shown only for a resource moved in the state (aliases)
 }
 
 VALUE_LIMIT = 200  # characters of one value on one diff line
@@ -59,7 +60,7 @@ TOO_LONG = "the plan is too long for one comment; run `dss preview --diff` to se
 def render_plan(plan: Plan, *, title: str = "Plan") -> str:
     """The whole Markdown document for ``plan`` (ends with a newline)."""
     head = _header(plan, title)
-    changed = [s for s in plan.steps if s.changes or s.op is Op.READ]
+    changed = [s for s in plan.steps if s.changes or s.op is Op.READ or s.moved_from]
     if not plan.has_changes:
         body = ["No changes: DSS matches the stack.", ""]
         return "\n".join([*head, *body])
@@ -128,6 +129,9 @@ def _table(steps: list[Step]) -> list[str]:
         else:
             props = ", ".join(_code(d.path) for d in step.diff)
             plan_cell = "**delete**" if step.op is Op.DELETE else str(step.op)
+        if step.moved_from:  # found in the state under an alias
+            moved = f"moved from {_code(step.moved_from)} (state only)"
+            props = f"{moved}; {props}" if props else moved
         row = (
             f"| `{MARK[step.op]}` | {_cell(step.type)} | {_code(step.logical_name)} "
             f"| {plan_cell} | {_cell(props)} |"

@@ -116,6 +116,14 @@ class ProjectPart(Resource):
     def validate(self) -> None:
         from dsspulumi import program_context
 
+        if self.project.is_lookup:
+            # Its variables and grants are part of the project itself, which this stack only
+            # reads: changing them would change an object the stack did not create.
+            raise ResourceValidationError(
+                f"{type(self).__name__}(project=Project.get('{self.project.key}')): the stack "
+                f"only reads project {self.project.key}, so it cannot manage its {self.part}; "
+                "declare the project with dss.Project(...) in this stack to manage them"
+            )
         other = program_context.find(self.type_token, self.logical_name)
         if other is not None:
             where = program_context.format_location(other.source)

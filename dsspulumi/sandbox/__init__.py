@@ -58,6 +58,11 @@ not depend on any of it:
   values ignored, ``versionTag.versionNumber`` goes up on every save).
 * ``POST /projects/{pk}/datasets/`` keeps only name, type, params, formatType and formatParams
   (schema, tags, description... are ignored: set them with GET -> PUT, as on real DSS).
+* Managed folders (``ENDPOINTS.md`` §7): ids are 8 random letters and digits; names are
+  labels, may repeat, and only an empty or blank one is refused (400 ``CodedException``); a
+  missing folder is ``managed folder does not exist: PK.id``; a folder id is a valid recipe
+  input/output ref and has one producing recipe at most; deleting a folder deletes the
+  recipes that use it.
 * Managed datasets: type = the connection's type; files connections get params
   ``{connection, path: "${projectKey}/<name>"}`` and formatType from ``formatOptionId``
   (``CSV*`` -> csv (the default), ``PARQUET*`` -> parquet, ``AVRO``, ``ORC``, ``JSON``); SQL

@@ -83,6 +83,8 @@ def test_moving_into_a_component_with_aliases_keeps_the_objects(ws):
     }
     assert "moved from urn:dss:dev::m::dss:Dataset::MOVE.OUT" in ws.dss("preview", "m").stdout
     assert ws.dss("preview", "m", "--expect-no-changes").exit_code == 3
+    markdown = ws.dss("preview", "m", "--format", "markdown").stdout
+    assert "moved from `urn:dss:dev::m::dss:Recipe::MOVE.copy` (state only)" in markdown
 
     ws.sandbox.reset_counts()
     assert ws.dss("up", "m", "--yes").exit_code == 0

@@ -153,3 +153,15 @@ def test_group_permissions_are_typed(ws):
     r = ws.dss("preview", "p")
     assert r.exit_code == 1
     assert "unknown keyword argument 'run_scenario'; did you mean 'run_scenarios'?" in r.stderr
+
+
+def test_a_project_the_stack_only_reads_cannot_have_its_settings_managed(ws):
+    ws.stack(
+        "ro",
+        'other = dss.Project.get("OTHER")\n'
+        'dss.ProjectPermissions(project=other, permissions=[dss.GroupPermission("g")])\n',
+    )
+    r = ws.dss("preview", "ro")
+    assert r.exit_code == 1
+    assert "ro.py:3" in r.stderr
+    assert "the stack only reads project OTHER, so it cannot manage its permissions" in r.stderr

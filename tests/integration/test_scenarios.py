@@ -24,7 +24,16 @@ dss.Scenario("Nightly build", project=project, active={active},
              description="{desc}", tags=["iac"])
 {python}
 """
-PYTHON = 'dss.PythonScenario("Cleanup", project=project, script="print(1)", active=True)'
+REPORTER = {
+    "name": "mail",
+    "active": True,
+    "phase": "END",
+    "messaging": {"type": "mail-scenario", "configuration": {"channelId": "smtp"}},
+}
+PYTHON = (
+    'dss.PythonScenario("Cleanup", project=project, script="print(1)", active=True, '
+    f"reporters=[{REPORTER!r}])"
+)
 
 
 def _stack(**kw: object) -> str:
@@ -90,6 +99,7 @@ def test_scenarios_create_update_replace_delete(ws):
     ]
     cleanup = _scenario(ws, "Cleanup").get_settings()
     assert cleanup.code == "print(1)" and cleanup.get_raw()["type"] == "custom_python"
+    assert cleanup.raw_reporters[0]["messaging"]["type"] == "mail-scenario"
 
     # up twice: the second plan is empty (a no-op preview makes no DSS call), even after
     # reading DSS back
@@ -185,3 +195,23 @@ def test_bad_scenario_declarations_are_program_errors(ws):
     )
     r = ws.dss("preview", "bad")
     assert r.exit_code == 1 and "must list datasets and managed folders" in r.stderr
+
+
+def test_a_scenario_recreated_by_hand_under_the_same_id_is_never_touched(ws):
+    stack = 'p = dss.Project("HAND", name="Hand")\ndss.Scenario("Job", project=p, active={})\n'
+    ws.stack("hand", stack.format("False"))
+    assert ws.dss("up", "hand", "--yes").exit_code == 0
+    project = ws.sandbox.client().get_project("HAND")
+    (ours,) = project.list_scenarios()
+    project.get_scenario(ours["id"]).delete()
+    theirs = project.create_scenario("Job", "step_based")
+    assert theirs.id == ours["id"]  # DSS derives the id from the name: same id, not ours
+    before = theirs.get_settings().get_raw()
+    ws.stack("hand", stack.format("True"))
+    r = ws.dss("up", "hand", "--yes")
+    assert r.exit_code == 1
+    assert "is not the object this stack created (carries no dsspulumi mark" in r.stdout
+    assert theirs.get_settings().get_raw() == before
+    r = ws.dss("destroy", "hand", "--yes")
+    assert "scenarios Job (id JOB)" in r.stdout  # kept, and it keeps the project alive
+    assert theirs.get_settings().get_raw() == before

@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dsspulumi.provider import ADOPTING, Existing, Mark
+from dsspulumi.provider import ADOPTING, Existing, Found, Mark
+from dsspulumi.providers.dss.client import DssSession, NotFound
 
 MARK_OUTPUT = "mark"
 
@@ -54,7 +55,7 @@ class ProjectPartProvider:
     type_token = ""  # for import: the resource type, and the part of the project it is
     part = ""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: DssSession) -> None:
         self.s = session
 
     def _read(self, key: str) -> dict[str, Any]:
@@ -84,10 +85,7 @@ class ProjectPartProvider:
         self._write(inputs, None)
         return carry_mark({}, mark)
 
-    def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Any:
-        from dsspulumi.provider import Found
-        from dsspulumi.providers.dss.client import NotFound
-
+    def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         mark = recorded_mark(outputs)
         if mark is None and not outputs.get(ADOPTING):
             return None  # not recorded as written: a create writes the same keys again
@@ -106,8 +104,6 @@ class ProjectPartProvider:
         raise NotImplementedError
 
     def read_existing(self, identity: str) -> Existing | None:
-        from dsspulumi.providers.dss.client import NotFound
-
         key, _, part = identity.rpartition(".")
         if part != self.part or not key:
             return None
@@ -140,8 +136,6 @@ class ProjectPartProvider:
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
     ) -> None:
-        from dsspulumi.providers.dss.client import NotFound
-
         key = inputs["project"]
         try:
             doc = self._read(key)

@@ -33,7 +33,9 @@ _FIXED = ("id", "items", "shared")
 
 
 class FlowZoneProvider:
-    marks_on_create = False  # zones carry no mark at all: ownership is the recorded id
+    # A zone carries no mark: a create first checks that its name is free (as for datasets),
+    # and then the id DSS answered is the proof of ownership.
+    marks_on_create = False
 
     def __init__(self, session: DssSession) -> None:
         self.s = session
@@ -61,13 +63,21 @@ class FlowZoneProvider:
 
     # --- locating the zone ------------------------------------------------------------------
 
-    def _locate(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> tuple[str, str]:
-        """The zone id and the mark it was created with; NotFound when it cannot be told."""
+    def _locate(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, proven: bool = False
+    ) -> tuple[str, str]:
+        """The zone id and the mark it was created with; NotFound when it cannot be told.
+
+        Without a recorded id, a zone is looked up by name: ``proven`` (for a change or a
+        delete) accepts only the one this run's create made, never a same-named one.
+        """
         zone_id = outputs.get("id")
         if isinstance(zone_id, str):
             return zone_id, recorded_mark(outputs) or ""
         with self._lock:
             attempt = self._attempts.get((inputs["project"], inputs["name"]))
+        if attempt is None and proven:
+            raise NotFound(f"{self._what(inputs)}: no zone id recorded")
         before, mark = attempt if attempt is not None else (set(), "")
         named = [
             z["id"]
@@ -187,7 +197,10 @@ class FlowZoneProvider:
         owner: str | None,
         mark: Mark | None = None,
     ) -> dict[str, Any]:
-        zone_id, _ = self._locate(new, outputs)
+        try:
+            zone_id, _ = self._locate(new, outputs, proven=True)
+        except NotFound as exc:
+            raise ProviderError(f"{self._what(new)} cannot be changed: {exc}") from exc
         self._converge(self._zone(new["project"], zone_id), new, old)
         return carry_mark(outputs, mark, id=zone_id)
 
@@ -195,7 +208,7 @@ class FlowZoneProvider:
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
     ) -> None:
         try:
-            zone_id, _ = self._locate(inputs, outputs)
+            zone_id, _ = self._locate(inputs, outputs, proven=True)
             zone = self._zone(inputs["project"], zone_id)
             with self.s.call(f"delete {self._what(inputs)}"):
                 zone.delete()

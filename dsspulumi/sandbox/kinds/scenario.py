@@ -66,12 +66,14 @@ def _lookup(tx: Tx, project_key: str, scenario_id: str) -> dict[str, Any]:
     return doc
 
 
-def _items(value: Any, what: str) -> list[dict[str, Any]]:
+def _items(value: Any, what: str, *, typed: bool = True) -> list[dict[str, Any]]:
+    """Steps and triggers are objects with a ``type``; reporters carry theirs deeper, in
+    ``messaging.type`` (third-party references), so only their shape is checked."""
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise invalid(f"Invalid scenario {what}: expected a list of objects")
-    for item in value:
+    for item in value if typed else ():
         if not isinstance(item.get("type"), str) or not item["type"]:
             raise invalid(f"Invalid scenario {what}: every item needs a type")
     return value
@@ -117,7 +119,7 @@ def _checked(body: dict[str, Any], type_: str) -> dict[str, Any]:
         active=active,
         params=params,
         triggers=triggers,
-        reporters=_items(body.get("reporters"), "reporters"),
+        reporters=_items(body.get("reporters"), "reporters", typed=False),
         tags=string_list(body.get("tags"), "tags"),
         description=optional_str(body.get("description"), "description"),
         shortDesc=optional_str(body.get("shortDesc"), "shortDesc"),
