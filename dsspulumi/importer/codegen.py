@@ -306,7 +306,8 @@ def snippet(variable: str, call: Call, *, code_dir: str) -> Generated:
 
 
 def instantiate(call: Call) -> Any:
-    """The object the call builds, references resolved to lookups (outside any program).
+    """The object the call builds, references resolved to lookups (run it in a throwaway
+    program context: ``Session.declare``).
 
     What it declares (``.inputs()``) is exactly what the generated statement declares: the
     state records that, so the first preview of the code the user adds is empty.
@@ -316,6 +317,10 @@ def instantiate(call: Call) -> Any:
     def build(value: Any) -> Any:
         if isinstance(value, Ref):
             kind = value.type.split(":", 1)[-1]
+            if value.type == "dss:Project":
+                # As the stack it is added to declares it (parts of a project need that);
+                # only its key matters to what the call declares.
+                return dsspulumi.Project(value.identity, name=value.identity)
             return getattr(dsspulumi, kind).get(value.identity)
         if isinstance(value, CodeText):
             return value.text
