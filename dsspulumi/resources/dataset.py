@@ -48,25 +48,58 @@ def _schema(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"has duplicate columns: {', '.join(dupes)}")
 
 
+def _share_targets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, list):
+        v.fail(inst, attribute, f"must be a list of dss.Project objects or keys ({value!r})")
+    for item in value:
+        key = item.key if isinstance(item, Project) else item
+        if not isinstance(key, str) or not v.PROJECT_KEY.match(key):
+            v.fail(
+                inst,
+                attribute,
+                f"must list dss.Project objects or project keys (got {item!r})",
+            )
+        if key == inst.project.key:
+            v.fail(inst, attribute, f"names the dataset's own project {key}")
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class _DatasetBase(ProjectObject):
     format_params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
     schema: list[Column] | None = attrs.field(
         kw_only=True, default=None, converter=v.to_list, validator=_schema
     )
+    # Projects this dataset is exposed to (DSS: "exposed objects" of the dataset's project),
+    # so that their recipes may read it as PROJECT.name.
+    share_with: list[Project | str] = attrs.field(
+        kw_only=True, factory=list, converter=v.to_list, validator=_share_targets
+    )
 
     def dependencies(self) -> list[Resource]:
         conn = getattr(self, "connection", None)
-        return [*super().dependencies(), *([conn] if isinstance(conn, Connection) else [])]
+        targets = [p for p in self.share_with if isinstance(p, Project)]
+        return [
+            *super().dependencies(),
+            *([conn] if isinstance(conn, Connection) else []),
+            *targets,
+        ]
+
+    def shared_with_keys(self) -> list[str]:
+        """The keys of the projects this dataset is exposed to, sorted (DSS keeps a set)."""
+        keys = (p.key if isinstance(p, Project) else p for p in self.share_with or [])
+        return sorted(set(keys))
 
     def _common_inputs(self) -> dict[str, Any]:
-        return {
+        out = {
             "project": self.project.key,
             "name": self.name,
             "format_params": dict(self.format_params),
             "schema": [c.to_json() for c in self.schema] if self.schema is not None else None,
             **self.described(),
         }
+        if self.share_with:  # absent when not declared: records from before stay unchanged
+            out["share_with"] = self.shared_with_keys()
+        return out
 
 
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
@@ -159,4 +192,60 @@ class ManagedDataset(_DatasetBase):
         }
 
 
-AnyDataset = Dataset | ManagedDataset
+@resource_type("dss:Dataset", replace_on=("type", "managed"))
+class S3Dataset(_DatasetBase):
+    """Files in an S3 bucket, read through a DSS connection of type S3.
+
+    The same object as ``dss.Dataset(type="S3", params={"bucket": …, "path": …})``: switching
+    between the two spellings changes nothing. DSS refuses a connection of another type.
+    """
+
+    connection: str | Connection = attrs.field(kw_only=True, validator=connection_ref)
+    path: str = attrs.field(kw_only=True, validator=v.name_string)
+    bucket: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+    format_type: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+
+    def inputs(self) -> dict[str, Any]:
+        params = {"bucket": self.bucket, "path": self.path} if self.bucket else {"path": self.path}
+        return {
+            **self._common_inputs(),
+            "type": "S3",
+            "managed": False,
+            "connection": connection_name(self.connection),
+            "params": params,
+            "format_type": self.format_type,
+        }
+
+
+@resource_type("dss:Dataset", replace_on=("type", "managed"))
+class UploadedFilesDataset(_DatasetBase):
+    """Files uploaded into DSS by hand (the "Upload your files" dataset).
+
+    ``connection`` is where DSS stores the uploads (DSS's default when unset); the files
+    themselves are data, not configuration: the stack manages the definition only.
+    """
+
+    connection: str | Connection | None = attrs.field(
+        kw_only=True, default=None, validator=attrs.validators.optional(connection_ref)
+    )
+    format_type: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+
+    def inputs(self) -> dict[str, Any]:
+        conn = self.connection
+        return {
+            **self._common_inputs(),
+            "type": "UploadedFiles",
+            "managed": False,
+            "connection": None,
+            "params": {} if conn is None else {"uploadConnection": connection_name(conn)},
+            "format_type": self.format_type,
+        }
+
+
+AnyDataset = Dataset | ManagedDataset | S3Dataset | UploadedFilesDataset

@@ -11,24 +11,42 @@ from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.errors import ResourceValidationError
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
-from dsspulumi.resources.dataset import Dataset, ManagedDataset
+from dsspulumi.resources.dataset import AnyDataset
 
 
 def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, list) or not value:
         v.fail(inst, attribute, "must be a non-empty list of dataset objects of this stack")
     for item in value:
-        if not isinstance(item, Dataset | ManagedDataset):
+        if not isinstance(item, AnyDataset):
             v.fail(
                 inst,
                 attribute,
-                "must list dataset objects of this stack (dss.Dataset or dss.ManagedDataset), "
+                "must list dataset objects of this stack (dss.Dataset, dss.ManagedDataset, …), "
                 f"got {type(item).__name__} {item!r}",
             )
+
+
+def check_shared(recipe: Any, ds: AnyDataset) -> None:
+    """A dataset of another project must be shared with the recipe's project (DSS refuses).
+
+    Only datasets this stack declares are checked here (their ``share_with`` is known); a
+    lookup (``Dataset.get``) is checked by DSS itself when the recipe is created.
+    """
+    if ds.is_lookup or ds.project.key == recipe.project.key:
+        return
+    if recipe.project.key not in ds.shared_with_keys():
+        raise ResourceValidationError(
+            f"{type(recipe).__name__} '{recipe.name}': input {ds.project.key}.{ds.name} belongs "
+            f"to project {ds.project.key} and is not shared with project {recipe.project.key}; "
+            f"DSS refuses such an input. Add share_with=[\"{recipe.project.key}\"] (or the "
+            f"dss.Project) to dataset '{ds.name}'"
+        )
 
 
 def _code(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -46,25 +64,33 @@ def _read_code(value: Any) -> Any:
 class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
 
-    inputs_: list[Dataset | ManagedDataset] = attrs.field(
+    inputs_: list[AnyDataset] = attrs.field(
         kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
     )
-    outputs: list[Dataset | ManagedDataset] = attrs.field(
+    outputs: list[AnyDataset] = attrs.field(
         kw_only=True, converter=v.to_list, validator=_datasets
     )
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]
 
-    def _ref(self, ds: Dataset | ManagedDataset) -> str:
+    def _ref(self, ds: AnyDataset) -> str:
         # Datasets of another project are referenced as PROJECT.name, as DSS does.
         return ds.name if ds.project.key == self.project.key else f"{ds.project.key}.{ds.name}"
 
     def payload(self) -> str | None:
         return None
 
+    def settings(self) -> dict[str, Any] | None:
+        """A visual recipe's typed payload (``None`` for code recipes: ``code`` is theirs)."""
+        return None
+
+    def validate(self) -> None:
+        for ds in self.inputs_:
+            check_shared(self, ds)
+
     def inputs(self) -> dict[str, Any]:
-        return {
+        out = {
             "project": self.project.key,
             "name": self.name,
             "type": self.recipe_type,
@@ -73,6 +99,10 @@ class _RecipeBase(ProjectObject):
             "code": self.payload(),
             **self.described(),
         }
+        settings = self.settings()
+        if settings is not None:
+            out["settings"] = settings
+        return out
 
 
 @resource_type("dss:Recipe", replace_on=("type",))
