@@ -174,3 +174,52 @@ def test_columns_are_checked_against_declared_schemas(ws):
         r = ws.dss("preview", "bad")
         assert r.exit_code == 1, r.stdout
         assert message in r.stderr and "bad.py" in r.stderr, r.stderr
+
+
+def test_join_takes_one_more_input_in_place(ws):
+    extra = """
+regions = dss.Dataset("regions", project=project, type="Filesystem", connection="filesystem_root",
+                      params={"path": "/regions"})
+"""
+    two = """
+dss.JoinRecipe("enrich", project=project, inputs=[orders, customers], outputs=[out],
+               joins=[dss.Join(orders, customers, on=[("customer_id", "customer_id")])])
+"""
+    three = """
+dss.JoinRecipe("enrich", project=project, inputs=[orders, customers, regions], outputs=[out],
+               joins=[dss.Join(orders, customers, on=[("customer_id", "customer_id")]),
+                      dss.Join(orders, regions, type="INNER", on=[("country", "code")])])
+"""
+    _up(ws, extra + two)
+    r = _up(ws, extra + three)
+    step = _step(r, "enrich")
+    assert step["op"] == "update"
+    assert [d["path"] for d in step["diff"]] == ["inputs", "settings.joins"]
+    recipe, payload = _payload(ws, "enrich")
+    refs = [i["ref"] for i in recipe["inputs"]["main"]["items"]]
+    assert refs == ["orders", "customers", "regions"]
+    assert [v["index"] for v in payload["virtualInputs"]] == [0, 1, 2]
+    assert [(j["table1"], j["table2"], j["type"]) for j in payload["joins"]] == [
+        (0, 1, "LEFT"),
+        (0, 2, "INNER"),
+    ]
+    _no_changes(ws)
+
+
+def test_a_visual_recipe_whose_create_answer_was_lost_is_adopted_and_completed(ws):
+    """DSS created the recipe but its answer was lost before the payload was written: the
+    recipe carries this run's mark (it rode in the prototype), so it is adopted and its
+    declared payload written; the create is not sent twice."""
+    code = """
+dss.GroupRecipe("by_country", project=project, inputs=[orders], outputs=[out],
+                keys=["country", "customer_id"], aggregations={"amount": ["sum"]})
+"""
+    ws.stack("vis", HEAD + code)
+    ws.sandbox.inject_failure("POST", "/projects/{projectKey}/recipes/", when="after")
+    ws.sandbox.reset_counts()
+    r = ws.dss("up", "vis", "--yes", "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert ws.sandbox.request_counts["POST /projects/{projectKey}/recipes/"] == 1
+    _, payload = _payload(ws, "by_country")
+    assert payload["keys"] == [{"column": "country"}, {"column": "customer_id"}]
+    _no_changes(ws)
