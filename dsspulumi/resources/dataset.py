@@ -42,8 +42,7 @@ def _schema(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         return
     if not isinstance(value, list) or not all(isinstance(c, Column) for c in value):
         v.fail(inst, attribute, f"must be a list of dss.Column (got {value!r})")
-    names = [c.name for c in value]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = v.duplicates([c.name for c in value])
     if dupes:
         v.fail(inst, attribute, f"has duplicate columns: {', '.join(dupes)}")
 

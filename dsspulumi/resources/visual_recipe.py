@@ -104,7 +104,7 @@ class PrepareRecipe(_RecipeBase):
 def _keys(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, list) or not all(_column_name(k) for k in value):
         v.fail(inst, attribute, f"must be a list of column names (got {value!r})")
-    dupes = sorted({k for k in value if value.count(k) > 1})
+    dupes = v.duplicates(value)
     if dupes:
         v.fail(inst, attribute, f"names a column twice: {', '.join(dupes)}")
 
