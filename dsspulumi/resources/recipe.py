@@ -32,15 +32,16 @@ def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
             )
 
 
-def check_shared(recipe: Any, ds: AnyDataset) -> None:
+def check_shared(recipe: Any, ds: Any) -> None:
     """A dataset of another project must be shared with the recipe's project (DSS refuses).
 
     Only datasets this stack declares are checked here (their ``share_with`` is known); a
     lookup (``Dataset.get``) is checked by DSS itself when the recipe is created.
     """
-    if ds.is_lookup or ds.project.key == recipe.project.key:
+    shared_with = getattr(ds, "shared_with_keys", None)  # None: not a dataset, left to DSS
+    if ds.is_lookup or ds.project.key == recipe.project.key or shared_with is None:
         return
-    if recipe.project.key not in ds.shared_with_keys():
+    if recipe.project.key not in shared_with():
         raise ResourceValidationError(
             f"{type(recipe).__name__} '{recipe.name}': input {ds.project.key}.{ds.name} belongs "
             f"to project {ds.project.key} and is not shared with project {recipe.project.key}; "
