@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 import attrs
 
-from dsspulumi.errors import ResourceValidationError
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
@@ -30,24 +29,6 @@ def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
                 "must list dataset objects of this stack (dss.Dataset, dss.ManagedDataset, …), "
                 f"got {type(item).__name__} {item!r}",
             )
-
-
-def check_shared(recipe: Any, ds: Any) -> None:
-    """A dataset of another project must be shared with the recipe's project (DSS refuses).
-
-    Only datasets this stack declares are checked here (their ``share_with`` is known); a
-    lookup (``Dataset.get``) is checked by DSS itself when the recipe is created.
-    """
-    shared_with = getattr(ds, "shared_with_keys", None)  # None: not a dataset, left to DSS
-    if ds.is_lookup or ds.project.key == recipe.project.key or shared_with is None:
-        return
-    if recipe.project.key not in shared_with():
-        raise ResourceValidationError(
-            f"{type(recipe).__name__} '{recipe.name}': input {ds.project.key}.{ds.name} belongs "
-            f"to project {ds.project.key} and is not shared with project {recipe.project.key}; "
-            f"DSS refuses such an input. Add share_with=[\"{recipe.project.key}\"] (or the "
-            f"dss.Project) to dataset '{ds.name}'"
-        )
 
 
 def _code(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -85,10 +66,6 @@ class _RecipeBase(ProjectObject):
     def settings(self) -> dict[str, Any] | None:
         """A visual recipe's typed payload (``None`` for code recipes: ``code`` is theirs)."""
         return None
-
-    def validate(self) -> None:
-        for ds in self.inputs_:
-            check_shared(self, ds)
 
     def inputs(self) -> dict[str, Any]:
         out = {

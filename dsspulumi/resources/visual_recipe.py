@@ -91,7 +91,6 @@ class PrepareRecipe(_RecipeBase):
     )
 
     def validate(self) -> None:
-        super().validate()
         _one_each(self)
 
     def settings(self) -> dict[str, Any]:
@@ -148,7 +147,6 @@ class GroupRecipe(_RecipeBase):
     global_count: bool = attrs.field(kw_only=True, default=False, validator=v.of_type(bool))
 
     def validate(self) -> None:
-        super().validate()
         _one_each(self)
         (source,) = self.inputs_
         for key in self.keys:
@@ -219,7 +217,6 @@ class JoinRecipe(_RecipeBase):
     joins: list[Join] = attrs.field(kw_only=True, converter=v.to_list, validator=_joins)
 
     def validate(self) -> None:
-        super().validate()
         who = f"JoinRecipe '{self.name}'"
         if len(self.outputs) != 1:
             raise ResourceValidationError(f"{who}: a join recipe writes exactly one dataset")

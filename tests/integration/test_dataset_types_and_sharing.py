@@ -140,13 +140,21 @@ def test_shared_dataset_feeds_a_recipe_of_another_project(ws):
     assert ws.dss("destroy", "share", "--yes").exit_code == 0
 
 
-def test_unshared_input_is_refused_before_any_call_or_by_dss(ws):
-    # declared by the stack, not shared: the program stops at the recipe's line
+def test_unshared_input_is_refused_by_dss_and_sharing_fixes_it(ws):
+    # declared by the stack, not shared: DSS refuses the recipe, the rest is applied
     ws.stack("share", SHARED.format(targets="", recipe=RECIPE))
-    r = ws.dss("preview", "share")
+    r = ws.dss("up", "share", "--yes", "--json")
     assert r.exit_code == 1
-    assert "input SRC.REF belongs to project SRC and is not shared with project DST" in r.stderr
-    assert "share.py" in r.stderr
+    step = next(s for s in r.json["steps"] if s["name"] == "copy")
+    assert step["status"] == "failed"
+    assert "Dataset SRC.REF is not exposed to project DST" in step["error"]
+    assert ws.sandbox.client().get_project("DST").list_recipes() == []
+    # what the message says to do: share it; the next run completes
+    ws.stack("share", SHARED.format(targets='"DST"', recipe=RECIPE))
+    r = ws.dss("up", "share", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert _exposed(ws) == {"REF": ["DST"]}
+    assert ws.dss("preview", "share", "--refresh", "--expect-no-changes").exit_code == 0
 
     # another team's dataset (a lookup): DSS refuses, with its own words
     client = ws.sandbox.client()

@@ -431,7 +431,7 @@ def test_managed_dataset_inputs(project):
 
 def test_recipe_inputs_with_cross_project_refs(project, raw, out):
     other = dss.Project("OTHER", name="o")
-    shared = dss.ManagedDataset("shared", project=other, connection="fs", share_with=[project])
+    shared = dss.ManagedDataset("shared", project=other, connection="fs")
     py = dss.PythonRecipe(
         "prep",
         project=project,
@@ -459,7 +459,6 @@ def test_recipe_inputs_with_cross_project_refs(project, raw, out):
 def test_sql_and_sync_recipe_inputs(project, raw, out):
     other = dss.Project("OTHER", name="o")
     target = dss.ManagedDataset("t", project=other, connection="fs")
-    out = dss.ManagedDataset("out", project=project, connection="fs", share_with=["OTHER"])
     sql = dss.SqlQueryRecipe("q", project=project, inputs=[raw], outputs=[out], sql="SELECT 1")
     sync = dss.SyncRecipe("s", project=other, inputs=[out], outputs=[target])
     assert sql.inputs()["type"] == "sql_query"
