@@ -19,15 +19,19 @@ if TYPE_CHECKING:
     from dsspulumi.config import Config
     from dsspulumi.errors import DssPulumiError
     from dsspulumi.output import Output
-    from dsspulumi.resource import File, Resource, ResourceOptions, export
+    from dsspulumi.resource import ComponentResource, File, Resource, ResourceOptions, export
     from dsspulumi.resources import (
+        CodeEnv,
         Column,
         Connection,
         Dataset,
+        GlobalVariables,
+        Group,
         GroupRecipe,
         Join,
         JoinRecipe,
         ManagedDataset,
+        ManagedFolder,
         PrepareRecipe,
         PrepareStep,
         Project,
@@ -36,12 +40,18 @@ if TYPE_CHECKING:
         SqlQueryRecipe,
         SyncRecipe,
         UploadedFilesDataset,
+        User,
     )
     from dsspulumi.stack_reference import StackReference
 
 # Where each public name lives.
 _SOURCES = {
+    "CodeEnv": "dsspulumi.resources",
+    "GlobalVariables": "dsspulumi.resources",
+    "Group": "dsspulumi.resources",
+    "User": "dsspulumi.resources",
     "Column": "dsspulumi.resources",
+    "ComponentResource": "dsspulumi.resource",
     "Config": "dsspulumi.config",
     "Connection": "dsspulumi.resources",
     "Dataset": "dsspulumi.resources",
@@ -51,6 +61,7 @@ _SOURCES = {
     "Join": "dsspulumi.resources",
     "JoinRecipe": "dsspulumi.resources",
     "ManagedDataset": "dsspulumi.resources",
+    "ManagedFolder": "dsspulumi.resources",
     "Output": "dsspulumi.output",
     "PrepareRecipe": "dsspulumi.resources",
     "PrepareStep": "dsspulumi.resources",
@@ -67,16 +78,21 @@ _SOURCES = {
 }
 
 __all__ = [
+    "CodeEnv",
     "Column",
+    "ComponentResource",
     "Config",
     "Connection",
     "Dataset",
     "DssPulumiError",
     "File",
+    "GlobalVariables",
+    "Group",
     "GroupRecipe",
     "Join",
     "JoinRecipe",
     "ManagedDataset",
+    "ManagedFolder",
     "Output",
     "PrepareRecipe",
     "PrepareStep",
@@ -89,6 +105,7 @@ __all__ = [
     "StackReference",
     "SyncRecipe",
     "UploadedFilesDataset",
+    "User",
     "export",
 ]
 

@@ -45,7 +45,15 @@ from dsspulumi.errors import (
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
 from dsspulumi.faults import crash_point
 from dsspulumi.graph import ResourceGraph
-from dsspulumi.output import Output, Secret, reveal_all, secret_like, unwrap
+from dsspulumi.output import (
+    Output,
+    Secret,
+    resolve_unknowns,
+    reveal_all,
+    secret_like,
+    to_engine,
+    unwrap,
+)
 from dsspulumi.plan import Op, Plan, Step, make_plan
 from dsspulumi.provider import (
     Found,
@@ -270,6 +278,7 @@ class StackRun:
             if plan.has_changes and not confirm(plan):
                 result.cancelled = True
                 return result
+            apply_moves(plan, checkpoint)
             runner = StepRunner(registry, checkpoint, self.listener, retries=self.retries)
             result.outcomes = execute(
                 plan,
@@ -279,7 +288,7 @@ class StackRun:
                 fatal=(StateError,),
             )
             result.applied = True
-            outputs = _export_values(graph.exports) if graph is not None else {}
+            outputs = _export_values(graph.exports, state) if graph is not None else {}
             result.outputs = outputs
             _refresh_metadata(state, plan)
             if graph is not None:
@@ -432,14 +441,14 @@ def settle(op: PendingOperation, found: Found | None, existing: ResourceState | 
         return Settlement(None, "not in DSS, so not in state")
     if found.mark == op.id:
         return Settlement(
-            record_from_dss(op, found.inputs, existing, mark=op.id),
+            record_from_dss(op, found.inputs, existing, mark=op.id, found_outputs=found.outputs),
             "found in DSS with this run's mark, recorded as it is",
         )
     if created_by(op, found):
         # Created by the op, killed before it wrote the mark: recorded without one (trusted,
         # like a record from before marks), and its next update writes the mark.
         return Settlement(
-            record_from_dss(op, found.inputs, existing, mark=None),
+            record_from_dss(op, found.inputs, existing, mark=None, found_outputs=found.outputs),
             "found in DSS, created by this run just after it found the name free (killed "
             "before it wrote its mark), recorded as it is",
         )
@@ -447,7 +456,9 @@ def settle(op: PendingOperation, found: Found | None, existing: ResourceState | 
         if op.op == "delete":
             return Settlement(existing, "still in DSS, kept in state")
         return Settlement(
-            record_from_dss(op, found.inputs, existing, mark=existing.mark),
+            record_from_dss(
+                op, found.inputs, existing, mark=existing.mark, found_outputs=found.outputs
+            ),
             "found in DSS, recorded as it is",
         )
     return Settlement(
@@ -464,6 +475,7 @@ def record_from_dss(
     existing: ResourceState | None,
     *,
     mark: str | None,
+    found_outputs: Mapping[str, Any] | None = None,
 ) -> ResourceState:
     """The record of an object found in DSS after an operation of unknown outcome."""
     return ResourceState(
@@ -471,7 +483,7 @@ def record_from_dss(
         type=op.type,
         name=op.name,
         inputs=actual,
-        outputs=dict(op.outputs),
+        outputs=dict(op.outputs) if found_outputs is None else dict(found_outputs),
         dependencies=list(op.dependencies),
         protect=existing.protect if existing else False,
         retain_on_delete=existing.retain_on_delete if existing else False,
@@ -535,10 +547,40 @@ def _refresh_metadata(state: State, plan: Plan) -> None:
         rec.retain_on_delete = step.node.options.retain_on_delete
 
 
-def _export_values(exports: Mapping[str, Any]) -> dict[str, Any]:
+def apply_moves(plan: Plan, checkpoint: Checkpointer) -> None:
+    """Records found under an alias take their new URN, before any step runs."""
+    for step in plan.moves:
+        rec = checkpoint.state.get(step.moved_from or "")
+        if rec is None:
+            continue
+        checkpoint.record(Remove(rec.urn), Put(attrs.evolve(rec, urn=step.urn)))
+
+
+def _output_of(state: State) -> Callable[[str, str], Any]:
+    def value_of(urn: str, key: str) -> Any:
+        rec = state.get(urn)
+        if rec is None or key not in rec.outputs:
+            raise KeyError(f"{_logical(urn)}.{key}")
+        return rec.outputs[key]
+
+    return value_of
+
+
+def _export_values(exports: Mapping[str, Any], state: State | None = None) -> dict[str, Any]:
     from dsspulumi.resource import Resource
 
     def convert(value: Any) -> Any:
+        if isinstance(value, Output) and not value.is_known:
+            # A value known after apply: as the producer's record now holds it (None if the
+            # producer did not get created).
+            if state is None:
+                return None
+            try:
+                return convert(
+                    resolve_unknowns(to_engine(value, lambda r: r._urn), _output_of(state))
+                )
+            except KeyError:
+                return None
         if isinstance(value, Output):
             inner = convert(unwrap(value))
             return Secret(inner) if value.is_secret else inner
@@ -593,6 +635,12 @@ class StepRunner:
         inputs = dict(step.inputs if step.inputs is not None else old.inputs)  # type: ignore[union-attr]
         outputs = dict(old.outputs) if old else {}
         deps = list(node.deps) if node else list(old.dependencies)  # type: ignore[union-attr]
+        if node is not None and node.output_deps:
+            inputs = self._resolve(step, inputs)
+            if old is not None and step.op is not Op.DELETE and inputs == old.inputs:
+                # Known now, and equal to what DSS holds: nothing to send.
+                self.cp.record(Put(attrs.evolve(old, urn=step.urn, dependencies=deps)))
+                return
         pending = PendingOperation(
             urn=step.urn,
             op=str(step.op),
@@ -659,6 +707,19 @@ class StepRunner:
         )
         self.cp.record(Put(record), ClearPending(step.urn))
 
+    def _resolve(self, step: Step, inputs: dict[str, Any]) -> dict[str, Any]:
+        """The step's inputs with the values known after apply filled in from the state,
+        where the producers (dependencies, so already run) recorded their outputs."""
+        try:
+            resolved: dict[str, Any] = resolve_unknowns(inputs, _output_of(self.cp.state))
+        except KeyError as exc:
+            raise ProviderError(
+                f"{step.logical_name}: the value of {exc.args[0]} is not known after applying "
+                "its resource (its provider returned no such output); nothing was sent",
+                urn=step.urn,
+            ) from None
+        return resolved
+
     def _claim(
         self, provider: Provider, step: Step, pending: PendingOperation, plain: dict[str, Any]
     ) -> PendingOperation:
@@ -704,7 +765,9 @@ class StepRunner:
             except (TransientError, DssConnectionError) as exc:
                 found = provider.inspect(plain, {})
                 if found is not None and created_by(pending, found):
-                    return provider.update(found.inputs, plain, {}, owner=found.mark, mark=mark)
+                    return provider.update(
+                        found.inputs, plain, found.outputs or {}, owner=found.mark, mark=mark
+                    )
                 if found is not None:
                     raise self._conflict(step) from exc
                 if attempt >= self.retries:
@@ -756,7 +819,10 @@ class StepRunner:
         if isinstance(exc, PartialCreateError) and found is not None and found.mark is None:
             # DSS answered the create: the object is ours though the mark could not be written.
             outcome = Settlement(
-                record_from_dss(pending, found.inputs, existing, mark=None), "created"
+                record_from_dss(
+                    pending, found.inputs, existing, mark=None, found_outputs=found.outputs
+                ),
+                "created",
             )
         if outcome.record is None:
             self.cp.record(Remove(step.urn), ClearPending(step.urn))

@@ -16,7 +16,7 @@ from dsspulumi.errors import GraphError
 from dsspulumi.output import to_engine
 
 if TYPE_CHECKING:
-    from dsspulumi.resource import Resource
+    from dsspulumi.resource import ComponentResource, Resource
 
 
 @attrs.frozen
@@ -42,6 +42,26 @@ class Node:
     options: NodeOptions = NodeOptions()
     source: str = ""
     read: bool = False  # a lookup (``.get``): read from DSS, never created, changed or deleted
+    # Producers of values in ``inputs`` known only after apply (``Unknown``); also in deps.
+    output_deps: tuple[str, ...] = ()
+    # The URN of the component this resource belongs to, if any.
+    parent: str | None = None
+    # DSS can give the object another name in place (a managed folder); otherwise a new
+    # name (reached through an alias) means another object: a replace.
+    renames_in_place: bool = False
+    # Former names or URNs (``ResourceOptions.aliases``): where its state record may be.
+    aliases: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ComponentNode:
+    """A ``dss.ComponentResource``: no DSS object, no state; the parent of its children."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None = None
+    source: str = ""
 
 
 def make_urn(stack: str, env: str, type_token: str, logical_name: str) -> str:
@@ -54,25 +74,82 @@ class ResourceGraph:
     env: str
     nodes: dict[str, Node] = attrs.field(factory=dict)
     exports: dict[str, Any] = attrs.field(factory=dict)
+    components: dict[str, ComponentNode] = attrs.field(factory=dict)
 
     def topological_order(self) -> list[str]:
         return topological_order({urn: n.deps for urn, n in self.nodes.items()})
 
     @classmethod
     def from_resources(
-        cls, stack: str, env: str, resources: Iterable[Resource], exports: Mapping[str, Any] = {}
+        cls,
+        stack: str,
+        env: str,
+        resources: Iterable[Resource],
+        exports: Mapping[str, Any] = {},
+        components: Iterable[ComponentResource] = (),
     ) -> ResourceGraph:
         import os
 
         from dsspulumi.program_context import format_location
+        from dsspulumi.resource import type_chain
 
         cwd = os.getcwd()
         resources = list(resources)
-        urn_of = {id(r): make_urn(stack, env, r.type_token, r.logical_name) for r in resources}
-        graph = cls(stack=stack, env=env, exports=dict(exports))
+        urn_of: dict[int, str] = {}
         for r in resources:
+            plain = r.options.parent is None
+            chain = r.type_token if plain else type_chain(r)
+            urn_of[id(r)] = r._urn = make_urn(stack, env, chain, r.logical_name)
+        graph = cls(stack=stack, env=env, exports=dict(exports))
+        for c in components:
+            urn = make_urn(stack, env, type_chain(c), c.component_name)
+            if urn in graph.components:
+                raise GraphError(
+                    f"duplicate component {c!r} of type {c.type_token}: declared at "
+                    f"{graph.components[urn].source} and again at "
+                    f"{format_location(c.source, cwd)}"
+                )
+            c._urn = urn  # type: ignore[attr-defined]
+            graph.components[urn] = ComponentNode(
+                urn=urn,
+                type=c.type_token,
+                name=c.component_name,
+                parent=getattr(c.parent, "_urn", None),
+                source=format_location(c.source, cwd),
+            )
+
+        members: dict[int, list[Resource]] = {}  # component -> every resource below it
+        for r in resources:
+            parent = r.options.parent
+            while parent is not None:
+                members.setdefault(id(parent), []).append(r)
+                parent = parent.options.parent
+
+        def urn_of_producer(resource: Any) -> str:
+            found = urn_of.get(id(resource))
+            if found is None:
+                raise GraphError(
+                    f"{resource!r} at {format_location(resource.source)} is used for a value "
+                    "known after apply, but it is not declared in this stack program"
+                )
+            return found
+
+        for r in resources:
+            producers: list[Resource] = []
+            inputs = to_engine(
+                r.lookup_inputs() if r.is_lookup else r.inputs(), urn_of_producer, producers
+            )
             deps: list[str] = []
-            for dep in [*r.dependencies(), *r.options.depends_on]:
+            output_deps: list[str] = []
+            for producer in producers:
+                producer_urn = urn_of[id(producer)]
+                if producer_urn not in output_deps:
+                    output_deps.append(producer_urn)
+            for dep in [
+                *r.dependencies(),
+                *_expand(r.options.depends_on, members),
+                *producers,
+            ]:
                 dep_urn = urn_of.get(id(dep))
                 if dep_urn is None:
                     raise GraphError(
@@ -94,21 +171,36 @@ class ResourceGraph:
                     retain_on_delete=opts.retain_on_delete,
                 )
             )
+            parent = opts.parent
             graph.nodes[urn] = Node(
                 urn=urn,
                 type=r.type_token,
                 name=r.dss_name,
                 logical_name=r.logical_name,
-                inputs=to_engine(r.lookup_inputs() if r.is_lookup else r.inputs()),
+                inputs=inputs,
                 deps=tuple(deps),
                 replace_on=r.replace_on,
                 options=options,
                 source=format_location(r.source, cwd),
                 read=r.is_lookup,
+                output_deps=tuple(output_deps),
+                parent=getattr(parent, "_urn", None) if parent is not None else None,
+                aliases=tuple(opts.aliases),
+                renames_in_place=r.renames_in_place,
             )
         graph.topological_order()  # raises on cycles
         check_flow(graph)
         return graph
+
+
+def _expand(items: Iterable[Any], members: Mapping[int, list[Resource]]) -> list[Any]:
+    """``depends_on`` entries, a component standing for every resource below it (Pulumi)."""
+    from dsspulumi.resource import ComponentResource
+
+    out: list[Any] = []
+    for item in items:
+        out.extend(members.get(id(item), []) if isinstance(item, ComponentResource) else [item])
+    return out
 
 
 def topological_order(deps: Mapping[str, Iterable[str]]) -> list[str]:
@@ -202,7 +294,10 @@ def check_flow(graph: ResourceGraph) -> None:
             continue
         project = node.inputs["project"]
 
-        def full(ref: str, project: str = project) -> str:
+        def full(ref: Any, project: str = project) -> str:
+            if not isinstance(ref, str):  # a folder id known after apply: named by its source
+                sources = getattr(ref, "sources", ())
+                return "+".join(f"{_short(urn)}.{key}" for urn, key in sources) or repr(ref)
             return ref if "." in ref else f"{project}.{ref}"
 
         for out in node.inputs["outputs"]:

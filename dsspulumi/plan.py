@@ -19,6 +19,7 @@ import attrs
 
 from dsspulumi.errors import PlanError
 from dsspulumi.graph import Node, ResourceGraph, tolerant_order
+from dsspulumi.output import has_unknown, resolve_unknowns, unknown_paths
 from dsspulumi.state import ResourceState, State
 
 
@@ -57,9 +58,16 @@ class Step:
     old: ResourceState | None = None
     node: Node | None = None
     retain: bool = False
+    # Paths of ``inputs`` whose value is known only after apply (shown as such).
+    unknowns: tuple[str, ...] = ()
+    # The URN its state record had before (found through ``aliases``): renamed or moved.
+    moved_from: str | None = None
+    # The component (URN) the resource belongs to.
+    parent: str | None = None
 
     @property
     def changes(self) -> bool:
+        """Whether the step calls DSS (a move alone only rewrites the state)."""
         return self.op is not Op.SAME and self.op is not Op.READ
 
 
@@ -69,14 +77,20 @@ class Plan:
     env: str
     steps: tuple[Step, ...]
     exports: Mapping[str, Any] = attrs.field(factory=dict)
+    # The components of the program (URN -> ComponentNode), for display.
+    components: Mapping[str, Any] = attrs.field(factory=dict)
 
     def summary(self) -> dict[str, int]:
         counts = Counter(s.op for s in self.steps)
         return {str(op): counts.get(op, 0) for op in OP_ORDER if counts.get(op, 0)}
 
     @property
+    def moves(self) -> list[Step]:
+        return [s for s in self.steps if s.moved_from is not None]
+
+    @property
     def has_changes(self) -> bool:
-        return any(s.changes for s in self.steps)
+        return any(s.changes or s.moved_from is not None for s in self.steps)
 
 
 # --- property diffs -------------------------------------------------------------------------
@@ -177,6 +191,18 @@ def make_plan(
     def wanted(urn: str) -> bool:
         return target_set is None or urn in target_set
 
+    moved = find_moves(graph, records)
+    records_now = dict(records)
+    for new, old in moved.items():
+        records_now[new] = records_now.pop(old)
+
+    def recorded_output(urn: str, key: str) -> Any:
+        """A producer's output as recorded, unless this plan creates or replaces it."""
+        producer = steps.get(urn)
+        if producer is not None and producer.op in (Op.CREATE, Op.REPLACE):
+            raise KeyError(urn)
+        return records_now[urn].outputs[key]
+
     # Each step is built with its dependencies wired: creates wait for what they
     # reference, deletes wait for every step of what referenced them. Steps come in
     # step order, so "already a step" is "an earlier step".
@@ -186,23 +212,33 @@ def make_plan(
             continue
         node = graph.nodes[urn]
         deps = tuple(d for d in node.deps if d in steps)
-        steps[urn] = _node_step(node, records.get(urn), deps)
+        inputs = None
+        if node.output_deps:
+            inputs = resolve_unknowns(node.inputs, recorded_output, partial=True)
+        step = _node_step(node, records_now.get(urn), deps, inputs)
+        if urn in moved or node.parent is not None:
+            step = attrs.evolve(step, moved_from=moved.get(urn), parent=node.parent)
+        steps[urn] = step
 
     if target_set is not None:
         for step in steps.values():
             for dep in step.node.deps if step.node else ():
-                if dep not in steps and dep not in records:
+                if dep not in steps and dep not in records_now:
                     raise PlanError(
                         f"{step.logical_name} depends on {graph.nodes[dep].logical_name}, which "
                         f"does not exist yet and is not targeted; add --target {dep}"
                     )
 
-    removed = [urn for urn in records if urn not in graph.nodes and wanted(urn)]
+    moved_away = set(moved.values())
+    removed = [
+        urn for urn in records if urn not in graph.nodes and urn not in moved_away and wanted(urn)
+    ]
     delete_order = list(reversed(tolerant_order({u: records[u].dependencies for u in records})))
     dependants: dict[str, list[str]] = {}
+    new_urn = {old: new for new, old in moved.items()}  # a moved record's step has its new URN
     for rec in records.values():
         for dep in rec.dependencies:
-            dependants.setdefault(dep, []).append(rec.urn)
+            dependants.setdefault(dep, []).append(new_urn.get(rec.urn, rec.urn))
     removed_set = set(removed)
     for urn in delete_order:
         if urn not in removed_set:
@@ -234,15 +270,85 @@ def make_plan(
         )
 
     return Plan(
-        stack=graph.stack, env=graph.env, steps=tuple(steps.values()), exports=graph.exports
+        stack=graph.stack,
+        env=graph.env,
+        steps=tuple(steps.values()),
+        exports=graph.exports,
+        components=graph.components,
     )
+
+
+def find_moves(graph: ResourceGraph, records: Mapping[str, ResourceState]) -> dict[str, str]:
+    """new URN -> old URN for the resources found in state under one of their ``aliases``.
+
+    An alias is a full URN, or a logical name (``PROJECT.name``) matching a record of the
+    same resource type whatever its parents were. An alias that matches nothing is
+    harmless; a record claimed twice, or an alias matching two records, is an error.
+    """
+    moved: dict[str, str] = {}
+    claimed: dict[str, str] = {}
+    free = None
+    for node in graph.nodes.values():
+        if not node.aliases or node.urn in records:
+            continue
+        if free is None:
+            free = [urn for urn in records if urn not in graph.nodes]
+        found: list[str] = []
+        for alias in node.aliases:
+            if alias.startswith("urn:"):
+                hits = [alias] if alias in free else []
+            else:
+                hits = [u for u in free if _logical(u) == alias and records[u].type == node.type]
+            if len(hits) > 1:
+                raise PlanError(
+                    f"alias {alias!r} of {node.logical_name} ({node.source}) matches several "
+                    f"resources in the state: {', '.join(hits)}; use the full URN"
+                )
+            found.extend(h for h in hits if h not in found)
+        if not found:
+            continue
+        if len(found) > 1:
+            raise PlanError(
+                f"the aliases of {node.logical_name} ({node.source}) match several resources "
+                f"in the state: {', '.join(found)}; keep one"
+            )
+        old = found[0]
+        if old in claimed:
+            raise PlanError(
+                f"{claimed[old]} and {node.logical_name} both claim {old} as an alias; "
+                "a resource in the state can only move to one new place"
+            )
+        if records[old].type != node.type:
+            raise PlanError(
+                f"alias {old} of {node.logical_name} ({node.source}) is a {records[old].type}, "
+                f"not a {node.type}"
+            )
+        claimed[old] = node.logical_name
+        moved[node.urn] = old
+    return moved
 
 
 def _logical(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
-def _node_step(node: Node, rec: ResourceState | None, deps: tuple[str, ...]) -> Step:
+def _node_step(
+    node: Node,
+    rec: ResourceState | None,
+    deps: tuple[str, ...],
+    resolved: Mapping[str, Any] | None = None,
+) -> Step:
+    """The step of one declared resource; ``resolved``: its inputs with the values known
+    after apply that the state already holds put in (None: the node has none)."""
+    step = _decide(node, rec, deps, node.inputs if resolved is None else resolved)
+    if resolved is not None and step.inputs is not None and has_unknown(step.inputs):
+        step = attrs.evolve(step, unknowns=tuple(unknown_paths(step.inputs)))
+    return step
+
+
+def _decide(
+    node: Node, rec: ResourceState | None, deps: tuple[str, ...], declared: Mapping[str, Any]
+) -> Step:
     base: dict[str, Any] = dict(
         urn=node.urn,
         type=node.type,
@@ -263,15 +369,18 @@ def _node_step(node: Node, rec: ResourceState | None, deps: tuple[str, ...]) -> 
     if rec is None:
         # The node's inputs are shared, not copied (nothing changes a plan's inputs; the
         # executor copies what it sends): 10,000 steps, 10,000 dicts fewer.
-        return Step(op=Op.CREATE, inputs=node.inputs, **base)
-    inputs: Mapping[str, Any] = node.inputs
+        return Step(op=Op.CREATE, inputs=declared, **base)
+    inputs: Mapping[str, Any] = declared
     if node.options.ignore_changes:
-        inputs = apply_ignore_changes(rec.inputs, node.inputs, node.options.ignore_changes)
+        inputs = apply_ignore_changes(rec.inputs, declared, node.options.ignore_changes)
     # Equal inputs have no diff: one C-level comparison instead of a walk (no-op plans).
     diff = () if rec.inputs == inputs else tuple(diff_inputs(rec.inputs, inputs))
     if not diff:
         return Step(op=Op.SAME, inputs=inputs, old=rec, **base)
     replace_paths = tuple(d.path for d in diff if _matches(d.path, node.replace_on))
+    if rec.name != node.name and not node.renames_in_place and not replace_paths:
+        # Found under an alias with another DSS name that DSS cannot change in place.
+        replace_paths = tuple(d.path for d in diff if d.new == node.name) or ("name",)
     if not replace_paths:
         return Step(op=Op.UPDATE, diff=diff, inputs=inputs, old=rec, **base)
     if node.options.protect or rec.protect:

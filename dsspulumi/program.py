@@ -167,4 +167,6 @@ def run_program(
             sys.path.remove(stack_dir)
         except ValueError:
             pass
-    return ResourceGraph.from_resources(stack, env, ctx.resources.values(), ctx.exports)
+    return ResourceGraph.from_resources(
+        stack, env, ctx.resources.values(), ctx.exports, ctx.components
+    )

@@ -23,7 +23,7 @@ import attrs
 from dsspulumi.errors import GraphError
 
 if TYPE_CHECKING:
-    from dsspulumi.resource import Resource
+    from dsspulumi.resource import ComponentResource, Resource
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
@@ -35,6 +35,7 @@ class ProgramContext:
     stack_file: Path
     config: dict[str, Any] = attrs.field(factory=dict)
     resources: dict[str, Resource] = attrs.field(factory=dict)
+    components: list[ComponentResource] = attrs.field(factory=list)
     exports: dict[str, Any] = attrs.field(factory=dict)
     # Extra per-run services (secrets, stack references) hang here by name.
     services: dict[str, Any] = attrs.field(factory=dict)
@@ -131,6 +132,12 @@ def register(resource: Resource) -> None:
             f"{format_location(previous.source)} and again at {format_location(resource.source)}"
         )
     ctx.resources[key] = resource
+
+
+def register_component(component: ComponentResource) -> None:
+    ctx = _current.get()
+    if ctx is not None:
+        ctx.components.append(component)
 
 
 def find(type_token: str, logical_name: str) -> Resource | None:

@@ -67,6 +67,8 @@ class Found:
     mark: str | None
     # When DSS created it, on DSS's clock (epoch seconds), where DSS records it.
     created_at: float | None = None
+    # Its outputs (a generated id), for an object found without them (a lost create answer).
+    outputs: dict[str, Any] | None = None
 
 
 @attrs.frozen

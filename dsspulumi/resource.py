@@ -22,17 +22,20 @@ from dsspulumi.errors import ResourceValidationError
 T = TypeVar("T")
 
 
-def _resource_list(value: Any) -> list[Resource]:
+def _resource_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    if isinstance(value, Resource):
+    if hasattr(value, "type_token"):  # one resource or component (defined below)
         return [value]
-    return list(value)
+    try:
+        return list(value)
+    except TypeError:
+        return [value]  # the validator names the mistake
 
 
 def _check_resources(_inst: Any, attribute: attrs.Attribute, value: list[Any]) -> None:
     for item in value:
-        if not isinstance(item, Resource):
+        if not isinstance(item, Resource | ComponentResource):  # a component: its children
             raise ResourceValidationError(
                 f"ResourceOptions.{attribute.name} must list dsspulumi resources "
                 f"(got {type(item).__name__} {item!r})"
@@ -55,6 +58,23 @@ def _check_paths(_inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         )
 
 
+def _check_parent(_inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if value is not None and not isinstance(value, ComponentResource):
+        raise ResourceValidationError(
+            "ResourceOptions.parent must be a dss.ComponentResource (the component this "
+            f"resource belongs to), got {type(value).__name__} {value!r}"
+        )
+
+
+def _check_aliases(_inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
+        raise ResourceValidationError(
+            "ResourceOptions.aliases must be a list of the resource's former names: a "
+            "logical name such as 'PROJECT.old_name' (or 'OLDKEY' for a project), or a full "
+            f"URN as shown by `dss preview --json` (got {value!r})"
+        )
+
+
 def _check_bool(_inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, bool):
         raise ResourceValidationError(
@@ -69,7 +89,7 @@ class ResourceOptions:
     Merging and copying go through ``attrs.fields`` so a new option is one edit.
     """
 
-    depends_on: list[Resource] = attrs.field(
+    depends_on: list[Resource | ComponentResource] = attrs.field(
         factory=list, converter=_resource_list, validator=_check_resources
     )
     protect: bool = attrs.field(default=False, validator=_check_bool)
@@ -78,6 +98,11 @@ class ResourceOptions:
     )
     delete_before_replace: bool = attrs.field(default=False, validator=_check_bool)
     retain_on_delete: bool = attrs.field(default=False, validator=_check_bool)
+    # The component this resource belongs to: its type goes into the resource's URN.
+    parent: ComponentResource | None = attrs.field(default=None, validator=_check_parent)
+    # Former names (logical names or URNs) of this resource: its state record is found
+    # under one of them, and it is moved, not replaced.
+    aliases: list[str] = attrs.field(factory=list, converter=_str_list, validator=_check_aliases)
 
     def merge(self, other: ResourceOptions | None) -> ResourceOptions:
         """Options of ``other`` that differ from the defaults win."""
@@ -159,6 +184,10 @@ class Resource:
     _site: program_context.CallSite | None
     # True for a read-only reference to an object the stack does not manage (``.get``).
     is_lookup: bool = False
+    # Its URN, set when the program's graph is built.
+    _urn: str | None = None
+    # Whether DSS can rename the object in place (a new name with an alias is an update).
+    renames_in_place: ClassVar[bool] = False
 
     def __attrs_post_init__(self) -> None:
         opts = getattr(self, "opts", None)
@@ -245,6 +274,92 @@ class Resource:
 
 # What ``Resource.options`` returns when no opts were given (frozen, never mutated).
 _DEFAULT_OPTIONS = ResourceOptions()
+
+_COMPONENT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+class ComponentResource:
+    """A user-defined building block grouping resources (Pulumi's ComponentResource).
+
+    Subclass it, call ``super().__init__(type_token, name, opts=opts)`` first, then create
+    the children with ``opts=dss.ResourceOptions(parent=self)``::
+
+        class FeaturePipeline(dss.ComponentResource):
+            def __init__(self, name, *, project, source, opts=None):
+                super().__init__("pkg:FeaturePipeline", name, opts=opts)
+                child = dss.ResourceOptions(parent=self)
+                self.prepared = dss.ManagedDataset(f"{name}_prepared", project=project,
+                                                   connection="filesystem_managed", opts=child)
+
+    The component has no DSS object and no state of its own: it is the children's
+    parent. Each child's URN carries the chain of its parents' types
+    (``urn:dss:dev::stack::pkg:FeaturePipeline$dss:Dataset::PROJ.name``, as Pulumi
+    does), and ``dss preview`` shows children under their component. Renaming a
+    component instance changes no URN; moving an existing resource into a component
+    (or changing the component's type) changes its URN: give the resource
+    ``aliases=["PROJ.name"]`` (its logical name, or its old URN) and it is moved in
+    the state, not replaced.
+    """
+
+    is_lookup = False
+
+    def __init__(self, type_token: str, name: str, opts: ResourceOptions | None = None) -> None:
+        if not isinstance(type_token, str) or not _COMPONENT_TYPE.match(type_token):
+            raise ResourceValidationError(
+                f"ComponentResource type {type_token!r} must look like 'package:Name' "
+                "(e.g. 'acme:FeaturePipeline')"
+            )
+        if type_token.startswith("dss:"):
+            raise ResourceValidationError(
+                f"ComponentResource type {type_token!r}: the 'dss:' package is reserved for "
+                "DSS object types; use your own package name"
+            )
+        if not isinstance(name, str) or not name.strip() or "::" in name or "$" in name:
+            raise ResourceValidationError(
+                f"{type(self).__name__}: the component name must be a non-empty string "
+                f"without '::' or '$' (got {name!r})"
+            )
+        if opts is not None and not isinstance(opts, ResourceOptions):
+            raise ResourceValidationError(
+                f"{type(self).__name__} '{name}': opts must be dss.ResourceOptions "
+                f"(got {type(opts).__name__})"
+            )
+        self.type_token = type_token
+        self.component_name = name
+        self.opts = opts
+        self._site = program_context.caller_site()
+        program_context.register_component(self)
+
+    @property
+    def options(self) -> ResourceOptions:
+        return self.opts or _DEFAULT_OPTIONS
+
+    @property
+    def parent(self) -> ComponentResource | None:
+        return self.options.parent
+
+    @property
+    def source(self) -> tuple[str, int] | None:
+        site = self._site
+        return program_context.site_location(site) if site is not None else None
+
+    def register_outputs(self, outputs: dict[str, Any] | None = None) -> None:
+        """Accepted for Pulumi compatibility; a component's values are its attributes."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.component_name!r})"
+
+
+def type_chain(obj: Resource | ComponentResource) -> str:
+    """The type part of a URN: the parents' types, outermost first, then the object's."""
+    parts = [obj.type_token]
+    parent = obj.options.parent
+    seen: set[int] = set()
+    while parent is not None and id(parent) not in seen:
+        seen.add(id(parent))
+        parts.append(parent.type_token)
+        parent = parent.options.parent
+    return "$".join(reversed(parts))
 
 
 @attrs.define(frozen=True)

@@ -17,6 +17,7 @@ import attrs
 from dsspulumi.errors import CorruptStateError, StateError
 from dsspulumi.output import Sealed
 from dsspulumi.secrets import SECRET_KEY, Crypter, seal, unseal
+from dsspulumi.secrets.digest import from_state as digest_from_state
 
 STATE_VERSION = 1
 
@@ -206,6 +207,9 @@ def from_json(data: bytes | str, *, where: str, crypter: Crypter | None = None) 
             if isinstance(token, str):
                 sealed.append(Sealed(token))
                 return sealed[-1]
+            digest = digest_from_state(obj)
+            if digest is not None:
+                return digest
         return obj
 
     try:

@@ -28,16 +28,21 @@ def test_public_api_is_pinned():
 
     assert sorted(dsspulumi.__all__) == sorted(
         [
+            "CodeEnv",
             "Column",
+            "ComponentResource",
             "Config",
             "Connection",
             "Dataset",
             "DssPulumiError",
             "File",
+            "GlobalVariables",
+            "Group",
             "GroupRecipe",
             "Join",
             "JoinRecipe",
             "ManagedDataset",
+            "ManagedFolder",
             "Output",
             "PrepareRecipe",
             "PrepareStep",
@@ -50,6 +55,7 @@ def test_public_api_is_pinned():
             "StackReference",
             "SyncRecipe",
             "UploadedFilesDataset",
+            "User",
             "export",
         ]
     )

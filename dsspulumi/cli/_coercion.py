@@ -15,7 +15,7 @@ it was written against (pyproject pins typer 0.29).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 _installed = False
 
@@ -28,6 +28,8 @@ def _unchanged(descriptor: Any, value: Any) -> bool:
     annotation = descriptor.annotation
     if annotation is str:
         return type(value) is str and not descriptor.is_path
+    if get_origin(annotation) is Literal:  # a choice such as --format: a str among them
+        return type(value) is str and value in get_args(annotation)
     if annotation is int or annotation is float:
         if type(value) is not annotation or info.clamp:
             return False

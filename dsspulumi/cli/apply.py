@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -33,6 +33,15 @@ StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment whose state to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout")]
 DiffOpt = Annotated[bool, typer.Option("--diff", help="Show property-level diffs")]
+PlanFormat = Literal["text", "json", "markdown"]
+FormatOpt = Annotated[
+    PlanFormat,
+    typer.Option(
+        "--format",
+        help="Plan output: text (the default), json (same as --json), or markdown (for pull "
+        "request comments and CI summaries; always with property diffs)",
+    ),
+]
 TargetOpt = Annotated[
     list[str] | None, typer.Option("--target", help="Only this resource (URN or PROJECT.name)")
 ]
@@ -103,7 +112,11 @@ class Session(contextlib.ExitStack):
                 EMBEDDED_SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
                 sandbox = self.enter_context(Sandbox(data_dir=EMBEDDED_SANDBOX_DIR))
                 self._registry = DssProviders(
-                    sandbox.url, sandbox.api_key, retries=self.retries, on_retry=self._on_retry
+                    sandbox.url,
+                    sandbox.api_key,
+                    retries=self.retries,
+                    on_retry=self._on_retry,
+                    on_progress=self._on_progress,
                 )
             else:
                 self._registry = DssProviders(
@@ -112,12 +125,19 @@ class Session(contextlib.ExitStack):
                     verify_tls=target.verify_tls,
                     retries=self.retries,
                     on_retry=self._on_retry,
+                    on_progress=self._on_progress,
                 )
         return self._registry
 
     def _on_retry(self, event: Any) -> None:
         if self.listener is not None:
             self.listener.retry(event)
+
+    def _on_progress(self, urn: str | None, message: str) -> None:
+        """A long DSS task (a code env build) reporting how it goes, shown by the display."""
+        progress = getattr(self.listener, "progress", None)
+        if progress is not None:
+            progress(urn, message)
 
     def run(self, listener: Any) -> StackRun:
         from dsspulumi.engine import StackRun
@@ -143,8 +163,28 @@ class Session(contextlib.ExitStack):
             stack=self.loc.name,
             env=self.env,
             config=self.config.namespaces(),
-            services={"reveal": self.config.reveal, "read_outputs": self.read_outputs},
+            services={
+                "reveal": self.config.reveal,
+                "read_outputs": self.read_outputs,
+                "digest_key": self.digest_key,
+            },
         )
+
+    def digest_key(self) -> bytes:
+        """The key of secret digests (``secrets.digest``): from the stack's secrets key.
+
+        A stack declaring such a secret without a secrets provider gets the passphrase one.
+        """
+        from dsspulumi.secrets import digest_key
+
+        if self.config.settings() is None:
+            self.config.init_secrets("passphrase")
+            self.config.save()
+            self.io.err.print(
+                f"[yellow]note:[/yellow] set up the passphrase secrets provider in "
+                f"{self.config.path}"
+            )
+        return digest_key(self.config.crypter())
 
     def read_outputs(self, stack: str, env: str) -> dict[str, Any]:
         """Outputs of another stack in the same backend (for dss.StackReference)."""
@@ -217,6 +257,7 @@ def preview(
     env: EnvOpt = "dev",
     json_out: JsonOpt = False,
     diff: DiffOpt = False,
+    fmt: FormatOpt = "text",
     target: TargetOpt = None,
     refresh: RefreshOpt = False,
     expect_no_changes: ExpectOpt = False,
@@ -227,20 +268,27 @@ def preview(
     debug: DebugOpt = False,
 ) -> None:
     """Run the program, diff it against the state, print the plan. Changes nothing."""
+    if json_out and fmt not in ("text", "json"):
+        raise typer.BadParameter(f"--json contradicts --format {fmt}", param_hint="--format")
+    fmt = "json" if json_out else fmt
     with (
         handle_errors(debug),
-        Session(stack, env, backend, dss_url, json_out, "dss preview", retries) as s,
+        Session(stack, env, backend, dss_url, fmt != "text", "dss preview", retries) as s,
     ):
         t0 = time.perf_counter()
         graph = s.program()
         t1 = time.perf_counter()
         result = s.run(_PlanPrinter(s.io)).preview(graph, targets=target, refresh=refresh)
-        if json_out:
+        if fmt == "json":
             from dsspulumi.display.jsonout import plan_dict
 
             doc = plan_dict(result.plan)
             doc["timings"] = {"program": t1 - t0, **result.timings}
             _emit_json(doc)
+        elif fmt == "markdown":
+            from dsspulumi.display.markdown import render_plan
+
+            typer.echo(render_plan(result.plan), nl=False)
         else:
             from dsspulumi.display import console as show
 

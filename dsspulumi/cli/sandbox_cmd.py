@@ -31,6 +31,18 @@ def serve(
     api_key: Annotated[
         str | None, typer.Option("--api-key", help="API key clients must send (random if unset)")
     ] = None,
+    user_api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--user-api-key",
+            help="API key of the non-admin user sandbox_user (refused on /admin/ endpoints; "
+            "random if unset)",
+        ),
+    ] = None,
+    code_env_seconds: Annotated[
+        float,
+        typer.Option("--code-env-seconds", min=0.0, help="How long a code env creation takes"),
+    ] = 1.0,
     data: Annotated[
         Path | None,
         typer.Option(
@@ -72,7 +84,7 @@ def serve(
     ] = False,
     debug: Annotated[bool, typer.Option("--debug")] = False,
 ) -> None:
-    """Serve the sandbox until interrupted; prints its URL and API key."""
+    """Serve the sandbox until interrupted; prints its URL and API keys (admin, non-admin)."""
     from dsspulumi.errors import DssPulumiError
     from dsspulumi.sandbox import Sandbox
     from dsspulumi.sandbox.server import stderr_access_log
@@ -95,6 +107,8 @@ def serve(
                 fail_mix=mix,
                 edition=edition,
                 access_log=stderr_access_log() if access_log else None,
+                user_api_key=user_api_key,
+                code_env_seconds=code_env_seconds,
             )
         except ValueError as exc:
             raise DssPulumiError(str(exc)) from None
@@ -105,6 +119,7 @@ def serve(
         typer.echo(f"DSS sandbox listening on {sandbox.url}", err=False)
         typer.echo(f"  DKU_DSS_URL={sandbox.url}")
         typer.echo(f"  DKU_API_KEY={sandbox.api_key}")
+        typer.echo(f"  non-admin key (user sandbox_user): {sandbox.user_api_key}")
         if data is not None:
             typer.echo(f"  data kept in {data}")
         try:

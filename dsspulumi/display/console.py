@@ -20,7 +20,7 @@ from rich.text import Text
 
 from dsspulumi.engine import RunResult
 from dsspulumi.executor import StepOutcome
-from dsspulumi.output import contains_secret, mask_all
+from dsspulumi.output import UNKNOWN_TEXT, Unknown, contains_secret, mask_all
 from dsspulumi.plan import Op, Plan, Step
 from dsspulumi.provider import RetryEvent
 
@@ -51,12 +51,85 @@ DONE_VERB = {
 }
 
 
+# Stands for a value known only after apply while the value is dumped as JSON, then
+# replaced by the bare words (no quotes: it is not a string DSS will get).
+_UNKNOWN_TOKEN = "\u2063known after apply\u2063"
+
+
+def _shown(v: Any) -> Any:
+    if isinstance(v, Unknown):
+        return _UNKNOWN_TOKEN
+    if isinstance(v, dict):
+        return {k: _shown(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_shown(x) for x in v]
+    return mask_all(v)
+
+
 def _value(v: Any, limit: int = 80) -> str:
-    v = mask_all(v)
+    v = _shown(v)
     text = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else json.dumps(v)
+    text = text.replace(f'"{_UNKNOWN_TOKEN}"', UNKNOWN_TEXT)
     if len(text) > limit:
         text = text[: limit - 15] + f"… ({len(text)} chars)"
     return text
+
+
+def move_info(step: Step) -> str:
+    """What an alias did: "renamed from X" (another name) or "moved from URN" (new parent)."""
+    if step.moved_from is None:
+        return ""
+    old_name = step.moved_from.rsplit("::", 1)[-1]
+    if old_name != step.logical_name:
+        return f"renamed from {old_name}"
+    return f"moved from {step.moved_from}"
+
+
+def _shown_steps(plan: Plan, show_same: bool) -> list[tuple[Step, int]]:
+    return [
+        (s, 0) for s in plan.steps if show_same or s.op is not Op.SAME or s.moved_from is not None
+    ]
+
+
+def nested(plan: Plan, steps: list[Step]) -> list[tuple[Any, int]]:
+    """Steps with their components: each component once, before its children, which follow
+    it together (indented by depth); steps outside components keep their order."""
+    by_parent: dict[str, list[Step]] = {}
+    for step in steps:
+        if step.parent is not None:
+            by_parent.setdefault(step.parent, []).append(step)
+    children_of: dict[str | None, list[Any]] = {}
+    for comp in plan.components.values():
+        children_of.setdefault(comp.parent, []).append(comp)
+    rows: list[tuple[Any, int]] = []
+    done: set[str] = set()
+
+    def has_rows(urn: str) -> bool:
+        return bool(by_parent.get(urn)) or any(has_rows(c.urn) for c in children_of.get(urn, []))
+
+    def emit_component(urn: str, depth: int) -> None:
+        if urn in done or urn not in plan.components:
+            return
+        done.add(urn)
+        rows.append((plan.components[urn], depth))
+        for child in children_of.get(urn, []):
+            if has_rows(child.urn):
+                emit_component(child.urn, depth + 1)
+        rows.extend((s, depth + 1) for s in by_parent.get(urn, []))
+
+    def outermost(urn: str) -> tuple[str, int]:
+        comp = plan.components.get(urn)
+        if comp is None or comp.parent is None or comp.parent not in plan.components:
+            return urn, 0
+        return outermost(comp.parent)
+
+    for step in steps:
+        if step.parent is None or step.parent not in plan.components:
+            rows.append((step, 0))
+        else:
+            top, _ = outermost(step.parent)
+            emit_component(top, 0)
+    return rows
 
 
 def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) -> Table:
@@ -66,23 +139,31 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
     table.add_column("Name", overflow="fold")
     table.add_column("Plan", no_wrap=True)
     table.add_column("Info", overflow="fold")
-    for step in plan.steps:
-        if step.op is Op.SAME and not show_same:
+    steps = [s for s, _ in _shown_steps(plan, show_same)]
+    for row, depth in nested(plan, steps):
+        indent = "  " * depth
+        if not isinstance(row, Step):  # a component: no DSS object, only a group
+            table.add_row("", row.type, Text(f"{indent}{row.name}", style="bold"), "", "component")
             continue
+        step = row
         mark, style = MARK[step.op]
         info = ""
         if step.op is Op.REPLACE:
             info = f"[diff: {', '.join('~' + p for p in step.replace_paths)}] forces replace"
         elif step.diff:
             info = f"[diff: {', '.join('~' + d.path for d in step.diff)}]"
+        elif step.unknowns:
+            info = f"{', '.join(step.unknowns)}: {UNKNOWN_TEXT}"
         if step.op is Op.DELETE and step.retain:
             info = "retain_on_delete: removed from state only"
         if step.op is Op.READ:
             info = "not managed: checked to exist, never changed"
+        if step.moved_from is not None:
+            info = f"{move_info(step)}; {info}" if info else move_info(step)
         table.add_row(
             Text(mark, style=style),
             step.type,
-            Text(step.logical_name, style=style),
+            Text(f"{indent}{step.logical_name}", style=style),
             Text(str(step.op), style=style),
             escape(info),
         )
@@ -154,12 +235,20 @@ def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> 
     )
     console.print()
     if plan.has_changes and show_diff:
-        for step in plan.steps:
-            if step.op is Op.SAME:
+        steps = [s for s, _ in _shown_steps(plan, False)]
+        for row, depth in nested(plan, steps):
+            indent = "  " * depth
+            if not isinstance(row, Step):
+                console.print(Text(f"    {indent}{row.type} {row.name} (component)", style="bold"))
                 continue
+            step = row
             mark, style = MARK[step.op]
+            moved = f", {move_info(step)}" if step.moved_from else ""
             console.print(
-                Text(f" {mark:<2} {step.type} {step.logical_name} ({step.op})", style=style)
+                Text(
+                    f" {mark:<2} {indent}{step.type} {step.logical_name} ({step.op}{moved})",
+                    style=style,
+                )
             )
             for line in diff_lines(step):
                 console.print(line, soft_wrap=True)
@@ -172,6 +261,10 @@ def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> 
         console.print()
     console.print("Resources:")
     console.print(summary_lines(plan.summary(), VERB), end="")
+    if plan.moves:
+        console.print(
+            Text(f"    ↷  {len(plan.moves)} renamed or moved (aliases; state only)", style="cyan")
+        )
 
 
 class ProgressListener:
@@ -184,6 +277,7 @@ class ProgressListener:
         self.live_enabled = live
         self._live: Live | None = None
         self._running: dict[str, float] = {}
+        self._status: dict[str, str] = {}  # what a running step's long task says
         self._done: list[tuple[Step, StepOutcome]] = []
         self._lock = threading.Lock()
         self.total = 0
@@ -210,6 +304,19 @@ class ProgressListener:
             else:
                 self.err.print(line)
 
+    def progress(self, urn: str | None, message: str) -> None:
+        """A long task of a running step (a code env build): shown on its line, or printed."""
+        with self._lock:
+            if urn is not None:
+                self._status[urn] = message
+            if self.quiet:
+                return
+            if self._live is not None:
+                self._live.update(self._render())
+            else:
+                who = f"{urn.rsplit('::', 1)[-1]}: " if urn else ""
+                self.err.print(Text(f" …  {who}{message}", style="cyan"))
+
     def step(self, event: str, step: Step, outcome: StepOutcome | None) -> None:
         if not step.changes:
             return
@@ -218,6 +325,7 @@ class ProgressListener:
                 self._running[step.urn] = time.monotonic()
             else:
                 self._running.pop(step.urn, None)
+                self._status.pop(step.urn, None)
                 assert outcome is not None
                 self._done.append((step, outcome))
                 if self._live is None and not self.quiet:
@@ -240,8 +348,9 @@ class ProgressListener:
         lines = [self._line(s, o) for s, o in self._done[-15:]]
         now = time.monotonic()
         for urn, started in list(self._running.items())[:10]:
+            status = f": {self._status[urn]}" if urn in self._status else ""
             lines.append(
-                Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s)", style="cyan")
+                Text(f" …  {urn.rsplit('::', 1)[-1]} ({now - started:.1f}s){status}", style="cyan")
             )
         retried = f", {len(self.retries)} retries" if self.retries else ""
         lines.append(
@@ -288,6 +397,9 @@ def print_result(console: Console, result: RunResult, *, kind: str, summary: boo
     if summary:
         console.print("Resources:")
         console.print(summary_lines(counts, DONE_VERB), end="")
+        moved = [m for m in result.plan.moves if result.outcomes.get(m.urn) is not None]
+        if moved and result.applied:
+            console.print(Text(f"    ↷  {len(moved)} renamed or moved in the state", style="cyan"))
     failed = [o for o in result.outcomes.values() if o.status == "failed"]
     skipped = [o for o in result.outcomes.values() if o.status == "skipped"]
     if failed or skipped:

@@ -16,27 +16,46 @@ if TYPE_CHECKING:
 
 
 def step_dict(step: Step) -> dict[str, Any]:
+    diff = [{"path": d.path, "old": mask_all(d.old), "new": mask_all(d.new)} for d in step.diff]
+    if not step.diff and step.unknowns and step.inputs is not None:
+        # A create has no diff, except the values only DSS will know (``{"unknown": true}``).
+        diff = [
+            {"path": path, "old": None, "new": mask_all(_at(step.inputs, path))}
+            for path in step.unknowns
+        ]
     return {
         "op": str(step.op),
         "urn": step.urn,
         "type": step.type,
         "name": step.name,
         "logical_name": step.logical_name,
-        "diff": [
-            {"path": d.path, "old": mask_all(d.old), "new": mask_all(d.new)} for d in step.diff
-        ],
+        "diff": diff,
         **({"replace_because": list(step.replace_paths)} if step.replace_paths else {}),
+        **({"moved_from": step.moved_from} if step.moved_from else {}),
+        **({"parent": step.parent} if step.parent else {}),
     }
 
 
+def _at(inputs: Any, path: str) -> Any:
+    for part in path.split("."):
+        inputs = inputs.get(part) if isinstance(inputs, dict) else None
+    return inputs
+
+
 def plan_dict(plan: Plan) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "stack": plan.stack,
         "env": plan.env,
         "steps": [step_dict(s) for s in plan.steps],
         "summary": plan.summary(),
         "changes": plan.has_changes,
     }
+    if plan.components:
+        doc["components"] = [
+            {"urn": c.urn, "type": c.type, "name": c.name, "parent": c.parent}
+            for c in plan.components.values()
+        ]
+    return doc
 
 
 def run_dict(result: RunResult, retries: Sequence[RetryEvent] = ()) -> dict[str, Any]:

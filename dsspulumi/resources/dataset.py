@@ -62,6 +62,46 @@ def _share_targets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
             v.fail(inst, attribute, f"names the dataset's own project {key}")
 
 
+#: Where a dataset type keeps its connection, for the types that differ from the rule
+#: (``params.connection``, required). A FilesInFolder dataset reads a managed folder
+#: (``folder=``) and has no connection at all; an uploaded-files dataset keeps its files on
+#: ``params.uploadConnection``, and DSS picks its default upload connection when unset.
+#: One table, so ``dss.Dataset(type=...)`` and the typed classes follow the same rule.
+_CONNECTION_PARAM: dict[str, str | None] = {
+    "FilesInFolder": None,
+    "UploadedFiles": "uploadConnection",
+}
+
+
+def connection_param(type_: str) -> str | None:
+    """The ``params`` key naming a dataset's connection (None: the type has none)."""
+    return _CONNECTION_PARAM.get(type_, "connection")
+
+
+def _connection_fields(
+    type_: str, connection: str | Connection | None, params: dict[str, Any]
+) -> dict[str, Any]:
+    """``connection`` and ``params`` inputs of a dataset of ``type_``, by the rule above."""
+    key = connection_param(type_)
+    conn = connection_name(connection)
+    out = {k: val for k, val in params.items() if k != key}
+    if key is not None and key != "connection" and conn is not None:
+        out[key] = conn
+    return {"connection": conn if key == "connection" else None, "params": out}
+
+
+def _optional_connection(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if value is not None:
+        connection_ref(inst, attribute, value)
+
+
+def _folder_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    from dsspulumi.resources.folder import ManagedFolder
+
+    if value is not None and not isinstance(value, ManagedFolder):
+        v.fail(inst, attribute, f"must be a dss.ManagedFolder (got {type(value).__name__})")
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class _DatasetBase(ProjectObject):
     format_params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
@@ -106,12 +146,19 @@ class Dataset(_DatasetBase):
     """An external dataset (Filesystem, S3, PostgreSQL, Snowflake, …).
 
     ``type`` is DSS's own type string; ``connection`` is stored in
-    ``params.connection``.
+    ``params.connection`` and is required, except for two types: a ``FilesInFolder``
+    dataset reads the managed folder given as ``folder=`` and has no connection, and an
+    ``UploadedFiles`` dataset stores its files on ``params.uploadConnection`` (DSS's default
+    upload connection when ``connection`` is unset), the same as ``dss.UploadedFilesDataset``.
     """
 
     type: str = attrs.field(kw_only=True, validator=v.name_string)
-    connection: str | Connection = attrs.field(kw_only=True, validator=connection_ref)
+    connection: str | Connection | None = attrs.field(
+        kw_only=True, default=None, validator=_optional_connection
+    )
     params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    # The managed folder a ``FilesInFolder`` dataset reads (``params.folderSmartId``).
+    folder: Any = attrs.field(kw_only=True, default=None, validator=_folder_ref)
     format_type: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
@@ -129,8 +176,7 @@ class Dataset(_DatasetBase):
         if project is None:
             if not key:
                 raise ResourceValidationError(
-                    f"Dataset.get({ref!r}): name the project, as 'PROJECT.{ref}' or with "
-                    "project="
+                    f"Dataset.get({ref!r}): name the project, as 'PROJECT.{ref}' or with project="
                 )
             project = Project.get(key)
         elif key and key != project.key:
@@ -147,11 +193,42 @@ class Dataset(_DatasetBase):
     def lookup_inputs(self) -> dict[str, Any]:
         return {"project": self.project.key, "name": self.name}
 
+    def dependencies(self) -> list[Resource]:
+        return [*super().dependencies(), *([self.folder] if self.folder is not None else [])]
+
     def validate(self) -> None:
-        conn = connection_name(self.connection)
-        if "connection" in self.params and self.params["connection"] != conn:
+        if self.is_lookup:
+            return
+        if (self.type == "FilesInFolder") != (self.folder is not None):
             raise ResourceValidationError(
-                f"Dataset '{self.name}': params['connection'] ({self.params['connection']!r}) "
+                f"Dataset '{self.name}': a dataset of type 'FilesInFolder' reads a managed "
+                "folder, given as folder=dss.ManagedFolder(...), and only such a dataset takes "
+                "folder="
+            )
+        key = connection_param(self.type)
+        if key is None and self.connection is not None:
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': a {self.type} dataset reads its folder and has no "
+                "connection; drop connection="
+            )
+        if key == "connection" and self.connection is None:
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': connection= is required for a {self.type} dataset "
+                f"(only {' and '.join(sorted(_CONNECTION_PARAM))} datasets may go without)"
+            )
+        if "folderSmartId" in self.params and self.folder is not None:
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': give the folder as folder=, not params['folderSmartId']"
+            )
+        conn = connection_name(self.connection)
+        if key is not None and key in self.params and self.params[key] != conn:
+            if conn is None:
+                raise ResourceValidationError(
+                    f"Dataset '{self.name}': give the connection as connection=, not "
+                    f"params[{key!r}]"
+                )
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': params[{key!r}] ({self.params[key]!r}) "
                 f"contradicts connection={conn!r}; set the connection once"
             )
 
@@ -160,8 +237,18 @@ class Dataset(_DatasetBase):
             **self._common_inputs(),
             "type": self.type,
             "managed": False,
-            "connection": connection_name(self.connection),
-            "params": {k: val for k, val in self.params.items() if k != "connection"},
+            **_connection_fields(
+                self.type,
+                self.connection,
+                {
+                    **self.params,
+                    **(
+                        {"folderSmartId": self.folder.smart_id(self.project.key)}
+                        if self.folder is not None
+                        else {}
+                    ),
+                },
+            ),
             "format_type": self.format_type,
         }
 
@@ -229,20 +316,18 @@ class UploadedFilesDataset(_DatasetBase):
     """
 
     connection: str | Connection | None = attrs.field(
-        kw_only=True, default=None, validator=attrs.validators.optional(connection_ref)
+        kw_only=True, default=None, validator=_optional_connection
     )
     format_type: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
 
     def inputs(self) -> dict[str, Any]:
-        conn = self.connection
         return {
             **self._common_inputs(),
             "type": "UploadedFiles",
             "managed": False,
-            "connection": None,
-            "params": {} if conn is None else {"uploadConnection": connection_name(conn)},
+            **_connection_fields("UploadedFiles", self.connection, {}),
             "format_type": self.format_type,
         }
 

@@ -23,6 +23,8 @@ class Project(Resource):
     tags: list[str] = attrs.field(
         kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
     )
+    # Merged into the project *settings* document (code envs, containers, …).
+    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property
@@ -56,4 +58,6 @@ class Project(Resource):
             "name": self.name,
             "description": self.description,
             "tags": list(self.tags),
+            # Only when declared: records written before the option existed stay equal.
+            **({"extra_settings": dict(self.extra_settings)} if self.extra_settings else {}),
         }

@@ -1,4 +1,4 @@
-"""Recipes: the edges of the DSS flow, from input datasets to output datasets.
+"""Recipes: the edges of the DSS flow, from input datasets (or folders) to outputs.
 
 All recipe classes share the type token ``dss:Recipe``; the DSS recipe type
 (``python``, ``sql_query``, ``sync``) is a property whose change forces a
@@ -16,18 +16,31 @@ from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
 from dsspulumi.resources.dataset import AnyDataset
+from dsspulumi.resources.folder import ManagedFolder
+
+#: What a recipe reads or writes: a dataset or, for the recipes that take them, a folder.
+FlowItem = AnyDataset | ManagedFolder
 
 
 def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    # Code recipes read and write managed folders too; visual recipes work on datasets only.
+    folders = inst.takes_folders
+    what = "dataset objects (or folders)" if folders else "dataset objects"
     if not isinstance(value, list) or not value:
-        v.fail(inst, attribute, "must be a non-empty list of dataset objects of this stack")
+        v.fail(inst, attribute, f"must be a non-empty list of {what}")
     for item in value:
-        if not isinstance(item, AnyDataset):
+        if not isinstance(item, FlowItem if folders else AnyDataset):
             v.fail(
                 inst,
                 attribute,
-                "must list dataset objects of this stack (dss.Dataset, dss.ManagedDataset, …), "
-                f"got {type(item).__name__} {item!r}",
+                (
+                    "must list dataset objects or folders of this stack (dss.Dataset, "
+                    "dss.ManagedDataset, …, or dss.ManagedFolder)"
+                    if folders
+                    else f"must list dataset objects of this stack (dss.Dataset, "
+                    f"dss.ManagedDataset, …): a {inst.recipe_type} recipe takes no folders"
+                )
+                + f", got {type(item).__name__} {item!r}",
             )
 
 
@@ -46,18 +59,24 @@ def _read_code(value: Any) -> Any:
 class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
 
-    inputs_: list[AnyDataset] = attrs.field(
+    #: Whether managed folders may be inputs and outputs (code recipes; not visual ones).
+    takes_folders: ClassVar[bool] = True
+
+    inputs_: list[FlowItem] = attrs.field(
         kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
     )
-    outputs: list[AnyDataset] = attrs.field(
+    outputs: list[FlowItem] = attrs.field(
         kw_only=True, converter=v.to_list, validator=_datasets
     )
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]
 
-    def _ref(self, ds: AnyDataset) -> str:
-        # Datasets of another project are referenced as PROJECT.name, as DSS does.
+    def _ref(self, ds: FlowItem) -> Any:
+        # Datasets of another project are referenced as PROJECT.name, as DSS does; folders
+        # by the id DSS generated for them (known after apply).
+        if isinstance(ds, ManagedFolder):
+            return ds.smart_id(self.project.key)
         return ds.name if ds.project.key == self.project.key else f"{ds.project.key}.{ds.name}"
 
     def payload(self) -> str | None:
@@ -110,3 +129,4 @@ class SyncRecipe(_RecipeBase):
     """A sync recipe: copies its input into its output."""
 
     recipe_type: ClassVar[str] = "sync"
+    takes_folders: ClassVar[bool] = False  # DSS syncs a dataset into a dataset

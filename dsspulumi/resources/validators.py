@@ -42,6 +42,8 @@ def of_type(*types: type, optional: bool = False) -> Any:
 
     def check(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         if isinstance(value, Output):  # a config secret or a derived value: check what's inside
+            if not value.is_known:
+                return  # a value DSS generates: checked by DSS once known
             value = unwrap(value)
         if value is None and optional:
             return
@@ -75,6 +77,8 @@ def object_name(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 def name_string(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     """A name DSS needs (a connection, a type): a string with something in it."""
     of_type(str)(inst, attribute, value)
+    if isinstance(value, Output) and not value.is_known:
+        return
     text = unwrap(value) if isinstance(value, Output) else value
     if not text.strip():
         fail(inst, attribute, "must not be empty")
@@ -92,6 +96,8 @@ def json_dict(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 
 def _check_json(inst: Any, attribute: attrs.Attribute, value: Any, path: str) -> None:
+    if isinstance(value, Output) and not value.is_known:
+        return  # known after apply (a generated id): JSON data by construction
     if isinstance(value, Output | Secret):
         value = unwrap(value)
     if value is None or isinstance(value, str | int | float | bool):

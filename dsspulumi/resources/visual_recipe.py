@@ -21,7 +21,7 @@ from dsspulumi.errors import ResourceValidationError
 from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.dataset import AnyDataset
-from dsspulumi.resources.recipe import _RecipeBase
+from dsspulumi.resources.recipe import FlowItem, _RecipeBase
 
 #: The aggregations of a DSS grouping recipe, in DSS's order (GroupingRecipeSettings).
 AGGREGATIONS = ("count", "countDistinct", "min", "max", "avg", "sum", "concat", "stddev", "mode")
@@ -33,13 +33,13 @@ def _column_name(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _declared_columns(ds: AnyDataset) -> set[str] | None:
+def _declared_columns(ds: FlowItem) -> set[str] | None:
     """The column names a dataset of the stack declares, or None if it declares no schema."""
     schema = getattr(ds, "schema", None)
     return None if schema is None else {c.name for c in schema}
 
 
-def _check_column(recipe: Any, ds: AnyDataset, column: str, role: str) -> None:
+def _check_column(recipe: Any, ds: FlowItem, column: str, role: str) -> None:
     columns = _declared_columns(ds)
     if columns is not None and column not in columns:
         raise ResourceValidationError(
@@ -86,6 +86,7 @@ class PrepareRecipe(_RecipeBase):
     """A Prepare recipe (DSS type ``shaker``): an ordered script of processor steps."""
 
     recipe_type: ClassVar[str] = "shaker"
+    takes_folders: ClassVar[bool] = False  # visual recipes work on datasets
     steps: list[PrepareStep] = attrs.field(
         kw_only=True, factory=list, converter=v.to_list, validator=_steps
     )
@@ -140,6 +141,7 @@ class GroupRecipe(_RecipeBase):
     """
 
     recipe_type: ClassVar[str] = "grouping"
+    takes_folders: ClassVar[bool] = False  # visual recipes work on datasets
     keys: list[str] = attrs.field(kw_only=True, factory=list, converter=v.to_list, validator=_keys)
     aggregations: dict[str, list[str]] = attrs.field(
         kw_only=True, factory=dict, validator=_aggregations
@@ -214,6 +216,7 @@ class JoinRecipe(_RecipeBase):
     """
 
     recipe_type: ClassVar[str] = "join"
+    takes_folders: ClassVar[bool] = False  # visual recipes work on datasets
     joins: list[Join] = attrs.field(kw_only=True, converter=v.to_list, validator=_joins)
 
     def validate(self) -> None:

@@ -16,7 +16,8 @@ Out-of-band observation, outside the API root and without a key: ``GET /__sandbo
 kind) and ``POST /__sandbox__/reset``.
 
 Layout: one module per DSS object kind under :mod:`dsspulumi.sandbox.kinds` (project,
-connection, dataset, recipe, zone, instance variables, licensing, instance info), each with its
+connection, dataset, recipe, zone, instance variables, group, user, code env, licensing,
+instance info), each with its
 routes, handlers and refusals; adding a kind is adding a file there. Shared machinery lives
 once: :mod:`.store` (transactions, versions and tags, futures, the API key), :mod:`.errors`
 (DSS's error shape, validators), :mod:`.objects` (what datasets and recipes share),
@@ -47,13 +48,21 @@ not depend on any of it:
   plain-text answer (``Unknown error: Not Found: ...``), and it is deliberately *not* a
   ``NotFoundException``, so an unsupported call is never mistaken for an absent object.
 * A bad API key is 401 ``NotAuthenticatedException: Unknown API Key``; the key is accepted as
-  Basic user, Basic password, or Bearer token. Every valid key is the admin user ``admin``.
+  Basic user, Basic password, or Bearer token. Two keys are valid: ``api_key`` is the admin
+  user ``admin``; ``user_api_key`` is ``sandbox_user`` (group ``data_team``, not admin), refused
+  on every ``/admin/...`` route with 403 ``com.dataiku.dip.exceptions.UnauthorizedException:
+  Action forbidden, you are not admin`` (status and text UNVERIFIED), nothing changed.
 * Body that is not JSON: 400 ``com.google.gson.JsonSyntaxException``.
 * PUT of a dataset / recipe / connection refuses (400) a change of ``name``, ``projectKey`` or
   ``type`` (they are immutable); ``versionTag`` / ``creationTag`` are server-managed (client
   values ignored, ``versionTag.versionNumber`` goes up on every save).
 * ``POST /projects/{pk}/datasets/`` keeps only name, type, params, formatType and formatParams
   (schema, tags, description... are ignored: set them with GET -> PUT, as on real DSS).
+* Managed folders (``ENDPOINTS.md`` §7): ids are 8 random letters and digits; names are
+  labels, may repeat, and only an empty or blank one is refused (400 ``CodedException``); a
+  missing folder is ``managed folder does not exist: PK.id``; a folder id is a valid recipe
+  input/output ref and has one producing recipe at most; deleting a folder deletes the
+  recipes that use it.
 * Managed datasets: type = the connection's type; files connections get params
   ``{connection, path: "${projectKey}/<name>"}`` and formatType from ``formatOptionId``
   (``CSV*`` -> csv (the default), ``PARQUET*`` -> parquet, ``AVRO``, ``ORC``, ``JSON``); SQL
@@ -83,7 +92,9 @@ not depend on any of it:
   no data to drop. Project DELETE answers an already-finished future
   ``{"jobId", "hasResult": true, "alive": false, "result": {"messages": [], ...}}``; finished
   futures stay readable at ``GET /futures/{jobId}`` (last 100, memory only).
-* Connections: deleting one that datasets use is allowed. Password-like params (name contains
+* Connections: deleting one that datasets use (``params.connection`` or
+  ``uploadConnection``) is refused (400 ``CodedException: Connection <n> is still used by
+  datasets PK.a, ...``; UNVERIFIED). Password-like params (name contains
   "password" or "secret") are returned as opaque ``e:...`` tokens; sending a token back keeps
   the secret. Default connections: ``filesystem_root``, ``filesystem_managed``,
   ``filesystem_folders`` (type Filesystem) and ``sql_postgres`` (type PostgreSQL). The
@@ -98,8 +109,11 @@ not depend on any of it:
   project folders); permissions are stored as sent (no flag normalisation).
 * Project variables PUT without both ``standard`` and ``local`` is refused (400).
 * ``GET /instance-info`` reports node type DESIGN, ``dssVersion`` 14.2.0.
-* Managed folders, scenarios, zone creation, wiki, users, groups and code envs are not
-  simulated (their URLs answer the unknown-route 404); ``createOutputFolder`` is refused.
+* Groups, users and code envs: see ``ENDPOINTS.md`` §4-§6 (a group's capabilities only by
+  PUT after create; passwords write-only; a code env creation answers a running future that
+  finishes after ``code_env_seconds``; a package named ``no-such-...`` fails to install).
+* Managed folders, scenarios, zone creation and wiki are not simulated (their URLs answer
+  the unknown-route 404); ``createOutputFolder`` is refused.
 * Storage: ``data_dir`` keeps everything in ``<data_dir>/dss-sandbox.db`` (SQLite, one row per
   object, one transaction per request, committed before the answer: an acknowledged change
   survives ``kill -9``). It also keeps the active API key; a restart with ``api_key=None``

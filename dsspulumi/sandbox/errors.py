@@ -16,8 +16,13 @@ CODED = "com.dataiku.dip.exceptions.CodedException"
 ILLEGAL_ARGUMENT = "java.lang.IllegalArgumentException"
 NOT_AUTHENTICATED = "com.dataiku.dip.exceptions.NotAuthenticatedException"
 
-#: The identity every valid API key maps to (the sandbox has a single admin user).
+UNAUTHORIZED = "com.dataiku.dip.exceptions.UnauthorizedException"
+
+#: The identity of the admin API key.
 ADMIN_LOGIN = "admin"
+#: The identity of the non-admin API key (``Sandbox.user_api_key``), and its group.
+USER_LOGIN = "sandbox_user"
+USERS_GROUP = "data_team"
 
 PROJECT_KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 OBJECT_NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -48,6 +53,11 @@ class DssApiError(Exception):
 def not_found(kind: str, ident: str) -> DssApiError:
     """Missing object: the one error type a provider may read as "absent"."""
     return DssApiError(404, NOT_FOUND, f"{kind} does not exist: {ident}")
+
+
+def admin_required() -> DssApiError:
+    """A non-admin key on an ``/admin/`` endpoint (simulator convention, see ENDPOINTS.md)."""
+    return DssApiError(403, UNAUTHORIZED, "Action forbidden, you are not admin")
 
 
 def invalid(message: str) -> DssApiError:

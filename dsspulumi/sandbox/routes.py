@@ -22,10 +22,17 @@ TRUE_STRINGS = frozenset(["true", "1", "yes"])
 class Request:
     """What a handler sees: decoded path parameters, query values and the JSON body."""
 
-    def __init__(self, params: dict[str, str], query: dict[str, list[str]], body: Any) -> None:
+    def __init__(
+        self,
+        params: dict[str, str],
+        query: dict[str, list[str]],
+        body: Any,
+        login: str = "admin",
+    ) -> None:
         self.params = params
         self.query = query
         self.body = body
+        self.login = login  # the user the API key belongs to
 
     @property
     def project_key(self) -> str:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import routes
-from .errors import NOT_AUTHENTICATED, DssApiError
+from .errors import ADMIN_LOGIN, NOT_AUTHENTICATED, USER_LOGIN, DssApiError, admin_required
 from .legacy import open_store
 from .store import Store
 
@@ -215,6 +215,12 @@ class Sandbox:
     a free port. ``latency_ms`` (settable at run time) delays every API call. ``edition``
     (``enterprise`` or ``free``) is the DSS edition imitated.
 
+    Two API keys: ``api_key`` belongs to the admin user ``admin``; ``user_api_key`` (generated
+    unless given, kept in ``data_dir`` like the admin key) to ``sandbox_user``, a non-admin
+    user of group ``data_team``, refused on every ``/admin/`` endpoint (403
+    ``UnauthorizedException``). ``code_env_seconds`` is how long a code env creation (a long
+    task, answered as a running future) takes.
+
     Failures: ``fail_rate`` makes that fraction of API calls fail (``seed`` makes the draw
     reproducible), each drawn evenly from ``fail_mix``: ``"before"`` (a 500 before the
     handler: nothing changed; the default, as before), ``"after"`` (a 500 after the handler:
@@ -237,6 +243,8 @@ class Sandbox:
         fail_mix: tuple[str, ...] | list[str] = DEFAULT_FAIL_MIX,
         edition: str = "enterprise",
         access_log: TextIO | None = None,
+        user_api_key: str | None = None,
+        code_env_seconds: float = 1.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -259,19 +267,29 @@ class Sandbox:
         self._injected: dict[str, int] = {}
         self._total = 0
         self._injections: list[_Injection] = []
+        self.code_env_seconds = float(code_env_seconds)
         self._store: Store = self._open_store()
         key = api_key if api_key is not None else (self._store.api_key or generate_api_key())
         if key != self._store.api_key:
             self._store.api_key = key
         self.api_key: str = key
+        user_key = user_api_key or self._store.user_api_key or generate_api_key()
+        if user_key == key:
+            raise ValueError("the non-admin API key must differ from the admin API key")
+        if user_key != self._store.user_api_key:
+            self._store.user_api_key = user_key
+        self.user_api_key: str = user_key
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
 
     def _open_store(self) -> Store:
         if self.data_dir is None:
-            return Store(edition=self.edition)
-        return open_store(self.data_dir, DB_FILE, self.edition)
+            store = Store(edition=self.edition)
+        else:
+            store = open_store(self.data_dir, DB_FILE, self.edition)
+        store.code_env_seconds = self.code_env_seconds
+        return store
 
     @property
     def store(self) -> Store:
@@ -343,11 +361,12 @@ class Sandbox:
         host = host.decode() if isinstance(host, bytes) else str(host)
         return f"http://{host}:{port}"
 
-    def client(self) -> dataikuapi.DSSClient:
-        """A real ``dataikuapi.DSSClient`` pointed at this sandbox."""
+    def client(self, *, admin: bool = True) -> dataikuapi.DSSClient:
+        """A real ``dataikuapi.DSSClient`` pointed at this sandbox: with the admin key, or
+        (``admin=False``) with the key of the non-admin user ``sandbox_user``."""
         import dataikuapi
 
-        return dataikuapi.DSSClient(self.url, self.api_key)
+        return dataikuapi.DSSClient(self.url, self.api_key if admin else self.user_api_key)
 
     # ---- observation and hostility ----------------------------------------------------------
 
@@ -459,7 +478,8 @@ class Sandbox:
 
     # ---- the request pipeline ---------------------------------------------------------------
 
-    def _authenticated(self, headers: dict[str, str]) -> bool:
+    def _identify(self, headers: dict[str, str]) -> str | None:
+        """The login the request's API key belongs to, or None for no valid key."""
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         scheme, _, value = auth.strip().partition(" ")
         candidates: list[str] = []
@@ -467,12 +487,14 @@ class Sandbox:
             try:
                 user, _, password = base64.b64decode(value.strip()).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
-                return False
+                return None
             candidates = [user, password]
         elif scheme.lower() == "bearer":
             candidates = [value.strip()]
-        key = self.api_key.encode()
-        return any(c and secrets.compare_digest(c.encode(), key) for c in candidates)
+        for login, key in ((ADMIN_LOGIN, self.api_key), (USER_LOGIN, self.user_api_key)):
+            if any(c and secrets.compare_digest(c.encode(), key.encode()) for c in candidates):
+                return login
+        return None
 
     def _control(self, method: str, path: str) -> Response:
         if method == "GET" and path.rstrip("/") == CONTROL_ROOT + "/stats":
@@ -529,10 +551,13 @@ class Sandbox:
         if latency > 0:
             time.sleep(latency / 1000.0)
 
-        if not self._authenticated(headers):
+        login = self._identify(headers)
+        if login is None:
             return _error(DssApiError(401, NOT_AUTHENTICATED, "Unknown API Key")), found is None
         if found is None:
             return _not_found_route(API_ROOTS[0] + "/" + sub), True
+        if segments[0] == "admin" and login != ADMIN_LOGIN:
+            return _error(admin_required()), False
         failure = self._take_failure(method, template)
         if failure is not None and failure.when == "before":
             return failure.response(), False
@@ -547,7 +572,7 @@ class Sandbox:
                 )
             ), False
         query = parse_qs(split.query, keep_blank_values=True)
-        request = routes.Request(params, query, parsed)
+        request = routes.Request(params, query, parsed, login)
         try:
             with self._store.transaction(write=route.write) as tx:
                 result = route.handler(tx, request)

@@ -51,6 +51,8 @@ class Store:
             raise ValueError(f"unknown DSS edition {edition!r}: expected one of {EDITIONS}")
         self.clock = clock
         self.edition = edition
+        # How long a code env creation (a long task, answered as a running future) takes.
+        self.code_env_seconds = 1.0
         self.project_tables = kinds.project_tables()
         # Finished long tasks by jobId, for GET /futures/{jobId}; not persisted (a restarted
         # DSS forgets its futures too).
@@ -86,25 +88,41 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    # ---- the API key (kept in the database, so a restarted sandbox keeps its key) ------------
+    # ---- the API keys (kept in the database, so a restarted sandbox keeps its keys) ---------
+
+    def _meta(self, name: str) -> str | None:
+        with self.db.transaction(write=False) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, name: str, value: str | None) -> None:
+        with self.db.transaction(write=True) as conn:
+            if value is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (name,))
+            else:
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (name, value),
+                )
 
     @property
     def api_key(self) -> str | None:
-        with self.db.transaction(write=False) as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'apiKey'").fetchone()
-        return None if row is None else str(row[0])
+        """The admin user's key."""
+        return self._meta("apiKey")
 
     @api_key.setter
     def api_key(self, key: str | None) -> None:
-        with self.db.transaction(write=True) as conn:
-            if key is None:
-                conn.execute("DELETE FROM meta WHERE key = 'apiKey'")
-            else:
-                conn.execute(
-                    "INSERT INTO meta(key, value) VALUES ('apiKey', ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (key,),
-                )
+        self._set_meta("apiKey", key)
+
+    @property
+    def user_api_key(self) -> str | None:
+        """The key of the non-admin user (:data:`~.errors.USER_LOGIN`)."""
+        return self._meta("userApiKey")
+
+    @user_api_key.setter
+    def user_api_key(self, key: str | None) -> None:
+        self._set_meta("userApiKey", key)
 
     # ---- futures (memory only) ---------------------------------------------------------------
 
@@ -115,11 +133,39 @@ class Store:
                 del self.futures[next(iter(self.futures))]
 
     def future(self, job_id: str) -> dict[str, Any]:
+        """A future's state as DSS reports it: a running one finishes once its time is up."""
         with self._futures_lock:
             state = self.futures.get(job_id)
             if state is None:
                 raise not_found("future", job_id)
-            return copy.deepcopy(state)
+            ready_at = state.pop("_readyAt", None)
+            if ready_at is not None:
+                if self.clock() >= ready_at:
+                    state.update(hasResult=True, alive=False, result=state.pop("_result"))
+                else:
+                    state["_readyAt"] = ready_at
+            public = {k: v for k, v in state.items() if not k.startswith("_")}
+            return copy.deepcopy(public)
+
+    def finish_futures(self) -> int:
+        """Let every running future finish now (tests that do not want to wait); how many."""
+        with self._futures_lock:
+            running = [s for s in self.futures.values() if "_readyAt" in s]
+            for state in running:
+                state["_readyAt"] = float("-inf")
+        return len(running)
+
+    def abort_future(self, job_id: str) -> bool:
+        """Abort a running future (it finishes now, as aborted); False if it had finished."""
+        with self._futures_lock:
+            state = self.futures.get(job_id)
+            if state is None:
+                raise not_found("future", job_id)
+            if state.pop("_readyAt", None) is None:
+                return False
+            state.pop("_result", None)
+            state.update(hasResult=True, alive=False, aborted=True, result=None)
+            return True
 
     def count(self, kind: str) -> int:
         """How many objects of ``kind`` the store holds (for benches and tests)."""
@@ -227,6 +273,21 @@ class Tx:
         state = {"jobId": secrets.token_hex(4), "hasResult": True, "alive": False, "result": result}
         self.store.remember_future(state)
         return state
+
+    def running_future(self, result: Any, seconds: float) -> dict[str, Any]:
+        """A long task that finishes ``seconds`` from now (on the store's clock) with
+        ``result``: ``GET /futures/{jobId}`` answers ``hasResult: false, alive: true`` until
+        then, and always finishes (a client polling with ``wait_for_result`` never hangs)."""
+        job_id = secrets.token_hex(4)
+        state = {
+            "jobId": job_id,
+            "hasResult": False,
+            "alive": True,
+            "_readyAt": self.store.clock() + max(0.0, seconds),
+            "_result": result,
+        }
+        self.store.remember_future(state)
+        return self.store.future(job_id)
 
 
 __all__ = ["DssApiError", "Store", "Tx"]

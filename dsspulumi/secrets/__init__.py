@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from dsspulumi.errors import ConfigError
 from dsspulumi.output import Sealed, Secret
+from dsspulumi.secrets.digest import SecretDigest, derive_digest_key
+from dsspulumi.secrets.digest import from_state as digest_from_state
 
 SECRET_KEY = "__secret__"
 TOKEN_PREFIX = "v1:"
@@ -42,7 +44,12 @@ class AesGcmCrypter:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         self._aead = AESGCM(key)
+        self._digest_key = derive_digest_key(key)
         self.describe = describe
+
+    def digest_key(self) -> bytes:
+        """The key of secret digests (see ``secrets.digest``), derived from this key."""
+        return self._digest_key
 
     def encrypt(self, plaintext: bytes) -> str:
         nonce = os.urandom(12)
@@ -82,6 +89,18 @@ class LazyCrypter:
     def decrypt(self, token: str) -> bytes:
         return self._get().decrypt(token)
 
+    def digest_key(self) -> bytes:
+        return digest_key(self._get())
+
+
+def digest_key(crypter: Crypter) -> bytes:
+    """The digest key of a crypter that has one (every crypter this package makes)."""
+    derive = getattr(crypter, "digest_key", None)
+    if derive is None:
+        raise ConfigError("this secrets provider cannot make secret digests")
+    key: bytes = derive()
+    return key
+
 
 def encrypt_value(crypter: Crypter, value: Any) -> str:
     return crypter.encrypt(json.dumps(value).encode("utf-8"))
@@ -112,6 +131,8 @@ def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
 def _seal_level(
     data: Any, crypter: Crypter | None, where: str, todo: list[tuple[Any, Any, Any]]
 ) -> Any:
+    if isinstance(data, SecretDigest):
+        return data.to_state()  # the digest only: the plaintext never reaches a file
     if isinstance(data, Secret):
         if crypter is None:
             raise ConfigError(
@@ -147,6 +168,9 @@ def _unseal_level(data: Any, crypter: Crypter | None, todo: list[tuple[Any, Any,
         if len(data) == 1 and isinstance(data.get(SECRET_KEY), str):
             token = data[SECRET_KEY]
             return Sealed(token) if crypter is None else Secret(decrypt_value(crypter, token))
+        digest = digest_from_state(data)
+        if digest is not None:
+            return digest
         return _copy_queueing(data, todo)
     if isinstance(data, list):
         return _copy_queueing(data, todo)

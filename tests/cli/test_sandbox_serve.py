@@ -45,13 +45,19 @@ def test_serve_keeps_content_with_data_and_refuses_bad_keys(tmp_path):
 
 
 def test_serve_prints_url_and_key():
-    proc, url = serve("--port", "0")
+    proc, url = serve("--port", "0", "--user-api-key", "not-an-admin")
     try:
         key_line = proc.stdout.readline()
         assert url.startswith("http://127.0.0.1:")
         key = proc.stdout.readline().strip().split("=", 1)[1]
         assert "DKU_DSS_URL" in key_line
         assert DSSClient(url, key).get_auth_info()["authIdentifier"]
+        user_line = proc.stdout.readline()
+        assert user_line.strip() == "non-admin key (user sandbox_user): not-an-admin"
+        user = DSSClient(url, "not-an-admin")
+        assert user.get_auth_info()["authIdentifier"] == "sandbox_user"
+        with pytest.raises(DataikuException, match="UnauthorizedException"):
+            user.list_connections()
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -1,7 +1,7 @@
 """Never touch what the stack does not own: proven by the ownership mark, for each kind.
 
 For every kind of object the stack creates (project, external dataset, managed dataset,
-recipe), three situations:
+recipe, managed folder), three situations:
 - a create meets an object made by hand: a conflict, nothing recorded, nothing changed;
 - `dss up` is killed (SIGKILL) right after its create call, before the checkpoint, and
   the object was created by that run: the next run adopts it (it carries the mark);
@@ -108,11 +108,25 @@ def _recipe_kind() -> Kind:
     )
 
 
+def _folder_kind() -> Kind:
+    def folders(c: DSSClient) -> list[dict[str, Any]]:
+        return [f for f in c.get_project("OWN").list_managed_folders() if f["name"] == "box"]
+
+    return Kind(
+        target="OWN.box",
+        extra='dss.ManagedFolder("box", project=project, description="from the stack")\n',
+        by_hand=lambda c: c.get_project("OWN").create_managed_folder("box") and None,
+        exists=lambda c: len(folders(c)) == 1,
+        fingerprint=folders,
+    )
+
+
 KINDS = {
     "project": _project_kind(),
     "external_dataset": _dataset_kind(managed=False),
     "managed_dataset": _dataset_kind(managed=True),
     "recipe": _recipe_kind(),
+    "managed_folder": _folder_kind(),
 }
 
 

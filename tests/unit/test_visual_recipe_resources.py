@@ -189,3 +189,65 @@ def test_share_with_is_sorted_and_absent_when_undeclared(project):
     assert b in ds.dependencies()
     plain = dss.ManagedDataset("n", project=project, connection="fs")
     assert "share_with" not in plain.inputs()  # records written before stay unchanged
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda p, s, f, out: dss.PrepareRecipe("r", project=p, inputs=[f], outputs=[out]),
+        lambda p, s, f, out: dss.GroupRecipe("r", project=p, inputs=[s], outputs=[f]),
+        lambda p, s, f, out: dss.JoinRecipe(
+            "r", project=p, inputs=[s, f], outputs=[out], joins=[dss.Join(s, s)]
+        ),
+        lambda p, s, f, out: dss.SyncRecipe("r", project=p, inputs=[f], outputs=[out]),
+    ],
+)
+def test_visual_recipes_take_no_folders(project, src, out, build):
+    folder = dss.ManagedFolder("f", project=project)
+    with pytest.raises(ResourceValidationError, match="takes no folders, got ManagedFolder"):
+        build(project, src, folder, out)
+
+
+def test_code_recipes_read_and_write_folders(project, src, out):
+    folder = dss.ManagedFolder("f", project=project)
+    py = dss.PythonRecipe("py", project=project, inputs=[src, folder], outputs=[folder], code="")
+    assert folder in py.dependencies()
+    sql = dss.SqlQueryRecipe("q", project=project, inputs=[folder], outputs=[out], sql="")
+    assert sql.inputs_ == [folder]
+
+
+def test_one_connection_rule_for_every_dataset_spelling(project):
+    # An uploaded-files dataset is the same object whichever class declares it.
+    for conn in (None, "fs"):
+        typed = dss.UploadedFilesDataset("u", project=project, connection=conn)
+        generic = dss.Dataset("u", project=project, type="UploadedFiles", connection=conn)
+        assert typed.inputs() == generic.inputs()
+    assert generic.inputs()["connection"] is None
+    assert generic.inputs()["params"] == {"uploadConnection": "fs"}
+    same = dss.Dataset(
+        "u",
+        project=project,
+        type="UploadedFiles",
+        connection="fs",
+        params={"uploadConnection": "fs"},
+    )
+    assert same.inputs() == generic.inputs()
+    with pytest.raises(ResourceValidationError, match=r"contradicts connection='fs'"):
+        dss.Dataset(
+            "u",
+            project=project,
+            type="UploadedFiles",
+            connection="fs",
+            params={"uploadConnection": "other"},
+        )
+    with pytest.raises(ResourceValidationError, match=r"as connection=, not params\['upload"):
+        dss.Dataset("u", project=project, type="UploadedFiles", params={"uploadConnection": "x"})
+    # A FilesInFolder dataset reads its folder: no connection at all.
+    folder = dss.ManagedFolder("f", project=project)
+    with pytest.raises(ResourceValidationError, match="has no connection; drop connection="):
+        dss.Dataset("F", project=project, type="FilesInFolder", folder=folder, connection="fs")
+    # Every other type needs one, and the message says which types go without.
+    with pytest.raises(
+        ResourceValidationError, match="only FilesInFolder and UploadedFiles datasets may go"
+    ):
+        dss.Dataset("D", project=project, type="PostgreSQL")

@@ -8,17 +8,27 @@ from typing import Any
 from dsspulumi.errors import PlanError
 from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
+from dsspulumi.providers.dss.code_env import CodeEnvProvider
 from dsspulumi.providers.dss.connection import ConnectionProvider
 from dsspulumi.providers.dss.dataset import DatasetProvider
+from dsspulumi.providers.dss.folder import ManagedFolderProvider
+from dsspulumi.providers.dss.global_variables import GlobalVariablesProvider
+from dsspulumi.providers.dss.group import GroupProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
 from dsspulumi.providers.dss.transport import RetryEvent, server_clock
+from dsspulumi.providers.dss.user import UserProvider
 
 _TYPES: dict[str, Any] = {
     "dss:Project": ProjectProvider,
     "dss:Dataset": DatasetProvider,
     "dss:Recipe": RecipeProvider,
     "dss:Connection": ConnectionProvider,
+    "dss:ManagedFolder": ManagedFolderProvider,
+    "dss:Group": GroupProvider,
+    "dss:User": UserProvider,
+    "dss:CodeEnv": CodeEnvProvider,
+    "dss:GlobalVariables": GlobalVariablesProvider,
 }
 
 
@@ -33,9 +43,15 @@ class DssProviders:
         verify_tls: bool = True,
         retries: int = 5,
         on_retry: Callable[[RetryEvent], None] | None = None,
+        on_progress: Callable[[str | None, str], None] | None = None,
     ) -> None:
         self.session = DssSession(
-            url, api_key, verify_tls=verify_tls, retries=retries, on_retry=on_retry
+            url,
+            api_key,
+            verify_tls=verify_tls,
+            retries=retries,
+            on_retry=on_retry,
+            on_progress=on_progress,
         )
         self._providers: dict[str, Provider] = {}
 

@@ -102,8 +102,10 @@ class DssSession:
         verify_tls: bool = True,
         retries: int = 5,
         on_retry: Callable[[RetryEvent], None] | None = None,
+        on_progress: Callable[[str | None, str], None] | None = None,
     ) -> None:
         self.url = url
+        self.on_progress = on_progress
         self.client = DSSClient(url, api_key, no_check_certificate=not verify_tls)
         adapter = RetryingAdapter(
             RetryPolicy(retries=retries), on_retry, urn=lambda: step_context.urn
@@ -116,6 +118,11 @@ class DssSession:
 
     def call(self, what: str) -> contextlib.AbstractContextManager[None]:
         return dss_call(what, self.url)
+
+    def progress(self, message: str) -> None:
+        """Tell the display how a long task of the current step is going."""
+        if self.on_progress is not None:
+            self.on_progress(step_context.urn, message)
 
     def auth_info(self) -> dict[str, Any]:
         if self._auth is None:

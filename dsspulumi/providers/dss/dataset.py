@@ -32,7 +32,8 @@ def apply_settings(
     """The definition with the declared properties written in; unmanaged fields kept."""
     d = copy.deepcopy(definition)
     params = d.setdefault("params", {})
-    if new["connection"] is not None:  # an uploaded-files dataset has none (uploadConnection)
+    # FilesInFolder and UploadedFiles datasets have none (resources/dataset.py connection_param)
+    if new["connection"] is not None:
         params["connection"] = new["connection"]
     for key in (old or {}).get("params", {}):
         if key not in new["params"]:
@@ -81,7 +82,14 @@ class DatasetProvider(ProjectObjectProvider):
                 project.create_dataset(
                     inputs["name"],
                     inputs["type"],
-                    params={"connection": inputs["connection"], **inputs["params"]},
+                    params={
+                        **(
+                            {"connection": inputs["connection"]}
+                            if inputs["connection"] is not None
+                            else {}
+                        ),
+                        **inputs["params"],
+                    },
                     formatType=inputs.get("format_type"),
                     formatParams=dict(inputs.get("format_params") or {}),
                 )

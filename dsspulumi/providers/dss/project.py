@@ -3,7 +3,9 @@
 The display name lives in the project metadata as ``label``, next to
 ``description``, ``tags`` and ``customFields`` (where the ownership mark goes);
 creates are POST then GET + PUT of the metadata, updates are read-modify-write
-of that document.
+of that document. ``extra_settings`` are merged into the other document, the
+project settings (``/projects/{key}/settings``: code envs, containers,
+exposed objects, …), read and written only when the stack declares some.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from dsspulumi.providers.dss.client import (
     NotFound,
     after_creation,
     check_owner,
+    deep_merge,
     managed_value,
     mark_tag,
+    pick_paths,
     read_mark,
     without_mark_tags,
     write_mark,
@@ -49,6 +53,8 @@ class ProjectProvider:
         # Creation bodies carry no custom fields and may be partly ignored: write the metadata.
         with after_creation(f"project {key}"):
             self._write_metadata(key, inputs, mark=mark)
+            if inputs.get("extra_settings"):
+                self._write_settings(key, inputs["extra_settings"])
         return {}
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
@@ -63,6 +69,10 @@ class ProjectProvider:
             "description": managed_value(inputs.get("description"), md.get("description") or ""),
             "tags": without_mark_tags(md.get("tags")),
         }
+        if inputs.get("extra_settings"):  # only read when declared: no call otherwise
+            view["extra_settings"] = pick_paths(
+                self._settings(key).get_raw(), inputs["extra_settings"]
+            )
         return Found(view, read_mark(md))
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -82,6 +92,9 @@ class ProjectProvider:
         mark: Mark | None = None,
     ) -> dict[str, Any]:
         self._write_metadata(new["key"], new, old=old, owner=owner, mark=mark)
+        extra = new.get("extra_settings") or {}
+        if extra and extra != (old.get("extra_settings") or {}):
+            self._write_settings(new["key"], extra)
         return dict(outputs)
 
     def delete(
@@ -104,13 +117,20 @@ class ProjectProvider:
         is gone; whatever is left was made by someone else (or retained on purpose).
         """
         project = self.s.client.get_project(key)
-        with self.s.call(f"list the datasets and recipes of project {key}"):
+        with self.s.call(f"list the datasets, recipes and folders of project {key}"):
             datasets = [d["name"] for d in project.list_datasets(as_type="listitems")]
             recipes = [r["name"] for r in project.list_recipes(as_type="listitems")]
-        if datasets or recipes:
+            folders = [
+                f"{f.get('name')} (id {f.get('id')})" for f in project.list_managed_folders()
+            ]
+        if datasets or recipes or folders:
             held = "; ".join(
                 f"{label} {', '.join(sorted(names))}"
-                for label, names in (("datasets", datasets), ("recipes", recipes))
+                for label, names in (
+                    ("datasets", datasets),
+                    ("recipes", recipes),
+                    ("managed folders", folders),
+                )
                 if names
             )
             raise ProviderError(
@@ -119,6 +139,17 @@ class ProjectProvider:
                 "delete them in DSS first, or keep the project with "
                 "opts=dss.ResourceOptions(retain_on_delete=True)"
             )
+
+    def _settings(self, key: str) -> Any:
+        with self.s.call(f"read the settings of project {key}"):
+            return self.s.client.get_project(key).get_settings()
+
+    def _write_settings(self, key: str, extra: Mapping[str, Any]) -> None:
+        """``extra_settings``: merged into the project settings document (GET + PUT)."""
+        settings = self._settings(key)
+        deep_merge(settings.get_raw(), extra)
+        with self.s.call(f"save the settings of project {key}"):
+            settings.save()
 
     def _metadata(self, key: str) -> dict[str, Any]:
         with self.s.call(f"read the metadata of project {key}"):

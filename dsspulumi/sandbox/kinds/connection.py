@@ -166,9 +166,29 @@ def update_connection(tx: Tx, req: Request) -> dict[str, Any]:
     return updated
 
 
+def users_of(tx: Tx, name: str) -> list[str]:
+    """The datasets (``PK.name``) that live on connection ``name``."""
+    return [
+        f"{d['projectKey']}.{d['name']}"
+        for d in tx.docs("dataset")
+        if name
+        in (
+            (d.get("params") or {}).get("connection"),
+            (d.get("params") or {}).get("uploadConnection"),
+        )
+    ]
+
+
 def delete_connection(tx: Tx, req: Request) -> dict[str, Any]:
     name = req.params["name"]
     lookup(tx, name, 404)
+    used = users_of(tx, name)
+    if used:
+        shown = ", ".join(used[:10]) + (f" and {len(used) - 10} more" if len(used) > 10 else "")
+        raise invalid(
+            f"Connection {name} is still used by datasets {shown}; delete them or move them to "
+            "another connection first"
+        )
     tx.delete(KIND, "", name)
     return {"msg": f"Connection {name} deleted"}
 

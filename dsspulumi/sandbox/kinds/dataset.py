@@ -20,7 +20,7 @@ from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
-from . import connection, project
+from . import connection, managedfolder, project
 
 KIND = "dataset"
 
@@ -134,6 +134,19 @@ def check_new_name(tx: Tx, project_key: str, name: Any) -> str:
 #: Dataset types that must live on a connection of the same type (an S3 dataset reads its
 #: bucket through an S3 connection).
 SAME_TYPE_CONNECTION = frozenset(["S3", "GCS", "Azure", "HDFS"])
+
+
+def _check_folder(tx: Tx, project_key: str, type_: str, params: dict[str, Any]) -> None:
+    """A FilesInFolder dataset reads an existing managed folder (``params.folderSmartId``)."""
+    if type_ != "FilesInFolder":
+        return
+    ref = params.get("folderSmartId")
+    if not isinstance(ref, str) or not ref:
+        raise invalid("A FilesInFolder dataset needs params.folderSmartId (a managed folder id)")
+    if not managedfolder.smart_ref_exists(tx, project_key, ref):
+        key, ident = split_ref(project_key, ref)
+        project.require(tx, key)
+        raise not_found("managed folder", f"{key}.{ident}")
 
 
 def _check_connection_params(tx: Tx, params: dict[str, Any], type_: str) -> None:
@@ -279,6 +292,7 @@ def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
         raise invalid("Dataset type is required")
     params = optional_object(body.get("params"), "dataset params")
     _check_connection_params(tx, params, type_)
+    _check_folder(tx, project_key, type_, params)
     format_type = body.get("formatType")
     if format_type is not None and not isinstance(format_type, str):
         raise invalid("Invalid formatType: expected a string")
@@ -319,6 +333,7 @@ def set_dataset(tx: Tx, req: Request) -> dict[str, Any]:
             )
     params = optional_object(body.get("params", current["params"]), "dataset params")
     _check_connection_params(tx, params, current["type"])
+    _check_folder(tx, project_key, current["type"], params)
     schema = check_schema(body.get("schema", current["schema"]))
     tags = string_list(body.get("tags"), "tags")
     updated = dict(body)

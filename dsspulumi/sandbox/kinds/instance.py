@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsspulumi.sandbox.errors import ADMIN_LOGIN
+from dsspulumi.sandbox.errors import ADMIN_LOGIN, USERS_GROUP
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
@@ -22,11 +22,12 @@ def instance_info(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 def auth_info(tx: Tx, req: Request) -> dict[str, Any]:
+    admin = req.login == ADMIN_LOGIN
     return {
-        "authIdentifier": ADMIN_LOGIN,
-        "associatedDSSUser": ADMIN_LOGIN,
-        "groups": ["administrators"],
-        "userProfile": "DESIGNER",
+        "authIdentifier": req.login,
+        "associatedDSSUser": req.login,
+        "groups": ["administrators"] if admin else [USERS_GROUP],
+        "userProfile": "DESIGNER" if admin else "DATA_SCIENTIST",
     }
 
 
@@ -36,7 +37,8 @@ def get_future(tx: Tx, req: Request) -> dict[str, Any]:
 
 def abort_future(tx: Tx, req: Request) -> dict[str, Any]:
     job_id = req.params["jobId"]
-    tx.store.future(job_id)
+    if tx.store.abort_future(job_id):
+        return {"msg": f"Future {job_id} aborted"}
     return {"msg": f"Future {job_id} already finished"}
 
 
@@ -44,6 +46,6 @@ ROUTES = [
     Route("GET", "/instance-info", instance_info),
     Route("GET", "/auth/info", auth_info),
     Route("GET", "/futures/{jobId}", get_future),
-    # Futures are memory-only and already finished: aborting one writes nothing.
+    # Futures are memory-only: aborting one writes nothing to the database.
     Route("DELETE", "/futures/{jobId}", abort_future, write=False),
 ]

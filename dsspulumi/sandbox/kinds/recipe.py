@@ -29,7 +29,7 @@ from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
-from . import dataset, project
+from . import dataset, managedfolder, project
 
 KIND = "recipe"
 
@@ -104,6 +104,11 @@ def _producer(tx: Tx, project_key: str, name: str, other_than: str) -> str | Non
     return None if row is None else str(row[0])
 
 
+def _exists(tx: Tx, project_key: str, name: str) -> bool:
+    """A flow item of that ref: a dataset (by name) or a managed folder (by its id)."""
+    return dataset.exists(tx, project_key, name) or managedfolder.exists(tx, project_key, name)
+
+
 def _check_refs(
     tx: Tx,
     project_key: str,
@@ -115,11 +120,14 @@ def _check_refs(
     """Inputs and outputs exist (or are about to be created); one producer per dataset."""
     for _, item in _role_items(inputs, "inputs"):
         key, name = split_ref(project_key, item.get("ref"))
-        if not dataset.exists(tx, key, name):
+        if not _exists(tx, key, name):
             raise not_found("dataset", f"{key}.{name}")
-        if key != project_key and not project.is_exposed(tx, key, "DATASET", name, project_key):
+        # A foreign input is exposed under its own object type (a folder by its id).
+        is_dataset = dataset.exists(tx, key, name)
+        kind, what = ("DATASET", "Dataset") if is_dataset else ("MANAGED_FOLDER", "Managed folder")
+        if key != project_key and not project.is_exposed(tx, key, kind, name, project_key):
             raise refused(
-                f"Dataset {key}.{name} is not exposed to project {project_key}: expose it in "
+                f"{what} {key}.{name} is not exposed to project {project_key}: expose it in "
                 f"the settings of project {key} (exposed objects) before using it here"
             )
     for _, item in _role_items(outputs, "outputs"):
@@ -127,7 +135,7 @@ def _check_refs(
         key, name = split_ref(project_key, ref)
         if key != project_key:
             raise invalid(f"Recipe output {ref} must be in project {project_key}")
-        if name not in new_outputs and not dataset.exists(tx, key, name):
+        if name not in new_outputs and not _exists(tx, key, name):
             raise not_found("dataset", f"{key}.{name}")
         producer = _producer(tx, key, name, recipe_name)
         if producer is not None:
@@ -313,13 +321,18 @@ def set_metadata(tx: Tx, req: Request) -> dict[str, Any]:
     return metadata_view(doc["recipe"])
 
 
-def delete_recipe(tx: Tx, req: Request) -> dict[str, Any]:
-    project_key, name = req.project_key, req.params["recipeName"]
-    lookup(tx, project_key, name)
+def remove(tx: Tx, project_key: str, name: str) -> None:
+    """Delete the recipe row and its outputs index."""
     tx.delete(KIND, project_key, name)
     tx.conn.execute(
         "DELETE FROM recipe_outputs WHERE project = ? AND recipe = ?", (project_key, name)
     )
+
+
+def delete_recipe(tx: Tx, req: Request) -> dict[str, Any]:
+    project_key, name = req.project_key, req.params["recipeName"]
+    lookup(tx, project_key, name)
+    remove(tx, project_key, name)
     return {"msg": f"Recipe {project_key}.{name} deleted"}
 
 

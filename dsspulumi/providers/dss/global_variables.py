@@ -1,0 +1,96 @@
+"""Provider for ``dss:GlobalVariables``: the declared keys of the instance variables.
+
+DSS saves the variables as one whole dict (GET, then PUT of everything, dss-rest-api.md
+§9.4), so every write reads the dict, changes only the stack's keys and writes it back;
+keys set by someone else are kept. A declared key that already exists and is not the
+stack's (at creation, or added by an update) is a conflict: it is never taken over.
+There is no object to mark: the record itself says which keys are the stack's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dsspulumi.errors import ConflictError
+from dsspulumi.provider import Found, Mark
+from dsspulumi.providers.dss.client import DssSession
+from dsspulumi.providers.dss.instance import admin_call
+
+
+class GlobalVariablesProvider:
+    # The create itself checks that no declared key is taken (a precise conflict message).
+    marks_on_create = True
+
+    def __init__(self, session: DssSession) -> None:
+        self.s = session
+
+    def _read(self) -> Any:
+        with admin_call(self.s, "read the instance variables"):
+            return self.s.client.get_global_variables()
+
+    def _save(self, variables: Any) -> None:
+        with admin_call(self.s, "save the instance variables"):
+            variables.save()
+
+    @staticmethod
+    def _taken(current: Mapping[str, Any], keys: Any) -> None:
+        taken = sorted(k for k in keys if k in current)
+        if taken:
+            raise ConflictError(
+                f"instance variable(s) {', '.join(taken)} already exist in DSS and were not set "
+                "by this stack; nothing was changed. Rename them in the stack, or remove them "
+                "from DSS (Administration > Settings > Variables) if they are not needed"
+            )
+
+    def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
+        current = self._read()
+        self._taken(current, inputs["variables"])
+        current.update(inputs["variables"])
+        self._save(current)
+        return {"mark": mark.id}
+
+    def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
+        """The stack's keys as DSS holds them; None when none is left, or when no write of
+        the stack's is recorded (keys of that name are then someone else's: ``create``
+        refuses them with a precise message)."""
+        mark = outputs.get("mark")
+        if not isinstance(mark, str):
+            return None
+        current = self._read()
+        present = {k: current[k] for k in inputs["variables"] if k in current}
+        if not present:
+            return None
+        return Found({"variables": present}, mark)
+
+    def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
+        return None
+
+    def update(
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        outputs: Mapping[str, Any],
+        *,
+        owner: str | None,
+        mark: Mark | None = None,
+    ) -> dict[str, Any]:
+        current = self._read()
+        added = [k for k in new["variables"] if k not in old.get("variables", {})]
+        self._taken(current, added)
+        for key in old.get("variables", {}):
+            if key not in new["variables"]:
+                current.pop(key, None)
+        current.update(new["variables"])
+        self._save(current)
+        return {"mark": mark.id} if mark is not None else dict(outputs)
+
+    def delete(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
+    ) -> None:
+        current = self._read()
+        if not any(k in current for k in inputs["variables"]):
+            return
+        for key in inputs["variables"]:
+            current.pop(key, None)
+        self._save(current)

@@ -1,0 +1,52 @@
+"""Instance (global) variables: the keys a stack declares, and only those.
+
+DSS keeps one flat dict for the whole instance, saved whole. The stack manages exactly the
+keys it declares: keys set by someone else are preserved on every write, a declared key
+that someone else already set is a conflict (never taken over), and destroying the stack
+removes only its keys. One per stack. Every DSS user can read these variables, so a
+secret value is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from dsspulumi.errors import ResourceValidationError
+from dsspulumi.resource import Resource, ResourceOptions, resource_type
+from dsspulumi.resources import validators as v
+from dsspulumi.resources.secret_values import is_secret
+
+NAME = "instance-variables"
+
+
+@resource_type("dss:GlobalVariables")
+class GlobalVariables(Resource):
+    """``dss.GlobalVariables({"env": "prod", "max_rows": 1000})``."""
+
+    variables: dict[str, Any] = attrs.field(validator=v.json_dict)
+    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    def validate(self) -> None:
+        if not self.variables:
+            raise ResourceValidationError("GlobalVariables() declares no variable")
+        for key, value in self.variables.items():
+            if not key.strip():
+                raise ResourceValidationError("GlobalVariables(): a variable name is empty")
+            if is_secret(value):
+                raise ResourceValidationError(
+                    f"GlobalVariables(): '{key}' is a secret, but every DSS user can read "
+                    "instance variables; keep secrets in connections or user secrets"
+                )
+
+    @property
+    def dss_name(self) -> str:
+        return NAME
+
+    @property
+    def logical_name(self) -> str:
+        return NAME
+
+    def inputs(self) -> dict[str, Any]:
+        return {"variables": dict(self.variables)}

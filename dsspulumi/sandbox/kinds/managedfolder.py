@@ -1,0 +1,215 @@
+"""Managed folders (dss-rest-api.md §5): generated ids, settings, rename, delete.
+
+Rows: kind ``managedfolder``, project = project key, id = the folder id DSS generates (a
+random 8-character string, [code] managedfolder.py:DSSManagedFolder.id); the document is
+the full definition (what GET returns; list items carry the same, full list items being
+UNVERIFIED). The name is a label: it is not the id and, as far as we know, need not be
+unique (UNVERIFIED; the sandbox does not refuse a duplicate name).
+
+Refusals: a connection that does not exist (the text Dataiku's Ansible modules match on);
+an empty or whitespace-only name (rename docstring [code]); a change of ``id`` or
+``projectKey`` on PUT ([code] set_definition docstring). Deleting a folder also deletes
+the recipes that read or write it ([code] delete docstring); its files are never touched.
+``customFields`` are kept as sent: the client's settings class is a
+``DSSTaggableObjectSettings`` with a ``custom_fields`` property [code] (that DSS keeps
+them for folders is otherwise UNVERIFIED).
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from dsspulumi.sandbox.errors import (
+    invalid,
+    not_found,
+    optional_object,
+    optional_str,
+    require_object,
+    string_list,
+)
+from dsspulumi.sandbox.objects import split_ref
+from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.store import Tx
+
+from . import connection, project
+
+KIND = "managedfolder"
+RECIPE_KIND = "recipe"  # rows of the recipe kind (deleted with a folder they use)
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+DEFAULT_PATH = "/${projectKey}/${odbId}"
+
+
+def exists(tx: Tx, project_key: str, folder_id: str) -> bool:
+    return tx.exists(KIND, project_key, folder_id)
+
+
+def lookup(tx: Tx, project_key: str, folder_id: str) -> dict[str, Any]:
+    folder = tx.get(KIND, project_key, folder_id)
+    if folder is None:
+        project.require(tx, project_key)
+        raise not_found("managed folder", f"{project_key}.{folder_id}")
+    return folder
+
+
+def smart_ref_exists(tx: Tx, project_key: str, ref: Any) -> bool:
+    """A folder "smart id" (``id`` or ``PROJECT.id``) names an existing folder."""
+    key, folder_id = split_ref(project_key, ref)
+    return exists(tx, key, folder_id)
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise invalid(f"Invalid managed folder name '{name}': it cannot be empty or blank")
+    return name
+
+
+def _new_id(tx: Tx, project_key: str) -> str:
+    while True:
+        ident = "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+        if not exists(tx, project_key, ident):
+            return ident
+
+
+def _check_params(tx: Tx, params: Any) -> dict[str, Any]:
+    params = optional_object(params, "managed folder params")
+    conn = params.get("connection")
+    if not isinstance(conn, str) or not conn:
+        raise invalid("Invalid managed folder params: 'connection' is required")
+    connection.lookup(tx, conn)
+    return params
+
+
+# ---- handlers -------------------------------------------------------------------------------
+
+
+def list_folders(tx: Tx, req: Request) -> list[dict[str, Any]]:
+    project.require(tx, req.project_key)
+    return tx.docs(KIND, req.project_key)
+
+
+def create_folder(tx: Tx, req: Request) -> dict[str, Any]:
+    project_key = req.project_key
+    project.require(tx, project_key)
+    body = require_object(req.body, "managed folder")
+    name = _check_name(body.get("name"))
+    if body.get("projectKey", project_key) != project_key:
+        raise invalid(
+            f"Managed folder projectKey {body.get('projectKey')} does not match project "
+            f"{project_key}"
+        )
+    params = dict(_check_params(tx, body.get("params")))
+    conn = connection.lookup(tx, params["connection"])
+    if not conn.get("allowManagedFolders", True):
+        raise invalid(f"Connection '{params['connection']}' does not allow managed folders")
+    type_ = body.get("type") or conn["type"]
+    if not isinstance(type_, str):
+        raise invalid("Invalid managed folder type: expected a string")
+    params.setdefault("path", DEFAULT_PATH)
+    ident = _new_id(tx, project_key)
+    folder = {
+        "id": ident,
+        "projectKey": project_key,
+        "name": name,
+        "type": type_,
+        "params": params,
+        "partitioning": {"ignoreNonMatchingFile": False, "dimensions": []},
+        "flowOptions": {"virtualizable": False, "rebuildBehavior": "NORMAL"},
+        "tags": [],
+        "description": "",
+        "shortDesc": "",
+        "checklists": {"checklists": []},
+        "customMeta": {"kv": {}},
+        "customFields": {},
+        "creationTag": tx.tag(),
+        "versionTag": tx.tag(),
+    }
+    tx.put(KIND, project_key, ident, folder)
+    return {"id": ident}
+
+
+def get_folder(tx: Tx, req: Request) -> dict[str, Any]:
+    return lookup(tx, req.project_key, req.params["folderId"])
+
+
+def set_folder(tx: Tx, req: Request) -> dict[str, Any]:
+    """Whole-definition PUT: kept as sent, except the immutable id / projectKey."""
+    project_key, ident = req.project_key, req.params["folderId"]
+    current = lookup(tx, project_key, ident)
+    body = require_object(req.body, "managed folder")
+    for key in ("id", "projectKey"):
+        if key in body and body[key] != current[key]:
+            raise invalid(
+                f"Cannot change the {key} of managed folder {project_key}.{ident} "
+                f"(from {current[key]!r} to {body[key]!r})"
+            )
+    updated = dict(body)
+    updated.update(
+        id=ident,
+        projectKey=project_key,
+        name=_check_name(body.get("name", current["name"])),
+        params=_check_params(tx, body.get("params", current["params"])),
+        tags=string_list(body.get("tags"), "tags"),
+        description=optional_str(body.get("description"), "description"),
+        customFields=optional_object(body.get("customFields"), "customFields"),
+        creationTag=current["creationTag"],
+        versionTag=current["versionTag"],
+    )
+    updated.setdefault("type", current["type"])
+    tx.bump(updated)
+    tx.put(KIND, project_key, ident, updated)
+    return {"msg": f"Managed folder {project_key}.{ident} saved"}
+
+
+def delete_folder(tx: Tx, req: Request) -> dict[str, Any]:
+    """Delete the folder and the recipes using it; answered with JSON (the client parses it)."""
+    project_key, ident = req.project_key, req.params["folderId"]
+    lookup(tx, project_key, ident)
+    refs = {ident, f"{project_key}.{ident}"}
+    for doc in tx.docs(RECIPE_KIND):
+        recipe = doc["recipe"]
+        used = [
+            item.get("ref")
+            for part in ("inputs", "outputs")
+            for role in (recipe.get(part) or {}).values()
+            for item in (role or {}).get("items", [])
+        ]
+        local = recipe["projectKey"] == project_key
+        if any(ref in refs if local else ref == f"{project_key}.{ident}" for ref in used):
+            from . import recipe as recipes  # the recipe kind imports this one
+
+            recipes.remove(tx, recipe["projectKey"], recipe["name"])
+    tx.delete(KIND, project_key, ident)
+    return {"msg": f"Managed folder {project_key}.{ident} deleted"}
+
+
+def rename_folder(tx: Tx, req: Request) -> dict[str, Any]:
+    project_key = req.project_key
+    body = require_object(req.body, "rename")
+    ident = body.get("id")
+    if not isinstance(ident, str):
+        raise invalid("Invalid rename: 'id' of the managed folder is required")
+    folder = lookup(tx, project_key, ident)
+    folder["name"] = _check_name(body.get("newName"))
+    tx.bump(folder)
+    tx.put(KIND, project_key, ident, folder)
+    return {"msg": f"Managed folder {project_key}.{ident} renamed"}
+
+
+def list_contents(tx: Tx, req: Request) -> dict[str, Any]:
+    lookup(tx, req.project_key, req.params["folderId"])
+    return {"items": []}  # the sandbox stores no files
+
+
+_ONE = "/projects/{projectKey}/managedfolders/{folderId}"
+ROUTES = [
+    Route("GET", "/projects/{projectKey}/managedfolders/", list_folders),
+    Route("POST", "/projects/{projectKey}/managedfolders/", create_folder),
+    Route("GET", _ONE, get_folder),
+    Route("PUT", _ONE, set_folder),
+    Route("DELETE", _ONE, delete_folder),
+    Route("GET", _ONE + "/contents", list_contents),
+    Route("POST", "/projects/{projectKey}/actions/renameManagedFolder", rename_folder),
+]

@@ -1,0 +1,1 @@
+"""Reusable building blocks (``dss.ComponentResource`` subclasses) for the example stacks."""

@@ -1,0 +1,57 @@
+"""``FeaturePipeline``: an example ``dss.ComponentResource``.
+
+A feature pipeline turns one source dataset into a prepared one: a managed dataset and
+the Python recipe that writes it (a flow zone gathering them can join once zones exist).
+Everything it creates is a child of the component (``opts=dss.ResourceOptions(parent=
+self)``), so each child's URN carries the component's type and ``dss preview`` shows the
+children under the component. Use it from a stack file::
+
+    from components.feature_pipeline import FeaturePipeline
+
+    churn = FeaturePipeline("CHURN", project=project, source=raw)
+    dss.export("churn_features", churn.prepared.name)
+"""
+
+from __future__ import annotations
+
+import dsspulumi as dss
+
+CODE = """\
+import dataiku
+
+source = dataiku.Dataset("{source}").get_dataframe()
+features = source.dropna()
+dataiku.Dataset("{output}").write_with_schema(features)
+"""
+
+
+class FeaturePipeline(dss.ComponentResource):
+    """A prepared dataset ``<NAME>_FEATURES`` and the recipe ``prepare_<name>`` writing it."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        project: dss.Project,
+        source: dss.Dataset | dss.ManagedDataset,
+        connection: str = "filesystem_managed",
+        opts: dss.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("examples:FeaturePipeline", name, opts=opts)
+        child = dss.ResourceOptions(parent=self)
+        self.prepared = dss.ManagedDataset(
+            f"{name}_FEATURES",
+            project=project,
+            connection=connection,
+            format_type="parquet",
+            description=f"Features of {source.name}, prepared by the {name} pipeline",
+            opts=child,
+        )
+        self.recipe = dss.PythonRecipe(
+            f"prepare_{name.lower()}",
+            project=project,
+            inputs=[source],
+            outputs=[self.prepared],
+            code=CODE.format(source=source.name, output=self.prepared.name),
+            opts=child,
+        )
