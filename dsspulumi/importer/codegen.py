@@ -320,7 +320,8 @@ def instantiate(call: Call) -> Any:
             if value.type == "dss:Project":
                 # As the stack it is added to declares it (parts of a project need that);
                 # only its key matters to what the call declares.
-                return dsspulumi.Project(value.identity, name=value.identity)
+                project: Any = dsspulumi.Project  # attrs builds its __init__ at runtime
+                return project(value.identity, name=value.identity)
             return getattr(dsspulumi, kind).get(value.identity)
         if isinstance(value, CodeText):
             return value.text

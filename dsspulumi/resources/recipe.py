@@ -1,4 +1,4 @@
-"""Recipes: the edges of the DSS flow, from input datasets to output datasets.
+"""Recipes: the edges of the DSS flow, from input datasets (or folders) to outputs.
 
 All recipe classes share the type token ``dss:Recipe``; the DSS recipe type
 (``python``, ``sql_query``, ``sync``) is a property whose change forces a
@@ -17,20 +17,33 @@ from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
-from dsspulumi.resources.dataset import Dataset, ManagedDataset
+from dsspulumi.resources.dataset import AnyDataset
 from dsspulumi.resources.folder import ManagedFolder
+
+#: What a recipe reads or writes: a dataset or, for the recipes that take them, a folder.
+FlowItem = AnyDataset | ManagedFolder
 
 
 def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    # Code recipes read and write managed folders too; visual recipes work on datasets only.
+    # (Scenario steps and triggers use this validator too: they name folders like code recipes.)
+    folders = getattr(inst, "takes_folders", True)
+    what = "dataset objects (or folders)" if folders else "dataset objects"
     if not isinstance(value, list) or not value:
-        v.fail(inst, attribute, "must be a non-empty list of dataset objects (or folders)")
+        v.fail(inst, attribute, f"must be a non-empty list of {what}")
     for item in value:
-        if not isinstance(item, Dataset | ManagedDataset | ManagedFolder):
+        if not isinstance(item, FlowItem if folders else AnyDataset):
             v.fail(
                 inst,
                 attribute,
-                "must list dataset objects or folders of this stack (dss.Dataset, "
-                f"dss.ManagedDataset or dss.ManagedFolder), got {type(item).__name__} {item!r}",
+                (
+                    "must list dataset objects or folders of this stack (dss.Dataset, "
+                    "dss.ManagedDataset, …, or dss.ManagedFolder)"
+                    if folders
+                    else f"must list dataset objects of this stack (dss.Dataset, "
+                    f"dss.ManagedDataset, …): a {inst.recipe_type} recipe takes no folders"
+                )
+                + f", got {type(item).__name__} {item!r}",
             )
 
 
@@ -45,21 +58,29 @@ def _read_code(value: Any) -> Any:
     return value.read() if isinstance(value, File) else value
 
 
+def dataset_ref(project_key: str, ref: str) -> Ref:
+    """Import: a recipe's input or output as DSS names it (``name`` or ``PROJECT.name``)."""
+    return lookup_ref("dss:Dataset", ref if "." in ref else f"{project_key}.{ref}")
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
 
-    inputs_: list[Dataset | ManagedDataset | ManagedFolder] = attrs.field(
+    #: Whether managed folders may be inputs and outputs (code recipes; not visual ones).
+    takes_folders: ClassVar[bool] = True
+
+    inputs_: list[FlowItem] = attrs.field(
         kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
     )
-    outputs: list[Dataset | ManagedDataset | ManagedFolder] = attrs.field(
+    outputs: list[FlowItem] = attrs.field(
         kw_only=True, converter=v.to_list, validator=_datasets
     )
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]
 
-    def _ref(self, ds: Dataset | ManagedDataset | ManagedFolder) -> Any:
+    def _ref(self, ds: FlowItem) -> Any:
         # Datasets of another project are referenced as PROJECT.name, as DSS does; folders
         # by the id DSS generated for them (known after apply).
         if isinstance(ds, ManagedFolder):
@@ -77,22 +98,29 @@ class _RecipeBase(ProjectObject):
         if inputs.get("type") != cls.recipe_type:
             return None
         key = inputs["project"]
-
-        def dataset(ref: str) -> Ref:
-            return lookup_ref("dss:Dataset", ref if "." in ref else f"{key}.{ref}")
-
         kwargs: dict[str, Any] = {
             "project": cls.project_ref(key),
-            "inputs": [dataset(r) for r in inputs["inputs"]],
-            "outputs": [dataset(r) for r in inputs["outputs"]],
+            "inputs": [dataset_ref(key, r) for r in inputs["inputs"]],
+            "outputs": [dataset_ref(key, r) for r in inputs["outputs"]],
         }
         if cls.code_arg is not None:
             arg, suffix = cls.code_arg
             kwargs[arg] = CodeText(inputs.get("code") or "", suffix)
+        if inputs.get("settings") is not None:
+            kwargs.update(cls._import_settings(inputs["settings"], inputs))
         return Call(cls.__name__, (inputs["name"],), {**kwargs, **cls.described_kwargs(inputs)})
 
+    @classmethod
+    def _import_settings(cls, settings: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
+        """Import: the keywords of a visual recipe's typed settings (see visual_recipe)."""
+        return {}
+
+    def settings(self) -> dict[str, Any] | None:
+        """A visual recipe's typed payload (``None`` for code recipes: ``code`` is theirs)."""
+        return None
+
     def inputs(self) -> dict[str, Any]:
-        return {
+        out = {
             "project": self.project.key,
             "name": self.name,
             "type": self.recipe_type,
@@ -101,6 +129,10 @@ class _RecipeBase(ProjectObject):
             "code": self.payload(),
             **self.described(),
         }
+        settings = self.settings()
+        if settings is not None:
+            out["settings"] = settings
+        return out
 
 
 @resource_type("dss:Recipe", replace_on=("type",))
@@ -132,3 +164,4 @@ class SyncRecipe(_RecipeBase):
     """A sync recipe: copies its input into its output."""
 
     recipe_type: ClassVar[str] = "sync"
+    takes_folders: ClassVar[bool] = False  # DSS syncs a dataset into a dataset

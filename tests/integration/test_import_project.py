@@ -7,10 +7,19 @@ destroy it, and recreate an equivalent project, compared object by object.
 
 from __future__ import annotations
 
+import json
+
 from dsspulumi.providers.dss.client import MARK_FIELD
 
 PREP = "import dataiku\n\n# prepare the orders\nprint('ok')\n"
 AGG = "SELECT id, SUM(amount) AS total\nFROM orders\nGROUP BY id\n"
+
+
+def expose(project, dataset, target):
+    settings = project.get_settings()
+    objects = settings.get_raw().setdefault("exposedObjects", {}).setdefault("objects", [])
+    objects.append({"type": "DATASET", "localName": dataset, "rules": [{"targetProject": target}]})
+    settings.save()
 
 
 def build_by_hand(client):
@@ -19,6 +28,7 @@ def build_by_hand(client):
         "customers", "Filesystem", params={"connection": "filesystem_root", "path": "/c"}
     )
     p = client.create_project("RT", "Round trip", "admin", description="clicked", tags=["team"])
+    expose(upstream, "customers", "RT")
     p.create_dataset(
         "orders",
         "Filesystem",
@@ -26,6 +36,7 @@ def build_by_hand(client):
         formatType="csv",
         formatParams={"separator": ";"},
     )
+    expose(p, "orders", "UPSTREAM")  # imported as share_with=["UPSTREAM"]
     ds = p.get_dataset("orders")
     settings = ds.get_settings()
     raw = settings.get_raw()
@@ -103,6 +114,37 @@ def build_by_hand(client):
     r.with_output("doc_index")
     r.with_script("print('index')\n")
     r.create()
+    r = p.new_recipe("grouping", "totals")
+    r.with_input("orders")
+    r.with_new_output("order_totals", "filesystem_managed")
+    r.create()
+    settings = p.get_recipe("totals").get_settings()
+    settings.set_json_payload(
+        {
+            "keys": [{"column": "id"}],
+            "values": [{"column": "amount", "sum": True, "avg": True}],
+            "globalCount": True,
+        }
+    )
+    settings.save()
+    r = p.new_recipe("shaker", "tidy")
+    r.with_input("order_totals")
+    r.with_new_output("tidy_totals", "filesystem_managed")
+    r.create()
+    settings = p.get_recipe("tidy").get_settings()
+    step = {
+        "metaType": "PROCESSOR",
+        "type": "ColumnRenamer",
+        "disabled": False,
+        "params": {"renamings": [{"from": "id", "to": "order_id"}]},
+    }
+    settings.set_json_payload({"steps": [step], "columnsSelection": {"mode": "ALL"}})
+    settings.save()
+    r = p.new_recipe("join", "enrich")
+    r.with_input("orders")
+    r.with_input("clean")
+    r.with_new_output("enriched", "filesystem_managed")
+    r.create()
     zone = p.get_flow().create_zone("Preparation", color="#ff9900")
     zone.add_items([p.get_dataset("orders"), p.get_recipe("prep"), folder])
     return p
@@ -123,6 +165,19 @@ DAILY = {
 CLEANUP = "print('cleanup')\n"
 
 
+def _payload(recipe_type, payload):
+    """A visual recipe's JSON payload as DSS means it: parsed, a flag set to false = unset."""
+    if recipe_type not in ("grouping", "shaker", "join"):
+        return payload
+
+    def norm(v):
+        if isinstance(v, dict):
+            return {k: norm(x) for k, x in v.items() if x is not False}
+        return [norm(x) for x in v] if isinstance(v, list) else v
+
+    return norm(json.loads(payload))
+
+
 def snapshot(client):
     """Everything a user sees of the project, object by object (no marks, no versions)."""
     p = client.get_project("RT")
@@ -141,7 +196,7 @@ def snapshot(client):
             "type": r["type"],
             "inputs": [i["ref"] for i in r["inputs"]["main"]["items"]],
             "outputs": [i["ref"] for i in r["outputs"]["main"]["items"]],
-            "payload": s.get_payload(),
+            "payload": _payload(r["type"], s.get_payload()),
             "description": r.get("description") or "",
             "tags": r.get("tags"),
         }
@@ -162,7 +217,7 @@ def snapshot(client):
     ids = {f["id"]: f["name"] for f in p.list_managed_folders()}
     for key in list(out):  # folders are referred to by a generated id: compare by name
         if key.startswith(("dataset", "recipe")):
-            text = repr(out[key])
+            text = json.dumps(out[key], sort_keys=True)
             for ident, name in ids.items():
                 text = text.replace(ident, f"<folder {name}>")
             out[key] = text
@@ -170,6 +225,8 @@ def snapshot(client):
         if z.id != "default":
             items = [ids.get(i["objectId"], i["objectId"]) for i in z._raw["items"]]
             out[f"zone {z._raw['name']}"] = (z._raw["color"], sorted(items))
+    exposed = p.get_settings().get_raw().get("exposedObjects", {}).get("objects", [])
+    out["exposed"] = sorted((o["localName"], str(o["rules"])) for o in exposed)
     out["variables"] = p.get_variables()
     grants = [g for g in p.get_permissions()["permissions"] if g.get("group")]
     out["grants"] = [{k: v for k, v in g.items() if v is not False} for g in grants]  # unset=False
@@ -192,6 +249,8 @@ def test_import_project_round_trip(ws):
             *(f"RT.{n}" for n in ("orders", "pg_orders", "clean", "final", "scores")),
             *(f"RT.{n}" for n in ("prep", "agg", "copy", "Nightly", "Cleanup")),
             *(f"RT.{n}" for n in ("docs", "doc_files", "doc_index", "index_docs")),
+            *(f"RT.{n}" for n in ("totals", "order_totals", "tidy", "tidy_totals")),
+            *(f"RT.{n}" for n in ("enrich", "enriched")),
             "RT.Preparation",
             "RT.variables",
             "RT.permissions",
@@ -231,13 +290,17 @@ def test_import_lists_what_it_cannot_model_and_refuses_to_overwrite(ws):
     client = ws.sandbox.client()
     p = client.create_project("GRP", "Grouping", "admin")
     p.create_dataset("src", "Filesystem", params={"connection": "filesystem_root", "path": "/s"})
-    r = p.new_recipe("grouping", "by_key")
+    creator = p.new_managed_dataset("grouped")
+    creator.with_store_into("filesystem_managed")
+    creator.create()
+    r = p.new_recipe("r", "by_key")
     r.with_input("src")
-    r.with_new_output("grouped", "filesystem_managed")
+    r.with_output("grouped")
+    r.with_script("print(1)")
     r.create()
     r = ws.dss("import", "project", "GRP", "--out", "stacks/grp.py")
     assert r.exit_code == 0, r.stderr
-    why = "recipe GRP.by_key: importing recipes of type 'grouping' is not supported yet"
+    why = "recipe GRP.by_key: importing recipes of type 'r' is not supported yet"
     assert why in r.stdout and "not imported" in r.stdout
     assert f"- {why}" in (ws.root / "stacks" / "grp.py").read_text()
     assert "by_key" not in {x.name for x in ws.state("grp").resources}

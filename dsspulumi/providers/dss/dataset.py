@@ -4,7 +4,8 @@ Creation bodies carry no schema, description, tags or custom fields
 (dss-rest-api.md §3.2), so a create is POST, then GET + PUT of the settings
 document, which writes the ownership mark into ``customFields`` with the rest.
 Updates are one GET + one PUT of the whole definition, changing only what the
-stack manages.
+stack manages. A dataset declared with ``share_with`` is also exposed to those projects in
+its project's settings (``exposure``): one more GET (+ PUT when it changes).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss import exposure
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
@@ -32,7 +34,8 @@ def apply_settings(
     """The definition with the declared properties written in; unmanaged fields kept."""
     d = copy.deepcopy(definition)
     params = d.setdefault("params", {})
-    if new["connection"] is not None:  # FilesInFolder datasets read a folder, not a connection
+    # FilesInFolder and UploadedFiles datasets have none (resources/dataset.py connection_param)
+    if new["connection"] is not None:
         params["connection"] = new["connection"]
     for key in (old or {}).get("params", {}):
         if key not in new["params"]:
@@ -76,6 +79,10 @@ class DatasetProvider(ProjectObjectProvider):
                     inputs["connection"], format_option_id=inputs.get("format_type")
                 )
                 creator.create()
+            elif inputs["type"] == "UploadedFiles":
+                project.create_upload_dataset(
+                    inputs["name"], connection=inputs["params"].get("uploadConnection")
+                )
             else:
                 project.create_dataset(
                     inputs["name"],
@@ -95,8 +102,50 @@ class DatasetProvider(ProjectObjectProvider):
         self._complete_create(inputs, mark)
         return {}
 
+    def _write(
+        self,
+        new: Mapping[str, Any],
+        old: Mapping[str, Any] | None,
+        *,
+        owner: str | None = None,
+        mark: Mark | None = None,
+    ) -> None:
+        super()._write(new, old, owner=owner, mark=mark)
+        wanted = new.get("share_with") or []
+        had = (old or {}).get("share_with") or []
+        exposure.update(
+            self.s,
+            new["project"],
+            "DATASET",
+            new["name"],
+            add=wanted,
+            remove=set(had) - set(wanted),
+        )
+
+    def delete(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
+    ) -> None:
+        super().delete(inputs, outputs, owner=owner)
+        if inputs.get("share_with"):  # DSS may keep the exposure of a deleted dataset: drop ours
+            try:
+                exposure.update(
+                    self.s,
+                    inputs["project"],
+                    "DATASET",
+                    inputs["name"],
+                    add=(),
+                    remove=inputs["share_with"],
+                )
+            except NotFound:
+                pass  # the project is gone too
+
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return self._view_raw(settings.get_raw(), inputs)
+        view = self._view_raw(settings.get_raw(), inputs)
+        if "share_with" in inputs:
+            view["share_with"] = exposure.targets(
+                self.s, inputs["project"], "DATASET", inputs["name"]
+            )
+        return view
 
     def _view_raw(self, d: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         params = d.get("params") or {}
@@ -125,13 +174,22 @@ class DatasetProvider(ProjectObjectProvider):
         """One ``GET /projects/{pk}/datasets/`` per project: its items are full definitions
         (dss-rest-api.md §3.2, §10), the same document ``inspect`` reads one by one."""
         by_project: dict[str, dict[str, dict[str, Any]] | None] = {}
+        shared: dict[str, dict[str, list[str]]] = {}  # read once per project, when declared
         answers: list[Found | None] = []
         for inputs, _outputs in items:
             key = inputs["project"]
             if key not in by_project:
                 by_project[key] = self._listed(key)
             raw = (by_project[key] or {}).get(inputs["name"])
-            answers.append(None if raw is None else found_in(self._view_raw(raw, inputs), raw))
+            if raw is None:
+                answers.append(None)
+                continue
+            view = self._view_raw(raw, inputs)
+            if "share_with" in inputs:
+                if key not in shared:
+                    shared[key] = exposure.all_targets(self.s, key, "DATASET")
+                view["share_with"] = shared[key].get(inputs["name"], [])
+            answers.append(found_in(view, raw))
         return answers
 
     def _listed(self, project_key: str) -> dict[str, dict[str, Any]] | None:
@@ -150,16 +208,22 @@ class DatasetProvider(ProjectObjectProvider):
         return list(self._listed(project_key) or {})
 
     def list_existing(self, project_key: str) -> list[Existing]:
-        """From the one list call: its items are the full definitions."""
+        """From the one list call (its items are the full definitions), and one read of the
+        project's exposed objects."""
+        listed = self._listed(project_key) or {}
+        shared = exposure.all_targets(self.s, project_key, "DATASET") if listed else {}
         return [
-            self._existing_raw(raw, project_key, name)
-            for name, raw in (self._listed(project_key) or {}).items()
+            self._existing_raw(raw, project_key, name, shared.get(name, []))
+            for name, raw in listed.items()
         ]
 
     def _existing(self, settings: Any, project_key: str, name: str) -> Existing:
-        return self._existing_raw(settings.get_raw(), project_key, name)
+        shared = exposure.targets(self.s, project_key, "DATASET", name)
+        return self._existing_raw(settings.get_raw(), project_key, name, shared)
 
-    def _existing_raw(self, raw: Mapping[str, Any], project_key: str, name: str) -> Existing:
+    def _existing_raw(
+        self, raw: Mapping[str, Any], project_key: str, name: str, shared: list[str]
+    ) -> Existing:
         params = copy.deepcopy(dict(raw.get("params") or {}))
         connection = params.pop("connection", None)
         managed = bool(raw.get("managed"))
@@ -180,6 +244,7 @@ class DatasetProvider(ProjectObjectProvider):
             "connection": connection,
             "params": {} if managed else params,
             "format_type": raw.get("formatType") or None,
+            **({"share_with": list(shared)} if shared else {}),
         }
         in_folder = raw.get("type") == "FilesInFolder"
         why = None if connection or in_folder else "a dataset without a connection"
