@@ -19,17 +19,7 @@ from dsspulumi.backends.local import LocalBackend
 from dsspulumi.checkpoint import load_state
 from dsspulumi.cli import app
 from dsspulumi.state import State
-
-
-@attrs.define
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.stdout)
+from dsspulumi.testing.cli import CliResult
 
 
 @attrs.define

@@ -11,7 +11,7 @@ import typer.main
 import typer.models
 
 from dsspulumi.cli import _coercion, version_text
-from dsspulumi.cli._groups import GROUPS, HELP
+from dsspulumi.cli._groups import COMMANDS, GROUPS, HELP
 from dsspulumi.cli.apply import destroy, preview, refresh, up
 
 # Command groups built when named (`dss preview` does not import the modules of `dss stack`,
@@ -25,7 +25,18 @@ class _Pending(typer.core.TyperCommand):
 
 
 def _build_group(name: str) -> Any:
-    """The click group of ``name``, as ``app.add_typer(sub_app, name=name)`` would build it."""
+    """The click group of ``name``, as ``app.add_typer(sub_app, name=name)`` would build it.
+
+    A top-level command of ``_groups.COMMANDS`` is built as ``app.command(name)`` would.
+    """
+    if name in COMMANDS:
+        module, attr = COMMANDS[name]
+        func = getattr(importlib.import_module(module), attr)
+        return typer.main.get_command_from_info(
+            typer.models.CommandInfo(name=name, callback=func),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
+        )
     module, attr = _GROUPS[name]
     sub = getattr(importlib.import_module(module), attr)
     return typer.main.get_group_from_info(
@@ -70,7 +81,7 @@ class _RootGroup(typer.core.TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         commands = _LazyCommands(self.commands)
-        for name in _GROUPS:
+        for name in [*_GROUPS, *COMMANDS]:
             commands.setdefault(name, _Pending(name=name, help=HELP[name]))
         self.commands = commands
 
@@ -93,7 +104,9 @@ app = typer.Typer(
     cls=_RootGroup,
     help="Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.",
     no_args_is_help=True,
-    add_completion=False,
+    # typer's shell completion: `dss --install-completion` / `--show-completion`; completing
+    # a name builds only the lazy commands and groups that match it (``_LazyCommands``).
+    add_completion=True,
     # Plain click help (CI-friendly; also, typer's rich help imports rich.markdown and
     # markdown-it, which alone take longer than the whole `dss --help` budget, 150 ms).
     rich_markup_mode=None,

@@ -13,8 +13,21 @@ GROUPS = {
     "sandbox": ("dsspulumi.cli.sandbox_cmd", "sandbox_app"),
 }
 
+# name -> (module, attribute holding the command's function): top-level commands built
+# when named, like the groups (`dss preview` does not import the drawing or converter code).
+COMMANDS = {
+    "graph": ("dsspulumi.cli.graph_cmd", "graph"),
+    "convert": ("dsspulumi.cli.convert_cmd", "convert"),
+    "new": ("dsspulumi.cli.new_cmd", "new"),
+    "about": ("dsspulumi.cli.about_cmd", "about"),
+}
+
 HELP = {
     "stack": "Stack administration: states, history, locks.",
     "config": "Configuration of a stack, per environment (committed TOML).",
     "sandbox": "The DSS sandbox: a local server that speaks the DSS REST API.",
+    "graph": "Draw the stack's flow (DOT, Mermaid, SVG or HTML), with --plan coloured.",
+    "convert": "Turn a YAML configuration of the Dataiku IaC prototype into a stack.",
+    "new": "Create a new repository with a stack, its config, a test and CI.",
+    "about": "Versions, backend and DSS target, and whether the target answers.",
 }

@@ -12,9 +12,21 @@ from dsspulumi.resources.dataset import (
 from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.global_variables import GlobalVariables
 from dsspulumi.resources.group import Group
+from dsspulumi.resources.permissions import GroupPermission, ProjectPermissions
 from dsspulumi.resources.project import Project
 from dsspulumi.resources.recipe import PythonRecipe, SqlQueryRecipe, SyncRecipe
+from dsspulumi.resources.scenario import (
+    BuildStep,
+    DatasetChangeTrigger,
+    PythonScenario,
+    PythonStep,
+    Scenario,
+    SetVariablesStep,
+    SqlStep,
+    TemporalTrigger,
+)
 from dsspulumi.resources.user import User
+from dsspulumi.resources.variables import ProjectVariables
 from dsspulumi.resources.visual_recipe import (
     GroupRecipe,
     Join,
@@ -22,14 +34,19 @@ from dsspulumi.resources.visual_recipe import (
     PrepareRecipe,
     PrepareStep,
 )
+from dsspulumi.resources.zone import FlowZone
 
 __all__ = [
+    "BuildStep",
     "CodeEnv",
     "Column",
     "Connection",
     "Dataset",
+    "DatasetChangeTrigger",
+    "FlowZone",
     "GlobalVariables",
     "Group",
+    "GroupPermission",
     "GroupRecipe",
     "Join",
     "JoinRecipe",
@@ -38,10 +55,18 @@ __all__ = [
     "PrepareRecipe",
     "PrepareStep",
     "Project",
+    "ProjectPermissions",
+    "ProjectVariables",
     "PythonRecipe",
+    "PythonScenario",
+    "PythonStep",
     "S3Dataset",
+    "Scenario",
+    "SetVariablesStep",
     "SqlQueryRecipe",
+    "SqlStep",
     "SyncRecipe",
+    "TemporalTrigger",
     "UploadedFilesDataset",
     "User",
 ]

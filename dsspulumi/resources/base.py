@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.errors import ResourceValidationError
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.project import Project
@@ -49,3 +50,48 @@ class ProjectObject(Resource):
             "tags": list(self.tags),
             "extra_settings": dict(self.extra_settings),
         }
+
+
+@attrs.define(slots=False, eq=False, repr=False)
+class ProjectPart(Resource):
+    """A part of a project's own settings (its variables, its permissions): one per project.
+
+    It has no name of its own: the project is its identity, so a second one for the same
+    project is a program error that says so (rather than two declarations fighting).
+    """
+
+    part: ClassVar[str] = ""  # what it is of the project: "variables", "permissions"
+
+    project: Project = attrs.field(kw_only=True, validator=project_ref)
+    opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    @property
+    def dss_name(self) -> str:
+        return self.part
+
+    @property
+    def logical_name(self) -> str:
+        return f"{self.project.key}.{self.part}"
+
+    def dependencies(self) -> list[Resource]:
+        return [self.project]
+
+    def validate(self) -> None:
+        from dsspulumi import program_context
+
+        if self.project.is_lookup:
+            # Its variables and grants are part of the project itself, which this stack only
+            # reads: changing them would change an object the stack did not create.
+            raise ResourceValidationError(
+                f"{type(self).__name__}(project=Project.get('{self.project.key}')): the stack "
+                f"only reads project {self.project.key}, so it cannot manage its {self.part}; "
+                "declare the project with dss.Project(...) in this stack to manage them"
+            )
+        other = program_context.find(self.type_token, self.logical_name)
+        if other is not None:
+            where = program_context.format_location(other.source)
+            raise ResourceValidationError(
+                f"{type(self).__name__}(project={self.project.key}) is declared twice (first "
+                f"at {where}): a project has one {type(self).__name__}; declare all its entries "
+                "in one"
+            )

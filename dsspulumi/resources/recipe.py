@@ -24,7 +24,8 @@ FlowItem = AnyDataset | ManagedFolder
 
 def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     # Code recipes read and write managed folders too; visual recipes work on datasets only.
-    folders = inst.takes_folders
+    # (Also the validator of scenario dataset triggers, which have no such flag: folders pass.)
+    folders = getattr(inst, "takes_folders", True)
     what = "dataset objects (or folders)" if folders else "dataset objects"
     if not isinstance(value, list) or not value:
         v.fail(inst, attribute, f"must be a non-empty list of {what}")

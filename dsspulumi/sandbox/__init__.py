@@ -69,9 +69,18 @@ not depend on any of it:
   connections get ``{connection, mode: "table", table: "${projectKey}_<name>"}`` and no format.
   ``typeOptionId`` is ignored; ``partitioningOptionId: copy:dataset:X`` copies X's
   partitioning.
-* Flow zones: only the default zone (id ``default``, name ``Default``) exists; it lists every
-  dataset and recipe of the project as ``{objectId, objectType}`` items. Zone creation is not
-  simulated.
+* Flow zones: the default zone (id ``default``, name ``Default``) is computed: every dataset
+  and recipe of the project not explicitly in another zone, as ``{objectId, objectType}``
+  items. Created zones get a random 7-character id; items are moved in with ``.../items`` /
+  ``.../add-items`` (out of any other zone), refs echoed exactly as sent; deleting a zone
+  sends its items back to the default zone; the default zone cannot be renamed or deleted;
+  sharing is not simulated. See :mod:`.kinds.zone`.
+* Scenarios: ids derived from the name (letters and digits upper-cased, ``_1``... when
+  taken); creation keeps the posted definition; triggers get 6-character ids; ``/light`` PUT
+  applies only active/checklists/description/shortDesc/tags; ``/payload`` only exists for
+  ``custom_python`` scenarios. See :mod:`.kinds.scenario`.
+* A project permission granted to a group needs the group to exist (400 ``CodedException``,
+  ``Group '<g>' does not exist: create it first``; wording UNVERIFIED).
 * Editions: ``enterprise`` (default) or ``free``; ``GET /admin/licensing/status`` reports it.
   The Free Edition refuses project permissions granted to groups (403, ``CodedException``,
   ``... requires a DSS Enterprise license``); per-user grants are allowed.
@@ -112,8 +121,8 @@ not depend on any of it:
 * Groups, users and code envs: see ``ENDPOINTS.md`` §4-§6 (a group's capabilities only by
   PUT after create; passwords write-only; a code env creation answers a running future that
   finishes after ``code_env_seconds``; a package named ``no-such-...`` fails to install).
-* Managed folders, scenarios, zone creation and wiki are not simulated (their URLs answer
-  the unknown-route 404); ``createOutputFolder`` is refused.
+* The wiki is not simulated (its URLs answer the unknown-route 404); ``createOutputFolder``
+  is refused.
 * Storage: ``data_dir`` keeps everything in ``<data_dir>/dss-sandbox.db`` (SQLite, one row per
   object, one transaction per request, committed before the answer: an acknowledged change
   survives ``kill -9``). It also keeps the active API key; a restart with ``api_key=None``

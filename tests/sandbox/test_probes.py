@@ -28,6 +28,7 @@ def test_default_edition_is_enterprise_and_allows_group_permissions(
     client.create_project("ENT", "Ent", "admin", permissions=[{"group": "data_team"}])
     project = client.get_project("ENT")
     perms = project.get_permissions()
+    client.create_group("readers")  # a granted group must exist
     perms["permissions"].append({"group": "readers", "readProjectContent": True})
     project.set_permissions(perms)
     assert [p["group"] for p in project.get_permissions()["permissions"]] == [

@@ -139,6 +139,10 @@ def test_project_settings_round_trip(dss_sandbox: Sandbox) -> None:
 
 def test_project_permissions_round_trip(dss_sandbox: Sandbox) -> None:
     client = dss_sandbox.client()
+    with dss_error(f"{CODED}: Group 'readers' does not exist"):
+        client.create_project("PERM", "Perm", "bob", permissions=[{"group": "readers"}])
+    client.create_group("readers")  # a granted group must exist
+    client.create_group("writers")
     client.create_project(
         "PERM", "Perm", "bob", permissions=[{"group": "readers", "readProjectContent": True}]
     )

@@ -117,19 +117,23 @@ class ProjectProvider:
         is gone; whatever is left was made by someone else (or retained on purpose).
         """
         project = self.s.client.get_project(key)
-        with self.s.call(f"list the datasets, recipes and folders of project {key}"):
+        with self.s.call(f"list the datasets, recipes, folders and scenarios of project {key}"):
             datasets = [d["name"] for d in project.list_datasets(as_type="listitems")]
             recipes = [r["name"] for r in project.list_recipes(as_type="listitems")]
             folders = [
                 f"{f.get('name')} (id {f.get('id')})" for f in project.list_managed_folders()
             ]
-        if datasets or recipes or folders:
+            scenarios = [
+                f"{s['name']} (id {s['id']})" for s in project.list_scenarios(as_type="listitems")
+            ]
+        if datasets or recipes or folders or scenarios:
             held = "; ".join(
                 f"{label} {', '.join(sorted(names))}"
                 for label, names in (
                     ("datasets", datasets),
                     ("recipes", recipes),
                     ("managed folders", folders),
+                    ("scenarios", scenarios),
                 )
                 if names
             )

@@ -24,7 +24,7 @@ from dsspulumi.sandbox.errors import (
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
-from . import licensing
+from . import group, licensing
 
 KIND = "project"
 
@@ -135,6 +135,11 @@ def _check_permission_items(tx: Tx, items: Any) -> list[dict[str, Any]]:
         raise invalid("Invalid permissions: expected a list of objects")
     if any(p.get("group") for p in items):
         licensing.require_enterprise(tx, "Project permissions granted to groups")
+    for p in items:
+        name = p.get("group")
+        if name is not None and not group.exists(tx, name):
+            # DSS's wording is UNVERIFIED: the shape of the sandbox's other refusals.
+            raise invalid(f"Group '{name}' does not exist: create it first")
     return items
 
 

@@ -1,0 +1,283 @@
+"""Provider for ``dss:Scenario`` (step-based and custom-python), addressed by generated id.
+
+Create (dss-rest-api.md §6): POST ``/scenarios/`` with a definition (``create_scenario``),
+answered with the new id; then GET + PUT of the whole definition (and, for a custom-python
+scenario, GET + PUT of the ``payload``: the 5-call sequence), because whether DSS keeps what
+a creation body carries is UNVERIFIED. The id is the scenario's output and every later call
+addresses it; names need not be unique.
+
+Ownership: the mark goes into the definition's ``customFields``, where DSS keeps custom fields
+for its objects (that scenarios have them is UNVERIFIED; the scenario JSON of third-party
+references carries ``customFields``, and the provider reads the mark back before trusting
+it). For the instant between the POST and the PUT, the creation body carries the mark twice
+-- in ``customFields`` and as a ``dsspulumi-mark:`` tag, the way a project does -- so that
+whichever DSS keeps proves it; the PUT then leaves only the custom field.
+
+A create whose answer is lost has no id to look up: the scenarios of that name are read and
+the one carrying this run's mark is this run's. After a crash in that instant, the next run
+reads the newest same-named scenario carrying a mark, and the engine adopts it only if that
+is the interrupted operation's mark; a scenario carrying another mark, or none, is never
+adopted.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from dsspulumi.errors import ProviderError
+from dsspulumi.faults import crash_point
+from dsspulumi.provider import Found, Mark
+from dsspulumi.providers.dss.client import (
+    DssSession,
+    NotFound,
+    after_creation,
+    apply_descriptive,
+    check_owner,
+    created_at,
+    managed_value,
+    mark_tag,
+    pick_paths,
+    read_mark,
+    without_mark_tags,
+    write_mark,
+)
+
+STEP_ENVELOPE = {
+    "enabled": True,
+    "runConditionType": "RUN_IF_STATUS_MATCH",
+    "runConditionStatuses": ["SUCCESS", "WARNING"],
+    "runConditionExpression": "",
+    "resetScenarioStatus": False,
+    "delayBetweenRetries": 10,
+    "maxRetriesOnFail": 0,
+}
+
+
+def merge_items(
+    existing: list[Any],
+    declared: list[Mapping[str, Any]],
+    previous: list[Mapping[str, Any]] | None,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    id_prefix: str | None = None,
+) -> list[dict[str, Any]]:
+    """Steps, triggers or reporters as declared, keeping what DSS added to each.
+
+    An item is matched by position and type: fields DSS keeps there (its id, envelope
+    defaults, params the stack does not set) survive; params the stack had set and no
+    longer declares are dropped.
+    """
+    out = []
+    for i, want in enumerate(declared):
+        base = existing[i] if i < len(existing) and isinstance(existing[i], dict) else {}
+        if base.get("type") != want.get("type"):
+            base = {}
+        item = {**dict(defaults or {}), **copy.deepcopy(base)}
+        before = previous[i] if previous and i < len(previous) else {}
+        params = dict(item.get("params") or {})
+        if before.get("type") == want.get("type"):
+            for key in before.get("params") or {}:
+                params.pop(key, None)
+        params.update(copy.deepcopy(dict(want.get("params") or {})))
+        item.update({k: copy.deepcopy(v) for k, v in want.items() if k != "params"})
+        item["params"] = params
+        if id_prefix is not None and not item.get("id"):
+            item["id"] = f"{id_prefix}_{i}_{want.get('type')}"
+        out.append(item)
+    return out
+
+
+def _view_items(actual: Any, declared: list[Mapping[str, Any]]) -> list[Any]:
+    """The items DSS holds, shaped like the declared ones (extra items shown whole)."""
+    out = []
+    for i, item in enumerate(actual if isinstance(actual, list) else []):
+        if i < len(declared) and isinstance(item, dict):
+            out.append(pick_paths(item, declared[i]))
+        else:
+            out.append({k: v for k, v in item.items() if k != "id"})
+    return out
+
+
+def apply_definition(
+    d: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The definition with the declared properties written in; everything else kept."""
+    d = copy.deepcopy(d)
+    prev = old or {}
+    d["name"] = new["name"]
+    d["active"] = new["active"]
+    if new.get("run_as") is not None:
+        d["runAsUser"] = new["run_as"]
+    elif prev.get("run_as") is not None:
+        d.pop("runAsUser", None)  # no longer declared: back to "the last modifier"
+    d["triggers"] = merge_items(d.get("triggers") or [], new["triggers"], prev.get("triggers"))
+    d["reporters"] = merge_items(d.get("reporters") or [], new["reporters"], prev.get("reporters"))
+    if new.get("steps") is not None:
+        params = d.setdefault("params", {})
+        params["steps"] = merge_items(
+            params.get("steps") or [],
+            new["steps"],
+            prev.get("steps"),
+            defaults=STEP_ENVELOPE,
+            id_prefix="step",
+        )
+    apply_descriptive(d, new, old)
+    return d
+
+
+class ScenarioProvider:
+    marks_on_create = True  # the creation body carries the mark (custom field and tag)
+
+    def __init__(self, session: DssSession) -> None:
+        self.s = session
+        self._lock = threading.Lock()
+        self._attempts: dict[tuple[str, str], set[str]] = {}  # marks of creates this run
+
+    def _what(self, inputs: Mapping[str, Any], scenario_id: str | None = None) -> str:
+        ident = f" (id {scenario_id})" if scenario_id else ""
+        return f"scenario '{inputs['name']}' of project {inputs['project']}{ident}"
+
+    def _handle(self, inputs: Mapping[str, Any], scenario_id: str) -> Any:
+        return self.s.client.get_project(inputs["project"]).get_scenario(scenario_id)
+
+    def _settings(self, inputs: Mapping[str, Any], scenario_id: str) -> Any:
+        with self.s.call(f"read the settings of {self._what(inputs, scenario_id)}"):
+            return self._handle(inputs, scenario_id).get_settings()
+
+    # --- finding the scenario ----------------------------------------------------------------
+
+    def _locate(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], marks: set[str]
+    ) -> str:
+        """The scenario's id: recorded, or (after a lost answer) the same-named scenario
+        carrying one of ``marks``. NotFound when there is none."""
+        scenario_id = outputs.get("id")
+        if isinstance(scenario_id, str):
+            return scenario_id
+        key = inputs["project"]
+        with self.s.call(f"list the scenarios of project {key}"):
+            listed = self.s.client.get_project(key).list_scenarios(as_type="listitems")
+        candidates = []
+        for item in listed:
+            if item.get("name") != inputs["name"]:
+                continue
+            raw = self._settings(inputs, str(item["id"])).get_raw()
+            found = read_mark(raw)
+            if found is not None and (not marks or found in marks):
+                candidates.append((created_at(raw) or 0.0, str(item["id"])))
+        if not candidates:
+            raise NotFound(f"{self._what(inputs)}: no scenario of that name carries a mark")
+        # Without a mark to look for (the next run after a crash), the newest marked one: the
+        # engine adopts it only if it carries the interrupted operation's mark.
+        return max(candidates)[1]
+
+    def _attempted(self, inputs: Mapping[str, Any]) -> set[str]:
+        with self._lock:
+            return set(self._attempts.get((inputs["project"], inputs["name"]), set()))
+
+    # --- the provider protocol ----------------------------------------------------------------
+
+    def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
+        project = self.s.client.get_project(inputs["project"])
+        definition = apply_definition({"params": {}}, inputs, None)
+        definition["customFields"] = {}
+        write_mark(definition, mark)
+        definition["tags"] = [*definition.get("tags", []), mark_tag(mark)]
+        with self._lock:
+            self._attempts.setdefault((inputs["project"], inputs["name"]), set()).add(mark.id)
+        with self.s.call(f"create {self._what(inputs)}"):
+            handle = project.create_scenario(inputs["name"], inputs["type"], definition)
+        crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
+        with after_creation(self._what(inputs, handle.id)):
+            self._write(inputs, None, handle.id, mark=mark)
+        return {"id": handle.id}
+
+    def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
+        try:
+            scenario_id = self._locate(inputs, outputs, self._attempted(inputs))
+            settings = self._settings(inputs, scenario_id)
+        except NotFound:
+            return None
+        d = settings.get_raw()
+        steps = (d.get("params") or {}).get("steps")
+        view = {
+            "project": inputs["project"],
+            "name": d.get("name"),
+            "type": d.get("type"),
+            "active": d.get("active"),
+            "steps": None if inputs.get("steps") is None else _view_items(steps, inputs["steps"]),
+            "script": managed_value(inputs.get("script"), getattr(settings, "code", None)),
+            "triggers": _view_items(d.get("triggers"), inputs["triggers"]),
+            "reporters": _view_items(d.get("reporters"), inputs["reporters"]),
+            "run_as": managed_value(inputs.get("run_as"), d.get("runAsUser")),
+            "description": managed_value(inputs.get("description"), d.get("description") or ""),
+            "tags": without_mark_tags(d.get("tags")),
+            "extra_settings": pick_paths(d, inputs["extra_settings"]),
+        }
+        return Found(view, read_mark(d), created_at(d), outputs={"id": scenario_id})
+
+    def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
+        return None  # scenarios have no .get(): names are not unique in DSS
+
+    def update(
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        outputs: Mapping[str, Any],
+        *,
+        owner: str | None,
+        mark: Mark | None = None,
+    ) -> dict[str, Any]:
+        marks = ({owner} if owner is not None else set()) | self._attempted(new)
+        if not isinstance(outputs.get("id"), str) and not marks:
+            raise ProviderError(
+                f"{self._what(new)}: its id was never recorded and it carries no mark to find "
+                "it by, so it was left untouched; run `dss refresh` to drop it from the state"
+            )
+        try:
+            scenario_id = self._locate(new, outputs, marks)
+        except NotFound as exc:
+            raise ProviderError(f"{self._what(new)} is not in DSS any more ({exc})") from exc
+        self._write(new, old, scenario_id, owner=owner, mark=mark)
+        return {**dict(outputs), "id": scenario_id}
+
+    def delete(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
+    ) -> None:
+        try:
+            marks = {owner} if owner is not None else set()
+            if not isinstance(outputs.get("id"), str) and not marks:
+                return  # nothing proves which scenario is ours: never delete a guess
+            scenario_id = self._locate(inputs, outputs, marks)
+            if owner is not None:
+                raw = self._settings(inputs, scenario_id).get_raw()
+                check_owner(raw, owner, self._what(inputs, scenario_id))
+            with self.s.call(f"delete {self._what(inputs, scenario_id)}"):
+                self._handle(inputs, scenario_id).delete()
+        except NotFound:
+            pass
+
+    def _write(
+        self,
+        new: Mapping[str, Any],
+        old: Mapping[str, Any] | None,
+        scenario_id: str,
+        *,
+        owner: str | None = None,
+        mark: Mark | None = None,
+    ) -> None:
+        settings = self._settings(new, scenario_id)
+        raw = settings.get_raw()
+        check_owner(raw, owner, self._what(new, scenario_id))
+        updated = apply_definition(raw, new, old)
+        if mark is not None:
+            write_mark(updated, mark)
+        raw.clear()
+        raw.update(updated)
+        if new.get("script") is not None:
+            settings.code = new["script"]
+        with self.s.call(f"save the settings of {self._what(new, scenario_id)}"):
+            settings.save()

@@ -1,0 +1,54 @@
+"""Provider for ``dss:ProjectVariables``: the declared keys of a project's variables.
+
+One GET + one PUT of ``/projects/{key}/variables/`` per change (the client's
+``get_variables``/``set_variables``; PUT sends the whole document with both ``standard`` and
+``local``). Keys the stack does not declare are sent back as they were read; a key that was
+declared and no longer is, is removed; deleting removes the declared keys only.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from dsspulumi.providers.dss.owned import ProjectPartProvider
+
+PARTS = ("standard", "local")
+
+
+class ProjectVariablesProvider(ProjectPartProvider):
+    def _read(self, key: str) -> dict[str, Any]:
+        with self.s.call(f"read the variables of project {key}"):
+            doc: dict[str, Any] = self.s.client.get_project(key).get_variables()
+        for part in PARTS:
+            if not isinstance(doc.get(part), dict):
+                doc[part] = {}
+        return doc
+
+    def _save(self, key: str, doc: dict[str, Any]) -> None:
+        with self.s.call(f"save the variables of project {key}"):
+            self.s.client.get_project(key).set_variables(doc)
+
+    def _apply(
+        self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
+    ) -> None:
+        for part in PARTS:
+            for name in (old or {}).get(part, {}):
+                if name not in new[part]:
+                    doc[part].pop(name, None)
+            doc[part].update(copy.deepcopy(dict(new[part])))
+
+    def _remove(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> None:
+        for part in PARTS:
+            for name in inputs[part]:
+                doc[part].pop(name, None)
+
+    def _view(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "project": inputs["project"],
+            **{
+                part: {k: copy.deepcopy(doc[part][k]) for k in inputs[part] if k in doc[part]}
+                for part in PARTS
+            },
+        }

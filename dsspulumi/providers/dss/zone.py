@@ -1,0 +1,186 @@
+"""Provider for ``dss:FlowZone``: zones addressed by the id DSS generates.
+
+Create is POST ``/flow/zones`` (``flow.create_zone``, answered with the zone and its new id),
+then, when declared, PUT of the settings (``extra_settings``) and POST ``.../add-items`` of
+the items (dss-rest-api.md §7). The id and the creating operation's mark are the outputs:
+zones have nowhere to carry a mark (see ``owned``). Items no longer declared, if still in
+the zone, are moved back to the default zone; deleting a zone sends DSS's own way every item
+back there.
+
+Zone names need not be unique in DSS, but a stack names each of its zones once per project,
+and a zone has no mark nor creation time that could tell ours from another of the same name:
+so, as for datasets, a create first checks that no zone of that name exists (one of someone
+else's is a conflict, reported before anything is sent). A create whose answer is lost is
+resolved by that same name: the zone of that name that appeared after a listing taken just
+before the call is this run's. After a crash in the instant between the call and the record,
+the next run finds a zone of that name it cannot prove is its own: it is never adopted, and
+the create is reported as a conflict naming it (nothing is created twice).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from dsspulumi.errors import ProviderError
+from dsspulumi.faults import crash_point
+from dsspulumi.provider import Found, Mark
+from dsspulumi.providers.dss.client import DssSession, NotFound, deep_merge, pick_paths
+from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
+
+_FIXED = ("id", "items", "shared")
+
+
+class FlowZoneProvider:
+    # A zone carries no mark: a create first checks that its name is free (as for datasets),
+    # and then the id DSS answered is the proof of ownership.
+    marks_on_create = False
+
+    def __init__(self, session: DssSession) -> None:
+        self.s = session
+        self._lock = threading.Lock()
+        # (project, name) -> (zone ids listed just before our create call, its mark)
+        self._attempts: dict[tuple[str, str], tuple[set[str], str]] = {}
+
+    def _what(self, inputs: Mapping[str, Any]) -> str:
+        return f"flow zone {inputs['project']}.{inputs['name']}"
+
+    def _flow(self, key: str) -> Any:
+        return self.s.client.get_project(key).get_flow()
+
+    def _zones(self, key: str) -> list[dict[str, Any]]:
+        with self.s.call(f"list the flow zones of project {key}"):
+            return [z._raw for z in self._flow(key).list_zones()]
+
+    def _object(self, ref: Mapping[str, Any], key: str) -> Any:
+        project = self.s.client.get_project(ref.get("projectKey", key))
+        if ref["objectType"] == "RECIPE":
+            return project.get_recipe(ref["objectId"])
+        if ref["objectType"] == "MANAGED_FOLDER":
+            return project.get_managed_folder(ref["objectId"])
+        return project.get_dataset(ref["objectId"])
+
+    # --- locating the zone ------------------------------------------------------------------
+
+    def _locate(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, proven: bool = False
+    ) -> tuple[str, str]:
+        """The zone id and the mark it was created with; NotFound when it cannot be told.
+
+        Without a recorded id, a zone is looked up by name: ``proven`` (for a change or a
+        delete) accepts only the one this run's create made, never a same-named one.
+        """
+        zone_id = outputs.get("id")
+        if isinstance(zone_id, str):
+            return zone_id, recorded_mark(outputs) or ""
+        with self._lock:
+            attempt = self._attempts.get((inputs["project"], inputs["name"]))
+        if attempt is None and proven:
+            raise NotFound(f"{self._what(inputs)}: no zone id recorded")
+        before, mark = attempt if attempt is not None else (set(), "")
+        named = [
+            z["id"]
+            for z in self._zones(inputs["project"])
+            if z.get("name") == inputs["name"] and z["id"] not in before
+        ]
+        if not named:
+            raise NotFound(f"{self._what(inputs)}: no zone of that name")
+        # One that appeared since our create call is ours; any other is reported unmarked.
+        return named[0], mark if attempt is not None and len(named) == 1 else ""
+
+    def _zone(self, key: str, zone_id: str) -> Any:
+        with self.s.call(f"read flow zone {key}.{zone_id}"):
+            return self._flow(key).get_zone(zone_id)
+
+    # --- the provider protocol ----------------------------------------------------------------
+
+    def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
+        key = inputs["project"]
+        before = {z["id"] for z in self._zones(key)}
+        with self._lock:
+            self._attempts[(key, inputs["name"])] = (before, mark.id)
+        with self.s.call(f"create {self._what(inputs)}"):
+            zone = self._flow(key).create_zone(inputs["name"], color=inputs["color"])
+        crash_point("after-create-call", f"{key}.{inputs['name']}")
+        outputs = carry_mark({}, mark, id=zone.id)
+        try:
+            self._converge(zone, inputs, None)
+        except ProviderError as exc:
+            raise ProviderError(
+                f"{self._what(inputs)} was created (id {zone.id}), but moving its items in "
+                f"failed: {exc}",
+                dss_message=exc.dss_message,
+            ) from exc
+        return outputs
+
+    def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
+        try:
+            zone_id, mark = self._locate(inputs, outputs)
+            raw = self._zone(inputs["project"], zone_id)._raw
+        except NotFound:
+            return None
+        present = [r for r in inputs["items"] if r in raw.get("items", [])]
+        view = {
+            "project": inputs["project"],
+            "name": raw.get("name"),
+            "color": raw.get("color"),
+            "items": present,
+            "extra_settings": pick_paths(raw, inputs["extra_settings"]),
+        }
+        outputs_found = {"id": zone_id, **({"mark": mark} if mark else {})}
+        return Found(view, mark or None, outputs=outputs_found)
+
+    def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
+        return None  # zones have no .get(): their ids are not known in advance
+
+    def update(
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        outputs: Mapping[str, Any],
+        *,
+        owner: str | None,
+        mark: Mark | None = None,
+    ) -> dict[str, Any]:
+        try:
+            zone_id, _ = self._locate(new, outputs, proven=True)
+        except NotFound as exc:
+            raise ProviderError(f"{self._what(new)} cannot be changed: {exc}") from exc
+        self._converge(self._zone(new["project"], zone_id), new, old)
+        return carry_mark(outputs, mark, id=zone_id)
+
+    def delete(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
+    ) -> None:
+        try:
+            zone_id, _ = self._locate(inputs, outputs, proven=True)
+            zone = self._zone(inputs["project"], zone_id)
+            with self.s.call(f"delete {self._what(inputs)}"):
+                zone.delete()
+        except NotFound:
+            pass
+
+    def _converge(self, zone: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        """Name, colour and extra settings (one PUT if any differ), then the items."""
+        key = new["project"]
+        raw = zone._raw
+        settings = zone.get_settings()
+        wanted = {k: v for k, v in raw.items() if k not in _FIXED}
+        wanted.update(name=new["name"], color=new["color"])
+        deep_merge(wanted, new.get("extra_settings") or {})
+        if any(raw.get(k) != v for k, v in wanted.items()):
+            settings.get_raw().update(wanted)
+            with self.s.call(f"save the settings of {self._what(new)}"):
+                settings.save()
+        items = list(raw.get("items") or [])
+        missing = [r for r in new["items"] if r not in items]
+        if missing:
+            with self.s.call(f"move {len(missing)} item(s) into {self._what(new)}"):
+                zone.add_items([self._object(r, key) for r in missing])
+        released = [r for r in (old or {}).get("items", []) if r not in new["items"] and r in items]
+        if released:
+            with self.s.call(f"move {len(released)} item(s) back to the default zone"):
+                self._flow(key).get_default_zone().add_items(
+                    [self._object(r, key) for r in released]
+                )
