@@ -2,7 +2,13 @@
 
 from dsspulumi.resources.code_env import CodeEnv
 from dsspulumi.resources.connection import Connection
-from dsspulumi.resources.dataset import Column, Dataset, ManagedDataset
+from dsspulumi.resources.dataset import (
+    Column,
+    Dataset,
+    ManagedDataset,
+    S3Dataset,
+    UploadedFilesDataset,
+)
 from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.global_variables import GlobalVariables
 from dsspulumi.resources.group import Group
@@ -21,6 +27,13 @@ from dsspulumi.resources.scenario import (
 )
 from dsspulumi.resources.user import User
 from dsspulumi.resources.variables import ProjectVariables
+from dsspulumi.resources.visual_recipe import (
+    GroupRecipe,
+    Join,
+    JoinRecipe,
+    PrepareRecipe,
+    PrepareStep,
+)
 from dsspulumi.resources.zone import FlowZone
 
 __all__ = [
@@ -34,19 +47,26 @@ __all__ = [
     "GlobalVariables",
     "Group",
     "GroupPermission",
+    "GroupRecipe",
+    "Join",
+    "JoinRecipe",
     "ManagedDataset",
     "ManagedFolder",
+    "PrepareRecipe",
+    "PrepareStep",
     "Project",
     "ProjectPermissions",
     "ProjectVariables",
     "PythonRecipe",
     "PythonScenario",
     "PythonStep",
+    "S3Dataset",
     "Scenario",
     "SetVariablesStep",
     "SqlQueryRecipe",
     "SqlStep",
     "SyncRecipe",
     "TemporalTrigger",
+    "UploadedFilesDataset",
     "User",
 ]

@@ -42,10 +42,52 @@ def _schema(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         return
     if not isinstance(value, list) or not all(isinstance(c, Column) for c in value):
         v.fail(inst, attribute, f"must be a list of dss.Column (got {value!r})")
-    names = [c.name for c in value]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = v.duplicates([c.name for c in value])
     if dupes:
         v.fail(inst, attribute, f"has duplicate columns: {', '.join(dupes)}")
+
+
+def _share_targets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if not isinstance(value, list):
+        v.fail(inst, attribute, f"must be a list of dss.Project objects or keys ({value!r})")
+    for item in value:
+        key = item.key if isinstance(item, Project) else item
+        if not isinstance(key, str) or not v.PROJECT_KEY.match(key):
+            v.fail(
+                inst,
+                attribute,
+                f"must list dss.Project objects or project keys (got {item!r})",
+            )
+        if key == inst.project.key:
+            v.fail(inst, attribute, f"names the dataset's own project {key}")
+
+
+#: Where a dataset type keeps its connection, for the types that differ from the rule
+#: (``params.connection``, required). A FilesInFolder dataset reads a managed folder
+#: (``folder=``) and has no connection at all; an uploaded-files dataset keeps its files on
+#: ``params.uploadConnection``, and DSS picks its default upload connection when unset.
+#: One table, so ``dss.Dataset(type=...)`` and the typed classes follow the same rule.
+_CONNECTION_PARAM: dict[str, str | None] = {
+    "FilesInFolder": None,
+    "UploadedFiles": "uploadConnection",
+}
+
+
+def connection_param(type_: str) -> str | None:
+    """The ``params`` key naming a dataset's connection (None: the type has none)."""
+    return _CONNECTION_PARAM.get(type_, "connection")
+
+
+def _connection_fields(
+    type_: str, connection: str | Connection | None, params: dict[str, Any]
+) -> dict[str, Any]:
+    """``connection`` and ``params`` inputs of a dataset of ``type_``, by the rule above."""
+    key = connection_param(type_)
+    conn = connection_name(connection)
+    out = {k: val for k, val in params.items() if k != key}
+    if key is not None and key != "connection" and conn is not None:
+        out[key] = conn
+    return {"connection": conn if key == "connection" else None, "params": out}
 
 
 def _optional_connection(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -66,19 +108,37 @@ class _DatasetBase(ProjectObject):
     schema: list[Column] | None = attrs.field(
         kw_only=True, default=None, converter=v.to_list, validator=_schema
     )
+    # Projects this dataset is exposed to (DSS: "exposed objects" of the dataset's project),
+    # so that their recipes may read it as PROJECT.name.
+    share_with: list[Project | str] = attrs.field(
+        kw_only=True, factory=list, converter=v.to_list, validator=_share_targets
+    )
 
     def dependencies(self) -> list[Resource]:
         conn = getattr(self, "connection", None)
-        return [*super().dependencies(), *([conn] if isinstance(conn, Connection) else [])]
+        targets = [p for p in self.share_with if isinstance(p, Project)]
+        return [
+            *super().dependencies(),
+            *([conn] if isinstance(conn, Connection) else []),
+            *targets,
+        ]
+
+    def shared_with_keys(self) -> list[str]:
+        """The keys of the projects this dataset is exposed to, sorted (DSS keeps a set)."""
+        keys = (p.key if isinstance(p, Project) else p for p in self.share_with or [])
+        return sorted(set(keys))
 
     def _common_inputs(self) -> dict[str, Any]:
-        return {
+        out = {
             "project": self.project.key,
             "name": self.name,
             "format_params": dict(self.format_params),
             "schema": [c.to_json() for c in self.schema] if self.schema is not None else None,
             **self.described(),
         }
+        if self.share_with:  # absent when not declared: records from before stay unchanged
+            out["share_with"] = self.shared_with_keys()
+        return out
 
 
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
@@ -86,7 +146,10 @@ class Dataset(_DatasetBase):
     """An external dataset (Filesystem, S3, PostgreSQL, Snowflake, …).
 
     ``type`` is DSS's own type string; ``connection`` is stored in
-    ``params.connection``.
+    ``params.connection`` and is required, except for two types: a ``FilesInFolder``
+    dataset reads the managed folder given as ``folder=`` and has no connection, and an
+    ``UploadedFiles`` dataset stores its files on ``params.uploadConnection`` (DSS's default
+    upload connection when ``connection`` is unset), the same as ``dss.UploadedFilesDataset``.
     """
 
     type: str = attrs.field(kw_only=True, validator=v.name_string)
@@ -143,18 +206,30 @@ class Dataset(_DatasetBase):
                 "folder, given as folder=dss.ManagedFolder(...), and only such a dataset takes "
                 "folder="
             )
-        if self.folder is None and self.connection is None:
+        key = connection_param(self.type)
+        if key is None and self.connection is not None:
             raise ResourceValidationError(
-                f"Dataset '{self.name}': connection= is required for a {self.type} dataset"
+                f"Dataset '{self.name}': a {self.type} dataset reads its folder and has no "
+                "connection; drop connection="
+            )
+        if key == "connection" and self.connection is None:
+            raise ResourceValidationError(
+                f"Dataset '{self.name}': connection= is required for a {self.type} dataset "
+                f"(only {' and '.join(sorted(_CONNECTION_PARAM))} datasets may go without)"
             )
         if "folderSmartId" in self.params and self.folder is not None:
             raise ResourceValidationError(
                 f"Dataset '{self.name}': give the folder as folder=, not params['folderSmartId']"
             )
         conn = connection_name(self.connection)
-        if "connection" in self.params and self.params["connection"] != conn:
+        if key is not None and key in self.params and self.params[key] != conn:
+            if conn is None:
+                raise ResourceValidationError(
+                    f"Dataset '{self.name}': give the connection as connection=, not "
+                    f"params[{key!r}]"
+                )
             raise ResourceValidationError(
-                f"Dataset '{self.name}': params['connection'] ({self.params['connection']!r}) "
+                f"Dataset '{self.name}': params[{key!r}] ({self.params[key]!r}) "
                 f"contradicts connection={conn!r}; set the connection once"
             )
 
@@ -163,15 +238,18 @@ class Dataset(_DatasetBase):
             **self._common_inputs(),
             "type": self.type,
             "managed": False,
-            "connection": connection_name(self.connection),
-            "params": {
-                **{k: val for k, val in self.params.items() if k != "connection"},
-                **(
-                    {"folderSmartId": self.folder.smart_id(self.project.key)}
-                    if self.folder is not None
-                    else {}
-                ),
-            },
+            **_connection_fields(
+                self.type,
+                self.connection,
+                {
+                    **self.params,
+                    **(
+                        {"folderSmartId": self.folder.smart_id(self.project.key)}
+                        if self.folder is not None
+                        else {}
+                    ),
+                },
+            ),
             "format_type": self.format_type,
         }
 
@@ -201,4 +279,58 @@ class ManagedDataset(_DatasetBase):
         }
 
 
-AnyDataset = Dataset | ManagedDataset
+@resource_type("dss:Dataset", replace_on=("type", "managed"))
+class S3Dataset(_DatasetBase):
+    """Files in an S3 bucket, read through a DSS connection of type S3.
+
+    The same object as ``dss.Dataset(type="S3", params={"bucket": …, "path": …})``: switching
+    between the two spellings changes nothing. DSS refuses a connection of another type.
+    """
+
+    connection: str | Connection = attrs.field(kw_only=True, validator=connection_ref)
+    path: str = attrs.field(kw_only=True, validator=v.name_string)
+    bucket: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+    format_type: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+
+    def inputs(self) -> dict[str, Any]:
+        params = {"bucket": self.bucket, "path": self.path} if self.bucket else {"path": self.path}
+        return {
+            **self._common_inputs(),
+            "type": "S3",
+            "managed": False,
+            "connection": connection_name(self.connection),
+            "params": params,
+            "format_type": self.format_type,
+        }
+
+
+@resource_type("dss:Dataset", replace_on=("type", "managed"))
+class UploadedFilesDataset(_DatasetBase):
+    """Files uploaded into DSS by hand (the "Upload your files" dataset).
+
+    ``connection`` is where DSS stores the uploads (DSS's default when unset); the files
+    themselves are data, not configuration: the stack manages the definition only.
+    """
+
+    connection: str | Connection | None = attrs.field(
+        kw_only=True, default=None, validator=_optional_connection
+    )
+    format_type: str | None = attrs.field(
+        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    )
+
+    def inputs(self) -> dict[str, Any]:
+        return {
+            **self._common_inputs(),
+            "type": "UploadedFiles",
+            "managed": False,
+            **_connection_fields("UploadedFiles", self.connection, {}),
+            "format_type": self.format_type,
+        }
+
+
+AnyDataset = Dataset | ManagedDataset | S3Dataset | UploadedFilesDataset

@@ -1,4 +1,4 @@
-"""Recipes: the edges of the DSS flow, from input datasets to output datasets.
+"""Recipes: the edges of the DSS flow, from input datasets (or folders) to outputs.
 
 All recipe classes share the type token ``dss:Recipe``; the DSS recipe type
 (``python``, ``sql_query``, ``sync``) is a property whose change forces a
@@ -15,20 +15,33 @@ from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
-from dsspulumi.resources.dataset import Dataset, ManagedDataset
+from dsspulumi.resources.dataset import AnyDataset
 from dsspulumi.resources.folder import ManagedFolder
+
+#: What a recipe reads or writes: a dataset or, for the recipes that take them, a folder.
+FlowItem = AnyDataset | ManagedFolder
 
 
 def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    # Code recipes read and write managed folders too; visual recipes work on datasets only.
+    # (Also the validator of scenario dataset triggers, which have no such flag: folders pass.)
+    folders = getattr(inst, "takes_folders", True)
+    what = "dataset objects (or folders)" if folders else "dataset objects"
     if not isinstance(value, list) or not value:
-        v.fail(inst, attribute, "must be a non-empty list of dataset objects (or folders)")
+        v.fail(inst, attribute, f"must be a non-empty list of {what}")
     for item in value:
-        if not isinstance(item, Dataset | ManagedDataset | ManagedFolder):
+        if not isinstance(item, FlowItem if folders else AnyDataset):
             v.fail(
                 inst,
                 attribute,
-                "must list dataset objects or folders of this stack (dss.Dataset, "
-                f"dss.ManagedDataset or dss.ManagedFolder), got {type(item).__name__} {item!r}",
+                (
+                    "must list dataset objects or folders of this stack (dss.Dataset, "
+                    "dss.ManagedDataset, …, or dss.ManagedFolder)"
+                    if folders
+                    else f"must list dataset objects of this stack (dss.Dataset, "
+                    f"dss.ManagedDataset, …): a {inst.recipe_type} recipe takes no folders"
+                )
+                + f", got {type(item).__name__} {item!r}",
             )
 
 
@@ -47,17 +60,20 @@ def _read_code(value: Any) -> Any:
 class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
 
-    inputs_: list[Dataset | ManagedDataset | ManagedFolder] = attrs.field(
+    #: Whether managed folders may be inputs and outputs (code recipes; not visual ones).
+    takes_folders: ClassVar[bool] = True
+
+    inputs_: list[FlowItem] = attrs.field(
         kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
     )
-    outputs: list[Dataset | ManagedDataset | ManagedFolder] = attrs.field(
+    outputs: list[FlowItem] = attrs.field(
         kw_only=True, converter=v.to_list, validator=_datasets
     )
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]
 
-    def _ref(self, ds: Dataset | ManagedDataset | ManagedFolder) -> Any:
+    def _ref(self, ds: FlowItem) -> Any:
         # Datasets of another project are referenced as PROJECT.name, as DSS does; folders
         # by the id DSS generated for them (known after apply).
         if isinstance(ds, ManagedFolder):
@@ -67,8 +83,12 @@ class _RecipeBase(ProjectObject):
     def payload(self) -> str | None:
         return None
 
+    def settings(self) -> dict[str, Any] | None:
+        """A visual recipe's typed payload (``None`` for code recipes: ``code`` is theirs)."""
+        return None
+
     def inputs(self) -> dict[str, Any]:
-        return {
+        out = {
             "project": self.project.key,
             "name": self.name,
             "type": self.recipe_type,
@@ -77,6 +97,10 @@ class _RecipeBase(ProjectObject):
             "code": self.payload(),
             **self.described(),
         }
+        settings = self.settings()
+        if settings is not None:
+            out["settings"] = settings
+        return out
 
 
 @resource_type("dss:Recipe", replace_on=("type",))
@@ -106,3 +130,4 @@ class SyncRecipe(_RecipeBase):
     """A sync recipe: copies its input into its output."""
 
     recipe_type: ClassVar[str] = "sync"
+    takes_folders: ClassVar[bool] = False  # DSS syncs a dataset into a dataset

@@ -115,6 +115,11 @@ def _check_json(inst: Any, attribute: attrs.Attribute, value: Any, path: str) ->
     fail(inst, attribute, f"holds a value that is not JSON data at {path}: {_describe(value)}")
 
 
+def duplicates(names: list[Any]) -> list[Any]:
+    """The names that occur more than once, sorted (for "has duplicate …" messages)."""
+    return sorted({n for n in names if names.count(n) > 1})
+
+
 def to_list(value: Any) -> Any:
     """Accept tuples for list arguments; leave anything else for the validator to refuse."""
     if isinstance(value, tuple):

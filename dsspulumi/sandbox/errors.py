@@ -65,6 +65,11 @@ def invalid(message: str) -> DssApiError:
     return DssApiError(400, CODED, message)
 
 
+def refused(message: str) -> DssApiError:
+    """A request DSS understands but does not allow (a foreign object not exposed, …)."""
+    return DssApiError(403, CODED, message)
+
+
 def unknown_connection(name: str, status: int = 400) -> DssApiError:
     """Missing connection, with the exact text Dataiku's own Ansible modules match on."""
     return DssApiError(status, ILLEGAL_ARGUMENT, f"Connection '{name}' does not exist")

@@ -26,6 +26,9 @@ def test_readme_lookup_example_goes_up_and_previews_empty(ws):
         "PostgreSQL",
         params={"connection": "sql_postgres", "mode": "table", "table": "customers"},
     )
+    settings = other.get_settings()  # the other team shares it with SCORING (DSS requires it)
+    settings.add_exposed_object("DATASET", "CUSTOMERS", "SCORING")
+    settings.save()
     ws.stack("readme", readme_lookup_example())
     r = ws.dss("up", "readme", "--yes", "--json")
     assert r.exit_code == 0, r.stderr

@@ -24,6 +24,9 @@ def other_team(ws):
     project.create_dataset(
         "CUSTOMERS", "Filesystem", params={"connection": "filesystem_root", "path": "/c"}
     )
+    settings = project.get_settings()  # they share it with us, as DSS requires
+    settings.add_exposed_object("DATASET", "CUSTOMERS", "MINE")
+    settings.save()
     return client
 
 

@@ -70,8 +70,9 @@ def test_cross_project_input(ws):
         "xp",
         """
 shared = dss.Project("SHARED", name="Shared")
-ref = dss.ManagedDataset("REFERENCE", project=shared, connection="filesystem_managed")
 mine = dss.Project("MINE", name="Mine")
+ref = dss.ManagedDataset("REFERENCE", project=shared, connection="filesystem_managed",
+                         share_with=[mine])
 out = dss.ManagedDataset("OUT", project=mine, connection="filesystem_managed")
 dss.PythonRecipe("use_ref", project=mine, inputs=[ref], outputs=[out], code="pass")
 """,

@@ -94,3 +94,31 @@ def test_folders_in_the_flow_and_delete_cascades(client):
     project.delete()
     with dss_error(NOT_FOUND):
         client.get_project("MF4").list_managed_folders()
+
+
+def test_a_folder_of_another_project_must_be_exposed_as_a_folder(client):
+    src = client.create_project("MF5", "Folder owner", "admin")
+    folder = src.create_managed_folder("shared")
+    project = client.create_project("MF6", "Folder reader", "admin")
+    out = project.create_managed_folder("out")
+
+    def create():
+        creator = project.new_recipe("python", "read")
+        creator.with_input(folder.id, project_key="MF5")
+        creator.with_output(out.id)
+        creator.with_script("")
+        return creator.create()
+
+    refusal = f"{CODED}: Managed folder MF5.{folder.id} is not exposed to project MF6"
+    with dss_error(refusal):
+        create()
+    settings = src.get_settings()  # exposed under the wrong type: still refused
+    settings.add_exposed_object("DATASET", folder.id, "MF6")
+    settings.save()
+    with dss_error(refusal):
+        create()
+    settings = src.get_settings()
+    settings.add_exposed_object("MANAGED_FOLDER", folder.id, "MF6")
+    settings.save()
+    items = create().get_settings().get_recipe_raw_definition()["inputs"]["main"]["items"]
+    assert items[0]["ref"] == f"MF5.{folder.id}"

@@ -158,12 +158,44 @@ def test_missing_input_is_refused(project: DSSProject) -> None:
     assert project.list_recipes() == []
 
 
-def test_foreign_input_that_exists_is_accepted(dss_sandbox: Sandbox, project: DSSProject) -> None:
+def test_foreign_input_must_be_exposed(dss_sandbox: Sandbox, project: DSSProject) -> None:
     client = dss_sandbox.client()
     client.create_project("SRC", "Source", "admin")
     client.get_project("SRC").create_dataset(
         "shared", "Filesystem", {"connection": "filesystem_root"}
     )
+    refusal = f"{CODED}: Dataset SRC.shared is not exposed to project RC"
+    with dss_error(refusal):
+        project.new_recipe("sync", "s").with_input("shared", project_key="SRC").with_output(
+            "clean"
+        ).create()
+    assert project.list_recipes() == []
+    # exposed to another project only: still refused
+    settings = client.get_project("SRC").get_settings()
+    settings.add_exposed_object("DATASET", "shared", "ELSEWHERE")
+    settings.save()
+    with dss_error(refusal):
+        project.new_recipe("sync", "s").with_input("shared", project_key="SRC").with_output(
+            "clean"
+        ).create()
+    # a PUT that adds a foreign input is held to the same rule
+    recipe = project.new_recipe("sync", "s").with_input("raw").with_output("clean").create()
+    recipe_settings = recipe.get_settings()
+    recipe_settings.get_recipe_raw_definition()["inputs"]["main"]["items"] = [
+        {"ref": "SRC.shared"}
+    ]
+    with dss_error(refusal):
+        recipe_settings.save()
+
+
+def test_foreign_input_that_exists_is_accepted(dss_sandbox: Sandbox, project: DSSProject) -> None:
+    client = dss_sandbox.client()
+    client.create_project("SRC", "Source", "admin")
+    src = client.get_project("SRC")
+    src.create_dataset("shared", "Filesystem", {"connection": "filesystem_root"})
+    settings = src.get_settings()
+    settings.add_exposed_object("DATASET", "shared", "RC")
+    settings.save()
     recipe = (
         project.new_recipe("sync", "s")
         .with_input("shared", project_key="SRC")

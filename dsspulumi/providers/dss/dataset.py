@@ -4,7 +4,8 @@ Creation bodies carry no schema, description, tags or custom fields
 (dss-rest-api.md §3.2), so a create is POST, then GET + PUT of the settings
 document, which writes the ownership mark into ``customFields`` with the rest.
 Updates are one GET + one PUT of the whole definition, changing only what the
-stack manages.
+stack manages. A dataset declared with ``share_with`` is also exposed to those projects in
+its project's settings (``exposure``): one more GET (+ PUT when it changes).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Mark
+from dsspulumi.providers.dss import exposure
 from dsspulumi.providers.dss.client import (
+    NotFound,
     ProjectObjectProvider,
     apply_descriptive,
     managed_value,
@@ -29,7 +32,8 @@ def apply_settings(
     """The definition with the declared properties written in; unmanaged fields kept."""
     d = copy.deepcopy(definition)
     params = d.setdefault("params", {})
-    if new["connection"] is not None:  # FilesInFolder datasets read a folder, not a connection
+    # FilesInFolder and UploadedFiles datasets have none (resources/dataset.py connection_param)
+    if new["connection"] is not None:
         params["connection"] = new["connection"]
     for key in (old or {}).get("params", {}):
         if key not in new["params"]:
@@ -70,6 +74,10 @@ class DatasetProvider(ProjectObjectProvider):
                     inputs["connection"], format_option_id=inputs.get("format_type")
                 )
                 creator.create()
+            elif inputs["type"] == "UploadedFiles":
+                project.create_upload_dataset(
+                    inputs["name"], connection=inputs["params"].get("uploadConnection")
+                )
             else:
                 project.create_dataset(
                     inputs["name"],
@@ -89,7 +97,52 @@ class DatasetProvider(ProjectObjectProvider):
         self._complete_create(inputs, mark)
         return {}
 
+    def _write(
+        self,
+        new: Mapping[str, Any],
+        old: Mapping[str, Any] | None,
+        *,
+        owner: str | None = None,
+        mark: Mark | None = None,
+    ) -> None:
+        super()._write(new, old, owner=owner, mark=mark)
+        wanted = new.get("share_with") or []
+        had = (old or {}).get("share_with") or []
+        exposure.update(
+            self.s,
+            new["project"],
+            "DATASET",
+            new["name"],
+            add=wanted,
+            remove=set(had) - set(wanted),
+        )
+
+    def delete(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
+    ) -> None:
+        super().delete(inputs, outputs, owner=owner)
+        if inputs.get("share_with"):  # DSS may keep the exposure of a deleted dataset: drop ours
+            try:
+                exposure.update(
+                    self.s,
+                    inputs["project"],
+                    "DATASET",
+                    inputs["name"],
+                    add=(),
+                    remove=inputs["share_with"],
+                )
+            except NotFound:
+                pass  # the project is gone too
+
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        view = self._settings_view(settings, inputs)
+        if "share_with" in inputs:
+            view["share_with"] = exposure.targets(
+                self.s, inputs["project"], "DATASET", inputs["name"]
+            )
+        return view
+
+    def _settings_view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         d = settings.get_raw()
         params = d.get("params") or {}
         schema = (d.get("schema") or {}).get("columns") or []

@@ -1,10 +1,13 @@
-"""Provider for ``dss:Recipe`` (python, sql_query, sync).
+"""Provider for ``dss:Recipe`` (python, sql_query, sync, and the visual shaker, grouping, join).
 
 Python recipes are created with their code in one POST; the ownership mark
 rides in the recipe prototype's ``customFields``, so it is there from the first
 instant. A SQL query cannot be passed at creation (dss-rest-api.md §4.2), so
-it is POST, GET, PUT. Any later change is one GET + one PUT of the
-``{recipe, payload}`` document.
+it is POST, GET, PUT. Visual recipes follow DSS's own sequence: the creator of
+their type POSTs (a join's inputs go as ``virtualInputs``, a grouping's first
+key as ``groupKey``), DSS builds a default payload, then GET + PUT writes the
+declared payload (``recipe_payload``). Any later change is one GET + one PUT of
+the ``{recipe, payload}`` document.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Mark
+from dsspulumi.providers.dss import recipe_payload
 from dsspulumi.providers.dss.client import (
     ProjectObjectProvider,
     after_creation,
@@ -78,6 +82,9 @@ class RecipeProvider(ProjectObjectProvider):
             creator.with_input(name, project_key=other)
         for ref in inputs["outputs"]:
             creator.with_output(ref)
+        keys = (inputs.get("settings") or {}).get("keys")
+        if inputs["type"] == "grouping" and keys:
+            creator.with_group_key(keys[0])  # the creator takes only the first key
         code_in_creation = inputs["type"] == "python"
         if code_in_creation:
             creator.with_script(inputs.get("code") or "")
@@ -89,6 +96,7 @@ class RecipeProvider(ProjectObjectProvider):
             or inputs.get("description") is not None
             or inputs.get("tags")
             or inputs.get("extra_settings")
+            or inputs.get("settings") is not None
         )
         if needs_write:
             self._complete_create(inputs, mark)
@@ -107,20 +115,32 @@ class RecipeProvider(ProjectObjectProvider):
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
-        return {
+        refs = _refs(r.get("inputs"))
+        view = {
             "project": inputs["project"],
             "name": inputs["name"],
             "type": r.get("type"),
-            "inputs": _refs(r.get("inputs")),
+            "inputs": refs,
             "outputs": _refs(r.get("outputs")),
             "code": managed_value(inputs.get("code"), settings.data.get("payload") or ""),
             "description": managed_value(inputs.get("description"), r.get("description") or ""),
             "tags": list(r.get("tags") or []),
             "extra_settings": pick_paths(r, inputs["extra_settings"]),
         }
+        if "settings" in inputs:
+            view["settings"] = recipe_payload.read(
+                str(r.get("type")), settings.data.get("payload"), inputs["settings"], refs
+            )
+        return view
 
     def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         settings.data["recipe"] = apply_definition(settings.get_recipe_raw_definition(), new, old)
         settings.recipe_settings = settings.data["recipe"]
         if new.get("code") is not None:
             settings.set_payload(new["code"])
+        if new.get("settings") is not None:
+            settings.set_payload(
+                recipe_payload.write(
+                    new["type"], settings.data.get("payload"), new["settings"], new["inputs"]
+                )
+            )

@@ -131,6 +131,11 @@ def check_new_name(tx: Tx, project_key: str, name: Any) -> str:
     return name
 
 
+#: Dataset types that must live on a connection of the same type (an S3 dataset reads its
+#: bucket through an S3 connection).
+SAME_TYPE_CONNECTION = frozenset(["S3", "GCS", "Azure", "HDFS"])
+
+
 def _check_folder(tx: Tx, project_key: str, type_: str, params: dict[str, Any]) -> None:
     """A FilesInFolder dataset reads an existing managed folder (``params.folderSmartId``)."""
     if type_ != "FilesInFolder":
@@ -144,13 +149,20 @@ def _check_folder(tx: Tx, project_key: str, type_: str, params: dict[str, Any]) 
         raise not_found("managed folder", f"{key}.{ident}")
 
 
-def _check_connection_params(tx: Tx, params: dict[str, Any]) -> None:
+def _check_connection_params(tx: Tx, params: dict[str, Any], type_: str) -> None:
     for key in ("connection", "uploadConnection"):
         conn = params.get(key)
         if conn is not None:
             if not isinstance(conn, str):
                 raise invalid(f"Invalid params.{key}: expected a connection name")
-            connection.lookup(tx, conn)
+            found = connection.lookup(tx, conn)
+            if key == "connection" and type_ in SAME_TYPE_CONNECTION and found["type"] != type_:
+                raise invalid(
+                    f"Connection '{conn}' is of type {found['type']}, not {type_}: a {type_} "
+                    f"dataset needs a {type_} connection"
+                )
+    if type_ in SAME_TYPE_CONNECTION and not params.get("connection"):
+        raise invalid(f"A {type_} dataset needs params.connection (a {type_} connection)")
 
 
 def _new_dataset(
@@ -279,7 +291,7 @@ def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     if not isinstance(type_, str) or not type_:
         raise invalid("Dataset type is required")
     params = optional_object(body.get("params"), "dataset params")
-    _check_connection_params(tx, params)
+    _check_connection_params(tx, params, type_)
     _check_folder(tx, project_key, type_, params)
     format_type = body.get("formatType")
     if format_type is not None and not isinstance(format_type, str):
@@ -320,7 +332,7 @@ def set_dataset(tx: Tx, req: Request) -> dict[str, Any]:
                 f"(from {current[key]!r} to {body[key]!r})"
             )
     params = optional_object(body.get("params", current["params"]), "dataset params")
-    _check_connection_params(tx, params)
+    _check_connection_params(tx, params, current["type"])
     _check_folder(tx, project_key, current["type"], params)
     schema = check_schema(body.get("schema", current["schema"]))
     tags = string_list(body.get("tags"), "tags")
@@ -369,6 +381,7 @@ def delete_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     project_key, name = req.project_key, req.params["datasetName"]
     lookup(tx, project_key, name)
     tx.delete(KIND, project_key, name)
+    project.unexpose(tx, project_key, "DATASET", name)
     return {"msg": f"Dataset {project_key}.{name} deleted"}
 
 

@@ -62,6 +62,56 @@ def require(tx: Tx, key: str) -> None:
         raise not_found("project", key)
 
 
+def is_exposed(tx: Tx, key: str, object_type: str, name: str, target: str) -> bool:
+    """Whether project ``key`` exposes its object to project ``target`` (exposedObjects)."""
+    project = tx.get(KIND, key, key)
+    objects = (project or {}).get("settings", {}).get("exposedObjects", {}).get("objects", [])
+    return any(
+        o.get("type") == object_type
+        and o.get("localName") == name
+        and any(r.get("targetProject") == target for r in o.get("rules", []))
+        for o in objects
+    )
+
+
+def unexpose(tx: Tx, key: str, object_type: str, name: str) -> None:
+    """Forget the exposure of an object that is deleted (it can no longer be shared)."""
+    project = tx.get(KIND, key, key)
+    if project is None:
+        return
+    exposed = project["settings"].setdefault("exposedObjects", {"objects": []})
+    kept = [
+        o
+        for o in exposed.get("objects", [])
+        if not (o.get("type") == object_type and o.get("localName") == name)
+    ]
+    if len(kept) != len(exposed.get("objects", [])):
+        exposed["objects"] = kept
+        _save(tx, key, project)
+
+
+def _check_exposed_objects(exposed: dict[str, Any]) -> None:
+    objects = exposed.get("objects", [])
+    if not isinstance(objects, list):
+        raise invalid("Invalid exposedObjects.objects: expected a list")
+    for i, obj in enumerate(objects):
+        if not (
+            isinstance(obj, dict)
+            and isinstance(obj.get("type"), str)
+            and isinstance(obj.get("localName"), str)
+            and obj["localName"]
+        ):
+            raise invalid(f"Invalid exposed object #{i}: it needs a 'type' and a 'localName'")
+        rules = obj.get("rules", [])
+        if not isinstance(rules, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("targetProject"), str) for r in rules
+        ):
+            raise invalid(
+                f"Invalid exposed object {obj['localName']}: 'rules' must be a list of "
+                "{targetProject}"
+            )
+
+
 def _save(tx: Tx, key: str, project: dict[str, Any]) -> None:
     tx.put(KIND, key, key, project)
 
@@ -195,8 +245,7 @@ def set_settings(tx: Tx, req: Request) -> dict[str, Any]:
     body = require_object(req.body, "project settings")
     require_object(body.get("settings", {}), "project settings.settings")
     exposed = require_object(body.get("exposedObjects", {"objects": []}), "exposedObjects")
-    if not isinstance(exposed.get("objects", []), list):
-        raise invalid("Invalid exposedObjects.objects: expected a list")
+    _check_exposed_objects(exposed)
     project["settings"] = body
     tx.bump(project)
     _save(tx, key, project)

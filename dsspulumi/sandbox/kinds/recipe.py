@@ -1,5 +1,9 @@
 """Recipes: creation (with the creators' settings), settings + payload, metadata, delete.
 
+Payload defaults and shapes by recipe type live in :mod:`..recipe_payloads`. An input from
+another project must be exposed to this project in the other project's settings
+(``exposedObjects``), as DSS requires.
+
 Rows: kind ``recipe``, project = project key, id = recipe name; the document is
 ``{"recipe": definition, "payload": str}`` (what GET returns). Side table ``recipe_outputs``
 indexes which recipe writes which dataset, so the "one producer per dataset" rule is one
@@ -8,15 +12,16 @@ indexed lookup per output instead of a walk over every recipe of the project.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from dsspulumi.sandbox import recipe_payloads
 from dsspulumi.sandbox.errors import (
     check_object_name,
     invalid,
     not_found,
     optional_object,
     optional_str,
+    refused,
     require_object,
     string_list,
 )
@@ -39,24 +44,6 @@ SCHEMA = (
 )
 PROJECT_TABLES = ("recipe_outputs",)
 
-#: Recipe types whose payload is a script (creationSettings.script seeds it).
-CODE_RECIPE_TYPES = frozenset(
-    [
-        "python",
-        "r",
-        "sql_script",
-        "sql_query",
-        "pyspark",
-        "sparkr",
-        "spark_scala",
-        "shell",
-        "spark_sql_query",
-        "julia",
-        "hive",
-        "impala",
-        "pig",
-    ]
-)
 #: Code recipe types whose params carry a code env selection (``set_code_env`` needs it).
 ENV_RECIPE_TYPES = frozenset(["python", "r", "pyspark", "sparkr"])
 
@@ -135,6 +122,14 @@ def _check_refs(
         key, name = split_ref(project_key, item.get("ref"))
         if not _exists(tx, key, name):
             raise not_found("dataset", f"{key}.{name}")
+        # A foreign input is exposed under its own object type (a folder by its id).
+        is_dataset = dataset.exists(tx, key, name)
+        kind, what = ("DATASET", "Dataset") if is_dataset else ("MANAGED_FOLDER", "Managed folder")
+        if key != project_key and not project.is_exposed(tx, key, kind, name, project_key):
+            raise refused(
+                f"{what} {key}.{name} is not exposed to project {project_key}: expose it in "
+                f"the settings of project {key} (exposed objects) before using it here"
+            )
     for _, item in _role_items(outputs, "outputs"):
         ref = item.get("ref")
         key, name = split_ref(project_key, ref)
@@ -156,31 +151,6 @@ def _default_params(type_: str) -> dict[str, Any]:
             "containerSelection": {"containerMode": "INHERIT"},
         }
     return {}
-
-
-def _default_payload(type_: str, settings: dict[str, Any], inputs: dict[str, Any]) -> str:
-    if type_ in CODE_RECIPE_TYPES:
-        script = settings.get("script")
-        return script if isinstance(script, str) else ""
-    if type_ == "grouping":
-        key = settings.get("groupKey")
-        return json.dumps(
-            {"keys": [{"column": key}] if key else [], "values": [], "globalCount": False}
-        )
-    if type_ in ("join", "vstack", "fuzzyjoin", "geojoin"):
-        count = len(inputs.get("main", {}).get("items", []))
-        return json.dumps(
-            {
-                "virtualInputs": [{"index": i} for i in range(count)],
-                "joins": [],
-                "computedColumns": [],
-            }
-        )
-    if type_ in ("shaker", "prepare"):
-        return json.dumps({"steps": [], "columnsSelection": {"mode": "ALL"}})
-    if type_ == "sync":
-        return ""
-    return "{}"
 
 
 def _unique_name(tx: Tx, project_key: str, base: str) -> str:
@@ -256,8 +226,18 @@ def create_recipe(tx: Tx, req: Request) -> dict[str, Any]:
         _check_refs(tx, project_key, name, inputs, outputs, set(new_datasets))
 
     payload = settings.get("rawPayload") if raw else None
+    input_refs = [item["ref"] for _, item in _role_items(inputs, "inputs")]
+    if not raw:
+        recipe_payloads.check_roles(type_, len(input_refs), len(output_refs))
     if not isinstance(payload, str):
-        payload = _default_payload(type_, settings, inputs)
+
+        def columns(ref: str) -> list[str]:
+            key, ds_name = split_ref(project_key, ref)
+            if ds_name in new_datasets or not dataset.exists(tx, key, ds_name):
+                return []
+            return [c["name"] for c in dataset.lookup(tx, key, ds_name)["schema"]["columns"]]
+
+        payload = recipe_payloads.default(type_, settings, input_refs, columns)
     recipe: dict[str, Any] = {
         "projectKey": project_key,
         "name": name,
@@ -305,6 +285,10 @@ def set_recipe(tx: Tx, req: Request) -> dict[str, Any]:
     inputs = _normalise_roles(recipe.get("inputs"), "inputs", {"deps": []})
     outputs = _normalise_roles(recipe.get("outputs"), "outputs", {"appendMode": False})
     _check_refs(tx, project_key, name, inputs, outputs, set())
+    type_ = current["recipe"]["type"]
+    input_count = len(_role_items(inputs, "inputs"))
+    recipe_payloads.check_roles(type_, input_count, len(_role_items(outputs, "outputs")))
+    recipe_payloads.check(type_, payload, input_count)
     tags = string_list(recipe.get("tags"), "tags")
     updated = dict(recipe)
     updated.update(
