@@ -25,12 +25,29 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:
         print(version_text())
         return
+    if sys.argv[1:] == ["--help"] and _help_fits_stored_text():
+        from dsspulumi.cli._root_help import TEXT
+
+        sys.stdout.write(TEXT)
+        return
     try:
         from dsspulumi.cli._app import app
 
         app()
     except KeyboardInterrupt:  # Ctrl-C outside any command body (while importing, parsing)
         raise SystemExit(130) from None
+
+
+def _help_fits_stored_text() -> bool:
+    """True where typer would print the stored text: as ``dss``, 78 columns wide.
+
+    click caps the help at 78 columns and names the program after ``argv[0]`` (``python -m
+    dsspulumi`` says so in its usage line, and gets typer's own rendering).
+    """
+    import os
+    import shutil
+
+    return os.path.basename(sys.argv[0]) == "dss" and shutil.get_terminal_size().columns >= 80
 
 
 def __getattr__(name: str) -> Any:

@@ -26,7 +26,7 @@ FlowItem = AnyDataset | ManagedFolder
 
 def _datasets(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     # Code recipes read and write managed folders too; visual recipes work on datasets only.
-    # (Scenario steps and triggers use this validator too: they name folders like code recipes.)
+    # (Also the validator of scenario dataset triggers, which have no such flag: folders pass.)
     folders = getattr(inst, "takes_folders", True)
     what = "dataset objects (or folders)" if folders else "dataset objects"
     if not isinstance(value, list) or not value:

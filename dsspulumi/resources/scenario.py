@@ -26,7 +26,7 @@ from dsspulumi.resource import File, Resource, _translate_init_errors, resource_
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject, generated_id_outputs
 from dsspulumi.resources.connection import Connection, connection_name, connection_ref
-from dsspulumi.resources.dataset import Dataset, ManagedDataset
+from dsspulumi.resources.dataset import AnyDataset
 from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.recipe import _datasets
 
@@ -76,14 +76,11 @@ def _optional_name(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.name_string(inst, attribute, value)
 
 
-AnyDataset = Dataset | ManagedDataset
-
-
 def _buildables(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, list) or not value:
         v.fail(inst, attribute, "must be a non-empty list of datasets and managed folders")
     for item in value:
-        if not isinstance(item, Dataset | ManagedDataset | ManagedFolder):
+        if not isinstance(item, AnyDataset | ManagedFolder):
             v.fail(
                 inst,
                 attribute,

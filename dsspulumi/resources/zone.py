@@ -20,7 +20,7 @@ from dsspulumi.output import Output
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import generated_id_outputs, project_ref
-from dsspulumi.resources.dataset import Dataset, ManagedDataset
+from dsspulumi.resources.dataset import AnyDataset
 from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.project import Project
 from dsspulumi.resources.recipe import _RecipeBase
@@ -38,7 +38,7 @@ def _items(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, list):
         v.fail(inst, attribute, f"must be a list of datasets, folders and recipes (got {value!r})")
     for item in value:
-        if not isinstance(item, Dataset | ManagedDataset | ManagedFolder | _RecipeBase):
+        if not isinstance(item, AnyDataset | ManagedFolder | _RecipeBase):
             v.fail(
                 inst,
                 attribute,

@@ -1,7 +1,7 @@
 """``FeaturePipeline``: an example ``dss.ComponentResource``.
 
-A feature pipeline turns one source dataset into a prepared one: a managed dataset and
-the Python recipe that writes it (a flow zone gathering them can join once zones exist).
+A feature pipeline turns one source dataset into a prepared one: a managed dataset, the
+Python recipe that writes it, and a flow zone ``<NAME> features`` gathering the two.
 Everything it creates is a child of the component (``opts=dss.ResourceOptions(parent=
 self)``), so each child's URN carries the component's type and ``dss preview`` shows the
 children under the component. Use it from a stack file::
@@ -26,7 +26,7 @@ dataiku.Dataset("{output}").write_with_schema(features)
 
 
 class FeaturePipeline(dss.ComponentResource):
-    """A prepared dataset ``<NAME>_FEATURES`` and the recipe ``prepare_<name>`` writing it."""
+    """A prepared dataset ``<NAME>_FEATURES``, the recipe ``prepare_<name>`` writing it, a zone."""
 
     def __init__(
         self,
@@ -35,6 +35,7 @@ class FeaturePipeline(dss.ComponentResource):
         project: dss.Project,
         source: dss.Dataset | dss.ManagedDataset,
         connection: str = "filesystem_managed",
+        color: str = "#2ab1ac",
         opts: dss.ResourceOptions | None = None,
     ) -> None:
         super().__init__("examples:FeaturePipeline", name, opts=opts)
@@ -53,5 +54,12 @@ class FeaturePipeline(dss.ComponentResource):
             inputs=[source],
             outputs=[self.prepared],
             code=CODE.format(source=source.name, output=self.prepared.name),
+            opts=child,
+        )
+        self.zone = dss.FlowZone(
+            f"{name} features",
+            project=project,
+            color=color,
+            items=[self.prepared, self.recipe],
             opts=child,
         )

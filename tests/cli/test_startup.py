@@ -137,3 +137,56 @@ def test_values_that_need_coercion_go_to_typer(annotation, value, kwargs):
         annotation=annotation, parameter_info=OptionInfo(**kwargs)
     )
     assert not _unchanged(descriptor, value)
+
+
+HELP_PROBE = """
+import sys
+sys.argv = ['{argv0}', '--help']
+from dsspulumi.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print('TYPER-IMPORTED' if 'typer' in sys.modules else 'NO-TYPER', end='')
+"""
+
+
+def _help(argv0: str, columns: int) -> tuple[str, bool]:
+    import os
+
+    env = {**os.environ, "COLUMNS": str(columns)}
+    r = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE.format(argv0=argv0)],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert r.returncode == 0, r.stderr
+    text, marker = r.stdout.rsplit("\n", 1)
+    return text + "\n", marker == "TYPER-IMPORTED"
+
+
+def test_stored_root_help_is_what_typer_prints():
+    """A new command or help line must come with `python -m dsspulumi.cli._root_help_gen`."""
+    r = subprocess.run(
+        [sys.executable, "-m", "dsspulumi.cli._root_help_gen", "--check"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_root_help_at_80_columns_and_more_is_the_stored_text_without_typer():
+    from dsspulumi.cli._root_help import TEXT
+
+    for columns in (80, 200):
+        text, typer_imported = _help("/usr/bin/dss", columns)
+        assert text == TEXT
+        assert not typer_imported
+
+
+def test_root_help_narrower_or_under_another_name_is_typers_own():
+    narrow, typer_imported = _help("/usr/bin/dss", 60)
+    assert typer_imported
+    assert "Usage: dss [OPTIONS] COMMAND [ARGS]..." in narrow
+    assert "Infrastructure as code for Dataiku DSS: preview, apply\n" in narrow  # wrapped at 58
+    other, typer_imported = _help("/x/__main__.py", 120)
+    assert typer_imported
+    assert other.startswith("Usage: __main__.py [OPTIONS] COMMAND")

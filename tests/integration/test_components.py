@@ -33,6 +33,11 @@ def test_example_component_stack_round_trips(ws):
         recipe.get_settings().get_recipe_raw_definition()["outputs"]["main"]["items"][0]["ref"]
         == "LTV_FEATURES"
     )
+    zones = {z.name: z for z in ws.sandbox.client().get_project("FEATURE_STORE").get_flow()
+             .list_zones()}
+    assert {(i["objectType"], i["objectId"]) for i in zones["LTV features"]._raw["items"]} == {
+        ("DATASET", "LTV_FEATURES"), ("RECIPE", "prepare_ltv")}
+    assert steps["CHURN features"]["parent"] == f"{COMPONENT}::CHURN"
     assert ws.dss("preview", "feature_store", "--expect-no-changes").exit_code == 0
     assert ws.dss("destroy", "feature_store", "--yes").exit_code == 0
     assert "FEATURE_STORE" not in ws.sandbox.client().list_project_keys()

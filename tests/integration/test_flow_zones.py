@@ -5,7 +5,8 @@ from __future__ import annotations
 STACK = """
 project = dss.Project("ZONES", name="Zones")
 other = dss.Project("OTHERZ", name="Other")
-shared = dss.ManagedDataset("SHARED", project=other, connection="filesystem_managed")
+shared = dss.ManagedDataset("SHARED", project=other, connection="filesystem_managed",
+                            share_with=[project])  # read by copy: DSS requires the exposure
 raw = dss.Dataset("RAW", project=project, type="Filesystem", connection="filesystem_root",
                   params={{"path": "/raw"}})
 out = dss.ManagedDataset("OUT", project=project, connection="filesystem_managed")

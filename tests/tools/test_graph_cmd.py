@@ -23,7 +23,9 @@ STACK = """
 sales = dss.Project("SALES", name="Sales")
 orders = dss.Dataset("ORDERS", project=sales, type="Filesystem", connection="filesystem_root",
                      params={"path": "/orders"})
-clean = dss.ManagedDataset("CLEAN_ORDERS", project=sales, connection="filesystem_managed")
+# shared with SCORING, whose recipe reads it (DSS requires the exposure)
+clean = dss.ManagedDataset("CLEAN_ORDERS", project=sales, connection="filesystem_managed",
+                           share_with=["SCORING"])
 totals = dss.ManagedDataset("TOTALS", project=sales, connection="filesystem_managed")
 dss.PythonRecipe("clean_orders", project=sales, inputs=[orders], outputs=[clean], code="pass")
 dss.SyncRecipe("sum_orders", project=sales, inputs=[clean], outputs=[totals])

@@ -251,3 +251,16 @@ def test_one_connection_rule_for_every_dataset_spelling(project):
         ResourceValidationError, match="only FilesInFolder and UploadedFiles datasets may go"
     ):
         dss.Dataset("D", project=project, type="PostgreSQL")
+
+
+def test_typed_datasets_and_visual_recipes_go_where_datasets_go(project, src, out):
+    # Zones, build steps and dataset-change triggers take every dataset class.
+    s3 = dss.S3Dataset("s3", project=project, connection="s3", path="/p")
+    up = dss.UploadedFilesDataset("up", project=project)
+    prep = dss.PrepareRecipe("prep", project=project, inputs=[s3], outputs=[out])
+    zone = dss.FlowZone("z", project=project, items=[s3, up, prep])
+    assert {s3, up, prep} <= set(zone.dependencies())
+    step = dss.BuildStep([s3, up])
+    trigger = dss.DatasetChangeTrigger([up])
+    scenario = dss.Scenario("sc", project=project, steps=[step], triggers=[trigger])
+    assert {s3, up} <= set(scenario.dependencies())
