@@ -29,7 +29,9 @@ from dsspulumi.checkpoint import (
     SetPending,
     load_state,
 )
+from dsspulumi.drift import CHANGED, Drift, compare, owns, read_all
 from dsspulumi.errors import (
+    AdoptionError,
     ConflictError,
     CorruptStateError,
     DssConnectionError,
@@ -44,7 +46,7 @@ from dsspulumi.errors import (
 )
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
 from dsspulumi.faults import crash_point
-from dsspulumi.graph import ResourceGraph
+from dsspulumi.graph import Node, ResourceGraph
 from dsspulumi.output import (
     Output,
     Secret,
@@ -54,7 +56,7 @@ from dsspulumi.output import (
     to_engine,
     unwrap,
 )
-from dsspulumi.plan import Op, Plan, Step, make_plan
+from dsspulumi.plan import Op, Plan, Step, diff_inputs, make_plan
 from dsspulumi.provider import (
     Found,
     Mark,
@@ -108,6 +110,7 @@ class RunResult:
     outputs: dict[str, Any] = attrs.field(factory=dict)
     timings: dict[str, float] = attrs.field(factory=dict)
     counters: dict[str, int] = attrs.field(factory=dict)
+    drift: list[Drift] = attrs.field(factory=list)  # found by --refresh
 
     @property
     def failed(self) -> list[StepOutcome]:
@@ -116,6 +119,19 @@ class RunResult:
     @property
     def succeeded(self) -> bool:
         return not any(o.status != SUCCEEDED for o in self.outcomes.values())
+
+
+@attrs.define
+class RefreshResult:
+    """What ``dss refresh`` found: settled interrupted operations, and drift per object."""
+
+    notes: list[str] = attrs.field(factory=list)
+    drift: list[Drift] = attrs.field(factory=list)
+    recorded: bool = False
+
+    @property
+    def lines(self) -> list[str]:
+        return [*self.notes, *(d.describe() for d in self.drift)]
 
 
 @attrs.define
@@ -184,29 +200,28 @@ class StackRun:
             notes.append(f"{_logical(op.urn)}: interrupted {op.op}; {outcome.note}")
         return notes
 
-    def refresh(self, state: State, registry: ProviderRegistry) -> list[str]:
+    def refresh(
+        self, state: State, registry: ProviderRegistry, *, batch: bool = True
+    ) -> list[Drift]:
         """Replace recorded inputs with what DSS holds now (declared keys only).
 
-        An object that now carries another mark was deleted and re-created outside the
-        tool: it is not ours, so it is dropped from the state and left alone in DSS.
+        Reads are batched per kind where the provider can (``drift.read_all``). An object
+        that now carries another mark was deleted and re-created outside the tool: it is not
+        ours, so it is dropped from the state and left alone in DSS.
         """
-        notes = []
+        found = read_all(registry, state.resources, batch=batch)
+        drifts = []
         for rec in list(state.resources):
-            found = inspect_declared(registry, rec.type, rec.inputs, rec.outputs)
-            logical = _logical(rec.urn)
-            if found is None:
+            drift = compare(rec, found[rec.urn])
+            if drift is None:
+                continue
+            drifts.append(drift)
+            current = found[rec.urn]
+            if drift.status == CHANGED and current is not None:
+                rec.inputs = current.inputs
+            else:
                 state.remove(rec.urn)
-                notes.append(f"{logical}: deleted outside dsspulumi")
-            elif not owns(rec.mark, found):
-                state.remove(rec.urn)
-                notes.append(
-                    f"{logical}: the object in DSS was not created by this stack (its ownership "
-                    "mark differs); dropped from the state and left untouched in DSS"
-                )
-            elif found.inputs != rec.inputs:
-                rec.inputs = found.inputs
-                notes.append(f"{logical}: changed outside dsspulumi")
-        return notes
+        return drifts
 
     # --- commands --------------------------------------------------------------------------
     def preview(
@@ -219,22 +234,26 @@ class StackRun:
         t0 = time.perf_counter()
         state = self.load_state()
         t1 = time.perf_counter()
+        drift: list[Drift] = []
         if state.pending or refresh:
             registry = self._registry()
             if state.pending:
                 for note in self.reconcile(state, registry):
                     self.listener.notice(note)
             if refresh:
-                for note in self.refresh(state, registry):
-                    self.listener.notice(note)
+                drift = self.refresh(state, registry)
+                for d in drift:
+                    self.listener.notice(d.describe())
         plan = make_plan(
             graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
         )
         if refresh:
             check_lookups(plan, self._registry())
+        if any(step.op is Op.IMPORT for step in plan.steps):
+            plan = resolve_imports(plan, self._registry(), state)
         t2 = time.perf_counter()
         self.listener.plan_ready(plan)
-        return RunResult(plan=plan, timings={"load_state": t1 - t0, "plan": t2 - t1})
+        return RunResult(plan=plan, drift=drift, timings={"load_state": t1 - t0, "plan": t2 - t1})
 
     def apply(
         self,
@@ -258,12 +277,14 @@ class StackRun:
         with self.writing(lock_timeout=lock_timeout) as checkpoint:
             state = checkpoint.state
             started = now()
+            drift: list[Drift] = []
             if state.pending or refresh:
                 notes: list[str] = []
                 if state.pending:
                     notes += self.reconcile(state, registry)
                 if refresh:
-                    notes += self.refresh(state, registry)
+                    drift = self.refresh(state, registry)
+                    notes += [d.describe() for d in drift]
                 checkpoint.compact()
                 for note in notes:
                     self.listener.notice(note)
@@ -271,8 +292,10 @@ class StackRun:
                 graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
             )
             check_lookups(plan, registry)
+            if any(step.op is Op.IMPORT for step in plan.steps):
+                plan = resolve_imports(plan, registry, state)
             self.listener.plan_ready(plan)
-            result = RunResult(plan=plan)
+            result = RunResult(plan=plan, drift=drift)
             if expect_no_changes and plan.has_changes:
                 return result
             if plan.has_changes and not confirm(plan):
@@ -316,15 +339,24 @@ class StackRun:
             self._history(checkpoint, kind, started, result)
             return result
 
-    def refresh_state(self, *, lock_timeout: float = 0.0) -> list[str]:
-        """``dss refresh``: record in state what DSS holds now; settle pending operations."""
+    def refresh_state(
+        self, *, lock_timeout: float = 0.0, record: bool = True, batch: bool = True
+    ) -> RefreshResult:
+        """``dss refresh``: read DSS, report drift and record it in state (unless ``record``
+        is False: ``--preview-only``); settle pending operations."""
         registry = self._registry()
         if self.backend.read_state(self.stack, self.env) is None:
-            return []
+            return RefreshResult()
+        if not record:
+            state = self.load_state()
+            return RefreshResult(
+                notes=self.reconcile(state, registry) if state.pending else [],
+                drift=self.refresh(state, registry, batch=batch),
+            )
         with self.writing(lock_timeout=lock_timeout) as checkpoint:
             started = now()
             notes = self.reconcile(checkpoint.state, registry)
-            notes += self.refresh(checkpoint.state, registry)
+            drift = self.refresh(checkpoint.state, registry, batch=batch)
             checkpoint.compact()
             self.backend.append_history(
                 self.stack,
@@ -337,11 +369,107 @@ class StackRun:
                     "finished_at": now(),
                     "user": _user(),
                     "host": socket.gethostname(),
-                    "summary": {"drift": len(notes)},
+                    "summary": {"drift": len(notes) + len(drift)},
                     "resources": len(checkpoint.state.resources),
                 },
             )
-            return notes
+            return RefreshResult(notes=notes, drift=drift, recorded=True)
+
+    # --- import (dss import) ---------------------------------------------------------------
+    def import_program(
+        self,
+        graph: ResourceGraph,
+        outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        *,
+        parallel: int = 10,
+        lock_timeout: float = 0.0,
+    ) -> RunResult:
+        """Adopt every object a generated program declares (``dss import project``).
+
+        Each node is imported (``import_id`` = its own identity); the generated code must
+        declare exactly what DSS holds, so any difference is a bug of the code writer: it
+        stops the run before anything is changed. The state must not manage anything yet.
+        ``outputs`` (by URN) address objects whose DSS id is generated (``Existing.outputs``).
+        """
+        existing = self.load_state()
+        if existing.resources:
+            raise AdoptionError(
+                f"stack '{self.stack}' (env '{self.env}') already manages "
+                f"{len(existing.resources)} object(s); import a project into a new stack (or "
+                "adopt single objects with `dss import resource`)"
+            )
+        nodes = {
+            urn: attrs.evolve(
+                node,
+                options=attrs.evolve(
+                    node.options,
+                    import_id=node.logical_name,
+                    import_outputs=dict((outputs or {}).get(urn) or {}),
+                ),
+            )
+            for urn, node in graph.nodes.items()
+        }
+        adopted = ResourceGraph(stack=graph.stack, env=graph.env, nodes=nodes, exports={})
+
+        def exact(plan: Plan) -> bool:
+            differs = [
+                f"{s.logical_name} ({', '.join(d.path for d in s.diff)})"
+                for s in plan.steps
+                if s.diff
+            ]
+            if differs:
+                raise AdoptionError(
+                    "the generated stack does not declare exactly what DSS holds for "
+                    f"{'; '.join(differs)}; nothing was adopted. Please report this"
+                )
+            return True
+
+        return self.apply(
+            adopted, parallel=parallel, confirm=exact, kind="import", lock_timeout=lock_timeout
+        )
+
+    def import_one(self, node: Node, *, lock_timeout: float = 0.0) -> ResourceState:
+        """Adopt one existing object into the state (``dss import resource``).
+
+        The object gets the stack's mark, its declared properties are recorded as DSS holds
+        them, and nothing else in DSS changes.
+        """
+        registry = self._registry()
+        plan = Plan(
+            stack=self.stack,
+            env=self.env,
+            steps=(
+                Step(
+                    op=Op.IMPORT,
+                    urn=node.urn,
+                    type=node.type,
+                    name=node.name,
+                    logical_name=node.logical_name,
+                    inputs=node.inputs,
+                    node=node,
+                ),
+            ),
+        )
+        with self.writing(lock_timeout=lock_timeout) as checkpoint:
+            if checkpoint.state.get(node.urn) is not None:
+                raise AdoptionError(
+                    f"{node.logical_name} is already in the state of stack '{self.stack}' "
+                    f"(env '{self.env}'); nothing to import"
+                )
+            plan = resolve_imports(plan, registry, checkpoint.state)
+            if plan.steps[0].diff:
+                paths = ", ".join(d.path for d in plan.steps[0].diff)
+                raise AdoptionError(
+                    f"{node.logical_name}: DSS no longer holds what was read "
+                    f"({paths}); run the command again"
+                )
+            self.listener.plan_ready(plan)
+            StepRunner(registry, checkpoint, self.listener, retries=self.retries).run(plan.steps[0])
+            checkpoint.state.updated_at = now()
+            checkpoint.compact()
+            record = checkpoint.state.get(node.urn)
+            assert record is not None
+            return record
 
     # --- helpers ---------------------------------------------------------------------------
     def _registry(self) -> ProviderRegistry:
@@ -402,15 +530,6 @@ class Settlement:
     record: ResourceState | None
     note: str
     foreign: bool = False  # an object exists under that name that this stack did not create
-
-
-def owns(mark: str | None, found: Found) -> bool:
-    """Whether the object found is the one a record with ``mark`` manages.
-
-    A record without a mark predates marks: its object was created by this stack and
-    carries no mark either; an object carrying a mark was made by some other run.
-    """
-    return found.mark == mark
 
 
 # How long after finding a name free a create may land (its retries and backoff included),
@@ -503,6 +622,70 @@ def inspect_declared(
     if found is None:
         return None
     return attrs.evolve(found, inputs=secret_like(inputs, found.inputs))
+
+
+def adoption_refusal(urn: str, found: Found) -> str | None:
+    """Why an existing object may not be adopted under ``urn``, or None if it may.
+
+    An unmarked object (made by hand) may be; one carrying a dsspulumi mark belongs to the
+    stack that wrote it, unless the mark names this very URN (an earlier import of it was
+    interrupted, or it was released with retain_on_delete).
+    """
+    if found.mark is None or found.mark_urn == urn:
+        return None
+    owner = f" ({found.mark_urn})" if found.mark_urn else ""
+    return (
+        f"it is managed by another dsspulumi stack{owner}; remove it from that stack first "
+        "(opts=dss.ResourceOptions(retain_on_delete=True), then delete its declaration)"
+    )
+
+
+def resolve_imports(plan: Plan, registry: ProviderRegistry, state: State | None = None) -> Plan:
+    """Read the object of every ``import`` step: its diff is what ``up`` will change.
+
+    An import_id that DSS does not know, or an object another stack manages, stops the run
+    here, before anything is changed; every such problem is named at once.
+    """
+    problems = []
+    steps = []
+    known = {
+        s.urn: s.node.options.import_outputs
+        for s in plan.steps
+        if s.op is Op.IMPORT and s.node is not None
+    }
+
+    def value_of(urn: str, key: str) -> Any:
+        """A value known after apply, known already: an imported object's id (or a record's)."""
+        if key in known.get(urn, {}):
+            return known[urn][key]
+        rec = state.get(urn) if state is not None else None
+        if rec is None or key not in rec.outputs:
+            raise KeyError(f"{_logical(urn)}.{key}")
+        return rec.outputs[key]
+
+    for step in plan.steps:
+        if step.op is not Op.IMPORT or step.node is None or step.inputs is None:
+            steps.append(step)
+            continue
+        opts = step.node.options
+        inputs = resolve_unknowns(step.inputs, value_of, partial=True)
+        found = inspect_declared(registry, step.type, inputs, opts.import_outputs)
+        where = f" (declared at {step.node.source})" if step.node.source else ""
+        kind = step.type.split(":", 1)[-1].lower()
+        if found is None:
+            problems.append(
+                f"{step.logical_name}{where}: import_id {opts.import_id!r} names no {kind} in "
+                "DSS; check the id, or remove import_id to create it"
+            )
+            steps.append(step)
+            continue
+        refusal = adoption_refusal(step.urn, found)
+        if refusal is not None:
+            problems.append(f"{step.logical_name}{where}: cannot import {kind}: {refusal}")
+        steps.append(attrs.evolve(step, diff=tuple(diff_inputs(found.inputs, inputs))))
+    if problems:
+        raise AdoptionError("; ".join(problems) + ". Nothing was changed")
+    return attrs.evolve(plan, steps=tuple(steps))
 
 
 def check_lookups(plan: Plan, registry: ProviderRegistry) -> None:
@@ -634,6 +817,8 @@ class StepRunner:
         owner = old.mark if old else None
         inputs = dict(step.inputs if step.inputs is not None else old.inputs)  # type: ignore[union-attr]
         outputs = dict(old.outputs) if old else {}
+        if step.op is Op.IMPORT and node is not None:
+            outputs = dict(node.options.import_outputs)
         deps = list(node.deps) if node else list(old.dependencies)  # type: ignore[union-attr]
         if node is not None and node.output_deps:
             inputs = self._resolve(step, inputs)
@@ -680,6 +865,9 @@ class StepRunner:
                 self.cp.record(SetPending(pending))
                 outputs = self._create(provider, step, plain, pending)
                 mark = pending.id
+            elif step.op is Op.IMPORT:
+                outputs = self._adopt(provider, step, plain, outputs, pending)
+                mark = pending.id
             elif step.op is Op.DELETE:
                 provider.delete(plain, outputs, owner=owner)
                 self.cp.record(Remove(step.urn), ClearPending(step.urn))
@@ -707,6 +895,32 @@ class StepRunner:
         )
         self.cp.record(Put(record), ClearPending(step.urn))
 
+    def _adopt(
+        self,
+        provider: Provider,
+        step: Step,
+        plain: dict[str, Any],
+        outputs: dict[str, Any],
+        pending: PendingOperation,
+    ) -> dict[str, Any]:
+        """Adopt an existing object: write the stack's mark, and the declared values.
+
+        From here on the object is the stack's, proven by its mark like any object it
+        created. The update is the difference the plan showed (the mark alone if none).
+        """
+        found = provider.inspect(plain, outputs)
+        kind = step.type.split(":", 1)[-1].lower()
+        if found is None:
+            raise AdoptionError(
+                f"{step.logical_name}: the {kind} to import is no longer in DSS; nothing was "
+                "changed"
+            )
+        refusal = adoption_refusal(step.urn, found)
+        if refusal is not None:
+            raise AdoptionError(f"{step.logical_name}: cannot import {kind}: {refusal}")
+        return provider.update(
+            found.inputs, plain, outputs, owner=None, mark=Mark(pending.id, step.urn)
+        )
     def _resolve(self, step: Step, inputs: dict[str, Any]) -> dict[str, Any]:
         """The step's inputs with the values known after apply filled in from the state,
         where the producers (dependencies, so already run) recorded their outputs."""
@@ -792,9 +1006,9 @@ class StepRunner:
         kind = step.type.split(":", 1)[-1].lower()
         return ConflictError(
             f"{step.logical_name}: a {kind} named {step.name} already exists in DSS and was not "
-            "created by this stack; nothing was changed. Rename it in the stack, or rename or "
-            "delete the one in DSS if it is not needed (adopting an existing object with "
-            "import_id is not supported yet)",
+            "created by this stack; nothing was changed. Rename it in the stack, rename or "
+            "delete the one in DSS if it is not needed, or adopt it with "
+            f"opts=dss.ResourceOptions(import_id={step.logical_name!r})",
             urn=step.urn,
         )
 
@@ -828,6 +1042,6 @@ class StepRunner:
             self.cp.record(Remove(step.urn), ClearPending(step.urn))
         else:
             self.cp.record(Put(outcome.record), ClearPending(step.urn))
-        if outcome.foreign and not isinstance(exc, NotOwnedError):
+        if outcome.foreign and not isinstance(exc, NotOwnedError | AdoptionError):
             return self._conflict(step)
         return exc

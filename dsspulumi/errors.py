@@ -117,3 +117,7 @@ class PartialCreateError(ProviderError):
 
 class MissingLookupError(DssPulumiError):
     """Objects a stack reads with ``.get`` do not exist in DSS."""
+
+
+class AdoptionError(DssPulumiError):
+    """An existing DSS object cannot be imported (absent, or managed by another stack)."""

@@ -25,6 +25,9 @@ class NodeOptions:
     ignore_changes: tuple[str, ...] = ()
     delete_before_replace: bool = False
     retain_on_delete: bool = False
+    # Adopt the existing DSS object instead of creating it (``ResourceOptions.import_id``).
+    import_id: str | None = None
+    import_outputs: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 _DEFAULT_NODE_OPTIONS = NodeOptions()  # shared by every node with default options
@@ -163,12 +166,14 @@ class ResourceGraph:
             options = (
                 _DEFAULT_NODE_OPTIONS
                 if not (opts.protect or opts.ignore_changes or opts.delete_before_replace)
-                and not opts.retain_on_delete
+                and not (opts.retain_on_delete or opts.import_id)
                 else NodeOptions(
                     protect=opts.protect,
                     ignore_changes=tuple(opts.ignore_changes),
                     delete_before_replace=opts.delete_before_replace,
                     retain_on_delete=opts.retain_on_delete,
+                    import_id=opts.import_id,
+                    import_outputs=_import_outputs(r, opts.import_id),
                 )
             )
             parent = opts.parent
@@ -193,6 +198,16 @@ class ResourceGraph:
         return graph
 
 
+def _import_outputs(r: Resource, import_id: str | None) -> dict[str, Any]:
+    from dsspulumi.errors import ResourceValidationError
+    from dsspulumi.program_context import format_location
+
+    if import_id is None:
+        return {}
+    try:
+        return r.import_outputs(import_id)
+    except ResourceValidationError as exc:
+        raise GraphError(f"{format_location(r.source)}: {exc}") from None
 def _expand(items: Iterable[Any], members: Mapping[int, list[Resource]]) -> list[Any]:
     """``depends_on`` entries, a component standing for every resource below it (Pulumi)."""
     from dsspulumi.resource import ComponentResource

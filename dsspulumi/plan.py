@@ -366,6 +366,9 @@ def _decide(
                 "declaration, run `dss up`, then remove the declaration and run `dss up` again"
             )
         return Step(op=Op.READ, inputs=dict(node.inputs), **base)
+    if rec is None and node.options.import_id is not None:
+        # Adopted, not created: the engine reads DSS and fills in the difference to apply.
+        return Step(op=Op.IMPORT, inputs=node.inputs, **base)
     if rec is None:
         # The node's inputs are shared, not copied (nothing changes a plan's inputs; the
         # executor copies what it sends): 10,000 steps, 10,000 dicts fewer.

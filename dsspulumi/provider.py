@@ -37,12 +37,27 @@ Contracts every provider keeps:
 Every DSS refusal is raised as ``ProviderError`` with DSS's own text; a failure
 whose outcome is unknown (5xx after retries, a dropped connection) as
 ``TransientError``.
+
+Drift and import (issue 9) -- what a kind adds, in two small optional protocols:
+- ``BatchInspector.inspect_many``: the answers of ``inspect`` for many objects at once,
+  read through DSS's list endpoints (one call per project and kind) where they return full
+  definitions (dss-rest-api.md §10). A kind whose list endpoint does not return what
+  ``inspect`` needs simply does not implement it: ``dss refresh`` then falls back to one
+  ``inspect`` per object (``dsspulumi.drift.read_all``).
+- ``Importer``: ``read_existing`` (one object by its DSS id, for
+  ``dss import resource`` and ``ResourceOptions(import_id=...)``) and ``list_existing``
+  (every object of the kind in one project, for ``dss import project``), each returning
+  ``Existing``: the inputs a declaration of exactly that object would produce. The
+  resource class turns those inputs back into constructor arguments
+  (``Resource.from_inputs``, see ``dsspulumi/resource.py``); the shared code writer
+  (``dsspulumi.importer.codegen``) does the rest. Adoption writes the stack's mark with
+  ``update(..., owner=None, mark=...)``: nothing new is needed for it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -69,6 +84,38 @@ class Found:
     created_at: float | None = None
     # Its outputs (a generated id), for an object found without them (a lost create answer).
     outputs: dict[str, Any] | None = None
+    # The URN written next to the mark (``dsspulumi.urn``): which stack's object it is.
+    mark_urn: str | None = None
+
+
+# For kinds whose ownership is recorded in outputs (no mark in DSS: project variables and
+# permissions, see providers/dss/owned.py): the output an import hands to ``inspect`` so that
+# the object is read although no mark was recorded yet. ``update`` drops it.
+ADOPTING = "adopting"
+
+
+@attrs.frozen
+class Existing:
+    """An object found in DSS, as a declaration of it would hold it (for import).
+
+    ``inputs`` are exactly the inputs of the resource class that declares it (``identity``
+    is its logical name: project key, or ``PROJECT.name``); rebuilding the constructor call
+    from them is the resource class's job. ``outputs`` are what the provider needs to address
+    it (a generated id) -- what ``Resource.import_outputs`` gives for an ``import_id``.
+    ``unmodelled`` says why no resource type of the
+    tool can declare it (an unsupported recipe type, …): such objects are listed, never
+    dropped silently, and never recorded.
+    """
+
+    type: str
+    identity: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+    mark: str | None = None
+    mark_urn: str | None = None
+    unmodelled: str | None = None
+    # Other ids by which DSS objects refer to it (a managed folder's ``PROJECT.id``).
+    aliases: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -116,6 +163,26 @@ class Provider(Protocol):
 
     def lookup(self, identity: Inputs) -> dict[str, Any] | None:
         """An object the stack only reads (``.get``): a summary of it, or None if absent."""
+        ...
+
+
+class BatchInspector(Protocol):
+    """Optional: ``inspect`` of many objects in few calls (batched refresh)."""
+
+    def inspect_many(self, items: Sequence[tuple[Inputs, Mapping[str, Any]]]) -> list[Found | None]:
+        """One answer per item, in order, each what ``inspect(inputs, outputs)`` would say."""
+        ...
+
+
+class Importer(Protocol):
+    """Optional: a kind that existing DSS objects can be adopted into (``dss import``)."""
+
+    def read_existing(self, identity: str) -> Existing | None:
+        """The object whose logical name is ``identity`` (``KEY`` / ``PROJECT.name``), or None."""
+        ...
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        """Every object of this kind in project ``project_key`` (empty if none)."""
         ...
 
 

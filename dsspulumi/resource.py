@@ -11,13 +11,16 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable
-from typing import Any, ClassVar, Self, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 import attrs
 
 from dsspulumi import program_context
 from dsspulumi.errors import ResourceValidationError
+
+if TYPE_CHECKING:
+    from dsspulumi.importer import Call
 
 T = TypeVar("T")
 
@@ -82,6 +85,14 @@ def _check_bool(_inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         )
 
 
+def _check_import_id(_inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ResourceValidationError(
+            f"ResourceOptions.import_id must be the DSS id of an existing object, such as "
+            f"'PROJECT.dataset_name' (got {value!r})"
+        )
+
+
 @attrs.define(kw_only=True, frozen=True)
 class ResourceOptions:
     """Meta options that steer the engine; never DSS properties.
@@ -98,6 +109,9 @@ class ResourceOptions:
     )
     delete_before_replace: bool = attrs.field(default=False, validator=_check_bool)
     retain_on_delete: bool = attrs.field(default=False, validator=_check_bool)
+    # Adopt the existing DSS object with this id instead of creating it (its DSS identity:
+    # ``KEY`` for a project, ``PROJECT.name`` or ``name`` for an object of a project).
+    import_id: str | None = attrs.field(default=None, validator=_check_import_id)
     # The component this resource belongs to: its type goes into the resource's URN.
     parent: ComponentResource | None = attrs.field(default=None, validator=_check_parent)
     # Former names (logical names or URNs) of this resource: its state record is found
@@ -231,6 +245,34 @@ class Resource:
     def lookup_inputs(self) -> dict[str, Any]:
         """For a lookup: the identity that is looked up in DSS (all it has)."""
         raise NotImplementedError
+
+    # --- import (issue 9): what a kind adds so that existing objects can be adopted ---------
+    def import_outputs(self, import_id: str) -> dict[str, Any]:
+        """The outputs of the object ``opts.import_id`` names, checked against the declaration.
+
+        DSS names are identities, so by default the id must name the declared object
+        (``PROJECT.name``, or ``name`` inside the declared project). A kind whose DSS id is
+        generated (a managed folder's) overrides this and returns it as an output.
+        """
+        accepted = {self.logical_name, self.dss_name}
+        if import_id not in accepted:
+            raise ResourceValidationError(
+                f"{type(self).__name__} '{self.dss_name}': import_id {import_id!r} does not name "
+                f"this object; DSS cannot rename objects, so import_id must be "
+                f"'{self.logical_name}' (declare the object under the name it has in DSS)"
+            )
+        return {}
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        """Code generation: the constructor call that declares exactly ``inputs``.
+
+        ``cls(*call.args, **call.kwargs).inputs() == inputs`` must hold once references are
+        resolved, so that a generated stack's first preview is empty. None when this class
+        cannot declare them (another class of the same type token may: ``dss:Dataset`` is
+        ``Dataset`` or ``ManagedDataset``). The default: not importable.
+        """
+        return None
 
     @classmethod
     def _lookup(cls, logical_name: str, **fields: Any) -> Self:

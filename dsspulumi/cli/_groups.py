@@ -11,6 +11,7 @@ GROUPS = {
     "stack": ("dsspulumi.cli.stack_cmd", "stack_app"),
     "config": ("dsspulumi.cli.config_cmd", "config_app"),
     "sandbox": ("dsspulumi.cli.sandbox_cmd", "sandbox_app"),
+    "import": ("dsspulumi.cli.import_cmd", "import_app"),
 }
 
 # name -> (module, attribute holding the command's function): top-level commands built
@@ -26,6 +27,7 @@ HELP = {
     "stack": "Stack administration: states, history, locks.",
     "config": "Configuration of a stack, per environment (committed TOML).",
     "sandbox": "The DSS sandbox: a local server that speaks the DSS REST API.",
+    "import": "Adopt existing DSS objects; generate stack code from a project.",
     "graph": "Draw the stack's flow (DOT, Mermaid, SVG or HTML), with --plan coloured.",
     "convert": "Turn a YAML configuration of the Dataiku IaC prototype into a stack.",
     "new": "Create a new repository with a stack, its config, a test and CI.",

@@ -14,6 +14,7 @@ import typer
 # display are imported by the commands that use them.
 from dsspulumi.cli.common import (
     Consoles,
+    StackLocation,
     check_env,
     consoles,
     handle_errors,
@@ -76,7 +77,7 @@ class Session(contextlib.ExitStack):
 
     def __init__(
         self,
-        stack_arg: str,
+        stack_arg: str | StackLocation,
         env: str,
         backend: str | None,
         dss_url: str | None,
@@ -90,7 +91,7 @@ class Session(contextlib.ExitStack):
         super().__init__()
         self.retries = retries
         self.listener: Any = None
-        self.loc = resolve_stack(stack_arg)
+        self.loc = stack_arg if isinstance(stack_arg, StackLocation) else resolve_stack(stack_arg)
         self.env = check_env(env)
         self.config = StackConfig.load(self.loc.file, self.loc.name, self.env)
         self.backend = open_backend(resolve_backend_url(backend))
@@ -155,6 +156,13 @@ class Session(contextlib.ExitStack):
             retries=self.retries,
         )
 
+    def _services(self) -> dict[str, Any]:
+        return {
+            "reveal": self.config.reveal,
+            "read_outputs": self.read_outputs,
+            "digest_key": self.digest_key,
+        }
+
     def program(self) -> Any:
         from dsspulumi.program import run_program
 
@@ -163,12 +171,23 @@ class Session(contextlib.ExitStack):
             stack=self.loc.name,
             env=self.env,
             config=self.config.namespaces(),
-            services={
-                "reveal": self.config.reveal,
-                "read_outputs": self.read_outputs,
-                "digest_key": self.digest_key,
-            },
+            services=self._services(),
         )
+
+    def declare(self, build: Any) -> Any:
+        """Run ``build`` (which constructs resources) as a line of this stack's program would
+        run: with its config and services (secret digests), registering nothing."""
+        from dsspulumi import program_context
+
+        ctx = program_context.ProgramContext(
+            stack=self.loc.name,
+            env=self.env,
+            stack_file=self.loc.file.resolve(),
+            config=self.config.namespaces(),
+            services=self._services(),
+        )
+        with program_context.activate(ctx):
+            return build()
 
     def digest_key(self) -> bytes:
         """The key of secret digests (``secrets.digest``): from the stack's secrets key.
@@ -283,12 +302,14 @@ def preview(
             from dsspulumi.display.jsonout import plan_dict
 
             doc = plan_dict(result.plan)
+            if refresh:
+                doc["drift"] = [d.to_json() for d in result.drift]
             doc["timings"] = {"program": t1 - t0, **result.timings}
             _emit_json(doc)
         elif fmt == "markdown":
-            from dsspulumi.display.markdown import render_plan
+            from dsspulumi.display.markdown import render_drift, render_plan
 
-            typer.echo(render_plan(result.plan), nl=False)
+            typer.echo(render_drift(result.drift) + render_plan(result.plan), nl=False)
         else:
             from dsspulumi.display import console as show
 
@@ -374,7 +395,10 @@ def _apply(
                 lock_timeout=lock_timeout,
             )
         if json_out:
-            _emit_json(run_dict(result, retries=listener.retries))
+            doc = run_dict(result, retries=listener.retries)
+            if refresh:
+                doc["drift"] = [d.to_json() for d in result.drift]
+            _emit_json(doc)
         elif not result.applied:
             if not result.cancelled:
                 show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
@@ -475,26 +499,60 @@ def refresh(
     stack: StackArg,
     env: EnvOpt = "dev",
     json_out: JsonOpt = False,
+    yes: YesOpt = False,
+    preview_only: Annotated[
+        bool, typer.Option("--preview-only", help="Show the drift; record nothing")
+    ] = False,
+    expect_no_changes: Annotated[
+        bool, typer.Option("--expect-no-changes", help="Exit 3 if DSS drifted from the state")
+    ] = False,
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
     lock_timeout: LockTimeoutOpt = 0.0,
     retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
-    """Read the real DSS objects and record drift in the state (DSS is not changed)."""
+    """Read the real DSS objects, show what drifted, record it in the state (DSS is not changed)."""
     with (
         handle_errors(debug),
         Session(stack, env, backend, dss_url, json_out, "dss refresh", retries) as s,
     ):
         run = s.run(_PlanPrinter(s.io))
-        notes = run.refresh_state(lock_timeout=lock_timeout)
+        record = not preview_only
+        if record and not yes and stdin_is_terminal() and not json_out:
+            # On a terminal, show the drift first and ask before recording it.
+            found = run.refresh_state(lock_timeout=lock_timeout, record=False)
+            _print_refresh(s, found)
+            if not found.lines:
+                return
+            if not typer.confirm("Record this drift in the state?", default=False, err=True):
+                s.io.err.print("refresh cancelled: nothing was recorded")
+                raise typer.Exit(1)
+        result = run.refresh_state(lock_timeout=lock_timeout, record=record)
         if json_out:
-            _emit_json({"stack": s.loc.name, "env": s.env, "drift": notes})
-            return
-        for note in notes:
-            s.io.out.print(f"  ~ {note}")
-        s.io.out.print(
-            f"refresh done: {len(notes)} drifted resource(s) recorded"
-            if notes
-            else "refresh done: DSS matches the state"
-        )
+            _emit_json(
+                {
+                    "stack": s.loc.name,
+                    "env": s.env,
+                    "drift": result.lines,
+                    "resources": [d.to_json() for d in result.drift],
+                    "recorded": result.recorded,
+                }
+            )
+        else:
+            _print_refresh(s, result)
+        if expect_no_changes and result.lines:
+            raise typer.Exit(3)
+
+
+def _print_refresh(s: Session, result: Any) -> None:
+    from dsspulumi.display.console import print_drift
+
+    print_drift(s.io.out, result.notes, result.drift)
+    n = len(result.lines)
+    if not n:
+        s.io.out.print("refresh done: DSS matches the state")
+    elif result.recorded:
+        s.io.out.print(f"refresh done: {n} drifted resource(s) recorded")
+    else:
+        s.io.out.print(f"refresh preview: {n} drifted resource(s), nothing recorded")

@@ -40,6 +40,7 @@ VERB = {
     Op.DELETE: "to delete",
     Op.SAME: "unchanged",
     Op.READ: "to read",
+    Op.IMPORT: "to import",
 }
 DONE_VERB = {
     Op.CREATE: "created",
@@ -48,6 +49,7 @@ DONE_VERB = {
     Op.DELETE: "deleted",
     Op.SAME: "unchanged",
     Op.READ: "read",
+    Op.IMPORT: "imported",
 }
 
 
@@ -158,6 +160,8 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
             info = "retain_on_delete: removed from state only"
         if step.op is Op.READ:
             info = "not managed: checked to exist, never changed"
+        if step.op is Op.IMPORT:
+            info = "adopts the existing object" + (f", then {info}" if info else "")
         if step.moved_from is not None:
             info = f"{move_info(step)}; {info}" if info else move_info(step)
         table.add_row(
@@ -219,7 +223,7 @@ def diff_lines(step: Step) -> list[Text]:
 
 def summary_lines(counts: dict[str, int], verbs: dict[Op, str]) -> Text:
     text = Text()
-    for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.SAME, Op.READ):
+    for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.IMPORT, Op.SAME, Op.READ):
         n = counts.get(str(op), 0)
         if n:
             mark, style = MARK[op]
@@ -227,6 +231,29 @@ def summary_lines(counts: dict[str, int], verbs: dict[Op, str]) -> Text:
     if not text.plain:
         text.append("    none\n", style="dim")
     return text
+
+
+def print_drift(console: Console, notes: list[str], drift: list[Any]) -> None:
+    """What ``dss refresh`` found: per object, each drifted property (state => DSS)."""
+    for note in notes:
+        console.print(Text(f"  ! {note}", style="yellow"), soft_wrap=True)
+    for d in drift:
+        if d.status != "changed":
+            console.print(Text(f"  - {d.describe()}", style="red"), soft_wrap=True)
+            continue
+        console.print(
+            Text(f"  ~ {d.type} {d.logical_name}: changed outside dsspulumi", style="yellow")
+        )
+        for p in d.diff:
+            special = _change_lines(p.path, p.old, p.new)
+            if special is not None:
+                for line in special:
+                    console.print(line, soft_wrap=True)
+            else:
+                console.print(
+                    Text(f"      ~ {p.path}: {_value(p.old)} => {_value(p.new)} (in DSS)"),
+                    soft_wrap=True,
+                )
 
 
 def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> None:

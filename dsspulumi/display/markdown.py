@@ -78,6 +78,26 @@ def render_plan(plan: Plan, *, title: str = "Plan") -> str:
     return "\n".join(parts)
 
 
+def render_drift(drift: list[Any]) -> str:
+    """What ``--refresh`` found changed in DSS outside dsspulumi (``drift.Drift`` items):
+    a section to put before the plan, empty when DSS matched the state."""
+    if not drift:
+        return ""
+    lines = [
+        "### Drift: changed in DSS outside dsspulumi",
+        "",
+        "| Object | Found | Properties (value in DSS) |",
+        "| --- | --- | --- |",
+    ]
+    for d in drift:
+        props = ", ".join(f"{_code(p.path)} = {_code(_value(p.new))}" for p in d.diff)
+        found = {"changed": "changed", "deleted": "deleted", "foreign": "replaced by hand"}
+        lines.append(
+            f"| {_code(d.logical_name)} | {found.get(d.status, d.status)} | {_cell(props)} |"
+        )
+    return "\n".join([*lines, "", ""])
+
+
 def _header(plan: Plan, title: str) -> list[str]:
     counts = plan.summary()
     pieces = [f"**{counts[str(op)]}** {verb}" for op, verb in SUMMARY if counts.get(str(op))]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Ref, lookup_ref
+from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.project import Project
@@ -15,6 +18,18 @@ from dsspulumi.resources.project import Project
 def project_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, Project):
         v.fail(inst, attribute, f"must be a dss.Project object (got {type(value).__name__})")
+
+
+def generated_id_outputs(resource: Any, import_id: str) -> dict[str, Any]:
+    """``import_outputs`` of a kind whose DSS id is generated (scenario, folder, zone): the id
+    is ``ID`` or ``PROJECT.ID``, and becomes the ``id`` output the provider addresses it by."""
+    key, _, ident = import_id.rpartition(".")
+    if key and key != resource.project.key:
+        raise ResourceValidationError(
+            f"{type(resource).__name__} '{resource.dss_name}': import_id {import_id!r} names an "
+            f"object of project {key}, not of {resource.project.key}"
+        )
+    return {"id": ident}
 
 
 @attrs.define(slots=False, eq=False, repr=False)
@@ -43,6 +58,22 @@ class ProjectObject(Resource):
     def dependencies(self) -> list[Resource]:
         return [self.project]
 
+    @staticmethod
+    def described_kwargs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Import: the constructor arguments of ``described`` (only those not at default)."""
+        kwargs: dict[str, Any] = {}
+        if inputs.get("description") is not None:
+            kwargs["description"] = inputs["description"]
+        if inputs.get("tags"):
+            kwargs["tags"] = list(inputs["tags"])
+        if inputs.get("extra_settings"):
+            kwargs["extra_settings"] = dict(inputs["extra_settings"])
+        return kwargs
+
+    @staticmethod
+    def project_ref(key: str) -> Ref:
+        return lookup_ref("dss:Project", key)
+
     def described(self) -> dict[str, Any]:
         """The inputs every project object has (merged into each type's own)."""
         return {
@@ -64,6 +95,12 @@ class ProjectPart(Resource):
 
     project: Project = attrs.field(kw_only=True, validator=project_ref)
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
+
+    def import_outputs(self, import_id: str) -> dict[str, Any]:
+        """DSS keeps no mark on a project's variables or permissions: their provider reads
+        them for adoption when told so (``provider.ADOPTING``)."""
+        super().import_outputs(import_id)
+        return {ADOPTING: True}
 
     @property
     def dss_name(self) -> str:

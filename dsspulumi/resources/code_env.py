@@ -9,11 +9,13 @@ the deployment mode replaces the env: DSS cannot change them in place.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call
 from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.instance import InstanceObject
@@ -43,6 +45,10 @@ def _timeout(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"must be a number of seconds > 0 (got {value!r})")
 
 
+#: Seconds to wait for a code env build (a tool-side setting, not DSS's).
+DEFAULT_TIMEOUT = 900.0
+
+
 @resource_type("dss:CodeEnv", replace_on=("lang", "python_interpreter", "deployment_mode"))
 class CodeEnv(InstanceObject):
     """A DSS code env: ``packages`` are requirement lines (``"pandas>=2"``)."""
@@ -56,7 +62,19 @@ class CodeEnv(InstanceObject):
         kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
     )
     deployment_mode: str = attrs.field(kw_only=True, default="DESIGN_MANAGED", validator=_mode)
-    timeout: float = attrs.field(kw_only=True, default=900.0, validator=_timeout)
+    timeout: float = attrs.field(kw_only=True, default=DEFAULT_TIMEOUT, validator=_timeout)
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        lang = str(inputs["lang"]).lower()
+        kwargs: dict[str, Any] = {"lang": lang} if lang != "python" else {}
+        if lang == "python" and inputs.get("python_interpreter") != "PYTHON311":
+            kwargs["python_interpreter"] = inputs.get("python_interpreter")
+        if inputs.get("packages"):
+            kwargs["packages"] = list(inputs["packages"])
+        if inputs.get("deployment_mode", "DESIGN_MANAGED") != "DESIGN_MANAGED":
+            kwargs["deployment_mode"] = inputs["deployment_mode"]
+        return Call("CodeEnv", (inputs["name"],), kwargs)
 
     def validate(self) -> None:
         if self.lang == "r" and self.python_interpreter not in (None, "PYTHON311"):

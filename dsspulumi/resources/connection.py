@@ -12,11 +12,13 @@ declared value (``secrets.digest``), and a changed digest is an update that sets
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call, SecretValue
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.group import Group, group_list, group_names
@@ -90,6 +92,26 @@ class Connection(InstanceObject):
                 "extra_settings['params']"
             )
         self._secret_params = secret
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        name = inputs["name"]
+        params = {
+            k: SecretValue(f"{name}_{k}", val)
+            if SECRET_NAME.search(k) and isinstance(val, str) and val
+            else val
+            for k, val in (inputs.get("params") or {}).items()
+        }
+        kwargs: dict[str, Any] = {"type": inputs["type"]}
+        if params:
+            kwargs["params"] = params
+        if inputs.get("allowed_groups"):
+            kwargs["allowed_groups"] = list(inputs["allowed_groups"])
+        if inputs.get("usable_by", "ALLOWED") != "ALLOWED":
+            kwargs["usable_by"] = inputs["usable_by"]
+        if inputs.get("description") is not None:
+            kwargs["description"] = inputs["description"]
+        return Call("Connection", (name,), kwargs)
 
     @classmethod
     def get(cls, name: str) -> Connection:

@@ -7,11 +7,13 @@ of one URN racing a create of another with the same DSS name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call, Ref
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
@@ -128,6 +130,22 @@ class _DatasetBase(ProjectObject):
         keys = (p.key if isinstance(p, Project) else p for p in self.share_with or [])
         return sorted(set(keys))
 
+    @classmethod
+    def _import_kwargs(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Import: the arguments every dataset class shares (format, schema, description…)."""
+        kwargs: dict[str, Any] = {}
+        if inputs.get("format_type") is not None:
+            kwargs["format_type"] = inputs["format_type"]
+        if inputs.get("format_params"):
+            kwargs["format_params"] = dict(inputs["format_params"])
+        if inputs.get("schema") is not None:
+            for c in inputs["schema"]:
+                Column(c["name"], c["type"])  # an unknown column type: not importable
+            kwargs["schema"] = [Call("Column", (c["name"], c["type"])) for c in inputs["schema"]]
+        if inputs.get("share_with"):
+            kwargs["share_with"] = list(inputs["share_with"])
+        return {**kwargs, **cls.described_kwargs(inputs)}
+
     def _common_inputs(self) -> dict[str, Any]:
         out = {
             "project": self.project.key,
@@ -193,6 +211,25 @@ class Dataset(_DatasetBase):
 
     def lookup_inputs(self) -> dict[str, Any]:
         return {"project": self.project.key, "name": self.name}
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        if inputs.get("managed"):
+            return None
+        kwargs: dict[str, Any] = {
+            "project": cls.project_ref(inputs["project"]),
+            "type": inputs["type"],
+        }
+        params = dict(inputs.get("params") or {})
+        smart_id = params.pop("folderSmartId", None)
+        if smart_id is not None:  # FilesInFolder: the folder, by its generated id
+            full = smart_id if "." in str(smart_id) else f"{inputs['project']}.{smart_id}"
+            kwargs["folder"] = Ref("dss:ManagedFolder", full, "")
+        if inputs.get("connection") is not None:
+            kwargs["connection"] = inputs["connection"]
+        if params:
+            kwargs["params"] = params
+        return Call("Dataset", (inputs["name"],), {**kwargs, **cls._import_kwargs(inputs)})
 
     def dependencies(self) -> list[Resource]:
         return [*super().dependencies(), *([self.folder] if self.folder is not None else [])]
@@ -267,6 +304,13 @@ class ManagedDataset(_DatasetBase):
     format_type: str | None = attrs.field(
         kw_only=True, default=None, validator=v.of_type(str, optional=True)
     )
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        if not inputs.get("managed"):
+            return None
+        kwargs = {"project": cls.project_ref(inputs["project"]), "connection": inputs["connection"]}
+        return Call("ManagedDataset", (inputs["name"],), {**kwargs, **cls._import_kwargs(inputs)})
 
     def inputs(self) -> dict[str, Any]:
         return {

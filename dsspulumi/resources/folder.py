@@ -8,14 +8,16 @@ to the folder by it, and ``up`` creates the folder before them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.importer import Call
 from dsspulumi.output import Output
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
-from dsspulumi.resources.base import ProjectObject
+from dsspulumi.resources.base import ProjectObject, generated_id_outputs
 from dsspulumi.resources.connection import Connection, connection_name, connection_ref
 
 
@@ -51,6 +53,18 @@ class ManagedFolder(ProjectObject):
             return self.id
         key = self.project.key
         return self.id.apply(lambda ident: f"{key}.{ident}")
+
+    def import_outputs(self, import_id: str) -> dict[str, Any]:
+        """DSS generates folder ids: ``import_id`` is that id (``ID`` or ``PROJECT.ID``)."""
+        return generated_id_outputs(self, import_id)
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        kwargs: dict[str, Any] = {"project": cls.project_ref(inputs["project"])}
+        if inputs.get("connection") not in (None, "filesystem_folders"):
+            kwargs["connection"] = inputs["connection"]
+        kwargs.update({k: inputs[k] for k in ("path", "type") if inputs.get(k) is not None})
+        return Call("ManagedFolder", (inputs["name"],), {**kwargs, **cls.described_kwargs(inputs)})
 
     def dependencies(self) -> list[Resource]:
         conn = self.connection

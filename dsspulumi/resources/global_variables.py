@@ -9,11 +9,14 @@ secret value is refused.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call
+from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.secret_values import is_secret
@@ -47,6 +50,14 @@ class GlobalVariables(Resource):
     @property
     def logical_name(self) -> str:
         return NAME
+
+    def import_outputs(self, import_id: str) -> dict[str, Any]:
+        super().import_outputs(import_id)
+        return {ADOPTING: True}  # DSS keeps no mark on them: read them for adoption
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        return Call("GlobalVariables", (dict(inputs["variables"]),))
 
     def inputs(self) -> dict[str, Any]:
         return {"variables": dict(self.variables)}

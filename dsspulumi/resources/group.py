@@ -4,10 +4,12 @@ sets the capabilities with a second call (GET → PUT)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from dsspulumi.importer import Call
 from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.instance import InstanceObject
@@ -83,6 +85,15 @@ class Group(InstanceObject):
     may_create_active_web_content: bool = _flag()
     may_create_published_api_services: bool = _flag()
     may_create_published_projects: bool = _flag()
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        kwargs: dict[str, Any] = {flag: True for flag in FLAGS if inputs.get(flag)}
+        if inputs.get("description") is not None:
+            kwargs["description"] = inputs["description"]
+        if inputs.get("source_type", "LOCAL") != "LOCAL":
+            kwargs["source_type"] = inputs["source_type"]
+        return Call("Group", (inputs["name"],), kwargs)
 
     def inputs(self) -> dict[str, Any]:
         return {

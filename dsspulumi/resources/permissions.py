@@ -10,11 +10,13 @@ owner alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call, lookup_ref
 from dsspulumi.resource import Resource, _translate_init_errors, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectPart
@@ -116,6 +118,25 @@ class ProjectPermissions(ProjectPart):
             *super().dependencies(),
             *(p.group for p in self.permissions if isinstance(p.group, Group)),
         ]
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        defaults = {f.name: f.default for f in attrs.fields(GroupPermission) if f.name in FLAGS}
+        grants = [
+            Call(
+                "GroupPermission",
+                (p["group"],),
+                {a: bool(p.get(d)) for a, d in FLAGS.items() if bool(p.get(d)) != defaults[a]},
+            )
+            for p in inputs["permissions"]
+        ]
+        kwargs: dict[str, Any] = {
+            "project": lookup_ref("dss:Project", inputs["project"]),
+            "permissions": grants,
+        }
+        if inputs.get("owner") is not None:
+            kwargs["owner"] = inputs["owner"]
+        return Call("ProjectPermissions", (), kwargs)
 
     def inputs(self) -> dict[str, Any]:
         return {

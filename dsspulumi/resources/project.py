@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
 
@@ -51,6 +53,15 @@ class Project(Resource):
 
     def lookup_inputs(self) -> dict[str, Any]:
         return {"key": self.key}
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        kwargs: dict[str, Any] = {"name": inputs["name"]}
+        if inputs.get("description") is not None:
+            kwargs["description"] = inputs["description"]
+        if inputs.get("tags"):
+            kwargs["tags"] = list(inputs["tags"])
+        return Call("Project", (inputs["key"],), kwargs)
 
     def inputs(self) -> dict[str, Any]:
         return {

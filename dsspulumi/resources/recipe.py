@@ -7,10 +7,12 @@ replace.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.importer import Call, CodeText, Ref, lookup_ref
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
@@ -56,6 +58,11 @@ def _read_code(value: Any) -> Any:
     return value.read() if isinstance(value, File) else value
 
 
+def dataset_ref(project_key: str, ref: str) -> Ref:
+    """Import: a recipe's input or output as DSS names it (``name`` or ``PROJECT.name``)."""
+    return lookup_ref("dss:Dataset", ref if "." in ref else f"{project_key}.{ref}")
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
@@ -83,6 +90,31 @@ class _RecipeBase(ProjectObject):
     def payload(self) -> str | None:
         return None
 
+    # Import: the keyword that holds the payload, and the suffix of the file it goes to.
+    code_arg: ClassVar[tuple[str, str] | None] = None
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        if inputs.get("type") != cls.recipe_type:
+            return None
+        key = inputs["project"]
+        kwargs: dict[str, Any] = {
+            "project": cls.project_ref(key),
+            "inputs": [dataset_ref(key, r) for r in inputs["inputs"]],
+            "outputs": [dataset_ref(key, r) for r in inputs["outputs"]],
+        }
+        if cls.code_arg is not None:
+            arg, suffix = cls.code_arg
+            kwargs[arg] = CodeText(inputs.get("code") or "", suffix)
+        if inputs.get("settings") is not None:
+            kwargs.update(cls._import_settings(inputs["settings"], inputs))
+        return Call(cls.__name__, (inputs["name"],), {**kwargs, **cls.described_kwargs(inputs)})
+
+    @classmethod
+    def _import_settings(cls, settings: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
+        """Import: the keywords of a visual recipe's typed settings (see visual_recipe)."""
+        return {}
+
     def settings(self) -> dict[str, Any] | None:
         """A visual recipe's typed payload (``None`` for code recipes: ``code`` is theirs)."""
         return None
@@ -108,6 +140,7 @@ class PythonRecipe(_RecipeBase):
     """A Python recipe; ``code`` is a string or ``dss.File`` relative to the stack file."""
 
     recipe_type: ClassVar[str] = "python"
+    code_arg: ClassVar[tuple[str, str] | None] = ("code", ".py")
     code: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
 
     def payload(self) -> str | None:
@@ -119,6 +152,7 @@ class SqlQueryRecipe(_RecipeBase):
     """A SQL query recipe; ``sql`` is a string or ``dss.File``."""
 
     recipe_type: ClassVar[str] = "sql_query"
+    code_arg: ClassVar[tuple[str, str] | None] = ("sql", ".sql")
     sql: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
 
     def payload(self) -> str | None:

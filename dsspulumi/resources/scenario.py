@@ -14,15 +14,17 @@ explicit ``startingFrom`` date, never "today", so the same stack gives the same 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call, CodeText, lookup_ref
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, _translate_init_errors, resource_type
 from dsspulumi.resources import validators as v
-from dsspulumi.resources.base import ProjectObject
+from dsspulumi.resources.base import ProjectObject, generated_id_outputs
 from dsspulumi.resources.connection import Connection, connection_name, connection_ref
 from dsspulumi.resources.dataset import AnyDataset
 from dsspulumi.resources.folder import ManagedFolder
@@ -348,6 +350,33 @@ class _ScenarioBase(ProjectObject):
     )
     run_as: str | None = attrs.field(kw_only=True, default=None, validator=_optional_name)
 
+    def import_outputs(self, import_id: str) -> dict[str, Any]:
+        """DSS generates scenario ids: ``import_id`` is that id (``ID`` or ``PROJECT.ID``)."""
+        return generated_id_outputs(self, import_id)
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        if inputs.get("type") != cls.scenario_type:
+            return None
+        key = inputs["project"]
+        kwargs: dict[str, Any] = {"project": cls.project_ref(key)}
+        if inputs.get("active"):
+            kwargs["active"] = True
+        kwargs.update(cls._import_body(inputs))
+        triggers = [_trigger_call(t, key) for t in inputs.get("triggers") or []]
+        if triggers:
+            kwargs["triggers"] = triggers
+        if inputs.get("reporters"):
+            kwargs["reporters"] = [dict(r) for r in inputs["reporters"]]
+        if inputs.get("run_as") is not None:
+            kwargs["run_as"] = inputs["run_as"]
+        return Call(cls.__name__, (inputs["name"],), {**kwargs, **cls.described_kwargs(inputs)})
+
+    @classmethod
+    def _import_body(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Import: the keywords of what the scenario runs (steps, or its script)."""
+        return {}
+
     def validate(self) -> None:
         if "/" in self.name:
             raise ResourceValidationError(
@@ -406,6 +435,11 @@ class Scenario(_ScenarioBase):
     def _parts(self) -> list[Any]:
         return [*self.steps, *self.triggers]
 
+    @classmethod
+    def _import_body(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        steps = [_step_call(st, i, inputs["project"]) for i, st in enumerate(inputs["steps"] or [])]
+        return {"steps": steps} if steps else {}
+
     def inputs(self) -> dict[str, Any]:
         key = self.project.key
         steps = [
@@ -426,5 +460,91 @@ class PythonScenario(_ScenarioBase):
     scenario_type: ClassVar[str] = "custom_python"
     script: str = attrs.field(kw_only=True, converter=_text, validator=_code)
 
+    @classmethod
+    def _import_body(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return {"script": CodeText(inputs.get("script") or "", ".py")}
+
     def inputs(self) -> dict[str, Any]:
         return {**super().inputs(), "script": self.script}
+
+
+# --- import: DSS's JSON back to the typed steps and triggers -----------------------------------
+
+
+def _unsupported(what: str) -> ResourceValidationError:
+    return ResourceValidationError(f"{what} has no dsspulumi type yet")
+
+
+def _item_refs(items: Any, key: str, what: str) -> list[Any]:
+    refs = []
+    for item in items or []:
+        if not isinstance(item, Mapping) or item.get("type") != "DATASET":
+            raise _unsupported(f"a {what} of something other than datasets")
+        refs.append(lookup_ref("dss:Dataset", f"{item.get('projectKey') or key}.{item['itemId']}"))
+    return refs
+
+
+def _named(kwargs: dict[str, Any], name: Any, default: str) -> dict[str, Any]:
+    if name and name != default:
+        kwargs["name"] = name
+    return kwargs
+
+
+def _step_call(step: Mapping[str, Any], i: int, key: str) -> Call:
+    """The typed step declaring ``step`` (DSS's JSON); unknown step types are refused."""
+    params = step.get("params") or {}
+    kind = step.get("type")
+    if kind == BuildStep.step_type:
+        args: tuple[Any, ...] = (_item_refs(params.get("builds"), key, "build step"),)
+        kwargs: dict[str, Any] = {}
+        if params.get("jobType", "RECURSIVE_BUILD") != "RECURSIVE_BUILD":
+            kwargs["build_mode"] = params["jobType"]
+    elif kind == SqlStep.step_type:
+        args, kwargs = (params.get("connection"), params.get("sql") or ""), {}
+    elif kind == SetVariablesStep.step_type:
+        args, kwargs = (dict(params.get("variables") or {}),), {}
+    elif kind == PythonStep.step_type:
+        args, kwargs = (params.get("script") or "",), {}
+    else:
+        raise _unsupported(f"scenario step type {kind!r}")
+    cls = {c.step_type: c for c in (BuildStep, SqlStep, SetVariablesStep, PythonStep)}[kind]
+    return Call(cls.__name__, args, _named(kwargs, step.get("name"), f"Step #{i + 1}"))
+
+
+def _trigger_call(trigger: Mapping[str, Any], key: str) -> Call:
+    """The typed trigger declaring ``trigger`` (DSS's JSON); others are refused."""
+    if trigger.get("active") is False:
+        raise _unsupported("an inactive trigger")
+    params = trigger.get("params") or {}
+    if trigger.get("type") == "temporal":
+        frequency = params.get("frequency")
+        kwargs: dict[str, Any] = {}
+        defaults = {"hour": 0, "minute": 0, "timezone": "SERVER", "repeatFrequency": 1}
+        names = {"hour": "hour", "minute": "minute", "timezone": "timezone"}
+        names["repeatFrequency"] = "repeat_every"
+        for dss_key, arg in names.items():
+            if params.get(dss_key, defaults[dss_key]) != defaults[dss_key]:
+                kwargs[arg] = params[dss_key]
+        if params.get("daysOfWeek"):
+            kwargs["days_of_week"] = list(params["daysOfWeek"])
+        if frequency == "Monthly" and params.get("monthlyRunOn", "ON_THE_DAY") != "ON_THE_DAY":
+            kwargs["monthly_run_on"] = params["monthlyRunOn"]
+        start = str(params.get("startingFrom") or "")[:10]
+        if start and start != DEFAULT_STARTING_FROM:
+            kwargs["starting_from"] = start
+        return Call(
+            "TemporalTrigger",
+            (frequency,),
+            _named(kwargs, trigger.get("name"), f"{frequency} schedule"),
+        )
+    if trigger.get("type") == "ds_modified":
+        refs = _item_refs(params.get("watches"), key, "dataset-change trigger")
+        kwargs = {}
+        if trigger.get("delay", 900) != 900:
+            kwargs["delay"] = trigger["delay"]
+        return Call(
+            "DatasetChangeTrigger",
+            (refs,),
+            _named(kwargs, trigger.get("name"), "Dataset changed"),
+        )
+    raise _unsupported(f"scenario trigger type {trigger.get('type')!r}")

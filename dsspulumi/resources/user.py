@@ -8,11 +8,13 @@ objects (each makes an edge: the group is created first and deleted last).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.group import Group, group_list, group_names, instance_name
@@ -78,6 +80,17 @@ class User(InstanceObject):
 
     def dependencies(self) -> list[Resource]:
         return [g for g in self.groups if isinstance(g, Group)]
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        kwargs: dict[str, Any] = {
+            k: inputs[k] for k in ("display_name", "email") if inputs.get(k) is not None
+        }
+        if inputs.get("groups"):
+            kwargs["groups"] = list(inputs["groups"])
+        defaults = {"source_type": "LOCAL", "profile": "DATA_SCIENTIST", "enabled": True}
+        kwargs.update({k: inputs[k] for k, d in defaults.items() if inputs.get(k, d) != d})
+        return Call("User", (inputs["login"],), kwargs)
 
     def inputs(self) -> dict[str, Any]:
         return {

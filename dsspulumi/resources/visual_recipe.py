@@ -13,15 +13,17 @@ typo stops the program at its line instead of producing a recipe that fails to r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call
 from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.dataset import AnyDataset
-from dsspulumi.resources.recipe import FlowItem, _RecipeBase
+from dsspulumi.resources.recipe import FlowItem, _RecipeBase, dataset_ref
 
 #: The aggregations of a DSS grouping recipe, in DSS's order (GroupingRecipeSettings).
 AGGREGATIONS = ("count", "countDistinct", "min", "max", "avg", "sum", "concat", "stddev", "mode")
@@ -97,6 +99,16 @@ class PrepareRecipe(_RecipeBase):
     def settings(self) -> dict[str, Any]:
         return {"steps": [s.to_json() for s in self.steps]}
 
+    @classmethod
+    def _import_settings(cls, settings: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
+        steps = []
+        for step in settings.get("steps") or []:
+            if step.get("type") == "GROUP":
+                raise ResourceValidationError("a Prepare recipe with step groups")
+            kwargs = {"disabled": True} if step.get("disabled") else {}
+            steps.append(Call("PrepareStep", (step["type"], dict(step["params"])), kwargs))
+        return {"steps": steps} if steps else {}
+
 
 # --- Group -----------------------------------------------------------------------------------
 
@@ -155,6 +167,17 @@ class GroupRecipe(_RecipeBase):
             _check_column(self, source, key, "grouping key")
         for column in self.aggregations:
             _check_column(self, source, column, "aggregated column")
+
+    @classmethod
+    def _import_settings(cls, settings: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
+        kwargs: dict[str, Any] = {}
+        if settings.get("keys"):
+            kwargs["keys"] = list(settings["keys"])
+        if settings.get("aggregations"):
+            kwargs["aggregations"] = {c: list(a) for c, a in settings["aggregations"].items()}
+        if settings.get("global_count"):
+            kwargs["global_count"] = True
+        return kwargs
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -250,6 +273,20 @@ class JoinRecipe(_RecipeBase):
             f"JoinRecipe '{self.name}': a join names dataset '{ds.name}', which is not one of "
             "the recipe's inputs"
         )
+
+    @classmethod
+    def _import_settings(cls, settings: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
+        key = inputs["project"]
+        joins = []
+        for j in settings.get("joins") or []:
+            if j.get("left") is None or j.get("right") is None:
+                raise ResourceValidationError("a join whose sides are not recipe inputs")
+            sides = tuple(dataset_ref(key, j[side]) for side in ("left", "right"))
+            kwargs: dict[str, Any] = {"type": j["type"]} if j.get("type") != "LEFT" else {}
+            if j.get("on"):
+                kwargs["on"] = [tuple(pair) for pair in j["on"]]
+            joins.append(Call("Join", sides, kwargs))
+        return {"joins": joins}
 
     def settings(self) -> dict[str, Any]:
         return {

@@ -9,21 +9,24 @@ longer declared, and every item when the zone is deleted, goes back to the defau
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.importer import Call, Ref, lookup_ref
 from dsspulumi.output import Output
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
-from dsspulumi.resources.base import project_ref
+from dsspulumi.resources.base import generated_id_outputs, project_ref
 from dsspulumi.resources.dataset import AnyDataset
 from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.project import Project
 from dsspulumi.resources.recipe import _RecipeBase
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+DEFAULT_COLOR = "#2ab1ac"
 
 
 def _color(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -64,7 +67,7 @@ class FlowZone(Resource):
 
     name: str = attrs.field(validator=v.name_string)
     project: Project = attrs.field(kw_only=True, validator=project_ref)
-    color: str = attrs.field(kw_only=True, default="#2ab1ac", validator=_color)
+    color: str = attrs.field(kw_only=True, default=DEFAULT_COLOR, validator=_color)
     items: list[Any] = attrs.field(
         kw_only=True, factory=list, converter=v.to_list, validator=_items
     )
@@ -97,6 +100,28 @@ class FlowZone(Resource):
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.items]
+
+    def import_outputs(self, import_id: str) -> dict[str, Any]:
+        """DSS generates zone ids: ``import_id`` is that id (``ID`` or ``PROJECT.ID``)."""
+        return generated_id_outputs(self, import_id)
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        key = inputs["project"]
+        items = []
+        for ref in inputs.get("items") or []:
+            full = f"{ref.get('projectKey') or key}.{ref['objectId']}"
+            kind = {"RECIPE": "dss:Recipe", "MANAGED_FOLDER": "dss:ManagedFolder"}.get(
+                ref.get("objectType"), "dss:Dataset"
+            )
+            # Recipes and folders have no lookup: the stack must declare them.
+            items.append(lookup_ref(kind, full) if kind == "dss:Dataset" else Ref(kind, full, ""))
+        kwargs: dict[str, Any] = {"project": lookup_ref("dss:Project", key)}
+        if inputs.get("color") not in (None, DEFAULT_COLOR):
+            kwargs["color"] = inputs["color"]
+        if items:
+            kwargs["items"] = items
+        return Call("FlowZone", (inputs["name"],), kwargs)
 
     def inputs(self) -> dict[str, Any]:
         return {

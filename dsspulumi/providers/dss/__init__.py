@@ -78,6 +78,10 @@ class DssProviders:
             self._providers[type_token] = cls(self.session)
         return self._providers[type_token]
 
+    def types(self) -> list[str]:
+        """Every resource type token this registry serves, in a fixed order (import order)."""
+        return list(_TYPES)
+
     def check_connection(self) -> dict[str, Any]:
         return self.session.auth_info()
 

@@ -24,7 +24,7 @@ from dsspulumi.errors import (
     ProviderError,
     TransientError,
 )
-from dsspulumi.provider import Found, Mark, step_context
+from dsspulumi.provider import Existing, Found, Mark, step_context
 from dsspulumi.providers.dss.transport import (
     RetryEvent,
     RetryingAdapter,
@@ -202,6 +202,36 @@ def read_mark(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+def read_mark_urn(doc: Mapping[str, Any]) -> str | None:
+    """The URN written next to the mark: which stack's object it is (None if unmarked)."""
+    fields = doc.get("customFields")
+    value = fields.get(URN_FIELD) if isinstance(fields, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def found_in(view: dict[str, Any], raw: Mapping[str, Any]) -> Found:
+    """What ``inspect`` answers for an object whose DSS document is ``raw``."""
+    return Found(view, read_mark(raw), created_at(raw), mark_urn=read_mark_urn(raw))
+
+
+def existing_in(
+    type_token: str,
+    identity: str,
+    inputs: dict[str, Any],
+    raw: Mapping[str, Any],
+    unmodelled: str | None = None,
+) -> Existing:
+    """What ``read_existing`` / ``list_existing`` answer for an object whose document is ``raw``."""
+    return Existing(
+        type=type_token,
+        identity=identity,
+        inputs=inputs,
+        mark=read_mark(raw),
+        mark_urn=read_mark_urn(raw),
+        unmodelled=unmodelled,
+    )
+
+
 def created_at(doc: Mapping[str, Any]) -> float | None:
     """DSS's creation time of an object (``creationTag.lastModifiedOn``, epoch ms)."""
     tag = doc.get("creationTag")
@@ -310,8 +340,32 @@ class ProjectObjectProvider:
             settings = self._settings(inputs)
         except NotFound:
             return None
-        raw = self._raw(settings)
-        return Found(self._view(settings, inputs), read_mark(raw), created_at(raw))
+        return found_in(self._view(settings, inputs), self._raw(settings))
+
+    # --- import: a kind implements ``_existing`` (and ``_names``: what a project holds) ---
+    def _existing(self, settings: Any, project_key: str, name: str) -> Existing:
+        raise NotImplementedError
+
+    def _names(self, project_key: str) -> list[str]:
+        raise NotImplementedError
+
+    def read_existing(self, identity: str) -> Existing | None:
+        project_key, _, name = identity.partition(".")
+        if not name:
+            return None
+        try:
+            settings = self._settings({"project": project_key, "name": name})
+        except NotFound:
+            return None
+        return self._existing(settings, project_key, name)
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        found = []
+        for name in self._names(project_key):
+            existing = self.read_existing(f"{project_key}.{name}")
+            if existing is not None:
+                found.append(existing)
+        return found
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         try:

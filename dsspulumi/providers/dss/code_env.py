@@ -22,8 +22,10 @@ from typing import Any
 from dataikuapi.dss.future import DSSFuture
 
 from dsspulumi.errors import ProviderError
+from dsspulumi.provider import Existing
 from dsspulumi.providers.dss.client import NotFound, pick_paths
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call, set_extra
+from dsspulumi.resources.code_env import DEFAULT_TIMEOUT
 
 POLL_FIRST = 0.2
 POLL_MAX = 2.0
@@ -37,6 +39,23 @@ def _message_text(messages: Any) -> str:
 
 
 class CodeEnvProvider(InstanceObjectProvider):
+    type_token = "dss:CodeEnv"
+
+    def read_existing(self, identity: str) -> Existing | None:
+        """A code env is named without its language: the one of that name DSS lists."""
+        with admin_call(self.s, f"list the code envs (looking for {identity})"):
+            listed = self.s.client.list_code_envs()
+        langs = [str(e.get("envLang")).upper() for e in listed if e.get("envName") == identity]
+        if len(langs) != 1:
+            return None
+        identity_inputs = {"name": identity, "lang": langs[0]}
+        try:
+            doc = self._get(identity_inputs)
+        except NotFound:
+            return None
+        view = self._view(doc, {**identity_inputs, "timeout": DEFAULT_TIMEOUT})
+        return Existing(self.type_token, identity, {**view, "extra_settings": {}})
+
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"code env {inputs['name']}"
 

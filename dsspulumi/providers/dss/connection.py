@@ -21,6 +21,7 @@ from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call,
 
 
 class ConnectionProvider(InstanceObjectProvider):
+    type_token = "dss:Connection"
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"connection {inputs['name']}"
 
@@ -74,6 +75,20 @@ class ConnectionProvider(InstanceObjectProvider):
         elif old is not None and old.get("description") is not None:
             doc["description"] = ""
         set_extra(doc, new, old)
+
+    def _existing_inputs(self, doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+        """Every param as DSS gives it (secrets as DSS's encrypted tokens: the resource class
+        turns those into secret config placeholders, and sending a token back keeps it)."""
+        return {
+            "name": name,
+            "type": doc.get("type"),
+            "params": dict(doc.get("params") or {}),
+            "secret_params": {},
+            "allowed_groups": list(doc.get("allowedGroups") or []),
+            "usable_by": doc.get("usableBy") or "ALLOWED",
+            "description": doc.get("description") or None,
+            "extra_settings": {},
+        }
 
     def _view(self, doc: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         params = doc.get("params") or {}

@@ -11,16 +11,18 @@ its project's settings (``exposure``): one more GET (+ PUT when it changes).
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dsspulumi.faults import crash_point
-from dsspulumi.provider import Mark
+from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss import exposure
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
     apply_descriptive,
+    existing_in,
+    found_in,
     managed_value,
     pick_paths,
 )
@@ -41,11 +43,14 @@ def apply_settings(
     params.update(copy.deepcopy(new["params"]))
     if new.get("format_type") is not None:
         d["formatType"] = new["format_type"]
-    format_params = d.setdefault("formatParams", {})
-    for key in (old or {}).get("format_params", {}):
-        if key not in new["format_params"]:
-            format_params.pop(key, None)
-    format_params.update(copy.deepcopy(new["format_params"]))
+    if new["format_params"] or (old or {}).get("format_params"):
+        # Only when the stack manages format params: a dataset without any (SQL) keeps none.
+        format_params = d.get("formatParams") or {}
+        d["formatParams"] = format_params
+        for key in (old or {}).get("format_params", {}):
+            if key not in new["format_params"]:
+                format_params.pop(key, None)
+        format_params.update(copy.deepcopy(new["format_params"]))
     if new.get("schema") is not None:
         d["schema"] = {"columns": copy.deepcopy(new["schema"]), "userModified": True}
     apply_descriptive(d, new, old)
@@ -135,15 +140,14 @@ class DatasetProvider(ProjectObjectProvider):
                 pass  # the project is gone too
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        view = self._settings_view(settings, inputs)
+        view = self._view_raw(settings.get_raw(), inputs)
         if "share_with" in inputs:
             view["share_with"] = exposure.targets(
                 self.s, inputs["project"], "DATASET", inputs["name"]
             )
         return view
 
-    def _settings_view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        d = settings.get_raw()
+    def _view_raw(self, d: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         params = d.get("params") or {}
         schema = (d.get("schema") or {}).get("columns") or []
         return {
@@ -163,6 +167,88 @@ class DatasetProvider(ProjectObjectProvider):
             "params": pick_paths(params, inputs["params"]),
             "format_type": managed_value(inputs.get("format_type"), d.get("formatType")),
         }
+
+    def inspect_many(
+        self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Found | None]:
+        """One ``GET /projects/{pk}/datasets/`` per project: its items are full definitions
+        (dss-rest-api.md §3.2, §10), the same document ``inspect`` reads one by one."""
+        by_project: dict[str, dict[str, dict[str, Any]] | None] = {}
+        shared: dict[str, dict[str, list[str]]] = {}  # read once per project, when declared
+        answers: list[Found | None] = []
+        for inputs, _outputs in items:
+            key = inputs["project"]
+            if key not in by_project:
+                by_project[key] = self._listed(key)
+            raw = (by_project[key] or {}).get(inputs["name"])
+            if raw is None:
+                answers.append(None)
+                continue
+            view = self._view_raw(raw, inputs)
+            if "share_with" in inputs:
+                if key not in shared:
+                    shared[key] = exposure.all_targets(self.s, key, "DATASET")
+                view["share_with"] = shared[key].get(inputs["name"], [])
+            answers.append(found_in(view, raw))
+        return answers
+
+    def _listed(self, project_key: str) -> dict[str, dict[str, Any]] | None:
+        """The definitions of every dataset of a project, by name (None: no such project)."""
+        project = self.s.client.get_project(project_key)
+        try:
+            with self.s.call(f"list the datasets of project {project_key}"):
+                items = project.list_datasets(as_type="listitems")
+        except NotFound:
+            return None
+        # DSSDatasetListItem has no public accessor for the whole definition; its ``_data``
+        # is the list item as DSS sent it.
+        return {item.name: item._data for item in items}
+
+    def _names(self, project_key: str) -> list[str]:
+        return list(self._listed(project_key) or {})
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        """From the one list call (its items are the full definitions), and one read of the
+        project's exposed objects."""
+        listed = self._listed(project_key) or {}
+        shared = exposure.all_targets(self.s, project_key, "DATASET") if listed else {}
+        return [
+            self._existing_raw(raw, project_key, name, shared.get(name, []))
+            for name, raw in listed.items()
+        ]
+
+    def _existing(self, settings: Any, project_key: str, name: str) -> Existing:
+        shared = exposure.targets(self.s, project_key, "DATASET", name)
+        return self._existing_raw(settings.get_raw(), project_key, name, shared)
+
+    def _existing_raw(
+        self, raw: Mapping[str, Any], project_key: str, name: str, shared: list[str]
+    ) -> Existing:
+        params = copy.deepcopy(dict(raw.get("params") or {}))
+        connection = params.pop("connection", None)
+        managed = bool(raw.get("managed"))
+        columns = [
+            {"name": c.get("name"), "type": c.get("type")}
+            for c in (raw.get("schema") or {}).get("columns") or []
+        ]
+        inputs = {
+            "project": project_key,
+            "name": name,
+            "format_params": copy.deepcopy(dict(raw.get("formatParams") or {})),
+            "schema": columns or None,
+            "description": raw.get("description") or None,
+            "tags": list(raw.get("tags") or []),
+            "extra_settings": {},
+            "type": None if managed else raw.get("type"),
+            "managed": managed,
+            "connection": connection,
+            "params": {} if managed else params,
+            "format_type": raw.get("formatType") or None,
+            **({"share_with": list(shared)} if shared else {}),
+        }
+        in_folder = raw.get("type") == "FilesInFolder"
+        why = None if connection or in_folder else "a dataset without a connection"
+        return existing_in("dss:Dataset", f"{project_key}.{name}", inputs, raw, why)
 
     def _delete(self, handle: Any) -> None:
         handle.delete(drop_data=False)  # the stack manages definitions, never data

@@ -43,6 +43,19 @@ def targets(session: DssSession, project_key: str, object_type: str, name: str) 
     return sorted({r.get("targetProject") for r in rules if r.get("targetProject")})
 
 
+def all_targets(session: DssSession, project_key: str, object_type: str) -> dict[str, list[str]]:
+    """Every exposed object of that type in the project -> its target projects (one read)."""
+    objects = _read(session, project_key).get_raw().get("exposedObjects", {}).get("objects", [])
+    out: dict[str, list[str]] = {}
+    for obj in objects:
+        if obj.get("type") == object_type and obj.get("localName"):
+            rules = obj.get("rules", [])
+            found = sorted({r.get("targetProject") for r in rules if r.get("targetProject")})
+            if found:
+                out[obj["localName"]] = found
+    return out
+
+
 def update(
     session: DssSession,
     project_key: str,

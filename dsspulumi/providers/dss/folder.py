@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.faults import crash_point
-from dsspulumi.provider import Found, Mark
+from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
@@ -29,6 +29,7 @@ from dsspulumi.providers.dss.client import (
     managed_value,
     pick_paths,
     read_mark,
+    read_mark_urn,
     write_mark,
 )
 
@@ -81,6 +82,46 @@ class ManagedFolderProvider:
             return None
         raw = settings.get_raw()
         return Found(self._view(raw, inputs), read_mark(raw), created_at(raw), {"id": ident})
+
+    # --- import: folders are found by their generated id (``PROJECT.id``) -----------------
+    def read_existing(self, identity: str) -> Existing | None:
+        key, _, ident = identity.rpartition(".")
+        if not key:
+            return None
+        try:
+            raw = self._settings({"project": key, "name": ident}, ident).get_raw()
+        except NotFound:
+            return None
+        params = raw.get("params") or {}
+        inputs = {
+            "project": key,
+            "name": raw.get("name"),
+            "connection": params.get("connection"),
+            "path": params.get("path"),
+            "type": raw.get("type"),
+            "description": raw.get("description") or None,
+            "tags": list(raw.get("tags") or []),
+            "extra_settings": {},
+        }
+        return Existing(
+            "dss:ManagedFolder",
+            f"{key}.{raw.get('name')}",
+            inputs,
+            outputs={"id": ident},
+            mark=read_mark(raw),
+            mark_urn=read_mark_urn(raw),
+            aliases=(f"{key}.{ident}",),
+        )
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        project = self.s.client.get_project(project_key)
+        try:
+            with self.s.call(f"list the managed folders of project {project_key}"):
+                folders = project.list_managed_folders()
+        except NotFound:
+            return []
+        found = [self.read_existing(f"{project_key}.{f.get('id')}") for f in folders]
+        return [f for f in found if f is not None]
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         try:

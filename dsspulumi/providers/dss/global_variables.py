@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.errors import ConflictError
-from dsspulumi.provider import Found, Mark
+from dsspulumi.provider import ADOPTING, Existing, Found, Mark
 from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.instance import admin_call
+from dsspulumi.resources.global_variables import NAME
 
 
 class GlobalVariablesProvider:
@@ -55,16 +56,29 @@ class GlobalVariablesProvider:
         the stack's is recorded (keys of that name are then someone else's: ``create``
         refuses them with a precise message)."""
         mark = outputs.get("mark")
-        if not isinstance(mark, str):
+        if not isinstance(mark, str) and not outputs.get(ADOPTING):
             return None
         current = self._read()
         present = {k: current[k] for k in inputs["variables"] if k in current}
         if not present:
             return None
-        return Found({"variables": present}, mark)
+        return Found({"variables": present}, mark if isinstance(mark, str) else None)
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
+
+    def read_existing(self, identity: str) -> Existing | None:
+        """Every instance variable (``dss import resource GlobalVariables VAR
+        instance-variables``): adopting them makes them the stack's keys."""
+        current = dict(self._read())
+        if not current or identity != NAME:
+            return None
+        return Existing(
+            "dss:GlobalVariables", identity, {"variables": current}, outputs={ADOPTING: True}
+        )
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        return []  # not part of any project
 
     def update(
         self,
@@ -83,7 +97,9 @@ class GlobalVariablesProvider:
                 current.pop(key, None)
         current.update(new["variables"])
         self._save(current)
-        return {"mark": mark.id} if mark is not None else dict(outputs)
+        out = {"mark": mark.id} if mark is not None else dict(outputs)
+        out.pop(ADOPTING, None)
+        return out
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None

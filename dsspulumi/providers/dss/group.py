@@ -12,6 +12,17 @@ from dsspulumi.resources.group import FLAGS
 
 
 class GroupProvider(InstanceObjectProvider):
+    type_token = "dss:Group"
+
+    def _existing_inputs(self, doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+        return {
+            "name": name,
+            "description": doc.get("description") or None,
+            "source_type": doc.get("sourceType") or "LOCAL",
+            **{flag: bool(doc.get(field, False)) for flag, field in FLAGS.items()},
+            "extra_settings": {},
+        }
+
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"group {inputs['name']}"
 

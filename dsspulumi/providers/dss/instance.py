@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dsspulumi.errors import NotOwnedError, ProviderError
-from dsspulumi.provider import Found, Mark
+from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
@@ -96,6 +96,26 @@ class InstanceObjectProvider:
 
     def _view(self, doc: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    # --- import: a kind says what a declaration of the whole document holds ----------------
+    type_token = ""
+
+    def _existing_inputs(self, doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+        """The inputs declaring the object ``doc`` (None: the kind cannot be imported yet)."""
+        return None
+
+    def read_existing(self, identity: str) -> Existing | None:
+        try:
+            doc = self._get({"name": identity, "login": identity})
+        except NotFound:
+            return None
+        inputs = self._existing_inputs(doc, identity)
+        if inputs is None:
+            return None
+        return Existing(self.type_token, identity, inputs)
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        return []  # instance objects belong to no project: `dss import resource` adopts them
 
     # --- ownership ---------------------------------------------------------------------------
     def _read_mark(self, doc: Mapping[str, Any], outputs: Mapping[str, Any]) -> str | None:

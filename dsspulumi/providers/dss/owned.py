@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dsspulumi.provider import Found, Mark
+from dsspulumi.provider import ADOPTING, Existing, Found, Mark
 from dsspulumi.providers.dss.client import DssSession, NotFound
 
 MARK_OUTPUT = "mark"
@@ -52,6 +52,8 @@ class ProjectPartProvider:
 
     marks_on_create = True  # nothing is created in DSS: the keys are written in place
     what = ""
+    type_token = ""  # for import: the resource type, and the part of the project it is
+    part = ""
 
     def __init__(self, session: DssSession) -> None:
         self.s = session
@@ -85,7 +87,7 @@ class ProjectPartProvider:
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         mark = recorded_mark(outputs)
-        if mark is None:
+        if mark is None and not outputs.get(ADOPTING):
             return None  # not recorded as written: a create writes the same keys again
         try:
             doc = self._read(inputs["project"])
@@ -95,6 +97,27 @@ class ProjectPartProvider:
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # never looked up: there is no .get() for them
+
+    # --- import: a subclass says what a declaration of the whole document holds ---------------
+    def _existing_inputs(self, doc: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """The inputs declaring every entry of ``doc`` (None: nothing worth declaring)."""
+        raise NotImplementedError
+
+    def read_existing(self, identity: str) -> Existing | None:
+        key, _, part = identity.rpartition(".")
+        if part != self.part or not key:
+            return None
+        try:
+            inputs = self._existing_inputs(self._read(key), key)
+        except NotFound:
+            return None
+        if inputs is None:
+            return None
+        return Existing(self.type_token, identity, inputs, outputs={ADOPTING: True})
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        found = self.read_existing(f"{project_key}.{self.part}")
+        return [found] if found is not None else []
 
     def update(
         self,
@@ -106,7 +129,9 @@ class ProjectPartProvider:
         mark: Mark | None = None,
     ) -> dict[str, Any]:
         self._write(new, old)
-        return carry_mark(outputs, mark)
+        out = carry_mark(outputs, mark)
+        out.pop(ADOPTING, None)  # adopted: from now on the recorded mark proves it ours
+        return out
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None

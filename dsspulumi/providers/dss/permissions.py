@@ -21,6 +21,17 @@ def _group(item: Any) -> Any:
 
 
 class ProjectPermissionsProvider(ProjectPartProvider):
+    type_token = "dss:ProjectPermissions"
+    part = "permissions"
+
+    def _existing_inputs(self, doc: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """The grants to groups (those to single users are not modelled: left as they are);
+        the owner is not declared (whoever creates the project owns it)."""
+        grants = [i for i in doc["permissions"] if isinstance(i, dict) and i.get("group")]
+        if not grants:
+            return None
+        return {"project": key, "owner": None, "permissions": grants}
+
     def _read(self, key: str) -> dict[str, Any]:
         with self.s.call(f"read the permissions of project {key}"):
             doc: dict[str, Any] = self.s.client.get_project(key).get_permissions()

@@ -15,17 +15,19 @@ from typing import Any
 
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
-from dsspulumi.provider import Found, Mark
+from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
     after_creation,
     check_owner,
     deep_merge,
+    existing_in,
     managed_value,
     mark_tag,
     pick_paths,
     read_mark,
+    read_mark_urn,
     without_mark_tags,
     write_mark,
 )
@@ -73,7 +75,24 @@ class ProjectProvider:
             view["extra_settings"] = pick_paths(
                 self._settings(key).get_raw(), inputs["extra_settings"]
             )
-        return Found(view, read_mark(md))
+        return Found(view, read_mark(md), mark_urn=read_mark_urn(md))
+
+    def read_existing(self, identity: str) -> Existing | None:
+        try:
+            md = self._metadata(identity)
+        except NotFound:
+            return None
+        inputs = {
+            "key": identity,
+            "name": md.get("label") or identity,
+            "description": md.get("description") or None,
+            "tags": without_mark_tags(md.get("tags")),
+        }
+        return existing_in("dss:Project", identity, inputs, md)
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        found = self.read_existing(project_key)
+        return [found] if found is not None else []
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         try:

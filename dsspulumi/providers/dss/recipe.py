@@ -17,12 +17,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.faults import crash_point
-from dsspulumi.provider import Mark
+from dsspulumi.provider import Existing, Mark
 from dsspulumi.providers.dss import recipe_payload
 from dsspulumi.providers.dss.client import (
+    NotFound,
     ProjectObjectProvider,
     after_creation,
     apply_descriptive,
+    existing_in,
     managed_value,
     pick_paths,
     read_mark,
@@ -64,7 +66,7 @@ class RecipeProvider(ProjectObjectProvider):
     marks_on_create = True  # the recipe prototype carries customFields
 
     def _what(self, inputs: Mapping[str, Any]) -> str:
-        return f"{inputs['type']} recipe {inputs['project']}.{inputs['name']}"
+        return f"{inputs.get('type') or ''} recipe {inputs['project']}.{inputs['name']}".lstrip()
 
     def _handle(self, inputs: Mapping[str, Any]) -> Any:
         return self.s.client.get_project(inputs["project"]).get_recipe(inputs["name"])
@@ -132,6 +134,46 @@ class RecipeProvider(ProjectObjectProvider):
                 str(r.get("type")), settings.data.get("payload"), inputs["settings"], refs
             )
         return view
+
+    # The recipe types a resource class declares, and whether their payload is code.
+    CODE_TYPES = {"python": True, "sql_query": True, "sync": False}
+
+    def _names(self, project_key: str) -> list[str]:
+        # The list items carry name, type and tags only (never the payload): each recipe is
+        # then read once (dss-rest-api.md §10).
+        try:
+            with self.s.call(f"list the recipes of project {project_key}"):
+                items = self.s.client.get_project(project_key).list_recipes(as_type="listitems")
+        except NotFound:
+            return []
+        return [item["name"] for item in items]
+
+    def _existing(self, settings: Any, project_key: str, name: str) -> Existing:
+        r = settings.get_recipe_raw_definition()
+        type_ = r.get("type")
+        has_code = self.CODE_TYPES.get(type_)
+        inputs = {
+            "project": project_key,
+            "name": name,
+            "type": type_,
+            "inputs": _refs(r.get("inputs")),
+            "outputs": _refs(r.get("outputs")),
+            "code": (settings.data.get("payload") or "") if has_code else None,
+            "description": r.get("description") or None,
+            "tags": list(r.get("tags") or []),
+            "extra_settings": {},
+        }
+        visual = recipe_payload.read(
+            str(type_), settings.data.get("payload"), {}, inputs["inputs"]
+        )
+        if visual is not None:  # Prepare, Group, Join: their typed settings, all of them
+            inputs["settings"] = visual
+        why = None
+        if has_code is None and visual is None:
+            why = f"importing recipes of type {type_!r} is not supported yet"
+        elif not inputs["inputs"] or not inputs["outputs"]:
+            why = "a recipe without inputs or outputs (dsspulumi recipes need both)"
+        return existing_in("dss:Recipe", f"{project_key}.{name}", inputs, r, why)
 
     def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         settings.data["recipe"] = apply_definition(settings.get_recipe_raw_definition(), new, old)

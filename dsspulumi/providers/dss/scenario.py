@@ -27,9 +27,11 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
-from dsspulumi.provider import Found, Mark
+from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
     NotFound,
@@ -41,6 +43,7 @@ from dsspulumi.providers.dss.client import (
     mark_tag,
     pick_paths,
     read_mark,
+    read_mark_urn,
     without_mark_tags,
     write_mark,
 )
@@ -88,6 +91,15 @@ def merge_items(
             item["id"] = f"{id_prefix}_{i}_{want.get('type')}"
         out.append(item)
     return out
+
+
+def _plain_item(item: Any) -> Any:
+    """A step, trigger or reporter as a declaration would hold it (without DSS's own id)."""
+    return (
+        {k: copy.deepcopy(v) for k, v in item.items() if k != "id"}
+        if isinstance(item, dict)
+        else item
+    )
 
 
 def _view_items(actual: Any, declared: list[Mapping[str, Any]]) -> list[Any]:
@@ -221,6 +233,65 @@ class ScenarioProvider:
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # scenarios have no .get(): names are not unique in DSS
+
+    # --- import: scenarios are found by their generated id (``PROJECT.id``) ----------------
+    def read_existing(self, identity: str) -> Existing | None:
+        key, _, scenario_id = identity.rpartition(".")
+        if not key:
+            return None
+        try:
+            settings = self._settings({"project": key, "name": scenario_id}, scenario_id)
+        except NotFound:
+            return None
+        return self._existing(key, scenario_id, settings)
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        try:
+            with self.s.call(f"list the scenarios of project {project_key}"):
+                items = self.s.client.get_project(project_key).list_scenarios(as_type="listitems")
+        except NotFound:
+            return []
+        found: list[Existing] = []
+        seen: set[str] = set()
+        for item in items:
+            existing = self.read_existing(f"{project_key}.{item['id']}")
+            if existing is None:
+                continue
+            if existing.identity in seen:  # DSS allows it; a stack names objects uniquely
+                existing = attrs.evolve(
+                    existing,
+                    identity=f"{existing.identity} (id {item['id']})",
+                    unmodelled="another scenario of the project has the same name",
+                )
+            seen.add(existing.identity)
+            found.append(existing)
+        return found
+
+    def _existing(self, key: str, scenario_id: str, settings: Any) -> Existing:
+        d = settings.get_raw()
+        steps = (d.get("params") or {}).get("steps")
+        inputs = {
+            "project": key,
+            "name": d.get("name"),
+            "type": d.get("type"),
+            "active": bool(d.get("active")),
+            "steps": [_plain_item(x) for x in steps] if isinstance(steps, list) else None,
+            "script": getattr(settings, "code", None) if d.get("type") == "custom_python" else None,
+            "triggers": [_plain_item(x) for x in d.get("triggers") or []],
+            "reporters": [_plain_item(x) for x in d.get("reporters") or []],
+            "run_as": d.get("runAsUser"),
+            "description": d.get("description") or None,
+            "tags": without_mark_tags(d.get("tags")),
+            "extra_settings": {},
+        }
+        return Existing(
+            "dss:Scenario",
+            f"{key}.{d.get('name')}",
+            inputs,
+            outputs={"id": scenario_id},
+            mark=read_mark(d),
+            mark_urn=read_mark_urn(d),
+        )
 
     def update(
         self,

@@ -19,6 +19,7 @@ from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call,
 
 
 class UserProvider(InstanceObjectProvider):
+    type_token = "dss:User"
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"user {inputs['login']}"
 
@@ -78,6 +79,20 @@ class UserProvider(InstanceObjectProvider):
         if isinstance(password, str) and password:
             doc["password"] = password
         set_extra(doc, new, old)
+
+    def _existing_inputs(self, doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+        """The password is write-only: an imported user does not declare one."""
+        return {
+            "login": name,
+            "display_name": doc.get("displayName") or None,
+            "email": doc.get("email") or None,
+            "groups": list(doc.get("groups") or []),
+            "source_type": doc.get("sourceType") or "LOCAL",
+            "profile": doc.get("userProfile"),
+            "enabled": bool(doc.get("enabled", True)),
+            "password": None,
+            "extra_settings": {},
+        }
 
     def _view(self, doc: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         return {

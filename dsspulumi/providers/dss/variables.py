@@ -18,6 +18,14 @@ PARTS = ("standard", "local")
 
 
 class ProjectVariablesProvider(ProjectPartProvider):
+    type_token = "dss:ProjectVariables"
+    part = "variables"
+
+    def _existing_inputs(self, doc: dict[str, Any], key: str) -> dict[str, Any] | None:
+        if not any(doc[part] for part in PARTS):
+            return None  # a project without variables: nothing to declare
+        return {"project": key, **{part: copy.deepcopy(doc[part]) for part in PARTS}}
+
     def _read(self, key: str) -> dict[str, Any]:
         with self.s.call(f"read the variables of project {key}"):
             doc: dict[str, Any] = self.s.client.get_project(key).get_variables()

@@ -20,12 +20,12 @@ the create is reported as a conflict naming it (nothing is created twice).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
-from dsspulumi.provider import Found, Mark
+from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import DssSession, NotFound, deep_merge, pick_paths
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
 
@@ -120,6 +120,34 @@ class FlowZoneProvider:
             raw = self._zone(inputs["project"], zone_id)._raw
         except NotFound:
             return None
+        return self._found(raw, inputs, zone_id, mark)
+
+    def inspect_many(
+        self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Found | None]:
+        """One ``GET .../flow/zones`` per project: it lists every zone whole (items
+        included, dss-rest-api.md §10). A zone whose id was never recorded is read alone."""
+        listed: dict[str, dict[str, dict[str, Any]] | None] = {}
+        answers: list[Found | None] = []
+        for inputs, outputs in items:
+            zone_id = outputs.get("id")
+            if not isinstance(zone_id, str):
+                answers.append(self.inspect(inputs, outputs))
+                continue
+            key = inputs["project"]
+            if key not in listed:
+                try:
+                    listed[key] = {z["id"]: z for z in self._zones(key)}
+                except NotFound:
+                    listed[key] = None
+            raw = (listed[key] or {}).get(zone_id)
+            mark = recorded_mark(outputs) or ""
+            answers.append(None if raw is None else self._found(raw, inputs, zone_id, mark))
+        return answers
+
+    def _found(
+        self, raw: Mapping[str, Any], inputs: Mapping[str, Any], zone_id: str, mark: str
+    ) -> Found:
         present = [r for r in inputs["items"] if r in raw.get("items", [])]
         view = {
             "project": inputs["project"],
@@ -133,6 +161,32 @@ class FlowZoneProvider:
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # zones have no .get(): their ids are not known in advance
+
+    # --- import: zones are found by their generated id (``PROJECT.id``) ---------------------
+    def read_existing(self, identity: str) -> Existing | None:
+        key, _, zone_id = identity.rpartition(".")
+        if not key or zone_id == "default":  # the default zone is DSS's own, not declarable
+            return None
+        try:
+            raw = self._zone(key, zone_id)._raw
+        except NotFound:
+            return None
+        inputs = {
+            "project": key,
+            "name": raw.get("name"),
+            "color": raw.get("color"),
+            "items": [dict(i) for i in raw.get("items") or []],
+            "extra_settings": {},
+        }
+        return Existing("dss:FlowZone", f"{key}.{raw.get('name')}", inputs, {"id": zone_id})
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        try:
+            zones = self._zones(project_key)
+        except NotFound:
+            return []
+        found = [self.read_existing(f"{project_key}.{z['id']}") for z in zones]
+        return [z for z in found if z is not None]
 
     def update(
         self,
