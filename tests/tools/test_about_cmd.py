@@ -69,8 +69,11 @@ def test_shell_completion_sees_lazy_commands_and_groups():
     assert _complete("dss co", 1) == ["config", "convert"]
     assert _complete("dss stack l", 2) == ["ls"]
     assert "--plan" in _complete("dss graph s --p", 3)
+    # typer detects the shell from the process tree: run it from bash, as a user would (the
+    # `; exit` keeps bash from exec-ing dss in its place, which would hide it).
     script = subprocess.run(
-        [DSS, "--show-completion", "bash"], capture_output=True, text=True, timeout=60
+        ["bash", "-c", f'"{DSS}" --show-completion; exit $?'],
+        capture_output=True, text=True, timeout=60,
     )
     assert script.returncode == 0 and "_DSS_COMPLETE=complete_bash" in script.stdout
 
