@@ -39,8 +39,10 @@ class Generated:
 
 def resource_classes() -> list[type]:
     """Every resource class that may declare imported objects, in a fixed order."""
-    import dsspulumi.resources  # noqa: F401 - registers the built-in types
     from dsspulumi.resource import Resource
+    from dsspulumi.resources import load_all
+
+    load_all()  # every built-in type, as a subclass of Resource
 
     found: list[type] = []
     todo: list[type] = [Resource]

@@ -1,40 +1,88 @@
-"""The DSS resource types users declare in stack programs."""
+"""The DSS resource types users declare in stack programs.
 
-from dsspulumi.resources.code_env import CodeEnv
-from dsspulumi.resources.connection import Connection
-from dsspulumi.resources.dataset import (
-    Column,
-    Dataset,
-    ManagedDataset,
-    S3Dataset,
-    UploadedFilesDataset,
-)
-from dsspulumi.resources.folder import ManagedFolder
-from dsspulumi.resources.global_variables import GlobalVariables
-from dsspulumi.resources.group import Group
-from dsspulumi.resources.permissions import GroupPermission, ProjectPermissions
-from dsspulumi.resources.project import Project
-from dsspulumi.resources.recipe import PythonRecipe, SqlQueryRecipe, SyncRecipe
-from dsspulumi.resources.scenario import (
-    BuildStep,
-    DatasetChangeTrigger,
-    PythonScenario,
-    PythonStep,
-    Scenario,
-    SetVariablesStep,
-    SqlStep,
-    TemporalTrigger,
-)
-from dsspulumi.resources.user import User
-from dsspulumi.resources.variables import ProjectVariables
-from dsspulumi.resources.visual_recipe import (
-    GroupRecipe,
-    Join,
-    JoinRecipe,
-    PrepareRecipe,
-    PrepareStep,
-)
-from dsspulumi.resources.zone import FlowZone
+Each type's module is imported on first use (PEP 562): a stack declaring projects, datasets
+and recipes does not pay for importing scenarios, code envs and the other kinds (a fixed
+cost that every `dss preview` would pay otherwise). ``load_all`` imports them all, for the
+code that walks every type (import's code writer, the docs).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dsspulumi.resources.code_env import CodeEnv
+    from dsspulumi.resources.connection import Connection
+    from dsspulumi.resources.dataset import (
+        Column,
+        Dataset,
+        ManagedDataset,
+        S3Dataset,
+        UploadedFilesDataset,
+    )
+    from dsspulumi.resources.folder import ManagedFolder
+    from dsspulumi.resources.global_variables import GlobalVariables
+    from dsspulumi.resources.group import Group
+    from dsspulumi.resources.permissions import GroupPermission, ProjectPermissions
+    from dsspulumi.resources.project import Project
+    from dsspulumi.resources.recipe import PythonRecipe, SqlQueryRecipe, SyncRecipe
+    from dsspulumi.resources.scenario import (
+        BuildStep,
+        DatasetChangeTrigger,
+        PythonScenario,
+        PythonStep,
+        Scenario,
+        SetVariablesStep,
+        SqlStep,
+        TemporalTrigger,
+    )
+    from dsspulumi.resources.user import User
+    from dsspulumi.resources.variables import ProjectVariables
+    from dsspulumi.resources.visual_recipe import (
+        GroupRecipe,
+        Join,
+        JoinRecipe,
+        PrepareRecipe,
+        PrepareStep,
+    )
+    from dsspulumi.resources.zone import FlowZone
+
+# Where each public name lives.
+_MODULES = {
+    "BuildStep": "dsspulumi.resources.scenario",
+    "CodeEnv": "dsspulumi.resources.code_env",
+    "Column": "dsspulumi.resources.dataset",
+    "Connection": "dsspulumi.resources.connection",
+    "Dataset": "dsspulumi.resources.dataset",
+    "DatasetChangeTrigger": "dsspulumi.resources.scenario",
+    "FlowZone": "dsspulumi.resources.zone",
+    "GlobalVariables": "dsspulumi.resources.global_variables",
+    "Group": "dsspulumi.resources.group",
+    "GroupPermission": "dsspulumi.resources.permissions",
+    "GroupRecipe": "dsspulumi.resources.visual_recipe",
+    "Join": "dsspulumi.resources.visual_recipe",
+    "JoinRecipe": "dsspulumi.resources.visual_recipe",
+    "ManagedDataset": "dsspulumi.resources.dataset",
+    "ManagedFolder": "dsspulumi.resources.folder",
+    "PrepareRecipe": "dsspulumi.resources.visual_recipe",
+    "PrepareStep": "dsspulumi.resources.visual_recipe",
+    "Project": "dsspulumi.resources.project",
+    "ProjectPermissions": "dsspulumi.resources.permissions",
+    "ProjectVariables": "dsspulumi.resources.variables",
+    "PythonRecipe": "dsspulumi.resources.recipe",
+    "PythonScenario": "dsspulumi.resources.scenario",
+    "PythonStep": "dsspulumi.resources.scenario",
+    "S3Dataset": "dsspulumi.resources.dataset",
+    "Scenario": "dsspulumi.resources.scenario",
+    "SetVariablesStep": "dsspulumi.resources.scenario",
+    "SqlQueryRecipe": "dsspulumi.resources.recipe",
+    "SqlStep": "dsspulumi.resources.scenario",
+    "SyncRecipe": "dsspulumi.resources.recipe",
+    "TemporalTrigger": "dsspulumi.resources.scenario",
+    "UploadedFilesDataset": "dsspulumi.resources.dataset",
+    "User": "dsspulumi.resources.user",
+}
 
 __all__ = [
     "BuildStep",
@@ -70,3 +118,22 @@ __all__ = [
     "UploadedFilesDataset",
     "User",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dsspulumi.resources' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are plain module attributes
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+def load_all() -> None:
+    """Import every resource type (their classes register as ``Resource`` subclasses)."""
+    for module in sorted(set(_MODULES.values())):
+        importlib.import_module(module)
