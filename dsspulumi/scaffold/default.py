@@ -211,8 +211,8 @@ jobs:
 """
 
 
-def _job(name: str, when: str | None, needs: str | None, install: str, command: str) -> str:
-    """One job of the workflow: check out, set up Python, install, run ``command``."""
+def _job(name: str, when: str | None, needs: str | None, install: str, *commands: str) -> str:
+    """One job of the workflow: check out, set up Python, install, run ``commands``."""
     lines = [f"  {name}:"]
     if when:
         lines.append(f"    if: github.event_name == '{when}'")
@@ -226,7 +226,7 @@ def _job(name: str, when: str | None, needs: str | None, install: str, command: 
         "        with:",
         '          python-version: "3.11"',
         f"      - run: pip install -e {install}",
-        f"      - run: {command}",
+        *(f"      - run: {command}" for command in commands),
     ]
     return "\n".join(lines) + "\n"
 
@@ -234,7 +234,15 @@ def _job(name: str, when: str | None, needs: str | None, install: str, command: 
 WORKFLOW = _WORKFLOW_HEAD + "\n".join(
     [
         _job("test", None, None, "'.[test]'", "python -m pytest"),
-        _job("plan", "pull_request", "test", ".", "dss preview $stack -e prod --diff"),
+        _job(
+            "plan",
+            "pull_request",
+            "test",
+            ".",
+            "dss preview $stack -e prod --diff",
+            # the plan as Markdown on the run's summary page (docs/ci has a PR-comment version)
+            'dss preview $stack -e prod --format markdown >> "$$GITHUB_STEP_SUMMARY"',
+        ),
         _job("apply", "push", "test", ".", "dss up $stack -e prod --yes"),
         _job(
             "drift",

@@ -66,6 +66,9 @@ def test_new_repository_applies_and_its_tests_pass(tmp_path: Path):
     workflow = yaml.safe_load((repo / ".github" / "workflows" / "dss.yml").read_text())
     steps = [s.get("run", "") for job in workflow["jobs"].values() for s in job["steps"]]
     assert "dss preview team_analytics -e prod --diff" in steps
+    assert (
+        'dss preview team_analytics -e prod --format markdown >> "$GITHUB_STEP_SUMMARY"' in steps
+    )
     assert "dss up team_analytics -e prod --yes" in steps
     assert "dss preview team_analytics -e prod --refresh --expect-no-changes" in steps
     assert workflow["env"]["DKU_API_KEY"] == "${{ secrets.DKU_API_KEY }}"
