@@ -381,6 +381,9 @@ def _decide(
     if not diff:
         return Step(op=Op.SAME, inputs=inputs, old=rec, **base)
     replace_paths = tuple(d.path for d in diff if _matches(d.path, node.replace_on))
+    if not replace_paths and any(d.path == "project" for d in diff):
+        # Found under an alias in another project: DSS moves nothing between projects.
+        replace_paths = ("project",)
     if rec.name != node.name and not node.renames_in_place and not replace_paths:
         # Found under an alias with another DSS name that DSS cannot change in place.
         replace_paths = tuple(d.path for d in diff if d.new == node.name) or ("name",)

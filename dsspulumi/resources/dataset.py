@@ -8,7 +8,7 @@ of one URN racing a create of another with the same DSS name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -106,6 +106,9 @@ def _folder_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 
 @attrs.define(slots=False, eq=False, repr=False)
 class _DatasetBase(ProjectObject):
+    # DSS's renameDataset keeps the dataset (data, settings) and repoints its references.
+    renames_in_place: ClassVar[bool] = True
+
     format_params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
     schema: list[Column] | None = attrs.field(
         kw_only=True, default=None, converter=v.to_list, validator=_schema

@@ -66,6 +66,8 @@ def dataset_ref(project_key: str, ref: str) -> Ref:
 @attrs.define(slots=False, eq=False, repr=False)
 class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
+    # DSS's renameRecipe keeps the recipe (payload, settings, zone).
+    renames_in_place: ClassVar[bool] = True
 
     #: Whether managed folders may be inputs and outputs (code recipes; not visual ones).
     takes_folders: ClassVar[bool] = True

@@ -83,14 +83,16 @@ def test_moving_a_resource_into_a_component_needs_its_alias():
     assert plan.has_changes  # the state record must move: `up` has something to do
 
 
-def test_renamed_folder_is_updated_in_place_and_dataset_is_replaced():
+def test_renamed_folder_dataset_and_recipe_are_updated_in_place():
     p = dss.Project("P", name="P")
     before = applied(
         graph_of(
             [
                 p,
                 dss.ManagedFolder("old_folder", project=p),
-                dss.ManagedDataset("OLD", project=p, connection="fs"),
+                src := dss.ManagedDataset("OLD", project=p, connection="fs"),
+                out := dss.ManagedDataset("OUT", project=p, connection="fs"),
+                dss.SyncRecipe("old_sync", project=p, inputs=[src], outputs=[out]),
             ]
         )
     )
@@ -101,13 +103,37 @@ def test_renamed_folder_is_updated_in_place_and_dataset_is_replaced():
     ds = dss.ManagedDataset(
         "NEW", project=p, connection="fs", opts=dss.ResourceOptions(aliases="P.OLD")
     )
-    plan = make_plan(graph_of([p, folder, ds]), before)
+    out = dss.ManagedDataset("OUT", project=p, connection="fs")
+    sync = dss.SyncRecipe(
+        "new_sync",
+        project=p,
+        inputs=[ds],
+        outputs=[out],
+        opts=dss.ResourceOptions(aliases="P.old_sync"),
+    )
+    plan = make_plan(graph_of([p, folder, ds, out, sync]), before)
     steps = {s.logical_name: s for s in plan.steps}
-    assert steps["P.new_folder"].op is Op.UPDATE
-    assert [d.path for d in steps["P.new_folder"].diff] == ["name"]
-    assert steps["P.NEW"].op is Op.REPLACE and steps["P.NEW"].replace_paths == ("name",)
+    for name in ("P.new_folder", "P.NEW"):
+        assert steps[name].op is Op.UPDATE
+        assert [d.path for d in steps[name].diff] == ["name"]
     assert steps["P.NEW"].moved_from == make_urn(STACK, ENV, "dss:Dataset", "P.OLD")
-    assert not any(s.op is Op.DELETE for s in plan.steps)
+    assert steps["P.new_sync"].op is Op.UPDATE
+    assert [d.path for d in steps["P.new_sync"].diff] == ["name", "inputs"]
+    assert not any(s.op in (Op.DELETE, Op.REPLACE) for s in plan.steps)
+
+
+def test_an_alias_into_another_project_or_a_renamed_project_is_a_replace():
+    p = dss.Project("P", name="P")
+    before = applied(graph_of([p, dss.ManagedDataset("D", project=p, connection="fs")]))
+    p = dss.Project("P", name="P")
+    q = dss.Project("Q", name="Q", opts=dss.ResourceOptions(aliases="P"))
+    moved = dss.ManagedDataset(
+        "E", project=q, connection="fs", opts=dss.ResourceOptions(aliases="P.D")
+    )
+    plan = make_plan(graph_of([q, moved]), before)
+    steps = {s.logical_name: s for s in plan.steps}
+    assert steps["Q"].op is Op.REPLACE
+    assert steps["Q.E"].op is Op.REPLACE and steps["Q.E"].replace_paths == ("project",)
 
 
 def test_an_unknown_alias_is_harmless():
@@ -136,7 +162,7 @@ def test_an_alias_by_urn_and_conflicting_aliases():
     plan = make_plan(graph_of([p, c]), before)
     assert {s.logical_name: str(s.op) for s in plan.steps} == {
         "P": "same",
-        "P.C": "replace",
+        "P.C": "update",  # renamed in place (DSS's renameDataset)
         "P.B": "delete",
     }
     p = dss.Project("P", name="P")

@@ -20,7 +20,7 @@ from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
-from . import connection, managedfolder, project
+from . import connection, managedfolder, project, scenario, zone
 
 KIND = "dataset"
 
@@ -385,6 +385,31 @@ def delete_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     return {"msg": f"Dataset {project_key}.{name} deleted"}
 
 
+def rename_dataset(tx: Tx, req: Request) -> dict[str, Any]:
+    """``{oldName, newName}``: the same dataset (definition, data, creationTag) under a new
+    name; what references it follows (ENDPOINTS.md says what, and what is UNVERIFIED)."""
+    from . import recipe  # recipe imports this module
+
+    project_key = req.project_key
+    body = require_object(req.body, "rename")
+    old = body.get("oldName")
+    if not isinstance(old, str) or not old:
+        raise invalid("Invalid rename: 'oldName' of the dataset is required")
+    dataset = lookup(tx, project_key, old)
+    new = check_object_name("dataset", body.get("newName"))
+    if new == old or exists(tx, project_key, new):
+        raise invalid(f"Dataset {project_key}.{new} already exists")
+    dataset["name"] = new
+    tx.bump(dataset)
+    tx.delete(KIND, project_key, old)
+    save(tx, dataset)
+    recipe.rename_dataset(tx, project_key, old, new)
+    project.rename_exposed(tx, project_key, "DATASET", old, new)
+    zone.rename_items(tx, project_key, "DATASET", old, new)
+    scenario.rename_dataset(tx, project_key, old, new)
+    return {"msg": f"Dataset {project_key}.{old} renamed to {new}"}
+
+
 _ONE = "/projects/{projectKey}/datasets/{datasetName}"
 ROUTES = [
     Route("GET", "/projects/{projectKey}/datasets/", list_datasets),
@@ -397,4 +422,5 @@ ROUTES = [
     Route("PUT", _ONE + "/schema", set_schema),
     Route("GET", _ONE + "/metadata", get_metadata),
     Route("PUT", _ONE + "/metadata", set_metadata),
+    Route("POST", "/projects/{projectKey}/actions/renameDataset", rename_dataset),
 ]

@@ -90,6 +90,19 @@ def unexpose(tx: Tx, key: str, object_type: str, name: str) -> None:
         _save(tx, key, project)
 
 
+def rename_exposed(tx: Tx, key: str, object_type: str, old: str, new: str) -> None:
+    """A renamed object stays exposed, under its new name (share rules follow the object)."""
+    project = tx.get(KIND, key, key)
+    if project is None:
+        return
+    objects = project["settings"].get("exposedObjects", {}).get("objects", [])
+    hits = [o for o in objects if o.get("type") == object_type and o.get("localName") == old]
+    for obj in hits:
+        obj["localName"] = new
+    if hits:
+        _save(tx, key, project)
+
+
 def _check_exposed_objects(exposed: dict[str, Any]) -> None:
     objects = exposed.get("objects", [])
     if not isinstance(objects, list):

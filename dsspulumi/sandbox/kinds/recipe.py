@@ -29,7 +29,7 @@ from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
-from . import dataset, managedfolder, project
+from . import dataset, managedfolder, project, zone
 
 KIND = "recipe"
 
@@ -336,6 +336,48 @@ def delete_recipe(tx: Tx, req: Request) -> dict[str, Any]:
     return {"msg": f"Recipe {project_key}.{name} deleted"}
 
 
+def rename_dataset(tx: Tx, project_key: str, old: str, new: str) -> None:
+    """Every recipe reading or writing a renamed dataset names it anew (``name`` in its own
+    project, ``PROJECT.name`` in another): the flow stays connected."""
+    for key in tx.ids(project.KIND):
+        for recipe_name in tx.ids(KIND, key):
+            doc = tx.get(KIND, key, recipe_name)
+            assert doc is not None
+            changed = False
+            for roles in (doc["recipe"].get("inputs"), doc["recipe"].get("outputs")):
+                for role in (roles or {}).values():
+                    for item in role.get("items") or []:
+                        ref = item.get("ref")
+                        if isinstance(ref, str) and ref and split_ref(key, ref) == (
+                            project_key,
+                            old,
+                        ):
+                            item["ref"] = new if key == project_key else f"{project_key}.{new}"
+                            changed = True
+            if changed:
+                save(tx, key, recipe_name, doc)
+
+
+def rename_recipe(tx: Tx, req: Request) -> dict[str, Any]:
+    """``{oldName, newName}``: the same recipe (payload, tags, creationTag) under a new name;
+    it stays in its flow zone."""
+    project_key = req.project_key
+    body = require_object(req.body, "rename")
+    old = body.get("oldName")
+    if not isinstance(old, str) or not old:
+        raise invalid("Invalid rename: 'oldName' of the recipe is required")
+    doc = lookup(tx, project_key, old)
+    new = check_object_name("recipe", body.get("newName"))
+    if new == old or tx.exists(KIND, project_key, new):
+        raise invalid(f"Recipe {project_key}.{new} already exists")
+    doc["recipe"]["name"] = new
+    tx.bump(doc["recipe"])
+    remove(tx, project_key, old)
+    save(tx, project_key, new, doc)
+    zone.rename_items(tx, project_key, "RECIPE", old, new)
+    return {"msg": f"Recipe {project_key}.{old} renamed to {new}"}
+
+
 _ONE = "/projects/{projectKey}/recipes/{recipeName}"
 ROUTES = [
     Route("GET", "/projects/{projectKey}/recipes/", list_recipes),
@@ -345,4 +387,5 @@ ROUTES = [
     Route("DELETE", _ONE, delete_recipe),
     Route("GET", _ONE + "/metadata", get_metadata),
     Route("PUT", _ONE + "/metadata", set_metadata),
+    Route("POST", "/projects/{projectKey}/actions/renameRecipe", rename_recipe),
 ]

@@ -66,6 +66,37 @@ def _lookup(tx: Tx, project_key: str, scenario_id: str) -> dict[str, Any]:
     return doc
 
 
+def rename_dataset(tx: Tx, project_key: str, old: str, new: str) -> None:
+    """Build steps and dataset-change triggers name datasets (``itemId``): they follow a
+    rename (that DSS rewrites them is UNVERIFIED, see ENDPOINTS.md)."""
+    for key in tx.ids(project.KIND):
+        for scenario_id in tx.ids(KIND, key):
+            doc = tx.get(KIND, key, scenario_id)
+            assert doc is not None
+            params = doc["definition"].get("params") or {}
+            refs = [
+                ref
+                for step in params.get("steps") or []
+                for ref in (step.get("params") or {}).get("builds") or []
+            ] + [
+                ref
+                for trigger in doc["definition"].get("triggers") or []
+                for ref in (trigger.get("params") or {}).get("watches") or []
+            ]
+            hits = [
+                r
+                for r in refs
+                if isinstance(r, dict)
+                and r.get("type") == "DATASET"
+                and r.get("itemId") == old
+                and (r.get("projectKey") or key) == project_key
+            ]
+            for ref in hits:
+                ref["itemId"] = new
+            if hits:
+                tx.put(KIND, key, scenario_id, doc)
+
+
 def _items(value: Any, what: str, *, typed: bool = True) -> list[dict[str, Any]]:
     """Steps and triggers are objects with a ``type``; reporters carry theirs deeper, in
     ``messaging.type`` (third-party references), so only their shape is checked."""

@@ -51,6 +51,23 @@ def _key(project_key: str, ref: dict[str, Any]) -> tuple[str, str, str]:
     return (ref.get("projectKey", project_key), ref["objectType"], ref["objectId"])
 
 
+def rename_items(tx: Tx, project_key: str, object_type: str, old: str, new: str) -> None:
+    """A renamed object stays in its zone: refs to it (from any project's zones) follow."""
+    for key in tx.ids(project.KIND):
+        for zone in tx.docs(KIND, key):
+            hits = [
+                i
+                for i in zone["items"]
+                if i.get("objectType") == object_type
+                and i.get("objectId") == old
+                and i.get("projectKey", key) == project_key
+            ]
+            for item in hits:
+                item["objectId"] = new
+            if hits:
+                tx.put(KIND, key, zone["id"], zone)
+
+
 def _stored(tx: Tx, project_key: str) -> list[dict[str, Any]]:
     """The project's own zones, each item still existing (a deleted object leaves its zone)."""
     zones = tx.docs(KIND, project_key)
