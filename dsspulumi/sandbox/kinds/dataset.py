@@ -109,11 +109,7 @@ def _empty_partitioning() -> dict[str, Any]:
 
 
 def lookup(tx: Tx, project_key: str, name: str) -> dict[str, Any]:
-    dataset = tx.get(KIND, project_key, name)
-    if dataset is None:
-        project.require(tx, project_key)
-        raise not_found("dataset", f"{project_key}.{name}")
-    return dataset
+    return project.lookup_object(tx, KIND, "dataset", project_key, name)
 
 
 def exists(tx: Tx, project_key: str, name: str) -> bool:

@@ -23,7 +23,6 @@ from typing import Any
 
 from dsspulumi.sandbox.errors import (
     invalid,
-    not_found,
     optional_object,
     optional_str,
     require_object,
@@ -47,11 +46,7 @@ def exists(tx: Tx, project_key: str, folder_id: str) -> bool:
 
 
 def lookup(tx: Tx, project_key: str, folder_id: str) -> dict[str, Any]:
-    folder = tx.get(KIND, project_key, folder_id)
-    if folder is None:
-        project.require(tx, project_key)
-        raise not_found("managed folder", f"{project_key}.{folder_id}")
-    return folder
+    return project.lookup_object(tx, KIND, "managed folder", project_key, folder_id)
 
 
 def smart_ref_exists(tx: Tx, project_key: str, ref: Any) -> bool:

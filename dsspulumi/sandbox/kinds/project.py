@@ -62,6 +62,15 @@ def require(tx: Tx, key: str) -> None:
         raise not_found("project", key)
 
 
+def lookup_object(tx: Tx, kind: str, label: str, key: str, ident: str) -> dict[str, Any]:
+    """An object of project ``key``, or DSS's 404: the project's own if the project is missing."""
+    doc = tx.get(kind, key, ident)
+    if doc is None:
+        require(tx, key)
+        raise not_found(label, f"{key}.{ident}")
+    return doc
+
+
 def is_exposed(tx: Tx, key: str, object_type: str, name: str, target: str) -> bool:
     """Whether project ``key`` exposes its object to project ``target`` (exposedObjects)."""
     project = tx.get(KIND, key, key)

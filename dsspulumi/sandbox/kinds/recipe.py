@@ -49,11 +49,7 @@ ENV_RECIPE_TYPES = frozenset(["python", "r", "pyspark", "sparkr"])
 
 
 def lookup(tx: Tx, project_key: str, name: str) -> dict[str, Any]:
-    recipe = tx.get(KIND, project_key, name)
-    if recipe is None:
-        project.require(tx, project_key)
-        raise not_found("recipe", f"{project_key}.{name}")
-    return recipe
+    return project.lookup_object(tx, KIND, "recipe", project_key, name)
 
 
 def save(tx: Tx, project_key: str, name: str, doc: dict[str, Any]) -> None:

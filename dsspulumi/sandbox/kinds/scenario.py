@@ -32,7 +32,6 @@ from dsspulumi.sandbox.errors import (
     ADMIN_LOGIN,
     admin_required,
     invalid,
-    not_found,
     optional_object,
     optional_str,
     require_object,
@@ -59,11 +58,7 @@ def _new_id(tx: Tx, project_key: str, name: str) -> str:
 
 
 def _lookup(tx: Tx, project_key: str, scenario_id: str) -> dict[str, Any]:
-    doc = tx.get(KIND, project_key, scenario_id)
-    if doc is None:
-        project.require(tx, project_key)
-        raise not_found("scenario", f"{project_key}.{scenario_id}")
-    return doc
+    return project.lookup_object(tx, KIND, "scenario", project_key, scenario_id)
 
 
 def rename_dataset(tx: Tx, project_key: str, old: str, new: str) -> None:
