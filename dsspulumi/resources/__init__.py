@@ -9,7 +9,9 @@ code that walks every type (import's code writer, the docs).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dsspulumi import _lazy
 
 if TYPE_CHECKING:
     from dsspulumi.resources.code_env import CodeEnv
@@ -120,17 +122,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dsspulumi.resources' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups are plain module attributes
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy.loader(__name__, _MODULES, globals())
 
 
 def load_all() -> None:
