@@ -53,7 +53,11 @@ def test_up_of_200_objects_at_fail_rate_0_2_converges_without_duplicates(ws):
     assert doc["result"] == "succeeded"
     assert doc["summary"] == {"create": 200}
     assert len(doc["retries"]) > 20  # about one call in five failed
-    assert sum(s.get("retries", 0) for s in doc["steps"]) >= len(doc["retries"]) - 2
+    # Every retry inside a step is counted on that step; the others are the API-key check
+    # before any step (which can itself fail a few times in a row at this rate).
+    named = [e for e in doc["retries"] if e.get("urn")]
+    assert sum(s.get("retries", 0) for s in doc["steps"]) == len(named)
+    assert {e["path"] for e in doc["retries"] if not e.get("urn")} <= {"/auth/info"}
     datasets, recipes = _objects(ws.sandbox, "FLAKY")
     assert sorted(datasets) == sorted(f"DS{i}" for i in range(100))
     assert sorted(recipes) == sorted(f"step_{i}" for i in range(1, 100))
