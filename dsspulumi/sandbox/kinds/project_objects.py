@@ -92,8 +92,8 @@ def _body(req: Request) -> dict[str, Any]:
 
 
 def _jupyter(tx: Tx, req: Request, name: str) -> Created:
-    content = req.body if isinstance(req.body, dict) else {}
-    meta = content.get("metadata") if isinstance(content.get("metadata"), dict) else {}
+    content: dict[str, Any] = req.body if isinstance(req.body, dict) else {}
+    meta: dict[str, Any] = content.get("metadata") or {}
     language = (meta.get("language_info") or {}).get("name", "python")
     doc = {
         "projectKey": req.project_key,
@@ -382,7 +382,8 @@ def _routes() -> list[Route]:
             Route("DELETE", one, _delete(spec)),
         ]
         if spec.create_path:
-            out.append(Route("POST", f"/projects/{{projectKey}}/{spec.create_path}/", _create(spec)))
+            path = f"/projects/{{projectKey}}/{spec.create_path}/"
+            out.append(Route("POST", path, _create(spec)))
     return out
 
 

@@ -129,7 +129,13 @@ def create_article(tx: Tx, req: Request) -> dict[str, Any]:
         raise not_found("wiki article", f"{key}.{parent}")
     if settings.get("homeArticleId") is None:
         settings["homeArticleId"] = ident
-    article = {"id": ident, "projectKey": key, "name": name, "parent": parent, "tags": []}
+    article: dict[str, Any] = {
+        "id": ident,
+        "projectKey": key,
+        "name": name,
+        "parent": parent,
+        "tags": [],
+    }
     doc = {"article": article, "payload": ""}
     tx.put(KIND, key, ident, doc)
     tx.put(SETTINGS_KIND, key, SETTINGS_KIND, settings)
@@ -144,7 +150,9 @@ def save_article(tx: Tx, req: Request) -> dict[str, Any]:
     key = req.project_key
     doc = _find(tx, key, req.params["articleId"])
     body = require_object(req.body, "wiki article")
-    article = require_object(body.get("article", doc["article"]), "wiki article.article")
+    article: dict[str, Any] = require_object(
+        body.get("article", doc["article"]), "wiki article.article"
+    )
     name = article.get("name")
     if not isinstance(name, str) or not name.strip():
         raise invalid("Wiki article name cannot be empty")
