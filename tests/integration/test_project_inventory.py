@@ -150,6 +150,19 @@ def _dataset(p: Any, sb: Any) -> Made:
     return "theirs", p.get_dataset("theirs").delete
 
 
+def _recipe(p: Any, sb: Any) -> Made:
+    p.create_dataset("theirs_in", "Filesystem", params={"connection": "filesystem_root"})
+    builder = p.new_recipe("sync", "theirs_copy").with_input("theirs_in")
+    builder.with_new_output("theirs_out", "filesystem_managed").create()
+
+    def remove() -> None:
+        p.get_recipe("theirs_copy").delete()
+        for name in ("theirs_in", "theirs_out"):
+            p.get_dataset(name).delete()
+
+    return "theirs_copy", remove
+
+
 def _folder(p: Any, sb: Any) -> Made:
     folder = p.create_managed_folder("drops")
     return f"drops (id {folder.id})", folder.delete
@@ -175,6 +188,7 @@ def _raw_delete_row(sb: Any, kind: str, ident: str) -> Callable[[], Any]:
 
 MAKERS: dict[str, Callable[[Any, Any], Made]] = {
     "dataset": _dataset,
+    "recipe": _recipe,
     "managed folder": _folder,
     "scenario": _scenario,
     "flow zone": _zone,
@@ -204,9 +218,8 @@ PLURAL = {listing.kind: listing.plural for listing in LISTINGS}
 
 
 def test_every_listed_kind_has_a_test():
-    # recipes need inputs made by hand too (covered by test_lifecycle / test_scenarios);
     # "other flow object" is the flow graph's catch-all for node types DSS may add later.
-    assert set(PLURAL) - set(MAKERS) == {"recipe", "other flow object"}
+    assert set(PLURAL) - set(MAKERS) == {"other flow object"}
 
 
 def _up(ws: Any) -> None:
@@ -224,7 +237,10 @@ def test_a_hand_made_object_of_any_kind_blocks_the_project_delete(ws, kind):
 
     r = ws.dss("destroy", "hold", "--yes")
     assert r.exit_code == 1, r.stdout + r.stderr
-    also = "datasets theirs_in; " if kind == "visual analysis" else ""  # its input, by hand
+    also = {  # what had to be made by hand with it
+        "visual analysis": "datasets theirs_in; ",
+        "recipe": "datasets theirs_in, theirs_out; ",
+    }.get(kind, "")
     held = f"still holds objects this stack does not manage ({also}{PLURAL[kind]} {shown})"
     assert f"project {KEY} {held}" in r.stdout, r.stdout
     assert "Traceback" not in r.stdout + r.stderr
@@ -233,9 +249,9 @@ def test_a_hand_made_object_of_any_kind_blocks_the_project_delete(ws, kind):
     assert [z.name for z in project.get_flow().list_zones()][1:] == (
         ["Hand zone"] if kind == "flow zone" else []
     )
-    assert [d["name"] for d in project.list_datasets()] == (
-        ["theirs"] if kind == "dataset" else ["theirs_in"] if kind == "visual analysis" else []
-    )
+    theirs = {"dataset": ["theirs"], "visual analysis": ["theirs_in"]}
+    theirs["recipe"] = ["theirs_in", "theirs_out"]
+    assert [d["name"] for d in project.list_datasets()] == theirs.get(kind, [])
     assert [r.name for r in ws.state("hold").resources] == [KEY]
 
     remove()
