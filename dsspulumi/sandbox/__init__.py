@@ -121,8 +121,11 @@ not depend on any of it:
 * Groups, users and code envs: see ``ENDPOINTS.md`` §4-§6 (a group's capabilities only by
   PUT after create; passwords write-only; a code env creation answers a running future that
   finishes after ``code_env_seconds``; a package named ``no-such-...`` fails to install).
-* The wiki is not simulated (its URLs answer the unknown-route 404); ``createOutputFolder``
-  is refused.
+* The wiki (articles and taxonomy, :mod:`.kinds.wiki`), the flow graph and the project
+  objects dsspulumi does not model (notebooks, web apps, dashboards, insights, saved models,
+  evaluation stores, knowledge banks, code studios...: :mod:`.kinds.project_objects`) are
+  served for listing, creation and deletion (ENDPOINTS.md §11); ``createOutputFolder`` is
+  refused.
 * Storage: ``data_dir`` keeps everything in ``<data_dir>/dss-sandbox.db`` (SQLite, one row per
   object, one transaction per request, committed before the answer: an acknowledged change
   survives ``kill -9``). It also keeps the active API key; a restart with ``api_key=None``

@@ -109,13 +109,13 @@ def test_serve_access_log_and_edition():
         client = DSSClient(url, "k")
         assert client.get_licensing_status()["communityEdition"] is True
         with pytest.raises(DataikuException, match="Not Found"):
-            client._perform_json("GET", "/projects/X/wiki/")
+            client._perform_json("GET", "/projects/X/no-such-route/")
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     lines = [line for line in err.splitlines() if "/dip/publicapi/" in line]
     assert lines[0].startswith("GET /dip/publicapi/admin/licensing/status 200 ")
-    assert lines[1].startswith("GET /dip/publicapi/projects/X/wiki/ 404 ")
+    assert lines[1].startswith("GET /dip/publicapi/projects/X/no-such-route/ 404 ")
     assert lines[1].endswith("(unmatched route)")
 
 

@@ -133,7 +133,7 @@ def test_access_log_has_one_line_per_request_and_marks_unmatched_routes() -> Non
         client = sb.client()
         client.create_project("LOG", "Log", "admin")
         with pytest.raises(DataikuException):
-            client._perform_json("GET", "/projects/LOG/wiki/")
+            client._perform_json("GET", "/projects/LOG/nope/")
         with pytest.raises(DataikuException):
             client.get_project("NOPE").get_metadata()
         stats = requests.get(sb.url + "/__sandbox__/stats").json()
@@ -141,11 +141,11 @@ def test_access_log_has_one_line_per_request_and_marks_unmatched_routes() -> Non
     assert len(lines) == 4, lines
     assert re.fullmatch(r"POST /dip/publicapi/projects/ 200 \d+\.\dms", lines[0])
     assert re.fullmatch(
-        r"GET /dip/publicapi/projects/LOG/wiki/ 404 \d+\.\dms \(unmatched route\)", lines[1]
+        r"GET /dip/publicapi/projects/LOG/nope/ 404 \d+\.\dms \(unmatched route\)", lines[1]
     )
     assert re.fullmatch(r"GET /dip/publicapi/projects/NOPE/metadata 404 \d+\.\dms", lines[2])
     assert lines[3].startswith("GET /__sandbox__/stats 200 ")
-    assert stats["unmatched"] == {"GET /dip/publicapi/projects/LOG/wiki/": 1}
+    assert stats["unmatched"] == {"GET /dip/publicapi/projects/LOG/nope/": 1}
     assert stats["counts"]["GET (unmatched)"] == 1
 
 

@@ -75,8 +75,8 @@ def test_instance_and_auth_info(dss_sandbox: Sandbox) -> None:
 
 def test_unknown_route_is_404_in_dss_shape(dss_sandbox: Sandbox) -> None:
     client = dss_sandbox.client()
-    with dss_error("Unknown error: Not Found: /dip/publicapi/projects/P/wiki"):
-        client._perform_json("GET", "/projects/P/wiki/")
+    with dss_error("Unknown error: Not Found: /dip/publicapi/projects/P/no-such-route"):
+        client._perform_json("GET", "/projects/P/no-such-route/")
     resp = requests.get(dss_sandbox.url + API + "/nope", auth=(dss_sandbox.api_key, ""))
     assert resp.status_code == 404
     assert set(resp.json()) == {"errorType", "message", "detailedMessage"}

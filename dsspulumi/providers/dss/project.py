@@ -31,6 +31,7 @@ from dsspulumi.providers.dss.client import (
     without_mark_tags,
     write_mark,
 )
+from dsspulumi.providers.dss.inventory import describe_objects, project_inventory
 
 
 class ProjectProvider:
@@ -133,33 +134,28 @@ class ProjectProvider:
         """Deleting a project deletes what is in it: refuse while it holds anything.
 
         Deletes run dependants first, so by now every object the stack made in the project
-        is gone; whatever is left was made by someone else (or retained on purpose).
+        is gone; whatever is left was made by someone else (or retained on purpose). What is
+        left is read from the whole project inventory, every kind DSS lists, not only the
+        kinds dsspulumi models; a kind that cannot be listed blocks the delete too.
         """
-        project = self.s.client.get_project(key)
-        with self.s.call(f"list the datasets, recipes, folders and scenarios of project {key}"):
-            datasets = [d["name"] for d in project.list_datasets(as_type="listitems")]
-            recipes = [r["name"] for r in project.list_recipes(as_type="listitems")]
-            folders = [
-                f"{f.get('name')} (id {f.get('id')})" for f in project.list_managed_folders()
-            ]
-            scenarios = [
-                f"{s['name']} (id {s['id']})" for s in project.list_scenarios(as_type="listitems")
-            ]
-        if datasets or recipes or folders or scenarios:
-            held = "; ".join(
-                f"{label} {', '.join(sorted(names))}"
-                for label, names in (
-                    ("datasets", datasets),
-                    ("recipes", recipes),
-                    ("managed folders", folders),
-                    ("scenarios", scenarios),
-                )
-                if names
-            )
+        inventory = project_inventory(self.s, key)
+        keep = (
+            "Move or delete them in DSS first, or keep the project with "
+            "opts=dss.ResourceOptions(retain_on_delete=True)"
+        )
+        if inventory.objects:
             raise ProviderError(
-                f"project {key} still holds objects this stack does not manage ({held}); "
-                "deleting the project would delete them too, so it was left in place. Move or "
-                "delete them in DSS first, or keep the project with "
+                f"project {key} still holds objects this stack does not manage "
+                f"({describe_objects(inventory.objects)}); deleting the project would delete "
+                f"them too, so it was left in place. {keep}"
+            )
+        if inventory.unreadable:
+            failed = "; ".join(f"{plural}: {why}" for plural, why in inventory.unreadable)
+            raise ProviderError(
+                f"project {key} was left in place: its {inventory.unreadable[0][0]} could not "
+                "be listed, so dsspulumi cannot tell whether deleting the project would delete "
+                f"objects this stack does not manage ({failed}). Give the API key the right "
+                "to read them and run again, or keep the project with "
                 "opts=dss.ResourceOptions(retain_on_delete=True)"
             )
 
