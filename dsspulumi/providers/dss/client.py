@@ -144,8 +144,9 @@ class DssSession:
             except ProviderError as exc:
                 if exc.dss_message.startswith(NOT_AUTHENTICATED):
                     raise DssConnectionError(
-                        f"DSS at {self.url} refused the API key: {dss_sentence(exc.dss_message)}. Check "
-                        "DKU_API_KEY or the secret config dss:api_key"
+                        f"DSS at {self.url} refused the API key: "
+                        f"{dss_sentence(exc.dss_message)}. Check DKU_API_KEY or the secret "
+                        "config dss:api_key"
                     ) from exc
                 raise DssConnectionError(str(exc)) from exc
         return self._auth
