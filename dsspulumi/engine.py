@@ -57,6 +57,7 @@ from dsspulumi.output import (
     unwrap,
 )
 from dsspulumi.plan import Op, Plan, Step, diff_inputs, make_plan
+from dsspulumi.preflight import check_names
 from dsspulumi.provider import (
     Found,
     Mark,
@@ -249,6 +250,7 @@ class StackRun:
         )
         if refresh:
             check_lookups(plan, self._registry())
+            check_names(plan, graph, self._registry())
         if any(step.op is Op.IMPORT for step in plan.steps):
             plan = resolve_imports(plan, self._registry(), state)
         t2 = time.perf_counter()
@@ -292,6 +294,7 @@ class StackRun:
                 graph or self._empty_graph(), state, targets=self._urns(targets, graph, state)
             )
             check_lookups(plan, registry)
+            check_names(plan, graph, registry)
             if any(step.op is Op.IMPORT for step in plan.steps):
                 plan = resolve_imports(plan, registry, state)
             self.listener.plan_ready(plan)

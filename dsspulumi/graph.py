@@ -54,6 +54,8 @@ class Node:
     renames_in_place: bool = False
     # Former names or URNs (``ResourceOptions.aliases``): where its state record may be.
     aliases: tuple[str, ...] = ()
+    # Objects of the DSS instance it names, (type, name): checked by ``dsspulumi.preflight``.
+    names: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen
@@ -192,6 +194,7 @@ class ResourceGraph:
                 parent=getattr(parent, "_urn", None) if parent is not None else None,
                 aliases=tuple(opts.aliases),
                 renames_in_place=r.renames_in_place,
+                names=() if r.is_lookup else tuple(r.instance_names()),
             )
         graph.topological_order()  # raises on cycles
         check_flow(graph)

@@ -197,6 +197,10 @@ class ProviderRegistry(Protocol):
         """DSS's clock as of the last answer this thread received, if it said."""
         ...
 
+    def instance_names(self, type_token: str) -> frozenset[str] | None:
+        """Every name of that instance kind in DSS (read once per run); None: cannot tell."""
+        ...
+
 
 class _StepContext(threading.local):
     urn: str | None = None

@@ -242,6 +242,16 @@ class Resource:
     def validate(self) -> None:
         """Cross-field checks that attrs validators cannot express."""
 
+    def instance_names(self) -> list[tuple[str, str]]:
+        """The objects of the DSS instance this one names but does not own: (type, name).
+
+        The connection a dataset lives on, the groups a grant is for, a recipe's code env:
+        before changing anything, ``up`` checks that each exists in DSS unless the stack
+        declares it (``dsspulumi.preflight``), so a typo stops the run before the first
+        create instead of half-way. A kind that names none keeps this default.
+        """
+        return []
+
     def lookup_inputs(self) -> dict[str, Any]:
         """For a lookup: the identity that is looked up in DSS (all it has)."""
         raise NotImplementedError

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import logging
 import os
 import re
 import sys
@@ -136,11 +137,37 @@ def fail(err: Console, message: str, hint: str | None = None) -> None:
         err.print(hint)
 
 
+class _DebugHandler(logging.Handler):
+    """``--debug``: what dsspulumi logs (``logging`` under ``dsspulumi``) goes to stderr, e.g.
+    which names the preflight could not check; libraries' own loggers stay quiet. The stream
+    is looked up at each record: the CLI's stderr is swapped under tests."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"debug: {self.format(record)}\n")
+
+
+@contextlib.contextmanager
+def debug_log(enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("dsspulumi")
+    handler, level = _DebugHandler(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 @contextlib.contextmanager
 def handle_errors(debug: bool) -> Iterator[None]:
     """Every error a user can cause: one clean message on stderr, exit 1."""
     try:
-        yield
+        with debug_log(debug):
+            yield
     except (typer.Exit, typer.BadParameter):
         raise
     except DssPulumiError as exc:

@@ -45,6 +45,18 @@ def _timeout(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"must be a number of seconds > 0 (got {value!r})")
 
 
+def explicit_env(selection: Any, mode_key: str = "envMode") -> str | None:
+    """The code env a DSS env selection names (``{envMode: EXPLICIT_ENV, envName}``), if any.
+
+    Recipes keep it in ``params.envSelection``, projects in ``settings.codeEnvs.<lang>``
+    (with ``mode``): both reach a stack through ``code_env=`` or ``extra_settings``.
+    """
+    if not isinstance(selection, Mapping) or selection.get(mode_key) != "EXPLICIT_ENV":
+        return None
+    name = selection.get("envName")
+    return name if isinstance(name, str) and name else None
+
+
 #: Seconds to wait for a code env build (a tool-side setting, not DSS's).
 DEFAULT_TIMEOUT = 900.0
 

@@ -128,6 +128,9 @@ class Connection(InstanceObject):
     def lookup_inputs(self) -> dict[str, Any]:
         return {"name": self.name}
 
+    def instance_names(self) -> list[tuple[str, str]]:
+        return [(Group.type_token, g) for g in group_names(self.allowed_groups)]
+
     def inputs(self) -> dict[str, Any]:
         secret = self._secret_params
         return {

@@ -128,6 +128,10 @@ class _DatasetBase(ProjectObject):
             *targets,
         ]
 
+    def instance_names(self) -> list[tuple[str, str]]:
+        conn = connection_name(getattr(self, "connection", None))
+        return [(Connection.type_token, conn)] if isinstance(conn, str) else []
+
     def shared_with_keys(self) -> list[str]:
         """The keys of the projects this dataset is exposed to, sorted (DSS keeps a set)."""
         keys = (p.key if isinstance(p, Project) else p for p in self.share_with or [])

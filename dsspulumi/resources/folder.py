@@ -70,6 +70,9 @@ class ManagedFolder(ProjectObject):
         conn = self.connection
         return [*super().dependencies(), *([conn] if isinstance(conn, Connection) else [])]
 
+    def instance_names(self) -> list[tuple[str, str]]:
+        return [(Connection.type_token, connection_name(self.connection))]
+
     def inputs(self) -> dict[str, Any]:
         return {
             "project": self.project.key,

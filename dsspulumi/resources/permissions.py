@@ -21,6 +21,7 @@ from dsspulumi.resource import Resource, _translate_init_errors, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectPart
 from dsspulumi.resources.group import Group
+from dsspulumi.resources.user import User
 
 #: Attribute name -> DSS flag, in DSS's order. The list is the one DSS admin tools and
 #: third-party providers use (dss-rest-api.md §2 lists the first two as verified).
@@ -118,6 +119,10 @@ class ProjectPermissions(ProjectPart):
             *super().dependencies(),
             *(p.group for p in self.permissions if isinstance(p.group, Group)),
         ]
+
+    def instance_names(self) -> list[tuple[str, str]]:
+        owner = [(User.type_token, self.owner)] if self.owner is not None else []
+        return [*((Group.type_token, p.name) for p in self.permissions), *owner]
 
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:

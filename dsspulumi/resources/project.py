@@ -54,6 +54,17 @@ class Project(Resource):
     def lookup_inputs(self) -> dict[str, Any]:
         return {"key": self.key}
 
+    def instance_names(self) -> list[tuple[str, str]]:
+        """The code envs its ``extra_settings`` select (``settings.codeEnvs.<lang>``)."""
+        from dsspulumi.resources.code_env import explicit_env
+
+        settings = self.extra_settings.get("settings")
+        envs = settings.get("codeEnvs") if isinstance(settings, Mapping) else None
+        if not isinstance(envs, Mapping):
+            return []
+        names = (explicit_env(sel, mode_key="mode") for sel in envs.values())
+        return [("dss:CodeEnv", name) for name in names if name is not None]
+
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
         kwargs: dict[str, Any] = {"name": inputs["name"]}

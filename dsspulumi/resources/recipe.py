@@ -12,11 +12,13 @@ from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Call, CodeText, Ref, lookup_ref
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
+from dsspulumi.resources.code_env import CodeEnv, explicit_env
 from dsspulumi.resources.dataset import AnyDataset
 from dsspulumi.resources.folder import ManagedFolder
 
@@ -58,6 +60,13 @@ def _read_code(value: Any) -> Any:
     return value.read() if isinstance(value, File) else value
 
 
+def _code_env(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
+    # An existing env may have a name dss.CodeEnv would not create (DSS's older rules).
+    if value is not None and not isinstance(value, CodeEnv):
+        if not isinstance(value, str) or not value.strip() or "/" in value:
+            v.fail(inst, attribute, f"must be a code env name or a dss.CodeEnv (got {value!r})")
+
+
 def dataset_ref(project_key: str, ref: str) -> Ref:
     """Import: a recipe's input or output as DSS names it (``name`` or ``PROJECT.name``)."""
     return lookup_ref("dss:Dataset", ref if "." in ref else f"{project_key}.{ref}")
@@ -91,6 +100,11 @@ class _RecipeBase(ProjectObject):
 
     def payload(self) -> str | None:
         return None
+
+    def instance_names(self) -> list[tuple[str, str]]:
+        params = self.described()["extra_settings"].get("params")
+        env = explicit_env(params.get("envSelection") if isinstance(params, Mapping) else None)
+        return [("dss:CodeEnv", env)] if env is not None else []
 
     # Import: the keyword that holds the payload, and the suffix of the file it goes to.
     code_arg: ClassVar[tuple[str, str] | None] = None
@@ -139,14 +153,42 @@ class _RecipeBase(ProjectObject):
 
 @resource_type("dss:Recipe", replace_on=("type",))
 class PythonRecipe(_RecipeBase):
-    """A Python recipe; ``code`` is a string or ``dss.File`` relative to the stack file."""
+    """A Python recipe; ``code`` is a string or ``dss.File`` relative to the stack file.
+
+    ``code_env`` runs it in that code env (a name, or a ``dss.CodeEnv`` of the stack, then
+    built first); left unset, the recipe inherits the project's env and the stack does not
+    manage the choice.
+    """
 
     recipe_type: ClassVar[str] = "python"
     code_arg: ClassVar[tuple[str, str] | None] = ("code", ".py")
     code: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
+    code_env: str | CodeEnv | None = attrs.field(kw_only=True, default=None, validator=_code_env)
 
     def payload(self) -> str | None:
         return self.code
+
+    def validate(self) -> None:
+        params = self.extra_settings.get("params")
+        if self.code_env is not None and isinstance(params, Mapping) and "envSelection" in params:
+            raise ResourceValidationError(
+                f"PythonRecipe '{self.name}': code_env= and extra_settings['params']"
+                "['envSelection'] both choose the code env; keep code_env="
+            )
+
+    def dependencies(self) -> list[Resource]:
+        env = self.code_env
+        return [*super().dependencies(), *([env] if isinstance(env, CodeEnv) else [])]
+
+    def described(self) -> dict[str, Any]:
+        out = super().described()
+        if self.code_env is not None:
+            # DSS's own place for it (``set_code_env`` of dataikuapi writes the same).
+            name = self.code_env if isinstance(self.code_env, str) else self.code_env.name
+            selection = {"envMode": "EXPLICIT_ENV", "envName": name}
+            params = {**(out["extra_settings"].get("params") or {}), "envSelection": selection}
+            out["extra_settings"] = {**out["extra_settings"], "params": params}
+        return out
 
 
 @resource_type("dss:Recipe", replace_on=("type",))

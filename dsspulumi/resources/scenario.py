@@ -391,6 +391,14 @@ class _ScenarioBase(ProjectObject):
     def _parts(self) -> list[Any]:
         return list(self.triggers)
 
+    def instance_names(self) -> list[tuple[str, str]]:
+        conns = [
+            (Connection.type_token, connection_name(part.connection))
+            for part in self._parts()
+            if isinstance(part, SqlStep)
+        ]
+        return [*conns, *([("dss:User", self.run_as)] if self.run_as is not None else [])]
+
     def dependencies(self) -> list[Resource]:
         deps: list[Resource] = [self.project]
         for part in self._parts():

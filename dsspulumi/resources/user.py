@@ -81,6 +81,9 @@ class User(InstanceObject):
     def dependencies(self) -> list[Resource]:
         return [g for g in self.groups if isinstance(g, Group)]
 
+    def instance_names(self) -> list[tuple[str, str]]:
+        return [(Group.type_token, g) for g in group_names(self.groups)]
+
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
         kwargs: dict[str, Any] = {

@@ -17,6 +17,7 @@ def readme_example() -> str:
 def test_readme_project_kinds_example_goes_up_previews_empty_and_destroys(ws):
     client = ws.sandbox.client()
     client.create_group("analysts")  # granted groups must exist ("engineers" is declared)
+    client.create_user("alice", "pw")  # so must the owner (`up` checks before any change)
     ws.stack("readme", readme_example())
     r = ws.dss("up", "readme", "--yes", "--json")
     assert r.exit_code == 0, r.stderr

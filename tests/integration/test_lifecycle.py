@@ -205,7 +205,8 @@ def test_failed_step_skips_dependants_and_keeps_the_rest(ws):
         "fail",
         """
 project = dss.Project("FAIL", name="F")
-bad = dss.Dataset("BAD", project=project, type="Filesystem", connection="no_such_connection",
+# A connection that exists (the preflight passes) but that DSS refuses for this type.
+bad = dss.Dataset("BAD", project=project, type="S3", connection="filesystem_root",
                   params={"path": "/x"})
 good = dss.ManagedDataset("GOOD", project=project, connection="filesystem_managed")
 out = dss.ManagedDataset("OUT", project=project, connection="filesystem_managed")
@@ -223,14 +224,15 @@ dss.SyncRecipe("copy_bad", project=project, inputs=[bad], outputs=[out])
         "copy_bad": "skipped",
     }
     err = next(s["error"] for s in r.json["steps"] if s["name"] == "BAD")
-    assert "Connection 'no_such_connection' does not exist" in err and "FAIL.BAD" in err
+    assert "Connection 'filesystem_root' is of type Filesystem, not S3" in err
+    assert "FAIL.BAD" in err and "CodedException" not in err
     assert r.json["result"] == "failed"
     state = ws.state("fail")
     assert sorted(x.name for x in state.resources) == ["FAIL", "GOOD", "OUT"]
     assert not state.pending
     human = ws.dss("up", "fail", "--yes")
     assert human.exit_code == 1
-    assert "no_such_connection" in human.stdout + human.stderr
+    assert "is of type Filesystem, not S3" in human.stdout + human.stderr
     assert "Traceback" not in human.stdout + human.stderr
 
     ws.stack(
@@ -378,9 +380,9 @@ for i in range(10):
     assert ws.dss("up", "par", "--yes", "--parallel", "10").exit_code == 0
     elapsed = time.monotonic() - t0
     calls = ws.sandbox.total_requests
-    # auth; project POST + metadata GET/PUT (the mark); per dataset: GET (the name is free),
-    # POST, settings GET/PUT (the mark)
-    assert calls == 1 + 3 + 10 * 4
+    # auth; the connection names (preflight); project POST + metadata GET/PUT (the mark); per
+    # dataset: GET (the name is free), POST, settings GET/PUT (the mark)
+    assert calls == 1 + 1 + 3 + 10 * 4
     # One call after another would take calls x 200 ms; the ten datasets must overlap.
     assert elapsed < 0.6 * calls * 0.2, elapsed
 

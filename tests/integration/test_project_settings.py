@@ -80,6 +80,7 @@ def test_project_permissions_manage_declared_groups_only(ws):
     assert ws.dss("up", "p", "--yes").exit_code == 0
     for group in ("auditors", "analysts", "engineers"):
         client.create_group(group)
+    client.create_user("bob", "pw", groups=["analysts"])  # the owner declared below
     project = client.get_project("PERMS")
     by_hand = project.get_permissions()
     by_hand["permissions"] = [
@@ -134,7 +135,13 @@ def test_project_permissions_manage_declared_groups_only(ws):
 
 def test_a_grant_to_a_missing_group_is_refused_with_dss_text(ws):
     ws.stack("p", PERMS.format(grants='dss.GroupPermission("ghosts")', owner=""))
+    # An admin key lists the groups: the preflight names the missing one, nothing is created.
     r = ws.dss("up", "p", "--yes")
+    assert r.exit_code == 1
+    assert "PERMS.permissions (stacks/p.py:4): group 'ghosts' does not exist in DSS" in r.stderr
+    assert "PERMS" not in ws.sandbox.client().list_project_keys()
+    # A non-admin key may not list groups: not checked before, DSS's own refusal then says it.
+    r = ws.dss("up", "p", "--yes", env={"DKU_API_KEY": ws.sandbox.user_api_key})
     assert r.exit_code == 1
     out = r.stdout + r.stderr
     assert "DSS refused to save the permissions of project PERMS" in out

@@ -128,6 +128,7 @@ for i in range(5):
     # between POST and PUT, that the unmarked object is ours).
     assert counts == {
         "GET /auth/info": 1,
+        "GET /connections/get-names": 1,  # the preflight: once, for the five datasets
         "POST /projects/": 1,
         "GET /projects/{projectKey}/metadata": 1,
         "PUT /projects/{projectKey}/metadata": 1,

@@ -14,6 +14,7 @@ from dsspulumi.providers.dss.dataset import DatasetProvider
 from dsspulumi.providers.dss.folder import ManagedFolderProvider
 from dsspulumi.providers.dss.global_variables import GlobalVariablesProvider
 from dsspulumi.providers.dss.group import GroupProvider
+from dsspulumi.providers.dss.names import InstanceNames
 from dsspulumi.providers.dss.permissions import ProjectPermissionsProvider
 from dsspulumi.providers.dss.project import ProjectProvider
 from dsspulumi.providers.dss.recipe import RecipeProvider
@@ -62,6 +63,7 @@ class DssProviders:
             on_progress=on_progress,
         )
         self._providers: dict[str, Provider] = {}
+        self._names = InstanceNames(self.session)
 
     @property
     def url(self) -> str:
@@ -87,6 +89,9 @@ class DssProviders:
 
     def server_time(self) -> float | None:
         return server_clock.now
+
+    def instance_names(self, type_token: str) -> frozenset[str] | None:
+        return self._names.get(type_token)
 
 
 __all__ = ["DssProviders"]

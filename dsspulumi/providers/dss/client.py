@@ -31,6 +31,7 @@ from dsspulumi.providers.dss.transport import (
     RetryPolicy,
     TransientHTTPError,
     describe_transient,
+    dss_sentence,
     last_error,
     never_sent,
 )
@@ -45,8 +46,9 @@ NOT_AUTHENTICATED = (
 )
 
 
-class NotFound(Exception):
-    """Internal: the object does not exist in DSS."""
+class NotFound(ProviderError):
+    """The object does not exist in DSS: providers catch it where absence is an answer
+    (inspect, delete); elsewhere it is DSS's refusal, said like any other."""
 
 
 def is_not_found(exc: DataikuException) -> bool:
@@ -62,14 +64,17 @@ def dss_call(what: str, url: str) -> Iterator[None]:
     try:
         yield
     except DataikuException as exc:
+        text = str(exc)
         if is_not_found(exc):
-            raise NotFound(str(exc)) from exc
+            message = f"DSS refused to {what}: {dss_sentence(text)}"
+            raise NotFound(message, dss_message=text) from exc
         if not last_error.is_json:
             raise ProviderError(
                 f"{url} does not look like a DSS API (HTTP {last_error.status} from "
                 f"{last_error.url}) while trying to {what}"
             ) from None
-        raise ProviderError(f"DSS refused to {what}: {exc}", dss_message=str(exc)) from exc
+        message = f"DSS refused to {what}: {dss_sentence(text)}"
+        raise ProviderError(message, dss_message=text) from exc
     except TransientHTTPError as exc:
         raise TransientError(
             f"DSS failed to {what}: {describe_transient(exc)}", dss_message=str(exc)
@@ -139,8 +144,9 @@ class DssSession:
             except ProviderError as exc:
                 if exc.dss_message.startswith(NOT_AUTHENTICATED):
                     raise DssConnectionError(
-                        f"DSS at {self.url} refused the API key: {exc.dss_message}. Check "
-                        "DKU_API_KEY or the secret config dss:api_key"
+                        f"DSS at {self.url} refused the API key: "
+                        f"{dss_sentence(exc.dss_message)}. Check DKU_API_KEY or the secret "
+                        "config dss:api_key"
                     ) from exc
                 raise DssConnectionError(str(exc)) from exc
         return self._auth

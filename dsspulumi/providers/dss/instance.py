@@ -28,6 +28,7 @@ from dsspulumi.providers.dss.client import (
     after_creation,
     created_at,
     deep_merge,
+    dss_sentence,
 )
 
 UNAUTHORIZED = "com.dataiku.dip.exceptions.UnauthorizedException"
@@ -43,8 +44,8 @@ def admin_call(session: DssSession, what: str) -> Iterator[None]:
         if exc.dss_message.startswith(UNAUTHORIZED):
             raise ProviderError(
                 f"cannot {what}: this needs an admin API key, and the key in use is not an "
-                f"admin's (DSS said: {exc.dss_message}). Set DKU_API_KEY (or the secret config "
-                "dss:api_key) to an admin user's API key",
+                f"admin's (DSS said: {dss_sentence(exc.dss_message)}). Set DKU_API_KEY (or the "
+                "secret config dss:api_key) to an admin user's API key",
                 dss_message=exc.dss_message,
             ) from exc
         raise

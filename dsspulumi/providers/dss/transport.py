@@ -20,6 +20,7 @@ verified through the ownership mark). A 4xx is a refusal: never retried.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -101,6 +102,27 @@ def error_text(response: requests.Response) -> tuple[str, bool]:
     return (f"{kind}: {message}" if kind else str(message)), True
 
 
+# A Java class name as DSS puts it before its message ("java.lang.IllegalArgumentException:",
+# "com.dataiku.dip.exceptions.CodedException:"); dataikuapi's own "Unknown error:" too.
+_JAVA_CLASS = re.compile(
+    r"(?:\b(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error)\b|^Unknown error\b):?\s*"
+)
+
+
+def dss_sentence(text: str) -> str:
+    """DSS's message without the Java exception class names around it: what a user reads.
+
+    ``java.lang.IllegalArgumentException: Connection 'x' does not exist`` becomes
+    ``Connection 'x' does not exist``; a message that is only a class name keeps its short
+    name (``NullPointerException``), rather than saying nothing.
+    """
+    cleaned = _JAVA_CLASS.sub("", text).strip(" :")
+    if cleaned:
+        return cleaned
+    names = re.findall(r"([A-Z][\w$]*(?:Exception|Error))\b", text)
+    return f"an internal error in DSS ({names[-1]})" if names else text.strip()
+
+
 def never_sent(exc: BaseException) -> bool:
     """True when the connection could not even be opened: the request did not reach DSS."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -171,5 +193,5 @@ def describe_transient(exc: TransientHTTPError) -> str:
     status = exc.response.status_code if exc.response is not None else "?"
     tries = f" after {exc.attempts} attempts" if exc.attempts > 1 else ""
     if is_dss and text:
-        return f"{text} (HTTP {status}{tries})"
+        return f"{dss_sentence(text)} (HTTP {status}{tries})"
     return f"HTTP {status}{tries}, not a DSS answer"
