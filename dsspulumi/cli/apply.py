@@ -22,7 +22,7 @@ from dsspulumi.cli.common import (
     resolve_stack,
     stdin_is_terminal,
 )
-from dsspulumi.errors import DssPulumiError
+from dsspulumi.errors import DssPulumiError, ProtectedError
 
 if TYPE_CHECKING:
     from dsspulumi.config import StackConfig
@@ -384,16 +384,21 @@ def _apply(
                     listener.start()
                 return ok
 
-            result = run.apply(
-                graph,
-                targets=target,
-                refresh=refresh,
-                parallel=parallel,
-                confirm=confirm,
-                expect_no_changes=expect_no_changes,
-                kind=kind,
-                lock_timeout=lock_timeout,
-            )
+            try:
+                result = run.apply(
+                    graph,
+                    targets=target,
+                    refresh=refresh,
+                    parallel=parallel,
+                    confirm=confirm,
+                    expect_no_changes=expect_no_changes,
+                    kind=kind,
+                    lock_timeout=lock_timeout,
+                )
+            except ProtectedError as exc:
+                if kind != "destroy":
+                    raise
+                raise _destroy_block(s, exc) from None
         if json_out:
             doc = run_dict(result, retries=listener.retries)
             if refresh:
@@ -421,6 +426,17 @@ def _apply(
                     "records every step that succeeded. Fix the cause and run again."
                 )
             raise typer.Exit(1)
+
+
+def _destroy_block(s: Session, exc: ProtectedError) -> ProtectedError:
+    """A refused destroy, told against the stack file (see ``dsspulumi.protection``)."""
+    from dsspulumi.protection import explain_destroy_block
+
+    try:
+        graph = s.program()
+    except Exception:  # noqa: BLE001 - a program that cannot run leaves the refusal as it is
+        graph = None
+    return explain_destroy_block(exc, graph, stack=s.loc.name, env=s.env)
 
 
 def up(
