@@ -262,15 +262,18 @@ def make_plan(
     removed_set = set(removed)
     protected = [urn for urn in delete_order if urn in removed_set and records[urn].protect]
     if protected:
-        names = ", ".join(map(_logical, protected))
-        raise ProtectedError(
-            f"{names} {'is' if len(protected) == 1 else 'are'} protected and cannot be "
-            "deleted (the state records protect=True). To delete, declare "
-            f"{'it' if len(protected) == 1 else 'them'} with "
+        how = (
+            "(the state records protect=True). To delete, declare it with "
             "opts=dss.ResourceOptions(protect=False) and run `dss up` to record that first; "
-            "a change of protect in the stack file has no effect until it is applied",
-            urns=protected,
+            "a change of protect in the stack file has no effect until it is applied"
         )
+        if len(protected) == 1:
+            raise ProtectedError(
+                f"{_logical(protected[0])} is protected and cannot be deleted {how}",
+                urns=protected,
+            )
+        names = ", ".join(map(_logical, protected))
+        raise ProtectedError(f"{names} are protected and cannot be deleted {how}", urns=protected)
     for urn in delete_order:
         if urn not in removed_set:
             continue

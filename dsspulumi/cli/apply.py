@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 EMBEDDED_SANDBOX_DIR = Path(".dss/sandbox")
 
-StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")]
+StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")]
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment whose state to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout")]
 DiffOpt = Annotated[bool, typer.Option("--diff", help="Show property-level diffs")]
@@ -528,7 +528,10 @@ def refresh(
     retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
-    """Read the real DSS objects, show what drifted, record it in the state (DSS is not changed)."""
+    """Read DSS, show what drifted, and record it in the state.
+
+    DSS itself is not changed: `dss up --refresh` puts it back as the stack declares.
+    """
     with (
         handle_errors(debug),
         Session(stack, env, backend, dss_url, json_out, "dss refresh", retries) as s,

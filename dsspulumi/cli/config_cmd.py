@@ -28,7 +28,7 @@ config_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")]
+StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")]
 KeyArg = Annotated[str, typer.Argument(help="NAMESPACE:KEY, or KEY in the stack's namespace")]
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment")]
 ShowOpt = Annotated[bool, typer.Option("--show-secrets", help="Print secret values decrypted")]

@@ -306,9 +306,7 @@ def unlock(
 
 @stack_app.command("init")
 def init(
-    stack: Annotated[
-        str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")
-    ],
+    stack: Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")],
     env: EnvOpt = "dev",
     secrets_provider: Annotated[
         str, typer.Option("--secrets-provider", help="passphrase, or awskms://alias/NAME")
@@ -334,9 +332,7 @@ def init(
 
 @stack_app.command("change-secrets-provider")
 def change_secrets_provider(
-    stack: Annotated[
-        str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")
-    ],
+    stack: Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")],
     provider: Annotated[str, typer.Argument(help="passphrase, or awskms://alias/NAME")],
     env: EnvOpt = "dev",
     backend: BackendOpt = None,
