@@ -530,7 +530,7 @@ def refresh(
 ) -> None:
     """Read DSS, show what drifted, and record it in the state.
 
-    DSS itself is not changed: `dss up --refresh` puts it back as the stack declares.
+    DSS itself is not changed: dss up --refresh puts it back as the stack declares.
     """
     with (
         handle_errors(debug),

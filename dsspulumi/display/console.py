@@ -391,7 +391,8 @@ class ProgressListener:
                 what = move_info(step).replace("(renamed in DSS)", "renamed in DSS")
             return Text(f" {mark:<2} {what} ({outcome.seconds:.1f}s)", style=style)
         if outcome.status == "skipped":
-            return Text(f" !  {step.logical_name} skipped ({outcome.error})", style="dim")
+            why = (outcome.error or "").removeprefix("skipped: ")
+            return Text(f" !  {step.logical_name} skipped ({why})", style="dim")
         # A failure's error starts with the object's name (executor): said once, here first.
         error = (outcome.error or "").removeprefix(f"{step.logical_name}: ")
         return Text(f" ✗  {step.logical_name} {step.op} failed: {error}", style="bold red")

@@ -126,6 +126,7 @@ dss.ManagedDataset("DS", project=p, connection="filesystem_managed")
         assert len(re.findall(r"HANDPROJ\b(?! already)(?!')", line)) == 1, line  # named once
     assert any(line.startswith(" ✗  HANDPROJ create failed: a project") for line in failed)
     assert "  - HANDPROJ: a project named HANDPROJ already exists" in r.stdout
+    assert " !  HANDPROJ.DS skipped (HANDPROJ did not succeed)" in r.stdout  # not "(skipped: …"
 
     r = ws.dss("up", "hand", "--yes", "--json")
     step = next(s for s in r.json["steps"] if s["name"] == "HANDPROJ")
