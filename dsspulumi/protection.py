@@ -10,16 +10,20 @@ declaration (at its file and line) when it does not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dsspulumi.errors import ProtectedError
 from dsspulumi.graph import ResourceGraph
 
 
 def explain_destroy_block(
-    exc: ProtectedError, graph: ResourceGraph | None, *, stack: str, env: str
+    exc: ProtectedError, program: Callable[[], ResourceGraph], *, stack: str, env: str
 ) -> ProtectedError:
-    """The refusal of ``exc`` for a destroy, given the stack file's graph (None: it could
-    not be run, and the generic refusal stands)."""
-    if graph is None:
+    """The refusal of ``exc`` for a destroy, told against the graph ``program`` builds from
+    the stack file; a program that cannot run leaves the generic refusal as it is."""
+    try:
+        graph = program()
+    except Exception:  # noqa: BLE001 - whatever stops the program, the refusal stands
         return exc
     where = "" if env == "dev" else f" -e {env}"
     up, destroy = f"`dss up {stack}{where}`", f"`dss destroy {stack}{where}`"

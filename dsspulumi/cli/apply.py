@@ -398,7 +398,9 @@ def _apply(
             except ProtectedError as exc:
                 if kind != "destroy":
                     raise
-                raise _destroy_block(s, exc) from None
+                from dsspulumi.protection import explain_destroy_block
+
+                raise explain_destroy_block(exc, s.program, stack=s.loc.name, env=s.env) from None
         if json_out:
             doc = run_dict(result, retries=listener.retries)
             if refresh:
@@ -426,17 +428,6 @@ def _apply(
                     "records every step that succeeded. Fix the cause and run again."
                 )
             raise typer.Exit(1)
-
-
-def _destroy_block(s: Session, exc: ProtectedError) -> ProtectedError:
-    """A refused destroy, told against the stack file (see ``dsspulumi.protection``)."""
-    from dsspulumi.protection import explain_destroy_block
-
-    try:
-        graph = s.program()
-    except Exception:  # noqa: BLE001 - a program that cannot run leaves the refusal as it is
-        graph = None
-    return explain_destroy_block(exc, graph, stack=s.loc.name, env=s.env)
 
 
 def up(
