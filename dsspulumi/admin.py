@@ -29,6 +29,11 @@ class StackRow:
     updated_by: str | None
     last_result: str | None
     error: str | None = None
+    # "ok", or "unreadable" when the state cannot be read (``error`` says why): the last
+    # history entry, ``last_result``, tells how the last run ended, not that this state is
+    # usable now.
+    status: str = "ok"
+    hint: str | None = None
 
 
 def list_stacks(backend: Backend) -> list[StackRow]:
@@ -49,9 +54,18 @@ def list_stacks(backend: Backend) -> list[StackRow]:
                 )
             )
         except StateError as exc:
+            hint = backend.history_hint(stack, env) if isinstance(exc, CorruptStateError) else None
             rows.append(
                 StackRow(
-                    stack, env, None, None, last.get("user"), last.get("result"), error=str(exc)
+                    stack,
+                    env,
+                    None,
+                    None,
+                    last.get("user"),
+                    last.get("result"),
+                    error=str(exc),
+                    status="unreadable",
+                    hint=hint,
                 )
             )
     return rows

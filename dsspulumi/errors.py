@@ -46,6 +46,14 @@ class PlanError(DssPulumiError):
     """The plan cannot be carried out as asked (protected resource, unknown target)."""
 
 
+class ProtectedError(PlanError):
+    """Resources the plan would delete are protected (``protect=True`` in the state)."""
+
+    def __init__(self, message: str, *, urns: list[str]) -> None:
+        super().__init__(message)
+        self.urns = urns
+
+
 class ConfigError(DssPulumiError):
     """Missing or malformed configuration."""
 

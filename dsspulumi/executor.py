@@ -114,7 +114,8 @@ def execute(
                     else:
                         if isinstance(exc, fatal) and not stopped:
                             stopped.append(str(exc))
-                        finish(urn, StepOutcome(urn, op, FAILED, error=str(exc), seconds=seconds))
+                        error = _about_step(str(exc), steps[urn])
+                        finish(urn, StepOutcome(urn, op, FAILED, error=error, seconds=seconds))
             for urn in steps:
                 if urn not in outcomes:
                     reason = stopped[0] if stopped else "not reached"
@@ -127,6 +128,18 @@ def execute(
                 fut.cancel()
             raise
     return outcomes
+
+
+def _about_step(message: str, step: Step) -> str:
+    """A step's error, naming the step's object once, in front.
+
+    The runner's own errors start with the object's name (they are also raised for one object
+    outside any step, by ``dss import resource``); DSS's and the providers' do not. Every
+    failure gets the name here, once, so that ``--json``'s ``error`` stands on its own and
+    the display never adds it again (``HANDPROJ: HANDPROJ: ...``).
+    """
+    prefix = f"{step.logical_name}: "
+    return message if message.startswith(prefix) else prefix + message
 
 
 def _short(urn: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from dsspulumi.errors import PlanError
+from dsspulumi.errors import PlanError, ProtectedError
 from dsspulumi.graph import Node, ResourceGraph, tolerant_order
 from dsspulumi.output import has_unknown, resolve_unknowns, unknown_paths
 from dsspulumi.state import ResourceState, State
@@ -34,6 +34,10 @@ class Op(enum.StrEnum):
 
 
 OP_ORDER = [Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.SAME, Op.READ, Op.IMPORT]
+# A delete of a resource with retain_on_delete: removed from the state, left in DSS. Its op
+# stays "delete" (the resource leaves the stack); what it does to DSS is counted apart.
+RETAIN = "retain"
+KIND_ORDER = [*map(str, OP_ORDER[:4]), RETAIN, *map(str, OP_ORDER[4:])]
 _MISSING = object()
 
 
@@ -70,6 +74,21 @@ class Step:
         """Whether the step calls DSS (a move alone only rewrites the state)."""
         return self.op is not Op.SAME and self.op is not Op.READ
 
+    @property
+    def kind(self) -> str:
+        """The op, or ``retain`` for a delete that leaves the object in DSS (counts, display)."""
+        return RETAIN if self.retain and self.op is Op.DELETE else str(self.op)
+
+    @property
+    def renames_in_dss(self) -> bool:
+        """Found under an alias with another DSS name, which DSS changes in place."""
+        return (
+            self.moved_from is not None
+            and self.op is Op.UPDATE
+            and self.old is not None
+            and self.old.name != self.name
+        )
+
 
 @attrs.frozen
 class Plan:
@@ -81,8 +100,9 @@ class Plan:
     components: Mapping[str, Any] = attrs.field(factory=dict)
 
     def summary(self) -> dict[str, int]:
-        counts = Counter(s.op for s in self.steps)
-        return {str(op): counts.get(op, 0) for op in OP_ORDER if counts.get(op, 0)}
+        """Steps per op; retained deletes under ``retain``, apart from real deletes."""
+        counts = Counter(s.kind for s in self.steps)
+        return {kind: counts[kind] for kind in KIND_ORDER if counts.get(kind, 0)}
 
     @property
     def moves(self) -> list[Step]:
@@ -240,15 +260,24 @@ def make_plan(
         for dep in rec.dependencies:
             dependants.setdefault(dep, []).append(new_urn.get(rec.urn, rec.urn))
     removed_set = set(removed)
+    protected = [urn for urn in delete_order if urn in removed_set and records[urn].protect]
+    if protected:
+        how = (
+            "(the state records protect=True). To delete, declare it with "
+            "opts=dss.ResourceOptions(protect=False) and run `dss up` to record that first; "
+            "a change of protect in the stack file has no effect until it is applied"
+        )
+        if len(protected) == 1:
+            raise ProtectedError(
+                f"{_logical(protected[0])} is protected and cannot be deleted {how}",
+                urns=protected,
+            )
+        names = ", ".join(map(_logical, protected))
+        raise ProtectedError(f"{names} are protected and cannot be deleted {how}", urns=protected)
     for urn in delete_order:
         if urn not in removed_set:
             continue
         rec = records[urn]
-        if rec.protect:
-            raise PlanError(
-                f"{_logical(urn)} is protected and cannot be deleted; set "
-                "opts=dss.ResourceOptions(protect=False) on it and run `dss up` first"
-            )
         if target_set is not None:
             blocking = [d for d in dependants.get(urn, []) if d not in removed_set]
             if blocking:
@@ -390,10 +419,17 @@ def _decide(
     if not replace_paths:
         return Step(op=Op.UPDATE, diff=diff, inputs=inputs, old=rec, **base)
     if node.options.protect or rec.protect:
+        first = (
+            "set protect=False first"
+            if node.options.protect
+            # protect=False in the stack file counts once applied: on its own, before this.
+            else "the state still records protect=True: run `dss up` with protect=False "
+            "alone first (without this change)"
+        )
         raise PlanError(
             f"{node.logical_name} is protected but its change of "
-            f"{', '.join(replace_paths)} needs a replace (delete, then create); set "
-            "protect=False first if you mean it"
+            f"{', '.join(replace_paths)} needs a replace (delete, then create); {first} "
+            "if you mean it"
         )
     if node.options.retain_on_delete or rec.retain_on_delete:
         raise PlanError(

@@ -222,7 +222,7 @@ def cli_markdown() -> str:
         "",
         "Generated from the `dss` command line (typer) at build time: every command, argument",
         "and option below is the one the installed version accepts. `STACK` is a path to a stack",
-        "file, or a name resolved as `stacks/<name>.py`.",
+        "file, or a name resolved as `stacks/STACK.py`.",
         "",
         "**Exit codes**: `0` success; `1` error (one message on stderr, see",
         "[Troubleshooting](troubleshooting.md)); `2` usage error; `3` changes pending under",

@@ -10,7 +10,7 @@ import typer.core
 import typer.main
 import typer.models
 
-from dsspulumi.cli import _coercion, version_text
+from dsspulumi.cli import _coercion, _help, version_text
 from dsspulumi.cli._groups import COMMANDS, GROUPS, HELP
 from dsspulumi.cli.apply import destroy, preview, refresh, up
 
@@ -98,6 +98,7 @@ class _RootGroup(typer.core.TyperGroup):
 
 
 _coercion.install()  # no pydantic import for values that need no coercion
+_help.install()  # STACK, TEXT, INTEGER in help, and no description cut short
 
 app = typer.Typer(
     name="dss",

@@ -28,8 +28,8 @@ HELP = {
     "config": "Configuration of a stack, per environment (committed TOML).",
     "sandbox": "The DSS sandbox: a local server that speaks the DSS REST API.",
     "import": "Adopt existing DSS objects; generate stack code from a project.",
-    "graph": "Draw the stack's flow (DOT, Mermaid, SVG or HTML), with --plan coloured.",
-    "convert": "Turn a YAML configuration of the Dataiku IaC prototype into a stack.",
+    "graph": "Draw the flow: DOT, Mermaid, SVG or HTML, coloured with --plan.",
+    "convert": "Turn a YAML config of the Dataiku IaC prototype into a stack.",
     "new": "Create a new repository with a stack, its config, a test and CI.",
     "about": "Versions, backend and DSS target, and whether the target answers.",
 }

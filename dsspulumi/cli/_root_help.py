@@ -21,13 +21,13 @@ TEXT = (
     '  preview  Run the program, diff it against the state, print the plan.\n'
     '  up       Preview, confirm (or --yes), apply, save state.\n'
     "  destroy  Delete everything the stack's state holds, dependants first.\n"
-    '  refresh  Read the real DSS objects, show what drifted, record it in the...\n'
+    '  refresh  Read DSS, show what drifted, and record it in the state.\n'
     '  stack    Stack administration: states, history, locks.\n'
     '  config   Configuration of a stack, per environment (committed TOML).\n'
     '  sandbox  The DSS sandbox: a local server that speaks the DSS REST API.\n'
     '  import   Adopt existing DSS objects; generate stack code from a project.\n'
-    "  graph    Draw the stack's flow (DOT, Mermaid, SVG or HTML), with --plan...\n"
-    '  convert  Turn a YAML configuration of the Dataiku IaC prototype into a...\n'
+    '  graph    Draw the flow: DOT, Mermaid, SVG or HTML, coloured with --plan.\n'
+    '  convert  Turn a YAML config of the Dataiku IaC prototype into a stack.\n'
     '  new      Create a new repository with a stack, its config, a test and CI.\n'
     '  about    Versions, backend and DSS target, and whether the target answers.\n'
 )

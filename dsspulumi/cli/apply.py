@@ -22,7 +22,7 @@ from dsspulumi.cli.common import (
     resolve_stack,
     stdin_is_terminal,
 )
-from dsspulumi.errors import DssPulumiError
+from dsspulumi.errors import DssPulumiError, ProtectedError
 
 if TYPE_CHECKING:
     from dsspulumi.config import StackConfig
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 EMBEDDED_SANDBOX_DIR = Path(".dss/sandbox")
 
-StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")]
+StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")]
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment whose state to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout")]
 DiffOpt = Annotated[bool, typer.Option("--diff", help="Show property-level diffs")]
@@ -384,16 +384,23 @@ def _apply(
                     listener.start()
                 return ok
 
-            result = run.apply(
-                graph,
-                targets=target,
-                refresh=refresh,
-                parallel=parallel,
-                confirm=confirm,
-                expect_no_changes=expect_no_changes,
-                kind=kind,
-                lock_timeout=lock_timeout,
-            )
+            try:
+                result = run.apply(
+                    graph,
+                    targets=target,
+                    refresh=refresh,
+                    parallel=parallel,
+                    confirm=confirm,
+                    expect_no_changes=expect_no_changes,
+                    kind=kind,
+                    lock_timeout=lock_timeout,
+                )
+            except ProtectedError as exc:
+                if kind != "destroy":
+                    raise
+                from dsspulumi.protection import explain_destroy_block
+
+                raise explain_destroy_block(exc, s.program, stack=s.loc.name, env=s.env) from None
         if json_out:
             doc = run_dict(result, retries=listener.retries)
             if refresh:
@@ -512,7 +519,10 @@ def refresh(
     retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
-    """Read the real DSS objects, show what drifted, record it in the state (DSS is not changed)."""
+    """Read DSS, show what drifted, and record it in the state.
+
+    DSS itself is not changed: dss up --refresh puts it back as the stack declares.
+    """
     with (
         handle_errors(debug),
         Session(stack, env, backend, dss_url, json_out, "dss refresh", retries) as s,

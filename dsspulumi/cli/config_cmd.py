@@ -28,7 +28,7 @@ config_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")]
+StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")]
 KeyArg = Annotated[str, typer.Argument(help="NAMESPACE:KEY, or KEY in the stack's namespace")]
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment")]
 ShowOpt = Annotated[bool, typer.Option("--show-secrets", help="Print secret values decrypted")]
@@ -54,7 +54,10 @@ def set_(
     key: KeyArg,
     value: Annotated[
         str | None,
-        typer.Argument(help="The value; '-' reads it from stdin; omitted, it is asked for"),
+        typer.Argument(
+            help="The value; '-' reads it from stdin; omitted, it is asked for on a "
+            "terminal and read from stdin otherwise"
+        ),
     ] = None,
     secret: Annotated[bool, typer.Option("--secret", help="Store the value encrypted")] = False,
     env: EnvOpt = "dev",
@@ -73,24 +76,30 @@ def set_(
 
 
 def _value_to_set(key: str, value: str | None, secret: bool) -> str:
-    """The value given, typed at a prompt, or read from stdin with '-'; never a silent ''."""
-    if value == "-":
-        value = sys.stdin.read().rstrip("\n") if sys.stdin is not None else ""
-        if not value:
-            raise typer.BadParameter(
-                f"no value for {key} on stdin; to store an empty string, pass ''",
-                param_hint="VALUE",
-            )
+    """The value given, typed at a prompt, or read from stdin; never a silent ''.
+
+    Omitted, the value is asked for on a terminal (hidden for a secret) and read from stdin
+    otherwise (``printf %s "$PW" | dss config set STACK KEY --secret``), as with '-'. It is
+    never echoed.
+    """
+    if value is not None and value != "-":
         return value
-    if value is not None:
-        return value
-    if stdin_is_terminal():
+    if value is None and stdin_is_terminal():
         import getpass
 
         prompt = f"Value for {key}: "
         return getpass.getpass(prompt) if secret else typer.prompt(prompt.rstrip(": "))
+    piped = sys.stdin.read().rstrip("\n") if sys.stdin is not None else ""
+    if piped:
+        return piped
+    if value == "-":
+        raise typer.BadParameter(
+            f"no value for {key} on stdin; to store an empty string, pass ''",
+            param_hint="VALUE",
+        )
     raise typer.BadParameter(
-        f"missing for {key}: pass it as an argument, or '-' to read it from stdin",
+        f"missing for {key}: pass it as an argument, or pipe it on stdin (stdin is not a "
+        "terminal and gave no value)",
         param_hint="VALUE",
     )
 

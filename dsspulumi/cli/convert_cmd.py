@@ -40,7 +40,7 @@ def convert(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Stack file to write (default: stacks/<name>.py)"),
+        typer.Option("--out", "-o", help="Stack file to write (default: stacks/NAME.py)"),
     ] = None,
     placeholders: Annotated[
         Placeholders,
@@ -53,7 +53,7 @@ def convert(
     ] = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Turn a YAML configuration of the Dataiku IaC prototype into a stack.
+    """Turn a YAML config of the Dataiku IaC prototype into a stack.
 
     Keys with no equivalent in dsspulumi are listed here and kept as comments in the
     stack file, never dropped. Review the stack with dss preview before dss up.

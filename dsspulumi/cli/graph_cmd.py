@@ -72,7 +72,7 @@ def graph(
     dss_url: DssUrlOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Draw the stack's flow (DOT, Mermaid, SVG or HTML), with --plan coloured.
+    """Draw the flow: DOT, Mermaid, SVG or HTML, coloured with --plan.
 
     Datasets, recipes and folders are drawn as the DSS flow draws them, inside a box per
     project (and per flow zone). Without --plan nothing but the stack file and its config

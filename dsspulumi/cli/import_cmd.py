@@ -58,7 +58,10 @@ def import_project(
     lock_timeout: LockTimeoutOpt = 0.0,
     debug: DebugOpt = False,
 ) -> None:
-    """Write a stack file declaring a whole DSS project and adopt its objects (the first preview of the file is empty)."""  # noqa: E501
+    """Write a stack file declaring a DSS project, and adopt every object.
+
+    The stack's state then holds them all: the first preview of the file is empty.
+    """
     from dsspulumi.cli.apply import Session
     from dsspulumi.importer import codegen
 

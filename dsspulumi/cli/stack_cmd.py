@@ -64,6 +64,7 @@ def _when(t: float | None) -> str:
 @stack_app.command("ls")
 def ls(backend: BackendOpt = None, json_out: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Stacks and environments in the backend, with resource counts and last update."""
+    from rich.markup import escape
     from rich.table import Table
 
     from dsspulumi import admin
@@ -85,12 +86,22 @@ def ls(backend: BackendOpt = None, json_out: JsonOpt = False, debug: DebugOpt = 
             table.add_row(
                 r.stack,
                 r.env,
-                "corrupt" if r.error else str(r.resources),
+                "-" if r.error else str(r.resources),
                 _when(r.updated_at),
                 r.updated_by or "-",
-                r.last_result or "-",
+                r.status if r.error else (r.last_result or "-"),
             )
         make_console().print(table)
+        err = make_console(stderr=True)
+        for r in rows:
+            if r.error:
+                # RESULT is the last run's; say why the state itself cannot be read now.
+                hint = f"; {r.hint}" if r.hint else ""
+                err.print(
+                    f"[yellow]note:[/yellow] {escape(r.stack)} (env {escape(r.env)}) is "
+                    f"unreadable: {escape(r.error)}{escape(hint)}",
+                    soft_wrap=True,
+                )
 
 
 def _row(r: Any) -> dict[str, Any]:
@@ -185,6 +196,12 @@ def output(
             return
         if json_out:
             typer.echo(json.dumps(outputs, indent=2))
+            return
+        if not outputs:
+            typer.echo(
+                f"stack '{stack_name}' (env '{env}') has no outputs; a stack program exports "
+                "values with dss.export(name, value)"
+            )
             return
         for key, value in outputs.items():
             typer.echo(f"{key}: {json.dumps(value)}")
@@ -289,9 +306,7 @@ def unlock(
 
 @stack_app.command("init")
 def init(
-    stack: Annotated[
-        str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")
-    ],
+    stack: Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")],
     env: EnvOpt = "dev",
     secrets_provider: Annotated[
         str, typer.Option("--secrets-provider", help="passphrase, or awskms://alias/NAME")
@@ -317,9 +332,7 @@ def init(
 
 @stack_app.command("change-secrets-provider")
 def change_secrets_provider(
-    stack: Annotated[
-        str, typer.Argument(help="Stack file, or a name resolved as stacks/<name>.py")
-    ],
+    stack: Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")],
     provider: Annotated[str, typer.Argument(help="passphrase, or awskms://alias/NAME")],
     env: EnvOpt = "dev",
     backend: BackendOpt = None,

@@ -21,10 +21,11 @@ from rich.text import Text
 from dsspulumi.engine import RunResult
 from dsspulumi.executor import StepOutcome
 from dsspulumi.output import UNKNOWN_TEXT, Unknown, contains_secret, mask_all
-from dsspulumi.plan import Op, Plan, Step
+from dsspulumi.plan import RETAIN, Op, Plan, Step
 from dsspulumi.provider import RetryEvent
 
-MARK = {
+# Keyed by a step's kind: its op, or RETAIN (a delete that leaves the object in DSS).
+MARK: dict[str, tuple[str, str]] = {
     Op.CREATE: ("+", "green"),
     Op.UPDATE: ("~", "yellow"),
     Op.REPLACE: ("+-", "magenta"),
@@ -32,8 +33,9 @@ MARK = {
     Op.SAME: (" ", "dim"),
     Op.READ: (">", "cyan"),
     Op.IMPORT: ("=", "cyan"),
+    RETAIN: ("-", "yellow"),
 }
-VERB = {
+VERB: dict[str, str] = {
     Op.CREATE: "to create",
     Op.UPDATE: "to update",
     Op.REPLACE: "to replace",
@@ -41,8 +43,9 @@ VERB = {
     Op.SAME: "unchanged",
     Op.READ: "to read",
     Op.IMPORT: "to import",
+    RETAIN: "to retain (left in DSS)",
 }
-DONE_VERB = {
+DONE_VERB: dict[str, str] = {
     Op.CREATE: "created",
     Op.UPDATE: "updated",
     Op.REPLACE: "replaced",
@@ -50,7 +53,9 @@ DONE_VERB = {
     Op.SAME: "unchanged",
     Op.READ: "read",
     Op.IMPORT: "imported",
+    RETAIN: "retained (left in DSS)",
 }
+SUMMARY_ORDER = (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, RETAIN, Op.IMPORT, Op.SAME, Op.READ)
 
 
 # Stands for a value known only after apply while the value is dumped as JSON, then
@@ -82,6 +87,8 @@ def move_info(step: Step) -> str:
     if step.moved_from is None:
         return ""
     old_name = step.moved_from.rsplit("::", 1)[-1]
+    if step.renames_in_dss:
+        return f"{old_name} → {step.logical_name} (renamed in DSS)"
     if old_name != step.logical_name:
         return f"renamed from {old_name}"
     return f"moved from {step.moved_from}"
@@ -148,16 +155,17 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
             table.add_row("", row.type, Text(f"{indent}{row.name}", style="bold"), "", "component")
             continue
         step = row
-        mark, style = MARK[step.op]
+        mark, style = MARK[step.kind]
         info = ""
         if step.op is Op.REPLACE:
             info = f"[diff: {', '.join('~' + p for p in step.replace_paths)}] forces replace"
         elif step.diff:
-            info = f"[diff: {', '.join('~' + d.path for d in step.diff)}]"
+            paths = [d.path for d in step.diff if not (step.renames_in_dss and d.path == "name")]
+            info = f"[diff: {', '.join('~' + p for p in paths)}]" if paths else ""
         elif step.unknowns:
             info = f"{', '.join(step.unknowns)}: {UNKNOWN_TEXT}"
         if step.op is Op.DELETE and step.retain:
-            info = "retain_on_delete: removed from state only"
+            info = "retained (left in DSS): retain_on_delete, removed from the state only"
         if step.op is Op.READ:
             info = "not managed: checked to exist, never changed"
         if step.op is Op.IMPORT:
@@ -168,7 +176,7 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
             Text(mark, style=style),
             step.type,
             Text(f"{indent}{step.logical_name}", style=style),
-            Text(str(step.op), style=style),
+            Text("rename" if step.renames_in_dss else step.kind, style=style),
             escape(info),
         )
     return table
@@ -214,20 +222,20 @@ def diff_lines(step: Step) -> list[Text]:
         for k, v in step.inputs.items():
             if v not in (None, [], {}):
                 lines.append(Text(f"      + {k}: {_value(v)}", style="green"))
-    if step.op is Op.DELETE and step.old is not None:
+    if step.op is Op.DELETE and step.old is not None and not step.retain:
         for k, v in step.old.inputs.items():
             if v not in (None, [], {}):
                 lines.append(Text(f"      - {k}: {_value(v)}", style="red"))
     return lines
 
 
-def summary_lines(counts: dict[str, int], verbs: dict[Op, str]) -> Text:
+def summary_lines(counts: dict[str, int], verbs: dict[str, str]) -> Text:
     text = Text()
-    for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, Op.IMPORT, Op.SAME, Op.READ):
-        n = counts.get(str(op), 0)
+    for kind in SUMMARY_ORDER:
+        n = counts.get(str(kind), 0)
         if n:
-            mark, style = MARK[op]
-            text.append(f"    {mark:<2} {n} {verbs[op]}\n", style=style)
+            mark, style = MARK[kind]
+            text.append(f"    {mark:<2} {n} {verbs[kind]}\n", style=style)
     if not text.plain:
         text.append("    none\n", style="dim")
     return text
@@ -269,14 +277,14 @@ def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> 
                 console.print(Text(f"    {indent}{row.type} {row.name} (component)", style="bold"))
                 continue
             step = row
-            mark, style = MARK[step.op]
+            mark, style = MARK[step.kind]
             moved = f", {move_info(step)}" if step.moved_from else ""
-            console.print(
-                Text(
-                    f" {mark:<2} {indent}{step.type} {step.logical_name} ({step.op}{moved})",
-                    style=style,
-                )
-            )
+            what = f"{step.logical_name} ({step.op}{moved})"
+            if step.renames_in_dss:
+                what = f"rename {move_info(step)}"
+            elif step.retain:
+                what = f"{step.logical_name} (retain: left in DSS, removed from the state only)"
+            console.print(Text(f" {mark:<2} {indent}{step.type} {what}", style=style))
             for line in diff_lines(step):
                 console.print(line, soft_wrap=True)
         console.print()
@@ -288,10 +296,25 @@ def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> 
         console.print()
     console.print("Resources:")
     console.print(summary_lines(plan.summary(), VERB), end="")
-    if plan.moves:
-        console.print(
-            Text(f"    ↷  {len(plan.moves)} renamed or moved (aliases; state only)", style="cyan")
-        )
+    for line in move_lines(plan.moves, done=False):
+        console.print(line)
+
+
+def move_lines(moves: list[Step], *, done: bool) -> list[Text]:
+    """The summary's lines for the resources found under an alias: renamed in DSS (an
+    update of the DSS name, first ones named), or moved in the state only."""
+    renamed = [m for m in moves if m.renames_in_dss]
+    lines = []
+    if renamed:
+        names = ", ".join(move_info(m).removesuffix(" (renamed in DSS)") for m in renamed[:3])
+        more = f" and {len(renamed) - 3} more" if len(renamed) > 3 else ""
+        verb = "renamed in DSS" if done else "to rename in DSS"
+        lines.append(Text(f"    ↷  {len(renamed)} {verb} (aliases): {names}{more}", style="cyan"))
+    moved = len(moves) - len(renamed)
+    if moved:
+        verb = "moved in the state only" if done else "to move in the state only"
+        lines.append(Text(f"    ↷  {moved} {verb} (aliases)", style="cyan"))
+    return lines
 
 
 class ProgressListener:
@@ -361,15 +384,18 @@ class ProgressListener:
                 self._live.update(self._render())
 
     def _line(self, step: Step, outcome: StepOutcome) -> Text:
-        mark, style = MARK[step.op]
+        mark, style = MARK[step.kind]
         if outcome.status == "succeeded":
-            return Text(
-                f" {mark:<2} {step.logical_name} {DONE_VERB[step.op]} ({outcome.seconds:.1f}s)",
-                style=style,
-            )
+            what = f"{step.logical_name} {DONE_VERB[step.kind]}"
+            if step.renames_in_dss:
+                what = move_info(step).replace("(renamed in DSS)", "renamed in DSS")
+            return Text(f" {mark:<2} {what} ({outcome.seconds:.1f}s)", style=style)
         if outcome.status == "skipped":
-            return Text(f" !  {step.logical_name} skipped ({outcome.error})", style="dim")
-        return Text(f" ✗  {step.logical_name} {step.op} failed: {outcome.error}", style="bold red")
+            why = (outcome.error or "").removeprefix("skipped: ")
+            return Text(f" !  {step.logical_name} skipped ({why})", style="dim")
+        # A failure's error starts with the object's name (executor): said once, here first.
+        error = (outcome.error or "").removeprefix(f"{step.logical_name}: ")
+        return Text(f" ✗  {step.logical_name} {step.op} failed: {error}", style="bold red")
 
     def _render(self) -> Group:
         lines = [self._line(s, o) for s, o in self._done[-15:]]
@@ -414,7 +440,7 @@ def print_result(console: Console, result: RunResult, *, kind: str, summary: boo
     for step in result.plan.steps:
         outcome = result.outcomes.get(step.urn)
         if outcome is not None and outcome.status == "succeeded":
-            counts[str(step.op)] = counts.get(str(step.op), 0) + 1
+            counts[step.kind] = counts.get(step.kind, 0) + 1
     console.print()
     if result.outputs:
         console.print("Outputs:")
@@ -424,9 +450,16 @@ def print_result(console: Console, result: RunResult, *, kind: str, summary: boo
     if summary:
         console.print("Resources:")
         console.print(summary_lines(counts, DONE_VERB), end="")
-        moved = [m for m in result.plan.moves if result.outcomes.get(m.urn) is not None]
-        if moved and result.applied:
-            console.print(Text(f"    ↷  {len(moved)} renamed or moved in the state", style="cyan"))
+        # A move is recorded before the steps run; a rename in DSS only if its step succeeded.
+        moved = [
+            m
+            for m in result.plan.moves
+            if (o := result.outcomes.get(m.urn)) is not None
+            and (not m.renames_in_dss or o.status == "succeeded")
+        ]
+        if result.applied:
+            for line in move_lines(moved, done=True):
+                console.print(line)
     failed = [o for o in result.outcomes.values() if o.status == "failed"]
     skipped = [o for o in result.outcomes.values() if o.status == "skipped"]
     if failed or skipped:
@@ -434,6 +467,6 @@ def print_result(console: Console, result: RunResult, *, kind: str, summary: boo
         console.print()
         console.print(f"[bold red]{kind} failed[/bold red]:")
         for o in failed:
-            console.print(f"  - {escape(o.urn.rsplit('::', 1)[-1])}: {escape(o.error or '')}")
+            console.print(f"  - {escape(o.error or '')}")  # it starts with the object's name
     else:
         console.print(f"\n[bold green]{kind} succeeded[/bold green]")

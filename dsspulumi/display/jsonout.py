@@ -31,7 +31,10 @@ def step_dict(step: Step) -> dict[str, Any]:
         "logical_name": step.logical_name,
         "diff": diff,
         **({"replace_because": list(step.replace_paths)} if step.replace_paths else {}),
+        # A delete that leaves the object in DSS (retain_on_delete): removed from state only.
+        **({"retain": True} if step.retain else {}),
         **({"moved_from": step.moved_from} if step.moved_from else {}),
+        **({"renamed_in_dss": True} if step.renames_in_dss else {}),
         **({"parent": step.parent} if step.parent else {}),
     }
 
@@ -67,6 +70,8 @@ def run_dict(result: RunResult, retries: Sequence[RetryEvent] = ()) -> dict[str,
         outcome = result.outcomes.get(step["urn"])
         if outcome is not None:
             step["status"] = outcome.status
+            if outcome.status == "succeeded" and step.get("retain"):
+                step["status"] = "retained"  # not "succeeded": nothing was deleted in DSS
             if outcome.error:
                 step["error"] = outcome.error
         elif result.applied:

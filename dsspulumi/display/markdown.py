@@ -18,7 +18,7 @@ from typing import Any
 
 from dsspulumi import output
 from dsspulumi.output import MASK, contains_secret, mask_all
-from dsspulumi.plan import Op, Plan, Step
+from dsspulumi.plan import RETAIN, Op, Plan, Step
 
 # Values only DSS knows until the step runs (a folder's generated id): the engine carries
 # them as ``output.Unknown`` where this dsspulumi has such values at all.
@@ -29,11 +29,12 @@ UNKNOWN_TEXT = "(known after apply)"
 _UNKNOWN_TOKEN = "\u2063known after apply\u2063"  # replaced by UNKNOWN_TEXT once dumped
 
 # The order and wording of the summary, and each op's mark (the terminal plan's marks).
-SUMMARY = (
+SUMMARY: tuple[tuple[str, str], ...] = (
     (Op.CREATE, "to create"),
     (Op.UPDATE, "to update"),
     (Op.REPLACE, "to replace"),
     (Op.DELETE, "to delete"),
+    (RETAIN, "to retain (left in DSS)"),
     (Op.IMPORT, "to import"),
     (Op.READ, "to read"),
     (Op.SAME, "unchanged"),
@@ -66,7 +67,7 @@ def render_plan(plan: Plan, *, title: str = "Plan") -> str:
         return "\n".join([*head, *body])
     parts = [*head, *_table(changed), *_replace_warning(changed), "### Changes", ""]
     used = sum(len(p) + 1 for p in parts)
-    left = [s for s in changed if s.changes]
+    left = [s for s in changed if s.changes and not s.retain]  # retained: nothing changes
     for i, step in enumerate(left):
         block = _details(step)
         size = sum(len(line) + 1 for line in block)
@@ -125,11 +126,18 @@ def _table(steps: list[Step]) -> list[str]:
         elif step.op is Op.READ:
             props, plan_cell = "not managed: checked to exist, never changed", "read"
         elif step.op is Op.DELETE and step.retain:
-            props, plan_cell = "retain_on_delete: removed from the state, kept in DSS", "delete"
+            props = "retained (left in DSS): retain_on_delete, removed from the state only"
+            plan_cell = "retain"
+        elif step.renames_in_dss:
+            old = (step.moved_from or "").rsplit("::", 1)[-1]
+            props = f"{_code(old)} → {_code(step.logical_name)} (renamed in DSS)"
+            rest = [_code(d.path) for d in step.diff if d.path != "name"]
+            props += "; also " + ", ".join(rest) if rest else ""
+            plan_cell = "rename"
         else:
             props = ", ".join(_code(d.path) for d in step.diff)
             plan_cell = "**delete**" if step.op is Op.DELETE else str(step.op)
-        if step.moved_from:  # found in the state under an alias
+        if step.moved_from and not step.renames_in_dss:  # found in the state under an alias
             moved = f"moved from {_code(step.moved_from)} (state only)"
             props = f"{moved}; {props}" if props else moved
         row = (
@@ -159,7 +167,8 @@ def _replace_warning(steps: list[Step]) -> list[str]:
 
 def _details(step: Step) -> list[str]:
     mark = MARK[step.op]
-    summary = f"<code>{mark} {_html(step.logical_name)}</code> ({step.op}, {_html(step.type)})"
+    op = "rename" if step.renames_in_dss else str(step.op)
+    summary = f"<code>{mark} {_html(step.logical_name)}</code> ({op}, {_html(step.type)})"
     lines = list(diff_block_lines(step))
     if not lines:
         return [f"- {summary}: no declared properties", ""]

@@ -71,7 +71,7 @@ def test_every_command_and_option_is_in_the_cli_reference():
     for path in paths:
         assert re.search(rf"^#+ {re.escape(path)}$", text, re.M), path
     preview = text.split("## dss preview\n", 1)[1].split("\n## ", 1)[0]
-    for flag in ("--format <text|json|markdown>", "--diff", "--refresh", "--expect-no-changes"):
+    for flag in ("--format [text|json|markdown]", "--diff", "--refresh", "--expect-no-changes"):
         assert flag in preview
 
 

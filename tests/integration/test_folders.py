@@ -67,7 +67,7 @@ def test_folder_ids_flow_into_their_consumers(ws):
     step = next(s for s in r.json["steps"] if s["name"] == "inbox")
     assert step["op"] == "update" and step["moved_from"].endswith("::FOLD.landing")
     assert [d["path"] for d in step["diff"]] == ["name", "description"]
-    assert "renamed from FOLD.landing" in ws.dss("preview", "f").stdout
+    assert "FOLD.landing → FOLD.inbox (renamed in DSS)" in ws.dss("preview", "f").stdout
     assert ws.dss("up", "f", "--yes").exit_code == 0
     inbox = folder_by_name(client, "inbox")
     assert inbox["id"] == landing["id"] and inbox["description"] == "incoming"

@@ -36,7 +36,7 @@ def test_rename_with_an_alias_is_dss_rename_and_without_one_a_replace(ws):
     assert [d["path"] for d in steps["SALES"]["diff"]] == ["name"]
     assert [d["path"] for d in steps["copy_sales"]["diff"]] == ["name", "inputs"]
     assert steps["SALES"]["moved_from"].endswith("::REN.ORDERS")
-    assert "renamed from REN.ORDERS" in ws.dss("preview", "r").stdout
+    assert "REN.ORDERS → REN.SALES (renamed in DSS)" in ws.dss("preview", "r").stdout
 
     ws.sandbox.reset_counts()
     assert ws.dss("up", "r", "--yes").exit_code == 0

@@ -144,7 +144,7 @@ def test_a_failure_skips_transitive_dependants_but_not_independent_steps():
         "y": SUCCEEDED,
     }
     assert set(rec.started()) == {"a", "slow", "x", "y"}
-    assert outcomes["a"].error == "DSS refused a"
+    assert outcomes["a"].error == "a: DSS refused a"  # the failed object named once, in front
     assert outcomes["b"].error == "skipped: a did not succeed"
     assert outcomes["c"].error == "skipped: b did not succeed"
     assert outcomes["y"].error is None
@@ -184,7 +184,7 @@ def test_outcomes_record_the_op_and_all_errors():
         "d": ("delete", SUCCEEDED),
         "r": ("replace", FAILED),
     }
-    assert outcomes["u"].error == "DSS refused u" and outcomes["r"].error == "DSS refused r"
+    assert outcomes["u"].error == "u: DSS refused u" and outcomes["r"].error == "r: DSS refused r"
 
 
 def test_listener_sees_start_and_finish():

@@ -417,7 +417,7 @@ def test_retain_on_delete_marks_the_delete_step():
             {"P.compute": {"protect": True}},
             lambda: stack(recipe=None),
             None,
-            r"P\.compute is protected and cannot be deleted",
+            r"P\.compute is protected and cannot be deleted .* has no effect until it is applied",
             id="delete protected (state)",
         ),
         pytest.param(
@@ -441,7 +441,7 @@ def test_retain_on_delete_marks_the_delete_step():
             {"P.compute": {"protect": True}},
             lambda: stack(recipe="sync"),
             None,
-            r"P\.compute is protected",
+            r"P\.compute is protected .* state still records protect=True: run `dss up`",
             id="replace protected (state only)",
         ),
         pytest.param(
