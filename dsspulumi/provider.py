@@ -58,9 +58,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
+
+if TYPE_CHECKING:
+    from dsspulumi.outage import Outage
 
 Inputs = Mapping[str, Any]
 Outputs = dict[str, Any]
@@ -195,6 +198,10 @@ class ProviderRegistry(Protocol):
 
     def server_time(self) -> float | None:
         """DSS's clock as of the last answer this thread received, if it said."""
+        ...
+
+    def outage(self) -> Outage | None:
+        """Set once DSS stopped answering during this run (``dsspulumi.outage``)."""
         ...
 
 

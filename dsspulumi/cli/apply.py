@@ -415,7 +415,7 @@ def _apply(
             s.io.err.print("changes pending (--expect-no-changes): nothing was applied")
             raise typer.Exit(3)
         if result.failed or not result.succeeded:
-            if not json_out:
+            if not json_out and result.outage is None:  # an outage is said in the summary
                 s.io.err.print(
                     f"[bold red]error:[/bold red] {len(result.failed)} step(s) failed; the state "
                     "records every step that succeeded. Fix the cause and run again."

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dsspulumi.errors import PlanError
+from dsspulumi.outage import Outage
 from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.code_env import CodeEnvProvider
@@ -87,6 +88,9 @@ class DssProviders:
 
     def server_time(self) -> float | None:
         return server_clock.now
+
+    def outage(self) -> Outage | None:
+        return self.session.outage
 
 
 __all__ = ["DssProviders"]
