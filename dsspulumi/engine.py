@@ -47,6 +47,7 @@ from dsspulumi.errors import (
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
 from dsspulumi.faults import crash_point
 from dsspulumi.graph import Node, ResourceGraph
+from dsspulumi.outage import Outage, stops_when_dss_down
 from dsspulumi.output import (
     Output,
     Secret,
@@ -112,6 +113,7 @@ class RunResult:
     timings: dict[str, float] = attrs.field(factory=dict)
     counters: dict[str, int] = attrs.field(factory=dict)
     drift: list[Drift] = attrs.field(factory=list)  # found by --refresh
+    outage: Outage | None = None  # DSS stopped answering mid-run: the rest was not started
 
     @property
     def failed(self) -> list[StepOutcome]:
@@ -148,6 +150,7 @@ class StackRun:
     command: str = "dss"
     keyring: Keyring | None = None
     retries: int = 5
+    dss: ProviderRegistry | None = attrs.field(default=None, init=False)  # once made
 
     def _crypter(self) -> Crypter | None:
         return self.keyring.crypter() if self.keyring is not None else None
@@ -225,6 +228,7 @@ class StackRun:
         return drifts
 
     # --- commands --------------------------------------------------------------------------
+    @stops_when_dss_down("nothing was changed")
     def preview(
         self,
         graph: ResourceGraph | None,
@@ -257,6 +261,7 @@ class StackRun:
         self.listener.plan_ready(plan)
         return RunResult(plan=plan, drift=drift, timings={"load_state": t1 - t0, "plan": t2 - t1})
 
+    @stops_when_dss_down("it stopped before any step ran: nothing was changed")
     def apply(
         self,
         graph: ResourceGraph | None,
@@ -312,8 +317,10 @@ class StackRun:
                 parallel=parallel,
                 listener=self.listener.step,
                 fatal=(StateError,),
+                halt=lambda: _stopped_answering(registry),
             )
             result.applied = True
+            result.outage = registry.outage()
             outputs = _export_values(graph.exports, state) if graph is not None else {}
             result.outputs = outputs
             _refresh_metadata(state, plan)
@@ -342,6 +349,7 @@ class StackRun:
             self._history(checkpoint, kind, started, result)
             return result
 
+    @stops_when_dss_down("nothing was recorded (a read that failed is no deletion)")
     def refresh_state(
         self, *, lock_timeout: float = 0.0, record: bool = True, batch: bool = True
     ) -> RefreshResult:
@@ -477,6 +485,7 @@ class StackRun:
     # --- helpers ---------------------------------------------------------------------------
     def _registry(self) -> ProviderRegistry:
         registry = self.providers()
+        self.dss = registry
         registry.check_connection()
         return registry
 
@@ -711,6 +720,11 @@ def check_lookups(plan: Plan, registry: ProviderRegistry) -> None:
 
 def _logical(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
+
+
+def _stopped_answering(registry: ProviderRegistry) -> str | None:
+    outage = registry.outage()
+    return outage.headline if outage is not None else None
 
 
 def _user() -> str:

@@ -26,6 +26,10 @@ class StepOutcome:
     status: str
     error: str | None = None
     seconds: float = 0.0
+    # A skipped step that never started because the run stopped (not a failed dependency).
+    stopped: bool = False
+    # What the step raised (for grouping failures by cause); not part of the outcome's value.
+    exc: BaseException | None = attrs.field(default=None, repr=False, eq=False)
 
 
 Listener = Callable[[str, Step, StepOutcome | None], None]
@@ -38,11 +42,13 @@ def execute(
     parallel: int = 10,
     listener: Listener | None = None,
     fatal: tuple[type[BaseException], ...] = (),
+    halt: Callable[[], str | None] = lambda: None,
 ) -> dict[str, StepOutcome]:
-    """Run every step; an exception of a ``fatal`` type stops starting new ones.
+    """Run every step; an exception of a ``fatal`` type stops starting new ones, and so
+    does ``halt`` once it gives a reason (asked before each start: DSS stopped answering).
 
     Returns one outcome per step: succeeded, failed, or skipped (a dependency did
-    not succeed, or the run was stopped by a fatal error).
+    not succeed, or the run was stopped).
     """
     notify = listener or (lambda *_: None)
     steps = {s.urn: s for s in plan.steps}
@@ -69,7 +75,22 @@ def execute(
             if not waiting[child]:
                 ready.append(child)
 
+    def stop_reason() -> str | None:
+        if not stopped:
+            reason = halt()
+            if reason is not None:
+                stopped.append(reason)
+        return stopped[0] if stopped else None
+
+    def not_started(urn: str, reason: str) -> StepOutcome:
+        op = str(steps[urn].op)
+        return StepOutcome(urn, op, SKIPPED, f"skipped: the run stopped ({reason})", stopped=True)
+
     def skip(urn: str, because: str) -> None:
+        reason = stop_reason()
+        if reason is not None:
+            finish(urn, not_started(urn, reason))
+            return
         finish(
             urn,
             StepOutcome(
@@ -84,20 +105,13 @@ def execute(
                     urn = ready.pop(0)
                     if urn in outcomes:
                         continue
-                    if stopped:
-                        finish(
-                            urn,
-                            StepOutcome(
-                                urn,
-                                str(steps[urn].op),
-                                SKIPPED,
-                                f"skipped: the run stopped ({stopped[0]})",
-                            ),
-                        )
-                        continue
                     step = steps[urn]
                     if not step.changes:  # same, or a lookup checked before the run
                         finish(urn, StepOutcome(urn, str(step.op), SUCCEEDED))
+                        continue
+                    reason = stop_reason()
+                    if reason is not None:
+                        finish(urn, not_started(urn, reason))
                         continue
                     notify("start", step, None)
                     running[pool.submit(run_step, step)] = (urn, time.monotonic())
@@ -115,13 +129,10 @@ def execute(
                         if isinstance(exc, fatal) and not stopped:
                             stopped.append(str(exc))
                         error = _about_step(str(exc), steps[urn])
-                        finish(urn, StepOutcome(urn, op, FAILED, error=error, seconds=seconds))
+                        finish(urn, StepOutcome(urn, op, FAILED, error, seconds, exc=exc))
             for urn in steps:
                 if urn not in outcomes:
-                    reason = stopped[0] if stopped else "not reached"
-                    outcomes[urn] = StepOutcome(
-                        urn, str(steps[urn].op), SKIPPED, f"skipped: the run stopped ({reason})"
-                    )
+                    outcomes[urn] = not_started(urn, stopped[0] if stopped else "not reached")
         except BaseException:
             # Ctrl-C or a bug: start nothing new, let in-flight calls finish and be recorded.
             for fut in running:

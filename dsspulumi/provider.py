@@ -58,9 +58,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
+
+if TYPE_CHECKING:
+    from dsspulumi.outage import Outage
 
 Inputs = Mapping[str, Any]
 Outputs = dict[str, Any]
@@ -199,6 +202,10 @@ class ProviderRegistry(Protocol):
 
     def instance_names(self, type_token: str) -> frozenset[str] | None:
         """Every name of that instance kind in DSS (read once per run); None: cannot tell."""
+        ...
+
+    def outage(self) -> Outage | None:
+        """Set once DSS stopped answering during this run (``dsspulumi.outage``)."""
         ...
 
 

@@ -248,7 +248,10 @@ class _PlanPrinter:
     """Listener for preview: prints notices to stderr, nothing else."""
 
     def __init__(self, io: Consoles) -> None:
+        from dsspulumi.display.failures import RetryDigest
+
         self.io = io
+        self._digest = RetryDigest()
 
     def notice(self, message: str) -> None:
         self.io.err.print(f"[yellow]note:[/yellow] {message}")
@@ -262,7 +265,9 @@ class _PlanPrinter:
     def retry(self, event: Any) -> None:
         from rich.markup import escape
 
-        self.io.err.print(f"[yellow]retry:[/yellow] {escape(event.describe())}")
+        text = self._digest.line(event)  # failed connections: once in a while, not each
+        if text is not None:
+            self.io.err.print(f"[yellow]retry:[/yellow] {escape(text)}")
 
 
 def _emit_json(doc: dict[str, Any]) -> None:
@@ -422,7 +427,7 @@ def _apply(
             s.io.err.print("changes pending (--expect-no-changes): nothing was applied")
             raise typer.Exit(3)
         if result.failed or not result.succeeded:
-            if not json_out:
+            if not json_out and result.outage is None:  # an outage is said in the summary
                 s.io.err.print(
                     f"[bold red]error:[/bold red] {len(result.failed)} step(s) failed; the state "
                     "records every step that succeeded. Fix the cause and run again."

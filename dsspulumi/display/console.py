@@ -18,6 +18,12 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from dsspulumi.display.failures import (
+    RetryDigest,
+    failed_groups,
+    is_unreachable,
+    progress,
+)
 from dsspulumi.engine import RunResult
 from dsspulumi.executor import StepOutcome
 from dsspulumi.output import UNKNOWN_TEXT, Unknown, contains_secret, mask_all
@@ -329,6 +335,9 @@ class ProgressListener:
         self._running: dict[str, float] = {}
         self._status: dict[str, str] = {}  # what a running step's long task says
         self._done: list[tuple[Step, StepOutcome]] = []
+        self._lines: list[Text] = []  # the finished steps worth a line (see ``_worth_a_line``)
+        self._digest = RetryDigest()
+        self._unreachable_shown = False
         self._lock = threading.Lock()
         self.total = 0
         self.retries: list[RetryEvent] = []
@@ -344,10 +353,10 @@ class ProgressListener:
         """A transient DSS failure being retried: shown as it happens, counted for --json."""
         with self._lock:
             self.retries.append(event)
-            if self.quiet:
+            text = None if self.quiet else self._digest.line(event)
+            if text is None:
                 return
-            who = f"{event.urn.rsplit('::', 1)[-1]}: " if event.urn else ""
-            line = Text(f" ↻  {who}{event.describe()}", style="yellow")
+            line = Text(f" ↻  {text}", style="yellow")
             if self._live is not None:
                 self._live.console.print(line)
                 self._live.update(self._render())
@@ -378,10 +387,22 @@ class ProgressListener:
                 self._status.pop(step.urn, None)
                 assert outcome is not None
                 self._done.append((step, outcome))
-                if self._live is None and not self.quiet:
-                    self.out.print(self._line(step, outcome))
+                if self._worth_a_line(outcome):
+                    self._lines.append(self._line(step, outcome))
+                    if self._live is None and not self.quiet:
+                        self.out.print(self._lines[-1])
             if self._live is not None:
                 self._live.update(self._render())
+
+    def _worth_a_line(self, outcome: StepOutcome) -> bool:
+        """Not the steps a stopped run never started, and DSS unreachable said once: the
+        summary counts and groups them."""
+        if outcome.stopped:
+            return False
+        if outcome.status == "failed" and is_unreachable(outcome):
+            shown, self._unreachable_shown = self._unreachable_shown, True
+            return not shown
+        return True
 
     def _line(self, step: Step, outcome: StepOutcome) -> Text:
         mark, style = MARK[step.kind]
@@ -398,7 +419,7 @@ class ProgressListener:
         return Text(f" ✗  {step.logical_name} {step.op} failed: {error}", style="bold red")
 
     def _render(self) -> Group:
-        lines = [self._line(s, o) for s, o in self._done[-15:]]
+        lines = self._lines[-15:]
         now = time.monotonic()
         for urn, started in list(self._running.items())[:10]:
             status = f": {self._status[urn]}" if urn in self._status else ""
@@ -463,10 +484,19 @@ def print_result(console: Console, result: RunResult, *, kind: str, summary: boo
     failed = [o for o in result.outcomes.values() if o.status == "failed"]
     skipped = [o for o in result.outcomes.values() if o.status == "skipped"]
     if failed or skipped:
-        console.print(f"    [red]✗  {len(failed)} failed[/red], [dim]{len(skipped)} skipped[/dim]")
+        got = progress(result)
+        unstarted = f"{got.not_started} not started" if result.outage else f"{len(skipped)} skipped"
+        console.print(f"    [red]✗  {len(failed)} failed[/red], [dim]{unstarted}[/dim]")
         console.print()
         console.print(f"[bold red]{kind} failed[/bold red]:")
-        for o in failed:
-            console.print(f"  - {escape(o.error or '')}")  # it starts with the object's name
+        if result.outage is not None:
+            console.print(f"  {escape(result.outage.summary(got.done, got.not_started))}")
+        for group in failed_groups(result):
+            console.print(f"  - {escape(group.describe())}")
+        if result.outage is not None:
+            console.print(
+                f"  Run `dss {kind}` again when DSS is back: it reads DSS to settle the steps "
+                "that were in flight, and carries on."
+            )
     else:
         console.print(f"\n[bold green]{kind} succeeded[/bold green]")

@@ -84,7 +84,20 @@ def run_dict(result: RunResult, retries: Sequence[RetryEvent] = ()) -> dict[str,
         doc["result"] = "succeeded" if result.succeeded else "failed"
     doc["outputs"] = mask_all(result.outputs)
     doc["retries"] = [e.to_json() for e in retries]
+    doc["dss_stopped_answering"] = _outage(result)
     return doc
+
+
+def _outage(result: RunResult) -> dict[str, Any] | None:
+    """DSS stopped answering mid-run: where, when, and how far the run got (else null)."""
+    if result.outage is None:
+        return None
+    from dsspulumi.display.failures import progress
+
+    counts = progress(result)
+    return result.outage.to_json(
+        done=counts.done, failed=counts.failed, not_started=counts.not_started
+    )
 
 
 # --- encoding ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import pytest
 import requests
 from dataikuapi import DSSClient
 
-from tests.crash.conftest import DSS
+from tests.crash.conftest import DSS, run_dss, serve
 
 pytestmark = pytest.mark.slow
 
@@ -47,44 +47,12 @@ for i in range({N}):
 """
 
 
-def serve(data: Path, port: int = 0) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            *DSS,
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--api-key",
-            KEY,
-            "--latency-ms",
-            "15",
-            "--data",
-            str(data),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline()
-    assert "listening on" in line, line + proc.stderr.read()
-    return proc, line.strip().rsplit(" ", 1)[-1]
-
-
 def up_creates(url: str) -> int:
     """Creates made by `dss up` so far (the writer thread only uses POST .../datasets/)."""
     with urllib.request.urlopen(f"{url}/__sandbox__/stats", timeout=5) as resp:
         counts = json.load(resp)["counts"]
     return counts.get("POST /projects/{projectKey}/datasets/managed", 0) + counts.get(
         "POST /projects/{projectKey}/recipes/", 0
-    )
-
-
-def run_dss(workdir: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DKU_DSS_URL": url, "DKU_API_KEY": KEY}
-    env["DSS_BACKEND"] = f"file://{workdir}/state"
-    return subprocess.run(
-        [*DSS, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=180
     )
 
 

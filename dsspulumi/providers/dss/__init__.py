@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dsspulumi.errors import PlanError
+from dsspulumi.outage import Outage
 from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.code_env import CodeEnvProvider
@@ -92,6 +93,9 @@ class DssProviders:
 
     def instance_names(self, type_token: str) -> frozenset[str] | None:
         return self._names.get(type_token)
+
+    def outage(self) -> Outage | None:
+        return self.session.outage
 
 
 __all__ = ["DssProviders"]

@@ -24,7 +24,9 @@ from dsspulumi.errors import (
     ProviderError,
     TransientError,
 )
+from dsspulumi.outage import DssUnreachableError, Outage
 from dsspulumi.provider import Existing, Found, Mark, step_context
+from dsspulumi.providers.dss.breaker import Breaker
 from dsspulumi.providers.dss.transport import (
     RetryEvent,
     RetryingAdapter,
@@ -81,10 +83,7 @@ def dss_call(what: str, url: str) -> Iterator[None]:
         ) from None
     except requests.exceptions.ConnectionError as exc:
         if never_sent(exc):
-            raise DssConnectionError(
-                f"cannot reach DSS at {url} while trying to {what}; check the URL and that DSS "
-                "is up"
-            ) from exc
+            raise DssUnreachableError(url, what) from exc
         raise TransientError(
             f"lost the connection to DSS at {url} while trying to {what} (the outcome is unknown)"
         ) from exc
@@ -112,14 +111,22 @@ class DssSession:
         self.url = url
         self.on_progress = on_progress
         self.client = DSSClient(url, api_key, no_check_certificate=not verify_tls)
+        self.breaker = Breaker(url)  # this session's: DSS found down stays down for the run
         adapter = RetryingAdapter(
-            RetryPolicy(retries=retries), on_retry, urn=lambda: step_context.urn
+            RetryPolicy(retries=retries),
+            on_retry,
+            urn=lambda: step_context.urn,
+            breaker=self.breaker,
         )
         # dataikuapi exposes its requests session only as ``_session``; mounting an adapter is
         # requests' own public way to put a transport under a session.
         self.client._session.mount("http://", adapter)
         self.client._session.mount("https://", adapter)
         self._auth: dict[str, Any] | None = None
+
+    @property
+    def outage(self) -> Outage | None:
+        return self.breaker.outage
 
     def call(self, what: str) -> contextlib.AbstractContextManager[None]:
         return dss_call(what, self.url)

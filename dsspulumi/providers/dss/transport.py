@@ -34,6 +34,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from dsspulumi.provider import RetryEvent
+from dsspulumi.providers.dss.breaker import Breaker, DssDown
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 API_ROOT = "/dip/publicapi"
@@ -46,6 +47,9 @@ class RetryPolicy:
     retries: int = 5
     base_delay: float = 0.2
     max_delay: float = 5.0
+    # Opening a connection: without a bound, a host that vanished holds each attempt for
+    # the OS's SYN retries (about 2 minutes). Reading an answer stays unbounded.
+    connect_timeout: float = 5.0
 
     def delay(self, attempt: int) -> float:
         return random.uniform(0, min(self.max_delay, self.base_delay * (2**attempt)))
@@ -125,7 +129,7 @@ def dss_sentence(text: str) -> str:
 
 def never_sent(exc: BaseException) -> bool:
     """True when the connection could not even be opened: the request did not reach DSS."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+    if isinstance(exc, requests.exceptions.ConnectTimeout | DssDown):
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError)
@@ -138,17 +142,24 @@ class RetryingAdapter(HTTPAdapter):
         on_retry: Callable[[RetryEvent], None] | None = None,
         *,
         urn: Callable[[], str | None] = lambda: None,
+        breaker: Breaker | None = None,
     ) -> None:
         super().__init__()
         self.policy = policy
         self.on_retry = on_retry
         self.urn = urn
+        self.breaker = breaker
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> requests.Response:
         method = (request.method or "GET").upper()
         safe = method in IDEMPOTENT
+        if not args and kwargs.get("timeout") is None:
+            kwargs["timeout"] = (self.policy.connect_timeout, None)
+        breaker = self.breaker
         attempt = 0
         while True:
+            if breaker is not None:
+                breaker.check()  # DSS is down for this run: fail at once, nothing sent
             try:
                 response = super().send(request, *args, **kwargs)
             except (
@@ -156,10 +167,17 @@ class RetryingAdapter(HTTPAdapter):
                 requests.exceptions.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
-                if not (safe or never_sent(exc)) or attempt >= self.policy.retries:
+                refused = never_sent(exc)
+                if refused and breaker is not None:
+                    breaker.refused()
+                if not (safe or refused) or attempt >= self.policy.retries:
+                    if refused and breaker is not None:
+                        breaker.trip()  # every retry refused: DSS is down
                     raise
-                reason = "connection failed" if never_sent(exc) else "connection lost"
+                reason = "connection failed" if refused else "connection lost"
             else:
+                if breaker is not None:
+                    breaker.answered()
                 _note_date(response)
                 if response.status_code < 500:
                     if response.status_code >= 400:
