@@ -1,0 +1,196 @@
+"""Output scripts can rely on (issue 16, part 5): stdout holds the document and nothing else,
+and `dss refresh` off a terminal records nothing unless told to.
+
+The stdout tests run the real `dss` as a subprocess (its stdout a pipe, as in CI), against
+the sandbox over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DSS = [sys.executable, "-m", "dsspulumi.cli"]
+
+HELPER = """
+print("hello from helper")
+"""
+
+PRINTING = """
+import os
+import sys
+
+import dsspulumi as dss
+import printing_helper  # prints when imported
+
+print("hello from stack")
+sys.stdout.write("written to sys.stdout\\n")
+os.system("echo from a subprocess")
+dss.Project("PRINTS", name="Prints")
+"""
+
+NOISE = ("hello from helper", "hello from stack", "written to sys.stdout", "from a subprocess")
+
+
+def _run(root: Path, sandbox: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DSS_BACKEND",)}
+    env.update(DKU_DSS_URL=sandbox.url, DKU_API_KEY=sandbox.api_key)
+    return subprocess.run(
+        [*DSS, *args],
+        cwd=root,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _printing_stack(root: Path) -> None:
+    (root / "stacks").mkdir(exist_ok=True)
+    (root / "stacks" / "printing_helper.py").write_text(HELPER)
+    (root / "stacks" / "prints.py").write_text(PRINTING)
+
+
+def _noise_on_stderr_only(r: subprocess.CompletedProcess[str]) -> None:
+    for text in NOISE:
+        assert text not in r.stdout, (text, r.stdout)
+        assert text in r.stderr, (text, r.stderr)
+
+
+def test_print_in_a_stack_file_goes_to_stderr_when_stdout_carries_json(tmp_path, dss_sandbox):
+    _printing_stack(tmp_path)
+    r = _run(tmp_path, dss_sandbox, "preview", "prints", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["summary"] == {"create": 1}  # the whole stdout parses
+    _noise_on_stderr_only(r)
+
+    r = _run(tmp_path, dss_sandbox, "up", "prints", "--yes", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["result"] == "succeeded"
+    _noise_on_stderr_only(r)
+
+
+def test_print_in_a_stack_file_stays_out_of_markdown_and_graphs(tmp_path, dss_sandbox):
+    _printing_stack(tmp_path)
+    r = _run(tmp_path, dss_sandbox, "preview", "prints", "--format", "markdown")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("## Plan: stack `prints`"), r.stdout
+    _noise_on_stderr_only(r)
+
+    r = _run(tmp_path, dss_sandbox, "graph", "prints")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("digraph"), r.stdout
+    _noise_on_stderr_only(r)
+
+
+def test_print_in_a_stack_file_stays_on_stdout_for_people(tmp_path, dss_sandbox):
+    """The text plan is for a person: what the program prints stays where it was."""
+    _printing_stack(tmp_path)
+    r = _run(tmp_path, dss_sandbox, "preview", "prints")
+    assert r.returncode == 0, r.stderr
+    assert "hello from stack" in r.stdout and "1 to create" in r.stdout
+
+
+# --- dss refresh off a terminal --------------------------------------------------------------
+
+STACK = """
+project = dss.Project("REFR", name="Refresh")
+dss.Dataset("RAW", project=project, type="Filesystem", connection="filesystem_root",
+            params={"path": "/orders"}, format_type="csv")
+"""
+
+
+def _drift_by_hand(ws) -> None:
+    settings = ws.sandbox.client().get_project("REFR").get_dataset("RAW").get_settings()
+    settings.get_raw()["params"]["path"] = "/by_hand"
+    settings.save()
+
+
+def _on_pty(ws, args: list[str], answer: str) -> tuple[int, str]:
+    """`dss ARGS` on a real terminal (a pty), answering its question with ``answer``."""
+    leader, follower = os.openpty()
+    env = {**os.environ, "DKU_DSS_URL": ws.sandbox.url, "DKU_API_KEY": ws.sandbox.api_key}
+    proc = subprocess.Popen(
+        [*DSS, *args], cwd=ws.root, stdin=follower, stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    output, answered = b"", False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not answered and b"[y/N]" in output:
+            os.write(leader, answer.encode() + b"\r")
+            answered = True
+        if proc.poll() is not None and not ready:
+            break
+    proc.wait(timeout=10)
+    os.close(leader)
+    return proc.returncode, output.decode(errors="replace")
+
+
+def test_refresh_off_a_terminal_without_yes_records_nothing_and_exits_2(ws):
+    ws.stack("refr", STACK)
+    assert ws.dss("up", "refr", "--yes").exit_code == 0
+    _drift_by_hand(ws)
+    before = ws.state_path("refr").read_bytes()
+    history = len(ws.dss("stack", "history", "refr", "--json").json)
+    calls = ws.sandbox.total_requests
+
+    for args in (["refresh", "refr"], ["refresh", "refr", "--json"]):
+        r = ws.dss(*args)
+        assert r.exit_code == 2, (args, r.stdout, r.stderr)
+        assert "refusing to record the drift without confirmation" in r.stderr
+        assert "stdin is not a terminal" in r.stderr and "--yes" in r.stderr
+        assert "--preview-only" in r.stderr
+        assert r.stdout == ""
+    assert ws.sandbox.total_requests == calls  # refused before reading DSS
+    assert ws.state_path("refr").read_bytes() == before
+    assert len(ws.dss("stack", "history", "refr", "--json").json) == history
+
+    # --preview-only shows the drift and is allowed; so is --expect-no-changes, which,
+    # like `up --expect-no-changes`, then records nothing.
+    r = ws.dss("refresh", "refr", "--preview-only", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["recorded"] is False and r.json["drift"]
+    r = ws.dss("refresh", "refr", "--expect-no-changes")
+    assert r.exit_code == 3, r.stderr
+    assert "nothing recorded" in r.stdout
+    assert ws.state_path("refr").read_bytes() == before
+
+    # --yes records.
+    r = ws.dss("refresh", "refr", "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["recorded"] is True
+    assert ws.state_path("refr").read_bytes() != before
+    assert ws.dss("preview", "refr", "--json").json["summary"] == {"update": 1, "same": 1}
+
+
+def test_refresh_on_a_terminal_asks_before_recording(ws):
+    """On a terminal the drift is shown, then asked about: with --json too."""
+    ws.stack("refr", STACK)
+    assert ws.dss("up", "refr", "--yes").exit_code == 0
+    _drift_by_hand(ws)
+    before = ws.state_path("refr").read_bytes()
+    code, out = _on_pty(ws, ["refresh", "refr", "--json"], answer="n")
+    assert code == 1 and "Record this drift in the state?" in out, out
+    assert "nothing was recorded" in out
+    assert ws.state_path("refr").read_bytes() == before
+    code, out = _on_pty(ws, ["refresh", "refr"], answer="y")
+    assert code == 0, out
+    assert "1 drifted resource(s) recorded" in out
+    assert ws.state_path("refr").read_bytes() != before
