@@ -253,7 +253,9 @@ class _PlanPrinter:
         self.io = io
 
     def notice(self, message: str) -> None:
-        self.io.err.print(f"[yellow]note:[/yellow] {message}")
+        from rich.markup import escape
+
+        self.io.err.print(f"[yellow]note:[/yellow] {escape(message)}")
 
     def plan_ready(self, plan: Any) -> None:
         pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -194,3 +195,44 @@ def test_refresh_on_a_terminal_asks_before_recording(ws):
     assert code == 0, out
     assert "1 drifted resource(s) recorded" in out
     assert ws.state_path("refr").read_bytes() != before
+
+
+# --- --lock-timeout says what it waits for ---------------------------------------------------
+
+HOLDER = """
+import sys, time
+from dsspulumi.backends.local import LocalBackend
+with LocalBackend(sys.argv[1]).lock("locked", "dev", "dss up locked"):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_lock_timeout_says_who_holds_the_lock_every_ten_seconds(tmp_path, dss_sandbox):
+    """A real second process holds the lock for 11 s; `dss up --lock-timeout` waits for it,
+    saying so at once and again after 10 s (the CLI's interval), then applies."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "locked.py").write_text(
+        'import dsspulumi as dss\ndss.Project("LOCKED", name="Locked")\n'
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path / ".dss" / "state"), "11"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        r = _run(tmp_path, dss_sandbox, "up", "locked", "--yes", "--lock-timeout", "60")
+    finally:
+        holder.wait(timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if "lock" in line]
+    assert len(lines) == 2, r.stderr
+    first, again = lines
+    assert first.startswith("note: stack 'locked' (env 'dev') is locked by ")
+    assert f"(pid {holder.pid}) running `dss up locked` since " in first
+    assert "waiting up to 60s for it (--lock-timeout)" in first
+    assert again.startswith("note: still waiting for the lock of stack 'locked' (env 'dev')")
+    assert f"(pid {holder.pid})" in again
+    assert re.search(r"waited 1[01]s, giving up in (49|50)s$", again), again
+    assert "up succeeded" in r.stdout
