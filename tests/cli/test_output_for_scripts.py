@@ -236,3 +236,81 @@ def test_lock_timeout_says_who_holds_the_lock_every_ten_seconds(tmp_path, dss_sa
     assert f"(pid {holder.pid})" in again
     assert re.search(r"waited 1[01]s, giving up in (49|50)s$", again), again
     assert "up succeeded" in r.stdout
+
+
+# --- diffs inside lists of objects -----------------------------------------------------------
+
+SCENARIO = """
+project = dss.Project("LISTS", name="Lists")
+raw = dss.Dataset("RAW", project=project, type="Filesystem", connection="filesystem_root",
+                  params={{"path": "/raw"}})
+dss.Scenario("Nightly", project=project,
+             steps=[{steps}],
+             triggers=[dss.TemporalTrigger("Daily", hour={hour}, starting_from="2025-01-01")])
+"""
+ONE_STEP = "dss.BuildStep([raw])"
+
+
+def test_a_changed_trigger_is_shown_per_element_and_key(ws):
+    ws.stack("lists", SCENARIO.format(steps=ONE_STEP, hour=2))
+    assert ws.dss("up", "lists", "--yes").exit_code == 0
+    ws.stack("lists", SCENARIO.format(steps=ONE_STEP, hour=3))
+
+    r = ws.dss("preview", "lists", "--diff")
+    assert r.exit_code == 0, r.stderr
+    assert "~ triggers[0].params.hour: 2 => 3" in r.stdout
+    assert '"params"' not in r.stdout  # not the whole list, twice
+
+    r = ws.dss("preview", "lists")
+    assert "[diff: ~triggers[0].params.hour]" in r.stdout
+
+    r = ws.dss("preview", "lists", "--json")
+    (step,) = [s for s in r.json["steps"] if s["op"] != "same"]
+    assert step["op"] == "update"
+    assert step["diff"] == [{"path": "triggers[0].params.hour", "old": 2, "new": 3}]
+
+    r = ws.dss("preview", "lists", "--format", "markdown")
+    assert "| `~` | dss:Scenario | `LISTS.Nightly` | update | `triggers[0].params.hour` |" in (
+        r.stdout
+    )
+    assert "- triggers[0].params.hour: 2\n+ triggers[0].params.hour: 3\n" in r.stdout
+
+
+def test_a_step_added_or_removed_is_shown_at_its_index(ws):
+    two = f"{ONE_STEP}, dss.PythonStep('print(1)', name='Report')"
+    ws.stack("lists", SCENARIO.format(steps=ONE_STEP, hour=2))
+    assert ws.dss("up", "lists", "--yes").exit_code == 0
+    ws.stack("lists", SCENARIO.format(steps=two, hour=2))
+
+    r = ws.dss("preview", "lists", "--json")
+    (step,) = [s for s in r.json["steps"] if s["op"] != "same"]
+    ((path, old, new),) = [(d["path"], d["old"], d["new"]) for d in step["diff"]]
+    assert path == "steps[1]" and old is None and new["name"] == "Report"
+    r = ws.dss("preview", "lists", "--diff")
+    assert '+ steps[1]: (added) {"type": "custom_python", "name": "Report"' in r.stdout
+    r = ws.dss("preview", "lists", "--format", "markdown")
+    assert '+ steps[1]: (added) {"type": "custom_python", "name": "Report"' in r.stdout
+
+    assert ws.dss("up", "lists", "--yes").exit_code == 0
+    ws.stack("lists", SCENARIO.format(steps="dss.PythonStep('print(1)', name='Report')", hour=2))
+    r = ws.dss("preview", "lists", "--diff")
+    assert '- steps[0]: (removed) {"type": "build_flowitem"' in r.stdout
+    assert "steps[1]" not in r.stdout  # the step that stays is not shown as changed
+
+
+def test_drift_inside_a_list_uses_the_same_paths(ws):
+    ws.stack("lists", SCENARIO.format(steps=ONE_STEP, hour=2))
+    assert ws.dss("up", "lists", "--yes").exit_code == 0
+    project = ws.sandbox.client().get_project("LISTS")
+    (item,) = project.list_scenarios(as_type="listitems")
+    settings = project.get_scenario(item["id"]).get_settings()
+    settings.get_raw()["triggers"][0]["params"]["hour"] = 5
+    settings.save()
+
+    r = ws.dss("refresh", "lists", "--preview-only")
+    assert "~ triggers[0].params.hour: 2 => 5 (in DSS)" in r.stdout
+    r = ws.dss("refresh", "lists", "--preview-only", "--json")
+    (drift,) = r.json["resources"]
+    assert drift["diff"] == [{"path": "triggers[0].params.hour", "state": 2, "dss": 5}]
+    r = ws.dss("preview", "lists", "--refresh", "--format", "markdown")
+    assert "| `LISTS.Nightly` | changed | `triggers[0].params.hour` = `5` |" in r.stdout
