@@ -79,7 +79,7 @@ def main() -> int:
 
         sandbox.reset()
         proc, wall = run_dss(
-            ["refresh", STACK, "--json", *common], cwd=ws.root, api_key=sandbox.api_key
+            ["refresh", STACK, "--json", "--yes", *common], cwd=ws.root, api_key=sandbox.api_key
         )
         batched = sandbox.stats()
         drift = json.loads(proc.stdout)["resources"]

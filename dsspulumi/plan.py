@@ -10,7 +10,9 @@ come after, dependants first.
 from __future__ import annotations
 
 import copy
+import difflib
 import enum
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -119,22 +121,28 @@ class Plan:
 def diff_inputs(
     old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = ""
 ) -> list[PropertyDiff]:
-    """Differences by property path; dicts are walked, lists and scalars compared whole.
+    """Differences by property path: dicts and lists of dicts are walked, the rest compared
+    whole.
 
-    Depth first, in key order, with an explicit stack (no recursion: any nesting depth).
+    A list of objects (scenario triggers and steps, a recipe's prepare steps, joins) is
+    diffed per element and per key, ``triggers[0].params.hour``; a list holding anything
+    else (names, tags, values compared as a set) stays one value, shown as what went and
+    what came. An element added or removed is one diff at its index (``steps[2]``) with
+    ``None`` on the side it is missing from.
+
+    Depth first, in key order, with an explicit stack (no recursion: dicts nested to any
+    depth; two lists are first compared with ``==``, which skips equal ones fast).
     """
     out: list[PropertyDiff] = []
-    stack: list[tuple[Mapping[str, Any], Mapping[str, Any], str, Iterator[str]]] = [
-        (old, new, prefix, iter(_ordered_union(old, new)))
-    ]
+    stack: list[Iterator[tuple[str, Any, Any]]] = [_dict_pairs(old, new, prefix)]
     while stack:
-        old_map, new_map, at, keys = stack[-1]
-        for key in keys:
-            o, n = old_map.get(key, _MISSING), new_map.get(key, _MISSING)
-            path = f"{at}{key}"
+        for path, o, n in stack[-1]:
             if isinstance(o, dict) and isinstance(n, dict):
-                stack.append((o, n, f"{path}.", iter(_ordered_union(o, n))))
-                break  # walk the nested dicts first, then resume these keys
+                stack.append(_dict_pairs(o, n, f"{path}."))
+                break  # walk the nested values first, then resume these
+            if o != n and _objects(o) and _objects(n):
+                stack.append(_list_pairs(o, n, path))
+                break
             if o != n:
                 out.append(
                     PropertyDiff(path, None if o is _MISSING else o, None if n is _MISSING else n)
@@ -144,14 +152,55 @@ def diff_inputs(
     return out
 
 
+def _dict_pairs(
+    old: Mapping[str, Any], new: Mapping[str, Any], at: str
+) -> Iterator[tuple[str, Any, Any]]:
+    for key in _ordered_union(old, new):
+        yield f"{at}{key}", old.get(key, _MISSING), new.get(key, _MISSING)
+
+
 def _ordered_union(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     keys = list(b)
     keys.extend(k for k in a if k not in b)
     return keys
 
 
+def _objects(value: Any) -> bool:
+    """A list whose elements are all objects (dicts): diffed element by element."""
+    return isinstance(value, list) and all(isinstance(x, dict) for x in value)
+
+
+def _list_pairs(old: list[Any], new: list[Any], path: str) -> Iterator[tuple[str, Any, Any]]:
+    """The elements of two lists of objects to compare, each with its path.
+
+    Equal lengths: element by element. Otherwise the lists are aligned first (difflib, on
+    each element's JSON), so one step inserted or removed is that step, not a change of
+    every step after it: changed elements are named by their new index, removed ones by
+    their old index.
+    """
+    if len(old) == len(new):
+        for i, (o, n) in enumerate(zip(old, new, strict=True)):
+            yield f"{path}[{i}]", o, n
+        return
+
+    def key(x: Any) -> str:
+        return json.dumps(x, sort_keys=True, default=repr)
+
+    matcher = difflib.SequenceMatcher(None, [key(x) for x in old], [key(x) for x in new], False)
+    for _tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        # "equal" blocks too: two values may share a JSON text (secrets, unknowns) and
+        # differ; equal pairs give no diff.
+        paired = min(i2 - i1, j2 - j1)
+        for k in range(paired):
+            yield f"{path}[{j1 + k}]", old[i1 + k], new[j1 + k]
+        for i in range(i1 + paired, i2):
+            yield f"{path}[{i}]", old[i], _MISSING
+        for j in range(j1 + paired, j2):
+            yield f"{path}[{j}]", _MISSING, new[j]
+
+
 def _matches(path: str, patterns: Iterable[str]) -> bool:
-    return any(path == p or path.startswith(p + ".") for p in patterns)
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in patterns)
 
 
 def apply_ignore_changes(

@@ -13,10 +13,13 @@ generated 10,000-statement stack, more than everything else a preview holds.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
 import sys
 import traceback
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +123,38 @@ def _run_as_main(stack_file: Path) -> None:
             sys.argv[0] = saved_argv0
 
 
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """What the program writes on stdout goes to stderr, for as long as it runs.
+
+    For commands whose stdout carries a document (``--json``, ``--format markdown``, a
+    graph): a ``print()`` in the stack file, or in a module it imports, must not end up in
+    front of the ``{``. Both levels are moved: ``sys.stdout`` (Python's writes) and, when
+    it is the process's real stdout, file descriptor 1 (what a subprocess or C code the
+    program starts writes). The CLI runs the program on its main thread before any other
+    thread writes to stdout, so swapping the process-wide stream is safe there.
+    """
+    with contextlib.suppress(ValueError, OSError):
+        sys.stdout.flush()
+    saved_fd = None
+    try:
+        if sys.stdout.fileno() == 1:
+            err_fd = sys.stderr.fileno()
+            saved_fd = os.dup(1)
+            os.dup2(err_fd, 1)
+    except (AttributeError, ValueError, OSError):
+        saved_fd = None  # not the real stdout (a test runner's capture): Python level only
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        with contextlib.suppress(ValueError, OSError):
+            sys.stderr.flush()
+        if saved_fd is not None:
+            os.dup2(saved_fd, 1)
+            os.close(saved_fd)
+
+
 def _rel(path: str) -> str:
     try:
         return str(Path(path).resolve().relative_to(Path.cwd()))
@@ -134,7 +169,13 @@ def run_program(
     env: str,
     config: dict[str, Any] | None = None,
     services: dict[str, Any] | None = None,
+    quiet_stdout: bool = False,
 ) -> ResourceGraph:
+    """Run the stack file and return what it declared.
+
+    ``quiet_stdout``: the command's stdout carries a document, so what the program prints
+    goes to stderr (``stdout_to_stderr``).
+    """
     ctx = program_context.ProgramContext(
         stack=stack,
         env=env,
@@ -145,7 +186,8 @@ def run_program(
     stack_dir = str(stack_file.resolve().parent)
     sys.path.insert(0, stack_dir)
     try:
-        with program_context.activate(ctx):
+        guard = stdout_to_stderr() if quiet_stdout else contextlib.nullcontext()
+        with guard, program_context.activate(ctx):
             _run_as_main(stack_file)
     except GraphError:
         raise

@@ -29,6 +29,8 @@ import attrs
 from dsspulumi.errors import LockHeldError, LockLostError
 
 DEFAULT_LOCK_TTL = 90.0
+# Seconds between two "still waiting for the lock" notices of a run waiting (--lock-timeout).
+LOCK_WAIT_NOTICE_EVERY = 10.0
 
 
 def lock_ttl() -> float:
@@ -184,16 +186,22 @@ class Backend(abc.ABC):
         *,
         timeout: float = 0.0,
         notice: Callable[[str], None] = lambda _m: None,
+        notice_every: float = LOCK_WAIT_NOTICE_EVERY,
     ) -> Iterator[Lease]:
         """Hold the stack lock for the block, with a heartbeat; recover abandoned locks.
 
         A holder on this host whose process is gone, or whose heartbeat stopped for
         longer than the TTL, is broken (conditionally: only that exact record) and the
         user is told. Otherwise wait up to ``timeout`` seconds, then raise LockHeldError.
+        While it waits, ``notice`` says who holds the lock and how long the wait may last,
+        at once and then every ``notice_every`` seconds: a silent wait looks like a hang.
         """
         info = LockInfo.mine(stack, env, command)
         ttl = lock_ttl()
-        deadline = time.monotonic() + max(0.0, timeout)
+        started = time.monotonic()
+        deadline = started + max(0.0, timeout)
+        next_notice = started  # the first time the lock is found held and we wait
+        noticed = False
         # A holder writes its record just after taking the lock: give it a moment before
         # calling the record unreadable.
         record_grace = time.monotonic() + 2.0
@@ -213,9 +221,14 @@ class Backend(abc.ABC):
                     who = observed.info.describe() if observed.info else "an unreadable record"
                     notice(f"broke the abandoned lock of {who}: {reason}")
                 continue
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 raise held_error(stack, env, observed)
-            time.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
+            if now >= next_notice:
+                notice(waiting_notice(stack, env, observed, now - started, deadline - now, noticed))
+                noticed = True
+                next_notice = now + max(0.05, notice_every)
+            time.sleep(min(0.5, max(0.05, deadline - now), max(0.05, next_notice - now)))
         lease = Lease(self, stack, env, info, token, ttl)
         lease.start()
         try:
@@ -259,6 +272,30 @@ def held_error(stack: str, env: str, observed: ObservedLock) -> LockHeldError:
         f"`dss stack unlock {stack} -e {env} --force` removes the lock",
         holder=observed.info.to_dict() if observed.info else {},
     )
+
+
+def waiting_notice(
+    stack: str, env: str, observed: ObservedLock, waited: float, left: float, again: bool
+) -> str:
+    """What a run waiting for the lock says: who holds it, since when, how long it waits."""
+    who = observed.info.describe() if observed.info else "another run (unreadable lock record)"
+    if not again:
+        return (
+            f"stack '{stack}' (env '{env}') is locked by {who}; waiting up to "
+            f"{_seconds(left)} for it (--lock-timeout)"
+        )
+    return (
+        f"still waiting for the lock of stack '{stack}' (env '{env}'), held by {who}: "
+        f"waited {_seconds(waited)}, giving up in {_seconds(left)}"
+    )
+
+
+def _seconds(value: float) -> str:
+    value = max(0.0, value)
+    if value < 120:
+        return f"{value:.0f}s"
+    minutes, secs = divmod(round(value), 60)
+    return f"{minutes}m{secs:02d}s"
 
 
 class Lease:

@@ -22,7 +22,7 @@ from dsspulumi.cli.common import (
     resolve_stack,
     stdin_is_terminal,
 )
-from dsspulumi.errors import DssPulumiError, ProtectedError
+from dsspulumi.errors import ProtectedError
 
 if TYPE_CHECKING:
     from dsspulumi.config import StackConfig
@@ -163,7 +163,9 @@ class Session(contextlib.ExitStack):
             "digest_key": self.digest_key,
         }
 
-    def program(self) -> Any:
+    def program(self, *, document: bool | None = None) -> Any:
+        """Run the stack file. ``document``: stdout carries a document (default: --json or
+        another machine format), so what the program prints goes to stderr instead."""
         from dsspulumi.program import run_program
 
         return run_program(
@@ -172,6 +174,7 @@ class Session(contextlib.ExitStack):
             env=self.env,
             config=self.config.namespaces(),
             services=self._services(),
+            quiet_stdout=self.io.json_mode if document is None else document,
         )
 
     def declare(self, build: Any) -> Any:
@@ -254,7 +257,9 @@ class _PlanPrinter:
         self._digest = RetryDigest()
 
     def notice(self, message: str) -> None:
-        self.io.err.print(f"[yellow]note:[/yellow] {message}")
+        from rich.markup import escape
+
+        self.io.err.print(f"[yellow]note:[/yellow] {escape(message)}")
 
     def plan_ready(self, plan: Any) -> None:
         pass
@@ -323,12 +328,24 @@ def preview(
             raise typer.Exit(3)
 
 
-def _confirm_or_refuse(yes: bool, io: Consoles, kind: str) -> None:
+def _confirm_or_refuse(
+    yes: bool, io: Consoles, kind: str, review: str = "Review `dss preview`"
+) -> None:
+    """Off a terminal nobody can answer the question: without --yes, refuse (a usage
+    error, exit 2) before anything is read or written."""
     if not yes and not stdin_is_terminal():
-        raise DssPulumiError(
-            f"refusing to {kind} without confirmation: stdin is not a terminal. "
-            "Review `dss preview`, then run again with --yes"
+        from rich.markup import escape
+
+        from dsspulumi.cli.common import fail
+
+        fail(
+            io.err,
+            escape(
+                f"refusing to {kind} without confirmation: stdin is not a terminal. "
+                f"{review}, then run again with --yes"
+            ),
         )
+        raise typer.Exit(2)
 
 
 def _asker(yes: bool, io: Consoles, json_mode: bool, show_diff: bool, kind: str) -> Any:
@@ -527,14 +544,24 @@ def refresh(
     """Read DSS, show what drifted, and record it in the state.
 
     DSS itself is not changed: dss up --refresh puts it back as the stack declares.
+    On a terminal it asks before recording; off one it needs --yes (or --preview-only).
     """
     with (
         handle_errors(debug),
         Session(stack, env, backend, dss_url, json_out, "dss refresh", retries) as s,
     ):
+        if expect_no_changes and not yes and not stdin_is_terminal():
+            preview_only = True  # like `up --expect-no-changes`: drift found, nothing recorded
+        if not preview_only:
+            _confirm_or_refuse(
+                yes,
+                s.io,
+                "record the drift",
+                f"See it with `dss refresh {stack} --preview-only`",
+            )
         run = s.run(_PlanPrinter(s.io))
         record = not preview_only
-        if record and not yes and stdin_is_terminal() and not json_out:
+        if record and not yes and stdin_is_terminal():
             # On a terminal, show the drift first and ask before recording it.
             found = run.refresh_state(lock_timeout=lock_timeout, record=False)
             _print_refresh(s, found)

@@ -90,7 +90,7 @@ def graph(
         if refresh and not plan:
             raise ConfigError("--refresh only means something with --plan")
         with Session(stack, env, backend, dss_url, False, "dss graph") as s:
-            resources = s.program()
+            resources = s.program(document=out is None)
             planned = None
             if plan:
                 planned = s.run(_PlanPrinter(s.io)).preview(resources, refresh=refresh).plan

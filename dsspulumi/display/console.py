@@ -190,7 +190,7 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
 
 def _change_lines(path: str, old: Any, new: Any) -> list[Text] | None:
     """Readable diffs for the two shapes that truncate badly: lists and multi-line text."""
-    if contains_secret(old) or contains_secret(new):
+    if (contains_secret(old) or contains_secret(new)) and not _whole_element(path, old, new):
         return [Text(f"      ~ {path}: [secret] (changed)", style="yellow")]
     if isinstance(old, list) and isinstance(new, list):
         lines = [Text(f"      ~ {path}:", style="yellow")]
@@ -209,6 +209,22 @@ def _change_lines(path: str, old: Any, new: Any) -> list[Text] | None:
     return None
 
 
+# An element of a list of objects added or removed (``steps[2]``) is shown whole, longer.
+ELEMENT_LIMIT = 160
+
+
+def _whole_element(path: str, old: Any, new: Any) -> bool:
+    """An element of a list of objects added or removed: shown whole (secrets masked)."""
+    return path.endswith("]") and (old is None or new is None)
+
+
+def _element(path: str, what: str, value: Any) -> str:
+    """``(added) {…}`` for a list element (its path ends with its index), else the value."""
+    if path.endswith("]"):
+        return f"({what}) {_value(value, ELEMENT_LIMIT)}"
+    return _value(value)
+
+
 def diff_lines(step: Step) -> list[Text]:
     """Property-level lines of one step, as shown under --diff."""
     lines: list[Text] = []
@@ -217,9 +233,9 @@ def diff_lines(step: Step) -> list[Text]:
         if special is not None:
             lines.extend(special)
         elif d.old is None:
-            lines.append(Text(f"      + {d.path}: {_value(d.new)}", style="green"))
+            lines.append(Text(f"      + {d.path}: {_element(d.path, 'added', d.new)}", "green"))
         elif d.new is None:
-            lines.append(Text(f"      - {d.path}: {_value(d.old)}", style="red"))
+            lines.append(Text(f"      - {d.path}: {_element(d.path, 'removed', d.old)}", "red"))
         else:
             lines.append(
                 Text(f"      ~ {d.path}: {_value(d.old)} => {_value(d.new)}", style="yellow")
@@ -263,6 +279,13 @@ def print_drift(console: Console, notes: list[str], drift: list[Any]) -> None:
             if special is not None:
                 for line in special:
                     console.print(line, soft_wrap=True)
+            elif p.path.endswith("]") and (p.old is None or p.new is None):
+                # An element of a list of objects, added or removed in DSS.
+                what, value = ("added", p.new) if p.old is None else ("removed", p.old)
+                console.print(
+                    Text(f"      ~ {p.path}: {_element(p.path, what, value)} (in DSS)"),
+                    soft_wrap=True,
+                )
             else:
                 console.print(
                     Text(f"      ~ {p.path}: {_value(p.old)} => {_value(p.new)} (in DSS)"),

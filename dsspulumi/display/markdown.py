@@ -203,7 +203,9 @@ def diff_block_lines(step: Step) -> Iterator[str]:
 
 
 def _property_lines(path: str, old: Any, new: Any, note: str) -> Iterator[str]:
-    if contains_secret(old) or contains_secret(new):
+    # An element of a list of objects added or removed is shown whole, secrets masked.
+    element = path.endswith("]") and (old is None or new is None)
+    if (contains_secret(old) or contains_secret(new)) and not element:
         yield f"! {path}: {MASK} (changed){note}"
         return
     if _is_text(old, new):
@@ -229,9 +231,11 @@ def _property_lines(path: str, old: Any, new: Any, note: str) -> Iterator[str]:
             yield f"! {path}: (reordered){note}"
         return
     if old is not None:
-        yield f"- {path}: {_value(old)}{note}"
+        removed = "(removed) " if element else ""
+        yield f"- {path}: {removed}{_value(old)}{note}"
     if new is not None:
-        yield f"+ {path}: {_value(new)}{note}"
+        added = "(added) " if element else ""
+        yield f"+ {path}: {added}{_value(new)}{note}"
 
 
 def _is_text(old: Any, new: Any) -> bool:

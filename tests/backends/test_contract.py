@@ -191,6 +191,89 @@ def test_lock_timeout_waits_for_the_holder_to_finish(backend: Backend) -> None:
     assert 0.3 < waited < 8
 
 
+WAITED_FOR = textwrap.dedent(
+    """
+    import sys, time
+    from dsspulumi.backends import open_backend
+    backend = open_backend(sys.argv[1])
+    with backend.lock("app", "dev", "dss up app"):
+        print("locked", flush=True)
+        time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def _hold_in_another_process(backend: Backend, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WAITED_FOR, backend.url, str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_waiting_run_says_who_holds_the_lock_and_repeats_it(backend: Backend) -> None:
+    proc = _hold_in_another_process(backend, 2.2)
+    notices: list[tuple[float, str]] = []
+    try:
+        started = time.monotonic()
+        with backend.lock(
+            "app",
+            "dev",
+            "dss destroy app",
+            timeout=30,
+            notice=lambda m: notices.append((time.monotonic() - started, m)),
+            notice_every=0.5,
+        ):
+            waited = time.monotonic() - started
+    finally:
+        proc.wait(timeout=30)
+    assert 1.0 < waited < 20
+    first_at, first = notices[0]
+    assert first_at < 2  # at the first wait (S3 round trips on a loaded machine take a while)
+    assert first.startswith("stack 'app' (env 'dev') is locked by ")
+    assert f"pid {proc.pid}" in first and "running `dss up app` since " in first
+    assert socket.gethostname() in first and "waiting up to 30s for it" in first
+    again = notices[1:]
+    assert 2 <= len(again) <= 2 + waited / 0.5, notices
+    for (before, _), (at, text) in zip(notices, again, strict=False):
+        assert 0.4 < at - before < 1.5, notices  # every notice_every seconds, not each poll
+        assert text.startswith("still waiting for the lock of stack 'app' (env 'dev')")
+        assert f"pid {proc.pid}" in text and "giving up in" in text
+
+
+def test_a_run_that_gives_up_waiting_said_so_while_it_waited(backend: Backend) -> None:
+    proc = _hold_in_another_process(backend, 60)
+    notices: list[str] = []
+    try:
+        with pytest.raises(LockHeldError, match=f"pid {proc.pid}"):
+            with backend.lock(
+                "app", "dev", "dss up", timeout=1.3, notice=notices.append, notice_every=0.5
+            ):
+                pass
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert "waiting up to 1s" in notices[0]
+    assert 2 <= len(notices) <= 4, notices
+    assert all(f"pid {proc.pid}" in n for n in notices)
+
+
+def test_no_wait_no_waiting_notice(backend: Backend) -> None:
+    """Without --lock-timeout the run stops at once with the holder's name: no notice."""
+    proc = _hold_in_another_process(backend, 60)
+    notices: list[str] = []
+    try:
+        with pytest.raises(LockHeldError):
+            with backend.lock("app", "dev", "dss up", notice=notices.append):
+                pass
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert notices == []
+
+
 def test_heartbeat_keeps_the_lock(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSS_LOCK_TTL", "2.0")  # heartbeat every 0.67 s
     with backend.lock("app", "dev", "dss up") as lease:

@@ -13,11 +13,11 @@ dss.ManagedDataset("DS", project=project, connection="filesystem_managed")
 def test_up_refuses_without_yes_when_stdin_is_not_a_terminal(ws):
     ws.stack("s", SIMPLE)
     r = ws.dss("up", "s")
-    assert r.exit_code == 1
+    assert r.exit_code == 2  # a usage error: the command needs --yes here
     assert "--yes" in r.stderr and "not a terminal" in r.stderr
     assert ws.sandbox.total_requests == 0
     assert not ws.state_path("s").exists()
-    assert ws.dss("destroy", "s").exit_code == 1
+    assert ws.dss("destroy", "s").exit_code == 2
 
 
 def test_json_plan_shape(ws):
@@ -216,6 +216,6 @@ def test_destroy_of_a_never_applied_stack_creates_nothing(ws):
     r = ws.dss("destroy", "s", "--yes", "--json")
     assert r.exit_code == 0
     assert r.json["steps"] == [] and r.json["result"] == "not-applied"
-    assert ws.dss("refresh", "s").exit_code == 0
+    assert ws.dss("refresh", "s", "--yes").exit_code == 0
     assert not ws.state_path("s").exists()
     assert ws.dss("stack", "ls", "--json").json == []

@@ -146,7 +146,7 @@ def test_refresh_records_drift(ws):
     ws.stack("adm", SIMPLE)
     assert ws.dss("up", "adm", "--yes").exit_code == 0
     ws.sandbox.client().get_project("ADM").get_dataset("DS").delete()
-    r = ws.dss("refresh", "adm", "--json")
+    r = ws.dss("refresh", "adm", "--json", "--yes")
     assert r.exit_code == 0, r.stderr
     assert r.json["drift"] == ["ADM.DS: deleted outside dsspulumi"]
     assert [x.name for x in ws.state("adm").resources] == ["ADM"]

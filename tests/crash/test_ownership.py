@@ -301,7 +301,7 @@ def test_refresh_drops_an_object_that_was_replaced_by_hand(run, ws):
     assert run.dss("up", "own", "--yes").exit_code == 0
     client.get_project("OWN").get_dataset("RAW").delete()
     kind.by_hand(client)
-    r = run.dss("refresh", "own")
+    r = run.dss("refresh", "own", "--yes")
     assert r.exit_code == 0, r.stderr
     assert "OWN.RAW: the object in DSS was not created by this stack" in r.stdout
     assert "OWN.RAW" not in run.recorded()

@@ -43,7 +43,12 @@ def test_flow_zone_create_update_delete(ws):
     assert r.exit_code == 0, r.stderr
     step = next(s for s in r.json["steps"] if s["type"] == "dss:FlowZone")
     assert step["op"] == "update"
-    assert {d["path"] for d in step["diff"]} == {"color", "items"}
+    # the second item changed from the recipe to RAW: per element and key
+    assert {d["path"] for d in step["diff"]} == {
+        "color",
+        "items[1].objectId",
+        "items[1].objectType",
+    }
     z = client.get_project("ZONES").get_flow().get_zone(zone_id)
     assert z.color == "#00ff00"
     assert z._raw["items"] == [
@@ -60,7 +65,8 @@ def test_flow_zone_create_update_delete(ws):
     theirs.add_item(client.get_project("ZONES").get_dataset("RAW"))
     r = ws.dss("preview", "z", "--refresh", "--json")
     step = next(s for s in r.json["steps"] if s["type"] == "dss:FlowZone")
-    assert step["op"] == "update" and [d["path"] for d in step["diff"]] == ["items"]
+    assert step["op"] == "update" and [d["path"] for d in step["diff"]] == ["items[1]"]
+    assert step["diff"][0]["new"] == {"objectId": "RAW", "objectType": "DATASET"}  # put back
     assert ws.dss("up", "z", "--yes", "--refresh").exit_code == 0
     assert _zone_of(client, "ZONES", "RAW").id == zone_id
 

@@ -181,7 +181,7 @@ def test_passwords_never_in_state_or_output(admin_ws):
         ["preview", "admin", "--refresh", "--diff"],
         ["stack", "export", "admin"],
         ["stack", "history", "admin", "--show", "1"],
-        ["refresh", "admin"],
+        ["refresh", "admin", "--yes"],
     ):
         r = ws.dss(*args)
         assert r.exit_code == 0, (args, r.stdout, r.stderr)

@@ -80,7 +80,9 @@ def test_edit_previews_exact_change_then_applies_it(ws):
     assert changed["SALES"]["diff"] == [
         {"path": "description", "old": "Sales data", "new": "Sales data v2"}
     ]
-    assert [d["path"] for d in changed["RAW_ORDERS"]["diff"]] == ["schema"]
+    # a column renamed: that column's name, not the whole schema twice
+    (column,) = changed["RAW_ORDERS"]["diff"]
+    assert column["path"] == "schema[1].name" and column["new"] == "total"
     assert changed["clean_orders"]["diff"] == [
         {"path": "code", "old": "print(1)", "new": "print(2)"}
     ]

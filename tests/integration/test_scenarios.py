@@ -115,7 +115,7 @@ def test_scenarios_create_update_replace_delete(ws):
     assert r.exit_code == 0, r.stderr
     step = next(s for s in r.json["steps"] if s["name"] == "Nightly build")
     assert step["op"] == "update"
-    assert {d["path"] for d in step["diff"]} == {"active", "steps"}
+    assert {d["path"] for d in step["diff"]} == {"active", "steps[0].params.jobType"}
     after = _scenario(ws, "Nightly build")
     assert after.id == nightly.id
     raw2 = after.get_settings().get_raw()

@@ -60,7 +60,7 @@ def full_cycle(ws) -> str:
         ["stack", "output", "sec", "--json"],
         ["stack", "export", "sec"],
         ["stack", "history", "sec", "--show", "1"],
-        ["refresh", "sec"],
+        ["refresh", "sec", "--yes"],
     ):
         r = ws.dss(*args)
         assert r.exit_code == 0, (args, r.stdout, r.stderr)

@@ -123,7 +123,8 @@ dss.JoinRecipe("enrich", project=project, inputs=[orders, customers], outputs=[o
 
     ws.stack("vis", HEAD + join.format(type="INNER"))
     step = _step(ws.dss("preview", "vis", "--json"), "enrich")
-    assert step["op"] == "update" and [d["path"] for d in step["diff"]] == ["settings.joins"]
+    assert step["op"] == "update"
+    assert [d["path"] for d in step["diff"]] == ["settings.joins[0].type"]
     _up(ws, join.format(type="INNER"))
     assert _payload(ws, "enrich")[1]["joins"][0]["type"] == "INNER"
     _no_changes(ws)
@@ -149,7 +150,8 @@ dss.PrepareRecipe("clean", project=project, inputs=[orders], outputs=[out], step
 
     ws.stack("vis", HEAD + prepare.format(to="amount_eur"))
     step = _step(ws.dss("preview", "vis", "--json"), "clean")
-    assert step["op"] == "update" and [d["path"] for d in step["diff"]] == ["settings.steps"]
+    assert step["op"] == "update"
+    assert [d["path"] for d in step["diff"]] == ["settings.steps[0].params.renamings[0].to"]
     _up(ws, prepare.format(to="amount_eur"))
     steps = _payload(ws, "clean")[1]["steps"]
     assert steps[0]["params"]["renamings"] == [{"from": "amount", "to": "amount_eur"}]
@@ -194,7 +196,8 @@ dss.JoinRecipe("enrich", project=project, inputs=[orders, customers, regions], o
     r = _up(ws, extra + three)
     step = _step(r, "enrich")
     assert step["op"] == "update"
-    assert [d["path"] for d in step["diff"]] == ["inputs", "settings.joins"]
+    assert [d["path"] for d in step["diff"]] == ["inputs", "settings.joins[1]"]  # one join more
+    assert step["diff"][1]["old"] is None and step["diff"][1]["new"]["type"] == "INNER"
     recipe, payload = _payload(ws, "enrich")
     refs = [i["ref"] for i in recipe["inputs"]["main"]["items"]]
     assert refs == ["orders", "customers", "regions"]

@@ -622,6 +622,142 @@ def test_diff_inputs(old, new, expected):
     assert [(d.path, d.old, d.new) for d in diff_inputs(old, new)] == expected
 
 
+def _trigger(hour: int, frequency: str = "Daily") -> dict[str, Any]:
+    return {"type": "temporal", "params": {"frequency": frequency, "hour": hour}}
+
+
+def _step(name: str, **params: Any) -> dict[str, Any]:
+    return {"type": "build_flowitem", "name": name, "params": params}
+
+
+# Lists of objects (scenario triggers and steps, prepare steps, joins) are diffed per element
+# and per key; lists of anything else stay whole (the display shows what went, what came).
+LIST_CASES = [
+    pytest.param(
+        {"triggers": [_trigger(2)]},
+        {"triggers": [_trigger(3)]},
+        [("triggers[0].params.hour", 2, 3)],
+        id="one key of one element",
+    ),
+    pytest.param(
+        {"triggers": [_trigger(2), _trigger(4)]},
+        {"triggers": [_trigger(2), _trigger(5, "Hourly")]},
+        [("triggers[1].params.frequency", "Daily", "Hourly"), ("triggers[1].params.hour", 4, 5)],
+        id="equal lengths: element by element",
+    ),
+    pytest.param(
+        {"steps": [_step("a"), _step("b")]},
+        {"steps": [_step("a"), _step("b"), _step("c")]},
+        [("steps[2]", None, _step("c"))],
+        id="element added at the end",
+    ),
+    pytest.param(
+        {"steps": [_step("a"), _step("b"), _step("c")]},
+        {"steps": [_step("a"), _step("c")]},
+        [("steps[1]", _step("b"), None)],
+        id="element removed in the middle: that one, not every later one",
+    ),
+    pytest.param(
+        {"steps": [_step("a"), _step("c")]},
+        {"steps": [_step("x"), _step("a"), _step("c", force=True)]},
+        [("steps[0]", None, _step("x")), ("steps[2].params.force", None, True)],
+        id="element inserted first and a later one changed: named by their new index",
+    ),
+    pytest.param(
+        {"steps": []},
+        {"steps": [_step("a")]},
+        [("steps[0]", None, _step("a"))],
+        id="first element of an empty list",
+    ),
+    pytest.param(
+        {"steps": [_step("a")]},
+        {"steps": None},
+        [("steps", [_step("a")], None)],
+        id="a list replaced by nothing stays whole",
+    ),
+    pytest.param(
+        {"tags": ["a", "b"]},
+        {"tags": ["b", "c"]},
+        [("tags", ["a", "b"], ["b", "c"])],
+        id="list of scalars whole (a set for the display)",
+    ),
+    pytest.param(
+        {"x": [{"a": 1}, "b"]},
+        {"x": [{"a": 2}, "b"]},
+        [("x", [{"a": 1}, "b"], [{"a": 2}, "b"])],
+        id="mixed list whole",
+    ),
+    pytest.param(
+        {"settings": {"joins": [{"on": [{"left": "id", "right": "id"}], "type": "LEFT"}]}},
+        {"settings": {"joins": [{"on": [{"left": "id", "right": "key"}], "type": "LEFT"}]}},
+        [("settings.joins[0].on[0].right", "id", "key")],
+        id="lists of objects inside lists of objects",
+    ),
+    pytest.param(
+        {"steps": [_step("a"), _step("b")]},
+        {"steps": [_step("a"), _step("b")]},
+        [],
+        id="equal lists: nothing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), LIST_CASES)
+def test_diff_inputs_in_lists_of_objects(old, new, expected):
+    assert [(d.path, d.old, d.new) for d in diff_inputs(old, new)] == expected
+
+
+def test_diff_inputs_in_lists_finds_secrets_that_print_alike():
+    """Elements are aligned by their JSON text, where two secrets look the same: the values
+    are still compared, so a changed secret in an element is never missed."""
+    from dsspulumi.output import Secret
+
+    old = {"steps": [{"pw": Secret("one")}, {"pw": Secret("x")}]}
+    new = {"steps": [{"pw": Secret("two")}, {"pw": Secret("x")}, {"pw": Secret("y")}]}
+    assert [(d.path, d.old, d.new) for d in diff_inputs(old, new)] == [
+        ("steps[0].pw", Secret("one"), Secret("two")),
+        ("steps[2]", None, {"pw": Secret("y")}),
+    ]
+
+
+def _with_schema(columns: list[tuple[str, str]], replace_on: tuple[str, ...]) -> ResourceGraph:
+    project = dss.Project("P", name="Proj")
+    raw = dss.Dataset(
+        "raw",
+        project=project,
+        type="PostgreSQL",
+        connection="pg",
+        params={"mode": "table"},
+        schema=[dss.Column(n, t) for n, t in columns],
+    )
+    graph = graph_of([project, raw])
+    node = graph.nodes[RAW]
+    graph.nodes[RAW] = attrs.evolve(node, replace_on=replace_on)
+    return graph
+
+
+def test_replace_is_decided_by_top_level_key_through_list_paths():
+    before = _with_schema([("id", "bigint"), ("name", "string")], ("type",))
+    state = State(stack=STACK, env=ENV)
+    for node in before.nodes.values():
+        state.resources.append(
+            ResourceState(urn=node.urn, type=node.type, name=node.name, inputs=dict(node.inputs))
+        )
+    after = [("id", "bigint"), ("name", "int")]
+
+    update = make_plan(_with_schema(after, ("type",)), state)
+    step = next(s for s in update.steps if s.urn == RAW)
+    assert step.op is Op.UPDATE and [d.path for d in step.diff] == ["schema[1].type"]
+
+    replace = make_plan(_with_schema(after, ("schema",)), state)
+    step = next(s for s in replace.steps if s.urn == RAW)
+    assert step.op is Op.REPLACE and step.replace_paths == ("schema[1].type",)
+
+    # A key that only starts like a replace_on key does not match it.
+    other = make_plan(_with_schema(after, ("sch",)), state)
+    assert next(s for s in other.steps if s.urn == RAW).op is Op.UPDATE
+
+
 def test_a_dependency_cycle_left_in_state_does_not_block_planning_or_destroy():
     """An interrupted run can record A->B for one resource and B->A for another."""
     from dsspulumi.state import ResourceState, State
