@@ -95,10 +95,10 @@ def test_the_error_catalogue_lists_the_messages_of_the_code():
     ):
         assert needle in text
     # Each message names the line that builds it, and that line builds an error.
-    for _cls, _msg, where in messages[:: max(1, len(messages) // 20)]:
+    for cls, _msg, where in messages[:: max(1, len(messages) // 20)]:
         path, line = where.rsplit(":", 1)
-        source = (REPO / path).read_text().splitlines()[int(line) - 1]
-        assert "Error(" in source or "Error(" in source.replace(" ", ""), where
+        source = (REPO / path).read_text().splitlines()[int(line) - 1].replace(" ", "")
+        assert f"{cls}(" in source or "Error(" in source, where
 
 
 @pytest.mark.slow

@@ -51,7 +51,7 @@ def test_errors_without_an_explicit_cause_group_by_their_text_without_the_step_n
     assert [g.describe() for g in groups] == [
         "3 steps failed: DSS refused to create dataset …: Connection 'nope' does not exist "
         "(P.A, P.C, P.AB)",
-        "P.B: P.B: a dataset named B already exists in DSS",
+        "P.B: a dataset named B already exists in DSS",
     ]
 
 
