@@ -113,16 +113,20 @@ def import_state(
     with backend.lock(stack, env, command):
         current = backend.read_state(stack, env)
         if current is not None and not force:
+            # A state that manages nothing (a first `up` that was refused) has nothing to lose:
+            # the state moved here replaces it, identity included.
             try:
                 existing = from_json(current.data, where=backend.where(stack, env))
                 count = len(existing.resources)
                 what = f"{count} resource(s)"
+                empty = not existing.resources and not existing.pending
             except CorruptStateError:
-                what = "a corrupt state"
-            raise StateError(
-                f"stack '{stack}' (env '{env}') already has a state with {what}; "
-                "pass --force to replace it"
-            )
+                what, empty = "a corrupt state", False
+            if not empty:
+                raise StateError(
+                    f"stack '{stack}' (env '{env}') already has a state with {what}; "
+                    "pass --force to replace it"
+                )
         checkpoint = Checkpointer(backend, state, current.version if current else None)
         checkpoint.compact()
         backend.append_history(

@@ -68,10 +68,18 @@ Outputs = dict[str, Any]
 
 @attrs.frozen
 class Mark:
-    """What the tool writes into an object it creates: proof of ownership."""
+    """What the tool writes into an object it creates: proof of ownership.
+
+    ``stack`` is the identity of the state that wrote it (``State.identity``): two states
+    sharing a stack name and environment (another backend, a colleague's local state) are
+    told apart by it. ``backend`` (the state's backend URL, no credentials) is only there
+    for messages. Both are None in marks written before identities existed.
+    """
 
     id: str
     urn: str
+    stack: str | None = None
+    backend: str | None = None
 
 
 @attrs.frozen
@@ -86,6 +94,9 @@ class Found:
     outputs: dict[str, Any] | None = None
     # The URN written next to the mark (``dsspulumi.urn``): which stack's object it is.
     mark_urn: str | None = None
+    # The identity of the state that wrote the mark, and its backend (see ``Mark``).
+    mark_stack: str | None = None
+    mark_backend: str | None = None
 
 
 # For kinds whose ownership is recorded in outputs (no mark in DSS: project variables and
@@ -113,6 +124,8 @@ class Existing:
     outputs: dict[str, Any] = attrs.field(factory=dict)
     mark: str | None = None
     mark_urn: str | None = None
+    mark_stack: str | None = None
+    mark_backend: str | None = None
     unmodelled: str | None = None
     # Other ids by which DSS objects refer to it (a managed folder's ``PROJECT.id``).
     aliases: tuple[str, ...] = ()

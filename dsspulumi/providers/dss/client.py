@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import requests
 from dataikuapi import DSSClient
@@ -164,18 +164,33 @@ def after_creation(what: str) -> Iterator[None]:
 
 
 # --- ownership marks ------------------------------------------------------------------------
+# One place for every kind that keeps the mark in DSS: a document's ``customFields`` (projects,
+# datasets, recipes, folders, scenarios) or another root of custom properties (a user's
+# ``adminProperties``).
 
 MARK_FIELD = "dsspulumi.mark"
 URN_FIELD = "dsspulumi.urn"
+STACK_FIELD = "dsspulumi.stack"  # the identity of the state that wrote the mark
+BACKEND_FIELD = "dsspulumi.backend"  # that state's backend URL (for messages only)
+CUSTOM_FIELDS = "customFields"
 
 
-def write_mark(doc: dict[str, Any], mark: Mark) -> None:
-    """Put the mark into a settings/metadata document's ``customFields`` (kept by DSS)."""
-    fields = doc.get("customFields")
+def write_mark(doc: dict[str, Any], mark: Mark, root: str = CUSTOM_FIELDS) -> None:
+    """Put the mark into a document's custom fields (``root``), which DSS keeps as they are.
+
+    A mark without a stack identity (written by code that does not know it) drops any
+    identity an earlier mark left, so the fields never describe two different marks.
+    """
+    fields = doc.get(root)
     if not isinstance(fields, dict):
-        fields = doc["customFields"] = {}
+        fields = doc[root] = {}
     fields[MARK_FIELD] = mark.id
     fields[URN_FIELD] = mark.urn
+    for key, value in ((STACK_FIELD, mark.stack), (BACKEND_FIELD, mark.backend)):
+        if value is None:
+            fields.pop(key, None)
+        else:
+            fields[key] = value
 
 
 # Where a creation body can carry tags but not custom fields (projects), the mark rides in
@@ -191,10 +206,15 @@ def without_mark_tags(tags: Any) -> list[str]:
     return [t for t in (tags or []) if not (isinstance(t, str) and t.startswith(MARK_TAG))]
 
 
-def read_mark(doc: Mapping[str, Any]) -> str | None:
-    fields = doc.get("customFields")
-    value = fields.get(MARK_FIELD) if isinstance(fields, Mapping) else None
-    if isinstance(value, str):
+def _field(doc: Mapping[str, Any], root: str, key: str) -> str | None:
+    fields = doc.get(root)
+    value = fields.get(key) if isinstance(fields, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def read_mark(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
+    value = _field(doc, root, MARK_FIELD)
+    if value is not None:
         return value
     for tag in doc.get("tags") or []:
         if isinstance(tag, str) and tag.startswith(MARK_TAG):
@@ -202,16 +222,32 @@ def read_mark(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
-def read_mark_urn(doc: Mapping[str, Any]) -> str | None:
+def read_mark_urn(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
     """The URN written next to the mark: which stack's object it is (None if unmarked)."""
-    fields = doc.get("customFields")
-    value = fields.get(URN_FIELD) if isinstance(fields, Mapping) else None
-    return value if isinstance(value, str) else None
+    return _field(doc, root, URN_FIELD)
+
+
+class MarkFields(TypedDict):
+    mark: str | None
+    mark_urn: str | None
+    mark_stack: str | None
+    mark_backend: str | None
+
+
+def mark_fields(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> MarkFields:
+    """The mark a document carries and whose it is, as keyword arguments of ``Found`` and
+    ``Existing`` (``mark``, ``mark_urn``, ``mark_stack``, ``mark_backend``)."""
+    return {
+        "mark": read_mark(doc, root),
+        "mark_urn": _field(doc, root, URN_FIELD),
+        "mark_stack": _field(doc, root, STACK_FIELD),
+        "mark_backend": _field(doc, root, BACKEND_FIELD),
+    }
 
 
 def found_in(view: dict[str, Any], raw: Mapping[str, Any]) -> Found:
     """What ``inspect`` answers for an object whose DSS document is ``raw``."""
-    return Found(view, read_mark(raw), created_at(raw), mark_urn=read_mark_urn(raw))
+    return Found(view, created_at=created_at(raw), **mark_fields(raw))
 
 
 def existing_in(
@@ -226,9 +262,8 @@ def existing_in(
         type=type_token,
         identity=identity,
         inputs=inputs,
-        mark=read_mark(raw),
-        mark_urn=read_mark_urn(raw),
         unmodelled=unmodelled,
+        **mark_fields(raw),
     )
 
 

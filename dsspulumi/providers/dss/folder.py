@@ -27,9 +27,8 @@ from dsspulumi.providers.dss.client import (
     check_owner,
     created_at,
     managed_value,
+    mark_fields,
     pick_paths,
-    read_mark,
-    read_mark_urn,
     write_mark,
 )
 
@@ -81,7 +80,8 @@ class ManagedFolderProvider:
         except NotFound:
             return None
         raw = settings.get_raw()
-        return Found(self._view(raw, inputs), read_mark(raw), created_at(raw), {"id": ident})
+        view = self._view(raw, inputs)
+        return Found(view, created_at=created_at(raw), outputs={"id": ident}, **mark_fields(raw))
 
     # --- import: folders are found by their generated id (``PROJECT.id``) -----------------
     def read_existing(self, identity: str) -> Existing | None:
@@ -108,8 +108,7 @@ class ManagedFolderProvider:
             f"{key}.{raw.get('name')}",
             inputs,
             outputs={"id": ident},
-            mark=read_mark(raw),
-            mark_urn=read_mark_urn(raw),
+            **mark_fields(raw),
             aliases=(f"{key}.{ident}",),
         )
 

@@ -24,10 +24,9 @@ from dsspulumi.providers.dss.client import (
     deep_merge,
     existing_in,
     managed_value,
+    mark_fields,
     mark_tag,
     pick_paths,
-    read_mark,
-    read_mark_urn,
     without_mark_tags,
     write_mark,
 )
@@ -75,7 +74,7 @@ class ProjectProvider:
             view["extra_settings"] = pick_paths(
                 self._settings(key).get_raw(), inputs["extra_settings"]
             )
-        return Found(view, read_mark(md), mark_urn=read_mark_urn(md))
+        return Found(view, **mark_fields(md))
 
     def read_existing(self, identity: str) -> Existing | None:
         try:

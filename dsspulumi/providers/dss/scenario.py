@@ -40,10 +40,10 @@ from dsspulumi.providers.dss.client import (
     check_owner,
     created_at,
     managed_value,
+    mark_fields,
     mark_tag,
     pick_paths,
     read_mark,
-    read_mark_urn,
     without_mark_tags,
     write_mark,
 )
@@ -229,7 +229,7 @@ class ScenarioProvider:
             "tags": without_mark_tags(d.get("tags")),
             "extra_settings": pick_paths(d, inputs["extra_settings"]),
         }
-        return Found(view, read_mark(d), created_at(d), outputs={"id": scenario_id})
+        return Found(view, created_at=created_at(d), outputs={"id": scenario_id}, **mark_fields(d))
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # scenarios have no .get(): names are not unique in DSS
@@ -289,8 +289,7 @@ class ScenarioProvider:
             f"{key}.{d.get('name')}",
             inputs,
             outputs={"id": scenario_id},
-            mark=read_mark(d),
-            mark_urn=read_mark_urn(d),
+            **mark_fields(d),
         )
 
     def update(
