@@ -449,3 +449,30 @@ def test_a_repository_without_a_backend_keeps_its_state_in_its_own_folder(ws, tm
     assert r.exit_code == 0, r.stdout + r.stderr
     assert (repo / ".dss" / "state" / "y" / "dev.json").exists()
     assert not (ws.root / ".dss" / "state").exists()
+
+
+def test_stack_import_over_a_state_keeps_or_replaces_the_identity_as_it_should(ws):
+    ws.stack("s", 'p = dss.Project("IMPP", name="Imp")\n')
+    assert ws.dss("up", "s", "--yes").exit_code == 0
+    identity = ws.state("s").identity
+    exported = json.loads(ws.dss("stack", "export", "s").stdout)
+
+    # Restoring an export from before identities: the state stays the one its marks name.
+    del exported["identity"]
+    (ws.root / "old.json").write_text(json.dumps(exported))
+    r = ws.dss("stack", "import", "s", "old.json")
+    assert r.exit_code == 1 and "already has a state with 1 resource(s)" in r.stderr
+    assert ws.dss("stack", "import", "s", "old.json", "--force").exit_code == 0
+    assert ws.state("s").identity == identity
+
+    # A state that manages nothing (a refused first `up`) is replaced without --force.
+    other = ws.root / "other"
+    adopt = 'opts=dss.ResourceOptions(import_id="IMPP")'
+    ws.stack("s", f'p = dss.Project("IMPP", name="Imp", {adopt})\n')
+    assert ws.dss("up", "s", "--yes", "--backend", f"file://{other}").exit_code == 1
+    assert _state(other, "s").resources == [] and _state(other, "s").identity != identity
+    exported["identity"] = identity
+    (ws.root / "moved.json").write_text(json.dumps(exported))
+    r = ws.dss("stack", "import", "s", "moved.json", "--backend", f"file://{other}")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert _state(other, "s").identity == identity
