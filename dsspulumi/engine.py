@@ -66,6 +66,7 @@ from dsspulumi.provider import (
     RetryEvent,
     step_context,
 )
+from dsspulumi.release import RELEASE, release_retained, settle_release
 from dsspulumi.secrets import Crypter
 from dsspulumi.state import PendingOperation, ResourceState, State, now, to_json
 
@@ -564,6 +565,8 @@ def created_by(op: PendingOperation, found: Found) -> bool:
 
 def settle(op: PendingOperation, found: Found | None, existing: ResourceState | None) -> Settlement:
     """Decide by the ownership mark, never by the name, what an interrupted operation left."""
+    if op.op == RELEASE:
+        return Settlement(*settle_release(found, existing))
     if found is None:
         return Settlement(None, "not in DSS, so not in state")
     if found.mark == op.id:
@@ -807,7 +810,7 @@ class StepRunner:
 
     def _run(self, step: Step) -> None:
         if step.op is Op.DELETE and step.retain:
-            self.cp.record(Remove(step.urn))
+            release_retained(self.registry, self.cp, self.listener.notice, step)
             return
         provider = self.registry.provider(step.type)
         node = step.node

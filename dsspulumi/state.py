@@ -57,7 +57,7 @@ class PendingOperation:
     """
 
     urn: str
-    op: str  # create | update | delete | replace
+    op: str  # create | update | delete | replace | import | release
     type: str
     name: str
     inputs: dict[str, Any]

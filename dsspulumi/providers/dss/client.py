@@ -13,6 +13,7 @@ import copy
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypedDict
 
+import attrs
 import requests
 from dataikuapi import DSSClient
 from dataikuapi.utils import DataikuException
@@ -172,6 +173,9 @@ MARK_FIELD = "dsspulumi.mark"
 URN_FIELD = "dsspulumi.urn"
 STACK_FIELD = "dsspulumi.stack"  # the identity of the state that wrote the mark
 BACKEND_FIELD = "dsspulumi.backend"  # that state's backend URL (for messages only)
+# Left by a release (``strip_mark``) for people: which state let the object go, and when.
+# Never read as ownership: a released object is unmarked.
+RELEASED_FIELD = "dsspulumi.released"
 CUSTOM_FIELDS = "customFields"
 
 
@@ -186,11 +190,36 @@ def write_mark(doc: dict[str, Any], mark: Mark, root: str = CUSTOM_FIELDS) -> No
         fields = doc[root] = {}
     fields[MARK_FIELD] = mark.id
     fields[URN_FIELD] = mark.urn
+    fields.pop(RELEASED_FIELD, None)  # owned again: the note of an earlier release is stale
     for key, value in ((STACK_FIELD, mark.stack), (BACKEND_FIELD, mark.backend)):
         if value is None:
             fields.pop(key, None)
         else:
             fields[key] = value
+
+
+@attrs.frozen
+class MarkedDocument:
+    """The document an object's mark lives in, as just read, and how to save it back whole
+    (``marked.MarkReleaser``)."""
+
+    doc: dict[str, Any]
+    save: Callable[[], None]
+    root: str = CUSTOM_FIELDS
+
+
+def strip_mark(doc: dict[str, Any], note: str, root: str = CUSTOM_FIELDS) -> None:
+    """Release: remove every ownership field (and a creation mark tag left behind) from a
+    document, so that it reads as an object made by hand, and leave ``note`` for people."""
+    fields = doc.get(root)
+    if not isinstance(fields, dict):
+        fields = doc[root] = {}
+    for key in (MARK_FIELD, URN_FIELD, STACK_FIELD, BACKEND_FIELD):
+        fields.pop(key, None)
+    fields[RELEASED_FIELD] = note
+    tags = doc.get("tags")
+    if isinstance(tags, list) and any(isinstance(t, str) and t.startswith(MARK_TAG) for t in tags):
+        doc["tags"] = without_mark_tags(tags)
 
 
 # Where a creation body can carry tags but not custom fields (projects), the mark rides in
@@ -370,6 +399,18 @@ class ProjectObjectProvider:
         with self.s.call(f"read the settings of {self._what(inputs)}"):
             return self._handle(inputs).get_settings()
 
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        """For ``marked.MarkReleaser``: the mark is in the settings document's raw part."""
+        settings = self._settings(inputs)
+
+        def save() -> None:
+            with self.s.call(f"save the settings of {self._what(inputs)}"):
+                settings.save()
+
+        return MarkedDocument(self._raw(settings), save)
+
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
             settings = self._settings(inputs)
@@ -423,9 +464,7 @@ class ProjectObjectProvider:
         self._write(new, old, owner=owner, mark=mark)
         return dict(outputs)
 
-    def _rename(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], *, owner: str | None
-    ) -> None:
+    def _rename(self, old: Mapping[str, Any], new: Mapping[str, Any], *, owner: str | None) -> None:
         """DSS's rename action (renamed in code, found under an alias): the same object keeps
         its data, settings and references. Ownership is proven on the old name first. An old
         name already gone (a rename whose answer was lost) leaves the check to ``_write``,

@@ -21,6 +21,7 @@ from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
+    MarkedDocument,
     NotFound,
     after_creation,
     apply_descriptive,
@@ -31,9 +32,10 @@ from dsspulumi.providers.dss.client import (
     pick_paths,
     write_mark,
 )
+from dsspulumi.providers.dss.marked import MarkReleaser
 
 
-class ManagedFolderProvider:
+class ManagedFolderProvider(MarkReleaser):
     marks_on_create = False  # the creation body has no custom fields
 
     def __init__(self, session: DssSession) -> None:
@@ -168,6 +170,18 @@ class ManagedFolderProvider:
                 folder.delete(drop_data=False)  # the stack manages definitions, never files
         except NotFound:
             pass
+
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        ident = self._find_id(inputs, outputs)
+        settings = self._settings(inputs, ident)
+
+        def save() -> None:
+            with self.s.call(f"save the settings of {self._what(inputs)} (id {ident})"):
+                settings.save()
+
+        return MarkedDocument(settings.get_raw(), save)
 
     def _write(
         self,

@@ -18,6 +18,7 @@ from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
+    MarkedDocument,
     NotFound,
     after_creation,
     check_owner,
@@ -30,9 +31,10 @@ from dsspulumi.providers.dss.client import (
     without_mark_tags,
     write_mark,
 )
+from dsspulumi.providers.dss.marked import MarkReleaser
 
 
-class ProjectProvider:
+class ProjectProvider(MarkReleaser):
     # The creation body has no custom fields, but it has tags: the mark rides in a tag
     # until the metadata write that follows moves it into customFields.
     marks_on_create = True
@@ -127,6 +129,18 @@ class ProjectProvider:
                 self.s.client.get_project(key).delete()
         except NotFound:
             pass
+
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        key = inputs["key"]
+        md = self._metadata(key)
+
+        def save() -> None:
+            with self.s.call(f"update the metadata of project {key}"):
+                self.s.client.get_project(key).set_metadata(md)
+
+        return MarkedDocument(md, save)
 
     def _check_empty(self, key: str) -> None:
         """Deleting a project deletes what is in it: refuse while it holds anything.

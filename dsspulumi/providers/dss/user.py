@@ -15,6 +15,7 @@ from dataikuapi.dss.admin import DSSUserSettings
 
 from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import (
+    MarkedDocument,
     MarkFields,
     managed_value,
     mark_fields,
@@ -22,11 +23,12 @@ from dsspulumi.providers.dss.client import (
     write_mark,
 )
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call, set_extra
+from dsspulumi.providers.dss.marked import MarkReleaser
 
 ADMIN_PROPERTIES = "adminProperties"
 
 
-class UserProvider(InstanceObjectProvider):
+class UserProvider(InstanceObjectProvider, MarkReleaser):
     type_token = "dss:User"
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"user {inputs['login']}"
@@ -64,6 +66,12 @@ class UserProvider(InstanceObjectProvider):
 
     def _mark_fields(self, doc: Mapping[str, Any]) -> MarkFields:
         return mark_fields(doc, ADMIN_PROPERTIES)
+
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        doc = self._get(inputs)
+        return MarkedDocument(doc, lambda: self._put(inputs, doc), ADMIN_PROPERTIES)
 
     def _outputs(self, doc: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         return {}

@@ -1,0 +1,317 @@
+"""An object left in DSS by ``retain_on_delete`` is released: unmarked, so any stack may adopt it.
+
+Issue 16 made ownership the state's identity; a retained object that kept its mark would
+still read as the old state's, and every other state would be refused. So when a retained
+object leaves the state (its declaration removed and ``up``, or ``destroy``), its mark is
+removed in DSS and a ``dsspulumi.released`` note is left. For every kind that keeps its mark
+in DSS: the object stays, unmarked; another state of the same stack (another backend) and a
+differently named stack adopt it with ``import_id``; an object someone re-created in between
+(another mark) is left untouched; a release that DSS fails keeps the record, and the next
+run releases it. Everything runs through the real ``dss`` command line against the sandbox;
+what DSS holds is read back with the real dataikuapi client.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from dataikuapi.dss.admin import DSSUserSettings
+
+from dsspulumi.backends.local import LocalBackend
+from dsspulumi.checkpoint import load_state
+from dsspulumi.providers.dss.client import (
+    BACKEND_FIELD,
+    MARK_FIELD,
+    RELEASED_FIELD,
+    STACK_FIELD,
+    URN_FIELD,
+)
+from dsspulumi.state import State
+
+OWNERSHIP = (MARK_FIELD, URN_FIELD, STACK_FIELD, BACKEND_FIELD)
+NOTE = re.compile(r"^team/dev/(?P<identity>[0-9a-f]{32}) at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def _state(root: Path, stack: str = "team") -> State:
+    backend = LocalBackend(root)
+    assert backend.read_state(stack, "dev") is not None, f"no state for {stack} in {root}"
+    return load_state(backend, stack, "dev")[0]
+
+
+def _record(state: State, logical: str) -> Any:
+    return next((r for r in state.resources if r.urn.endswith("::" + logical)), None)
+
+
+def _write(path: Path, code: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("import dsspulumi as dss\n" + code)
+
+
+# --- the kinds that keep their mark in DSS -------------------------------------------------------
+
+
+@attrs.frozen
+class Doc:
+    """The DSS document holding an object's mark, read whole, and how to save it back."""
+
+    raw: dict[str, Any]
+    root: str
+    save: Callable[[], None]
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return dict(self.raw.get(self.root) or {})
+
+
+def _project_doc(c: Any, ident: str) -> Doc:
+    project = c.get_project("TEAMP")
+    md = project.get_metadata()
+    return Doc(md, "customFields", lambda: project.set_metadata(md))
+
+
+def _dataset_doc(c: Any, ident: str) -> Doc:
+    settings = c.get_project("TEAMP").get_dataset(ident).get_settings()
+    return Doc(settings.get_raw(), "customFields", settings.save)
+
+
+def _recipe_doc(c: Any, ident: str) -> Doc:
+    settings = c.get_project("TEAMP").get_recipe(ident).get_settings()
+    return Doc(settings.get_recipe_raw_definition(), "customFields", settings.save)
+
+
+def _folder_doc(c: Any, ident: str) -> Doc:
+    settings = c.get_project("TEAMP").get_managed_folder(ident).get_settings()
+    return Doc(settings.get_raw(), "customFields", settings.save)
+
+
+def _scenario_doc(c: Any, ident: str) -> Doc:
+    settings = c.get_project("TEAMP").get_scenario(ident).get_settings()
+    return Doc(settings.get_raw(), "customFields", settings.save)
+
+
+def _user_doc(c: Any, ident: str) -> Doc:
+    raw = c.get_user(ident).get_settings().get_raw()
+    return Doc(raw, "adminProperties", lambda: DSSUserSettings(c, ident, raw).save())
+
+
+@attrs.frozen
+class Kind:
+    logical: str
+    # The declaration, after the project (``p``) and the datasets ``raw`` and ``out``;
+    # ``{opts}`` is where the resource options go.
+    code: str
+    doc: Callable[[Any, str], Doc]
+    # The DSS id (import_id) from the record of the state that created it.
+    import_id: Callable[[Any], str] = attrs.field(default=None)
+    # The document's id for ``doc`` (a generated id for folders and scenarios).
+    doc_id: Callable[[Any], str] = attrs.field(default=None)
+
+
+def _name(logical: str) -> Callable[[Any], str]:
+    return lambda rec: logical
+
+
+def _generated(rec: Any) -> str:
+    return str(rec.outputs["id"])
+
+
+KINDS = [
+    Kind("TEAMP", "", _project_doc, _name("TEAMP"), _name("TEAMP")),
+    Kind(
+        "TEAMP.keep",
+        'dss.ManagedDataset("keep", project=p, connection="filesystem_managed"{opts})\n',
+        _dataset_doc,
+        _name("TEAMP.keep"),
+        _name("keep"),
+    ),
+    Kind(
+        "TEAMP.compute",
+        'dss.PythonRecipe("compute", project=p, inputs=[raw], outputs=[out], code="x = 1"{opts})\n',
+        _recipe_doc,
+        _name("TEAMP.compute"),
+        _name("compute"),
+    ),
+    Kind(
+        "TEAMP.copy",
+        'dss.SyncRecipe("copy", project=p, inputs=[raw], outputs=[out]{opts})\n',
+        _recipe_doc,
+        _name("TEAMP.copy"),
+        _name("copy"),
+    ),
+    Kind(
+        "TEAMP.clean",
+        'dss.PrepareRecipe("clean", project=p, inputs=[raw], outputs=[out]{opts})\n',
+        _recipe_doc,
+        _name("TEAMP.clean"),
+        _name("clean"),
+    ),
+    Kind(
+        "TEAMP.docs",
+        'dss.ManagedFolder("docs", project=p{opts})\n',
+        _folder_doc,
+        lambda rec: f"TEAMP.{rec.outputs['id']}",
+        _generated,
+    ),
+    Kind(
+        "TEAMP.Nightly",
+        'dss.Scenario("Nightly", project=p, steps=[dss.PythonStep("pass")]{opts})\n',
+        _scenario_doc,
+        lambda rec: f"TEAMP.{rec.outputs['id']}",
+        _generated,
+    ),
+    Kind(
+        "teamuser",
+        'dss.User("teamuser", display_name="Team user"{opts})\n',
+        _user_doc,
+        _name("teamuser"),
+        _name("teamuser"),
+    ),
+]
+IDS = [k.logical for k in KINDS]
+
+RETAIN = ", opts=dss.ResourceOptions(retain_on_delete=True)"
+
+
+def _owner_code(kind: Kind, *, declared: bool = True, retain_all: bool = False) -> str:
+    """The stack that creates the object (the project and two datasets around it)."""
+    every = RETAIN if retain_all else ""
+    project_opts = RETAIN if kind.logical == "TEAMP" or retain_all else ""
+    code = f'p = dss.Project("TEAMP", name="Team"{project_opts})\n'
+    if kind.logical == "TEAMP" and not declared:
+        return ""
+    code += f'raw = dss.ManagedDataset("raw", project=p, connection="filesystem_managed"{every})\n'
+    code += f'out = dss.ManagedDataset("out", project=p, connection="filesystem_managed"{every})\n'
+    if declared:
+        code += kind.code.format(opts=RETAIN)
+    return code
+
+
+def _adopter_code(kind: Kind, import_id: str, *, retain: bool = False) -> str:
+    """A stack that adopts the object, using the rest through read-only lookups."""
+    opts = f"import_id={import_id!r}" + (", retain_on_delete=True" if retain else "")
+    if kind.logical == "TEAMP":
+        return f'p = dss.Project("TEAMP", name="Team", opts=dss.ResourceOptions({opts}))\n'
+    code = 'p = dss.Project.get("TEAMP")\n'
+    code += 'raw = dss.Dataset.get("TEAMP.raw")\nout = dss.Dataset.get("TEAMP.out")\n'
+    return code + kind.code.format(opts=f", opts=dss.ResourceOptions({opts})")
+
+
+def _assert_released(doc: Doc, identity: str) -> None:
+    fields = doc.fields
+    assert not set(OWNERSHIP) & set(fields), fields
+    match = NOTE.match(fields.get(RELEASED_FIELD, ""))
+    assert match and match["identity"] == identity, fields
+    assert not [t for t in doc.raw.get("tags") or [] if str(t).startswith("dsspulumi-mark:")]
+
+
+def _assert_owned_by(doc: Doc, state: State, logical: str) -> None:
+    fields = doc.fields
+    assert fields[MARK_FIELD] == _record(state, logical).mark
+    assert fields[STACK_FIELD] == state.identity
+    assert RELEASED_FIELD not in fields  # owned again: the old note is gone
+
+
+# --- released by removing the declaration, then adopted by other states ---------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=IDS)
+def test_a_retained_object_leaving_the_state_is_released_and_another_state_adopts_it(ws, kind):
+    client = ws.sandbox.client()
+    a, b = ws.root / "state-a", ws.root / "state-b"
+    ws.stack("team", _owner_code(kind))
+    r = ws.dss("up", "team", "--yes", "--backend", f"file://{a}")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    state_a = _state(a)
+    record = _record(state_a, kind.logical)
+    import_id, doc_id = kind.import_id(record), kind.doc_id(record)
+    _assert_owned_by(kind.doc(client, doc_id), state_a, kind.logical)
+
+    # A no longer declares it: `up` releases it. It stays in DSS, unmarked, with a note.
+    ws.stack("team", _owner_code(kind, declared=False))
+    r = ws.dss("up", "team", "--yes", "--backend", f"file://{a}")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert _record(_state(a), kind.logical) is None and _state(a).pending == []
+    _assert_released(kind.doc(client, doc_id), state_a.identity)
+    r = ws.dss("preview", "team", "--expect-no-changes", "--backend", f"file://{a}")
+    assert r.exit_code == 0, r.stdout + r.stderr
+
+    # The same stack in another backend adopts it, as it would an object made by hand.
+    _write(ws.root / "colleague" / "team.py", _adopter_code(kind, import_id, retain=True))
+    r = ws.dss("up", "colleague/team.py", "--yes", "--backend", f"file://{b}")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert "1 imported" in r.stdout
+    _assert_owned_by(kind.doc(client, doc_id), _state(b), kind.logical)
+
+    # ... releases it in turn, and a differently named stack adopts it.
+    _write(ws.root / "colleague" / "team.py", "" if kind.logical == "TEAMP" else "pass\n")
+    r = ws.dss("up", "colleague/team.py", "--yes", "--backend", f"file://{b}")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    _assert_released(kind.doc(client, doc_id), _state(b).identity)
+    ws.stack("other", _adopter_code(kind, import_id))
+    r = ws.dss("up", "other", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert "1 imported" in r.stdout
+    _assert_owned_by(kind.doc(client, doc_id), ws.state("other"), kind.logical)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=IDS)
+def test_destroy_releases_the_retained_objects_and_another_backend_adopts_them(ws, kind):
+    client = ws.sandbox.client()
+    a, b = ws.root / "state-a", ws.root / "state-b"
+    ws.stack("team", _owner_code(kind, retain_all=True))
+    assert ws.dss("up", "team", "--yes", "--backend", f"file://{a}").exit_code == 0
+    state_a = _state(a)
+    record = _record(state_a, kind.logical)
+    import_id, doc_id = kind.import_id(record), kind.doc_id(record)
+
+    r = ws.dss("destroy", "team", "--yes", "--backend", f"file://{a}")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert _state(a).resources == [] and _state(a).pending == []
+    _assert_released(kind.doc(client, doc_id), state_a.identity)
+    _assert_released(_project_doc(client, "TEAMP"), state_a.identity)
+
+    _write(ws.root / "colleague" / "team.py", _adopter_code(kind, import_id))
+    r = ws.dss("up", "colleague/team.py", "--yes", "--backend", f"file://{b}")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert "1 imported" in r.stdout
+    _assert_owned_by(kind.doc(client, doc_id), _state(b), kind.logical)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=IDS)
+def test_an_object_re_created_with_another_mark_is_not_touched_by_the_release(ws, kind):
+    client = ws.sandbox.client()
+    ws.stack("team", _owner_code(kind))
+    assert ws.dss("up", "team", "--yes").exit_code == 0
+    doc_id = kind.doc_id(_record(ws.state("team"), kind.logical))
+    # As if deleted and re-created outside this stack: it carries someone else's mark.
+    doc = kind.doc(client, doc_id)
+    doc.raw[doc.root][MARK_FIELD] = "someone-else"
+    doc.raw[doc.root][STACK_FIELD] = "another-state"
+    doc.save()
+    before = copy.deepcopy(kind.doc(client, doc_id).raw)
+
+    ws.stack("team", _owner_code(kind, declared=False))
+    r = ws.dss("up", "team", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert kind.doc(client, doc_id).raw == before  # untouched
+    assert (
+        f"{kind.logical}: not released: the {kind_word(kind)} in DSS carries another ownership "
+        "mark"
+    ) in r.stderr
+    assert _record(ws.state("team"), kind.logical) is None and ws.state("team").pending == []
+
+
+def kind_word(kind: Kind) -> str:
+    return {
+        "TEAMP": "project",
+        "TEAMP.keep": "dataset",
+        "TEAMP.docs": "managedfolder",
+        "TEAMP.Nightly": "scenario",
+        "teamuser": "user",
+    }.get(kind.logical, "recipe")
