@@ -139,7 +139,7 @@ def _settle_after_failure(
         advice = f"{then}, and the next `dss up` or `dss destroy` releases it"
     else:
         advice = "its mark was removed all the same, and it is no longer in the state"
-    message = f"could not release the {_kind(step)} {step.logical_name}: {exc}; {advice}"
+    message = f"its ownership mark could not be removed to release it: {exc}; {advice}"
     exc.message = message
     exc.args = (message,)
     return exc

@@ -157,7 +157,7 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
         elif step.unknowns:
             info = f"{', '.join(step.unknowns)}: {UNKNOWN_TEXT}"
         if step.op is Op.DELETE and step.retain:
-            info = "retain_on_delete: removed from state only"
+            info = "retain_on_delete: released (unmarked), left in DSS"
         if step.op is Op.READ:
             info = "not managed: checked to exist, never changed"
         if step.op is Op.IMPORT:

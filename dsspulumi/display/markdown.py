@@ -125,7 +125,7 @@ def _table(steps: list[Step]) -> list[str]:
         elif step.op is Op.READ:
             props, plan_cell = "not managed: checked to exist, never changed", "read"
         elif step.op is Op.DELETE and step.retain:
-            props, plan_cell = "retain_on_delete: removed from the state, kept in DSS", "delete"
+            props, plan_cell = "retain_on_delete: released (unmarked), kept in DSS", "delete"
         else:
             props = ", ".join(_code(d.path) for d in step.diff)
             plan_cell = "**delete**" if step.op is Op.DELETE else str(step.op)

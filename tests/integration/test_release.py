@@ -236,6 +236,7 @@ def test_a_retained_object_leaving_the_state_is_released_and_another_state_adopt
     ws.stack("team", _owner_code(kind, declared=False))
     r = ws.dss("up", "team", "--yes", "--backend", f"file://{a}")
     assert r.exit_code == 0, r.stdout + r.stderr
+    assert "retain_on_delete: released (unmarked), left in DSS" in r.stdout
     assert _record(_state(a), kind.logical) is None and _state(a).pending == []
     _assert_released(kind.doc(client, doc_id), state_a.identity)
     r = ws.dss("preview", "team", "--expect-no-changes", "--backend", f"file://{a}")
@@ -301,8 +302,7 @@ def test_an_object_re_created_with_another_mark_is_not_touched_by_the_release(ws
     assert r.exit_code == 0, r.stdout + r.stderr
     assert kind.doc(client, doc_id).raw == before  # untouched
     assert (
-        f"{kind.logical}: not released: the {kind_word(kind)} in DSS carries another ownership "
-        "mark"
+        f"{kind.logical}: not released: the {kind_word(kind)} in DSS carries another ownership mark"
     ) in r.stderr
     assert _record(ws.state("team"), kind.logical) is None and ws.state("team").pending == []
 
@@ -315,3 +315,81 @@ def kind_word(kind: Kind) -> str:
         "TEAMP.Nightly": "scenario",
         "teamuser": "user",
     }.get(kind.logical, "recipe")
+
+
+# --- a release DSS fails: nothing lost ----------------------------------------------------------
+
+DATASET = KINDS[1]
+DATASET_ROUTE = "/projects/{projectKey}/datasets/{datasetName}"
+
+
+def _keep_released(ws: Any) -> Any:
+    """Stack ``team`` created TEAMP.keep with retain_on_delete, and no longer declares it."""
+    ws.stack("team", _owner_code(DATASET))
+    assert ws.dss("up", "team", "--yes").exit_code == 0
+    mark = _record(ws.state("team"), "TEAMP.keep").mark
+    ws.stack("team", _owner_code(DATASET, declared=False))
+    return mark
+
+
+def test_a_release_dss_refuses_fails_the_step_and_keeps_the_record(ws):
+    client = ws.sandbox.client()
+    mark = _keep_released(ws)
+    ws.sandbox.inject_failure("PUT", DATASET_ROUTE, status=503)  # one try: --retries 0
+    r = ws.dss("up", "team", "--yes", "--retries", "0")
+    assert r.exit_code == 1
+    assert (
+        "TEAMP.keep: its ownership mark could not be removed to release it: DSS failed to save "
+        "the settings of dataset TEAMP.keep"
+    ) in r.stdout
+    assert (
+        "it stays in the state, still marked as this stack's, and the next `dss up` or `dss "
+        "destroy` releases it"
+    ) in r.stdout + r.stderr
+    assert _record(ws.state("team"), "TEAMP.keep").mark == mark and ws.state("team").pending == []
+    assert _dataset_doc(client, "keep").fields[MARK_FIELD] == mark
+
+    r = ws.dss("up", "team", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert _record(ws.state("team"), "TEAMP.keep") is None
+    _assert_released(_dataset_doc(client, "keep"), ws.state("team").identity)
+
+
+def test_a_release_whose_answer_is_lost_is_settled_by_reading_the_mark(ws):
+    client = ws.sandbox.client()
+    _keep_released(ws)
+    # The save is done by DSS, and its answer lost.
+    ws.sandbox.inject_failure("PUT", DATASET_ROUTE, when="after", mode="drop")
+    r = ws.dss("up", "team", "--yes", "--retries", "0")
+    assert r.exit_code == 1
+    assert (
+        "TEAMP.keep: its ownership mark could not be removed to release it: lost the connection "
+        "to DSS"
+    ) in r.stdout
+    assert "its mark was removed all the same, and it is no longer in the state" in (
+        r.stdout + r.stderr
+    )
+    assert _record(ws.state("team"), "TEAMP.keep") is None and ws.state("team").pending == []
+    _assert_released(_dataset_doc(client, "keep"), ws.state("team").identity)
+
+
+def test_a_release_that_cannot_even_be_checked_is_settled_by_the_next_run(ws):
+    client = ws.sandbox.client()
+    mark = _keep_released(ws)
+    # DSS fails the read of the release, then the read that would settle it.
+    ws.sandbox.inject_failure("GET", DATASET_ROUTE, times=2, status=500)
+    r = ws.dss("up", "team", "--yes", "--retries", "0")
+    assert r.exit_code == 1
+    assert "whether its mark was removed is checked by the next run" in r.stdout + r.stderr
+    state = ws.state("team")
+    assert [p.op for p in state.pending] == ["release"]
+    assert _record(state, "TEAMP.keep").mark == mark
+
+    r = ws.dss("up", "team", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert (
+        "TEAMP.keep: interrupted release; still carries this stack's mark, kept in state to be "
+        "released again"
+    ) in r.stderr
+    assert _record(ws.state("team"), "TEAMP.keep") is None and ws.state("team").pending == []
+    _assert_released(_dataset_doc(client, "keep"), ws.state("team").identity)
