@@ -19,7 +19,13 @@ import pytest
 
 from dsspulumi.backends.local import LocalBackend
 from dsspulumi.checkpoint import load_state
-from dsspulumi.providers.dss.client import BACKEND_FIELD, MARK_FIELD, STACK_FIELD, URN_FIELD
+from dsspulumi.providers.dss.client import (
+    BACKEND_FIELD,
+    MARK_FIELD,
+    RELEASED_FIELD,
+    STACK_FIELD,
+    URN_FIELD,
+)
 from dsspulumi.state import State
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -279,7 +285,8 @@ def test_an_object_released_with_retain_on_delete_is_adopted_again_by_its_own_st
     assert r.exit_code == 0, r.stdout + r.stderr
     dataset = ws.sandbox.client().get_project("KEEP").get_dataset("raw")
     fields = dataset.get_settings().get_raw()["customFields"]
-    assert fields[MARK_FIELD] == mark  # left in DSS, still marked by this state
+    assert MARK_FIELD not in fields and STACK_FIELD not in fields  # left in DSS, released
+    assert fields[RELEASED_FIELD].startswith(f"keep/dev/{ws.state('keep').identity} at ")
     assert [r.name for r in ws.state("keep").resources] == ["KEEP"]
 
     ws.stack("keep", head + keep.format(opts=', opts=dss.ResourceOptions(import_id="KEEP.raw")'))
