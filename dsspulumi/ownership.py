@@ -10,11 +10,15 @@ Adoption (``import_id``, ``dss import resource``, ``dss import project``) then g
 identity, never by the name:
 
 - an unmarked object (made by hand) may be adopted;
-- an object whose mark names this state's identity may be adopted again (it was released
-  with ``retain_on_delete``, or an import of it was interrupted);
+- an object whose mark names this state's identity may be adopted again (an import of it
+  was interrupted, or an earlier dsspulumi left it marked when it was retained);
 - an object whose mark names another identity is refused;
 - an object marked before identities existed is refused unless this very state records
   that mark (its records or operations in flight): nothing else proves it is this state's.
+
+An object changes hands by its owner letting it go: ``retain_on_delete``, then removing its
+declaration (or ``destroy``), releases it (``dsspulumi.release``: its mark is removed), and
+it is then adopted like an object made by hand. The refusals say so.
 """
 
 from __future__ import annotations
@@ -103,7 +107,7 @@ def adoption_refusal(
         return None  # made by hand
     if found.mark_stack is not None:
         if owner.identity is not None and found.mark_stack == owner.identity:
-            return None  # this state's own: released with retain_on_delete, or re-imported
+            return None  # this state's own: an interrupted import, or retained still marked
     elif found.mark in owner.known_marks:
         return None  # marked before identities, by this very state
     return _foreign(urn, found, owner)
@@ -124,25 +128,38 @@ def _foreign(urn: str, found: Found | Existing, owner: StateOwner) -> str:
     else:
         head = f"it is managed by another dsspulumi state: {who}"
     mine = _stack_env(urn)
-    if theirs is not None and mine is not None and theirs != mine:
-        return (
-            f"{head}. An object is managed by one state only: manage it from stack "
-            f"'{theirs[0]}' (env {theirs[1]})"
-        )
-    stack, env = theirs or mine or (owner.stack, owner.env)
-    source = found.mark_backend or "THEIRS"
-    target = owner.backend or "YOURS"
-    release = (
+    orphan = (
         ". If no state manages it any more, remove its dsspulumi ownership fields "
         "(dsspulumi.mark, dsspulumi.urn) in DSS, then import it"
         if found.mark_stack is None
         else ""
     )
+    if theirs is not None and mine is not None and theirs != mine:
+        elsewhere = found.mark_backend if found.mark_backend != owner.backend else None
+        return (
+            f"{head}. An object is managed by one state only: manage it from stack "
+            f"'{theirs[0]}' (env {theirs[1]}), or hand it over: "
+            f"{_handover(f'stack {theirs[0]!r}', elsewhere)}{orphan}"
+        )
+    stack, env = theirs or mine or (owner.stack, owner.env)
+    source = found.mark_backend or "THEIRS"
+    target = owner.backend or "YOURS"
     return (
         f"{head}. An object is managed by one state only: to manage it from this backend, "
         f"move that state here instead of importing the object: `dss stack export {stack} "
         f"-e {env} --backend {source} > state.json`, then `dss stack import {stack} state.json "
-        f"-e {env} --backend {target}`{release}"
+        f"-e {env} --backend {target}`. To take this object alone, "
+        f"{_handover('that state', source)}{orphan}"
+    )
+
+
+def _handover(owner: str, backend: str | None) -> str:
+    """How the owning state lets an object go (``dsspulumi.release``) so another adopts it."""
+    run = f"`dss up --backend {backend}`" if backend else "`dss up`"
+    return (
+        f"release it from {owner} (opts=dss.ResourceOptions(retain_on_delete=True) on it and "
+        f"{run}, then remove its declaration and {run} again: it is left in DSS without a "
+        "mark), then import it here"
     )
 
 

@@ -14,6 +14,7 @@ what DSS holds is read back with the real dataikuapi client.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -393,3 +394,68 @@ def test_a_release_that_cannot_even_be_checked_is_settled_by_the_next_run(ws):
     ) in r.stderr
     assert _record(ws.state("team"), "TEAMP.keep") is None and ws.state("team").pending == []
     _assert_released(_dataset_doc(client, "keep"), ws.state("team").identity)
+
+
+# --- handing an object over, as the refusal says -------------------------------------------------
+
+
+def test_the_hand_over_the_refusal_describes_works_as_written(ws):
+    client = ws.sandbox.client()
+    ws.stack("first", 'dss.Project("SHOP", name="Shop")\n')
+    assert ws.dss("up", "first", "--yes").exit_code == 0
+    ws.stack(
+        "second", 'dss.Project("SHOP", name="Shop", opts=dss.ResourceOptions(import_id="SHOP"))\n'
+    )
+    r = ws.dss("up", "second", "--yes")
+    assert r.exit_code == 1
+    assert (
+        "or hand it over: release it from stack 'first' (opts=dss.ResourceOptions("
+        "retain_on_delete=True) on it and `dss up`, then remove its declaration and `dss up` "
+        "again: it is left in DSS without a mark), then import it here"
+    ) in r.stderr
+
+    ws.stack("first", f'dss.Project("SHOP", name="Shop"{RETAIN})\n')
+    assert ws.dss("up", "first", "--yes").exit_code == 0
+    ws.stack("first", "")
+    r = ws.dss("up", "first", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert ws.state("first").resources == []
+    r = ws.dss("up", "second", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert "1 imported" in r.stdout
+    fields = client.get_project("SHOP").get_metadata()["customFields"]
+    assert fields[MARK_FIELD] == ws.state("second").resources[0].mark
+    assert fields[STACK_FIELD] == ws.state("second").identity
+
+
+def test_a_state_from_before_identities_can_release_its_old_marks_too(ws):
+    client = ws.sandbox.client()
+    ws.stack("old", 'dss.Project("OLDP", name="Old")\n')
+    assert ws.dss("up", "old", "--yes").exit_code == 0
+    # As an earlier dsspulumi left them: no identity in the state, none in the mark.
+    path = ws.state_path("old")
+    doc = json.loads(path.read_text())
+    del doc["identity"]
+    path.write_text(json.dumps(doc))
+    project = client.get_project("OLDP")
+    metadata = project.get_metadata()
+    for key in (STACK_FIELD, BACKEND_FIELD):
+        del metadata["customFields"][key]
+    project.set_metadata(metadata)
+    adopt = 'dss.Project("OLDP", name="Old", opts=dss.ResourceOptions(import_id="OLDP"))\n'
+    _write(ws.root / "elsewhere" / "old.py", adopt)
+    elsewhere = f"file://{ws.root}/elsewhere-state"
+    r = ws.dss("up", "elsewhere/old.py", "--yes", "--backend", elsewhere)
+    assert r.exit_code == 1 and "written before dsspulumi recorded which state" in r.stderr
+
+    ws.stack("old", f'dss.Project("OLDP", name="Old"{RETAIN})\n')
+    assert ws.dss("up", "old", "--yes").exit_code == 0
+    ws.stack("old", "")
+    r = ws.dss("up", "old", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    fields = project.get_metadata()["customFields"]
+    assert not set(OWNERSHIP) & set(fields)
+    assert fields[RELEASED_FIELD].startswith(f"old/dev/{ws.state('old').identity} at ")
+    r = ws.dss("up", "elsewhere/old.py", "--yes", "--backend", elsewhere)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert "1 imported" in r.stdout

@@ -71,7 +71,11 @@ def test_a_second_backend_cannot_adopt_and_destroy_the_first_ones_object(ws):
         f"another dsspulumi state: stack 'team' (env dev) in {mine}. An object is managed by one "
         "state only: to manage it from this backend, move that state here instead of importing "
         f"the object: `dss stack export team -e dev --backend {mine} > state.json`, then "
-        f"`dss stack import team state.json -e dev --backend {theirs}`. Nothing was changed"
+        f"`dss stack import team state.json -e dev --backend {theirs}`. To take this object "
+        "alone, release it from that state (opts=dss.ResourceOptions(retain_on_delete=True) on "
+        f"it and `dss up --backend {mine}`, then remove its declaration and `dss up --backend "
+        f"{mine}` again: it is left in DSS without a mark), then import it here. Nothing was "
+        "changed"
     ) in r.stderr
     assert "imported" not in r.stdout
     assert _state(colleague).resources == []
@@ -233,7 +237,11 @@ def test_an_object_of_state_a_cannot_be_adopted_by_a_same_named_stack_in_backend
         f"it is managed by another dsspulumi state: stack 'team' (env dev) in {mine}. An object "
         "is managed by one state only: to manage it from this backend, move that state here "
         f"instead of importing the object: `dss stack export team -e dev --backend {mine} > "
-        f"state.json`, then `dss stack import team state.json -e dev --backend {theirs}`"
+        f"state.json`, then `dss stack import team state.json -e dev --backend {theirs}`. To "
+        "take this object alone, release it from that state (opts=dss.ResourceOptions("
+        f"retain_on_delete=True) on it and `dss up --backend {mine}`, then remove its "
+        f"declaration and `dss up --backend {mine}` again: it is left in DSS without a mark), "
+        "then import it here"
     )
     for command in (["preview", "--diff"], ["up", "--yes"]):
         r = ws.dss(command[0], "colleague/team.py", *command[1:], "--backend", theirs)

@@ -82,13 +82,26 @@ def test_the_refusal_names_the_owner_and_how_to_move_its_state():
         "An object is managed by one state only: to manage it from this backend, move that "
         "state here instead of importing the object: `dss stack export team -e dev --backend "
         "file:///b/theirs > state.json`, then `dss stack import team state.json -e dev "
-        "--backend file:///b/mine`"
+        "--backend file:///b/mine`. To take this object alone, release it from that state "
+        "(opts=dss.ResourceOptions(retain_on_delete=True) on it and `dss up --backend "
+        "file:///b/theirs`, then remove its declaration and `dss up --backend file:///b/theirs` "
+        "again: it is left in DSS without a mark), then import it here"
     )
     other = adoption_refusal(URN.replace("::team::", "::other::"), found("m1", "them"), owner())
-    assert other is not None and other.endswith("manage it from stack 'team' (env dev)")
+    assert other is not None and other.endswith(
+        "manage it from stack 'team' (env dev), or hand it over: release it from stack 'team' "
+        "(opts=dss.ResourceOptions(retain_on_delete=True) on it and `dss up --backend "
+        "file:///b/theirs`, then remove its declaration and `dss up --backend file:///b/theirs` "
+        "again: it is left in DSS without a mark), then import it here"
+    )
     old = adoption_refusal(URN, found("m1", stack=None), owner())
     assert old is not None and "--backend THEIRS > state.json" in old
     assert "written before dsspulumi recorded which state wrote a mark" in old
+    assert "release it from that state (opts=dss.ResourceOptions(retain_on_delete=True)" in old
+    assert old.endswith(
+        "If no state manages it any more, remove its dsspulumi ownership fields "
+        "(dsspulumi.mark, dsspulumi.urn) in DSS, then import it"
+    )
 
 
 def test_public_url_never_carries_credentials_and_makes_file_paths_absolute(monkeypatch):
