@@ -459,3 +459,44 @@ def test_a_state_from_before_identities_can_release_its_old_marks_too(ws):
     r = ws.dss("up", "elsewhere/old.py", "--yes", "--backend", elsewhere)
     assert r.exit_code == 0, r.stdout + r.stderr
     assert "1 imported" in r.stdout
+
+
+# --- kinds whose mark is in the state: nothing in DSS changes ------------------------------------
+
+
+def test_kinds_without_a_mark_in_dss_are_only_dropped_from_the_state(ws):
+    client = ws.sandbox.client()
+    head = 'p = dss.Project("MARKLESS", name="M")\n'
+    body = (
+        f'dss.FlowZone("Prep", project=p, color="#00ff00"{RETAIN})\n'
+        f'dss.ProjectVariables(project=p, standard={{"env": "prod"}}{RETAIN})\n'
+        f'dss.Group("markless_team", description="team"{RETAIN})\n'
+    )
+    ws.stack("m", head + body)
+    assert ws.dss("up", "m", "--yes").exit_code == 0
+    project = client.get_project("MARKLESS")
+    zones = [(z.name, z.color) for z in project.get_flow().list_zones()]
+    variables = project.get_variables()
+    group = client.get_group("markless_team").get_definition()
+    ws.stack("m", head)
+    r = ws.dss("up", "m", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert [rec.name for rec in ws.state("m").resources] == ["MARKLESS"]
+    assert ws.state("m").pending == []
+    assert [(z.name, z.color) for z in project.get_flow().list_zones()] == zones
+    assert project.get_variables() == variables
+    assert client.get_group("markless_team").get_definition() == group
+
+
+def test_every_kind_that_keeps_its_mark_in_dss_can_release_it():
+    from dsspulumi.providers.dss import _TYPES
+
+    releasing = {token for token, cls in _TYPES.items() if hasattr(cls, "release")}
+    assert releasing == {
+        "dss:Project",
+        "dss:Dataset",
+        "dss:Recipe",
+        "dss:ManagedFolder",
+        "dss:Scenario",
+        "dss:User",
+    }
