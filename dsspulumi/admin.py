@@ -126,17 +126,26 @@ def import_state(
         )
     with backend.lock(stack, env, command):
         current = backend.read_state(stack, env)
-        if current is not None and not force:
+        existing: State | None = None
+        if current is not None:
             try:
                 existing = from_json(current.data, where=backend.where(stack, env))
-                count = len(existing.resources)
-                what = f"{count} resource(s)"
             except CorruptStateError:
-                what = "a corrupt state"
-            raise StateError(
-                f"stack '{stack}' (env '{env}') already has a state with {what}; "
-                "pass --force to replace it"
-            )
+                existing = None
+        if current is not None and not force:
+            # A state that manages nothing (a first `up` that was refused) has nothing to lose:
+            # the state moved here replaces it, identity included.
+            if existing is None or existing.resources or existing.pending:
+                count = len(existing.resources) if existing is not None else 0
+                what = f"{count} resource(s)" if existing is not None else "a corrupt state"
+                raise StateError(
+                    f"stack '{stack}' (env '{env}') already has a state with {what}; "
+                    "pass --force to replace it"
+                )
+        if state.identity is None and existing is not None:
+            # An export from before identities (a restored history entry) replacing this
+            # stack's state: the state stays the one its marks name.
+            state.identity = existing.identity
         checkpoint = Checkpointer(backend, state, current.version if current else None)
         checkpoint.compact()
         backend.append_history(

@@ -26,6 +26,7 @@ import attrs
 
 from dsspulumi.backends.base import Backend
 from dsspulumi.errors import CorruptStateError, StateError
+from dsspulumi.ownership import ensure_identity
 from dsspulumi.secrets import Crypter, seal, unseal
 from dsspulumi.state import PendingOperation, ResourceState, State, converter, from_json, to_json
 
@@ -174,6 +175,7 @@ class Checkpointer:
             while self._writing:
                 self._cond.wait()
             self._guard()
+            ensure_identity(self.state)
             self.state.serial += 1
             self.state.nonce = uuid.uuid4().hex
             data = to_json(self.state, self.crypter)

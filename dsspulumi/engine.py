@@ -57,6 +57,7 @@ from dsspulumi.output import (
     to_engine,
     unwrap,
 )
+from dsspulumi.ownership import StateOwner, adoption_refusal, mark_for, no_state_message
 from dsspulumi.plan import Op, Plan, Step, diff_inputs, make_plan
 from dsspulumi.preflight import check_names
 from dsspulumi.provider import (
@@ -67,6 +68,7 @@ from dsspulumi.provider import (
     RetryEvent,
     step_context,
 )
+from dsspulumi.release import RELEASE, release_retained, settle_release
 from dsspulumi.secrets import Crypter
 from dsspulumi.state import PendingOperation, ResourceState, State, now, to_json
 
@@ -168,20 +170,25 @@ class StackRun:
             raise
 
     @contextlib.contextmanager
-    def writing(self, *, lock_timeout: float = 0.0) -> Iterator[Checkpointer]:
+    def writing(
+        self, *, lock_timeout: float = 0.0, announce_new: bool = False
+    ) -> Iterator[Checkpointer]:
         """Lock the stack, load its state and hand out the run's checkpointer."""
         with self.backend.lock(
             self.stack, self.env, self.command, timeout=lock_timeout, notice=self.listener.notice
         ) as lease:
             state, version, journal_records = self._load()
+            if announce_new and version is None and not journal_records:
+                self.listener.notice(no_state_message(self.stack, self.env, self.backend.url))
             settings = self.keyring.settings() if self.keyring is not None else None
             if settings is not None:
                 state.secrets = settings
             checkpoint = Checkpointer(
                 self.backend, state, version, guard=lease.check, crypter=self._crypter()
             )
-            if version is None or journal_records:
-                # A new stack gets its document now; a dead run's journal is folded in.
+            if version is None or journal_records or not state.identity:
+                # A new stack gets its document (and identity) now; a dead run's journal is
+                # folded in; a state from before identities gets one before any mark is written.
                 checkpoint.compact()
             yield checkpoint
 
@@ -237,7 +244,9 @@ class StackRun:
         refresh: bool = False,
     ) -> RunResult:
         t0 = time.perf_counter()
-        state = self.load_state()
+        state, version, journal_records = self._load()
+        if version is None and not journal_records:
+            self.listener.notice(no_state_message(self.stack, self.env, self.backend.url))
         t1 = time.perf_counter()
         drift: list[Drift] = []
         if state.pending or refresh:
@@ -256,7 +265,7 @@ class StackRun:
             check_lookups(plan, self._registry())
             check_names(plan, graph, self._registry())
         if any(step.op is Op.IMPORT for step in plan.steps):
-            plan = resolve_imports(plan, self._registry(), state)
+            plan = resolve_imports(plan, self._registry(), state, self.backend.url)
         t2 = time.perf_counter()
         self.listener.plan_ready(plan)
         return RunResult(plan=plan, drift=drift, timings={"load_state": t1 - t0, "plan": t2 - t1})
@@ -281,7 +290,7 @@ class StackRun:
             plan = make_plan(self._empty_graph(), None)
             self.listener.plan_ready(plan)
             return RunResult(plan=plan)
-        with self.writing(lock_timeout=lock_timeout) as checkpoint:
+        with self.writing(lock_timeout=lock_timeout, announce_new=kind == "up") as checkpoint:
             state = checkpoint.state
             started = now()
             drift: list[Drift] = []
@@ -301,7 +310,7 @@ class StackRun:
             check_lookups(plan, registry)
             check_names(plan, graph, registry)
             if any(step.op is Op.IMPORT for step in plan.steps):
-                plan = resolve_imports(plan, registry, state)
+                plan = resolve_imports(plan, registry, state, self.backend.url)
             self.listener.plan_ready(plan)
             result = RunResult(plan=plan, drift=drift)
             if expect_no_changes and plan.has_changes:
@@ -467,7 +476,7 @@ class StackRun:
                     f"{node.logical_name} is already in the state of stack '{self.stack}' "
                     f"(env '{self.env}'); nothing to import"
                 )
-            plan = resolve_imports(plan, registry, checkpoint.state)
+            plan = resolve_imports(plan, registry, checkpoint.state, self.backend.url)
             if plan.steps[0].diff:
                 paths = ", ".join(d.path for d in plan.steps[0].diff)
                 raise AdoptionError(
@@ -568,6 +577,8 @@ def created_by(op: PendingOperation, found: Found) -> bool:
 
 def settle(op: PendingOperation, found: Found | None, existing: ResourceState | None) -> Settlement:
     """Decide by the ownership mark, never by the name, what an interrupted operation left."""
+    if op.op == RELEASE:
+        return Settlement(*settle_release(found, existing))
     if found is None:
         return Settlement(None, "not in DSS, so not in state")
     if found.mark == op.id:
@@ -636,28 +647,18 @@ def inspect_declared(
     return attrs.evolve(found, inputs=secret_like(inputs, found.inputs))
 
 
-def adoption_refusal(urn: str, found: Found) -> str | None:
-    """Why an existing object may not be adopted under ``urn``, or None if it may.
-
-    An unmarked object (made by hand) may be; one carrying a dsspulumi mark belongs to the
-    stack that wrote it, unless the mark names this very URN (an earlier import of it was
-    interrupted, or it was released with retain_on_delete).
-    """
-    if found.mark is None or found.mark_urn == urn:
-        return None
-    owner = f" ({found.mark_urn})" if found.mark_urn else ""
-    return (
-        f"it is managed by another dsspulumi stack{owner}; remove it from that stack first "
-        "(opts=dss.ResourceOptions(retain_on_delete=True), then delete its declaration)"
-    )
-
-
-def resolve_imports(plan: Plan, registry: ProviderRegistry, state: State | None = None) -> Plan:
+def resolve_imports(
+    plan: Plan,
+    registry: ProviderRegistry,
+    state: State | None = None,
+    backend_url: str | None = None,
+) -> Plan:
     """Read the object of every ``import`` step: its diff is what ``up`` will change.
 
-    An import_id that DSS does not know, or an object another stack manages, stops the run
-    here, before anything is changed; every such problem is named at once.
+    An import_id that DSS does not know, or an object another state manages (``ownership``),
+    stops the run here, before anything is changed; every such problem is named at once.
     """
+    owner = StateOwner.of(state, backend_url)
     problems = []
     steps = []
     known = {
@@ -691,7 +692,7 @@ def resolve_imports(plan: Plan, registry: ProviderRegistry, state: State | None 
             )
             steps.append(step)
             continue
-        refusal = adoption_refusal(step.urn, found)
+        refusal = adoption_refusal(step.urn, found, owner)
         if refusal is not None:
             problems.append(f"{step.logical_name}{where}: cannot import {kind}: {refusal}")
         steps.append(attrs.evolve(step, diff=tuple(diff_inputs(found.inputs, inputs))))
@@ -826,7 +827,7 @@ class StepRunner:
 
     def _run(self, step: Step) -> None:
         if step.op is Op.DELETE and step.retain:
-            self.cp.record(Remove(step.urn))
+            release_retained(self.registry, self.cp, self.listener.notice, step)
             return
         provider = self.registry.provider(step.type)
         node = step.node
@@ -866,7 +867,7 @@ class StepRunner:
                 mark = pending.id
             elif step.op is Op.UPDATE:
                 # A record from before marks existed gets its mark on its first update.
-                new_mark = Mark(pending.id, step.urn) if owner is None else None
+                new_mark = self._mark(pending.id, step.urn) if owner is None else None
                 outputs = provider.update(
                     reveal_all(old.inputs),  # type: ignore[union-attr]
                     plain,
@@ -932,12 +933,17 @@ class StepRunner:
                 f"{step.logical_name}: the {kind} to import is no longer in DSS; nothing was "
                 "changed"
             )
-        refusal = adoption_refusal(step.urn, found)
+        owner = StateOwner.of(self.cp.state, self.cp.backend.url) if found.mark else None
+        refusal = adoption_refusal(step.urn, found, owner)
         if refusal is not None:
             raise AdoptionError(f"{step.logical_name}: cannot import {kind}: {refusal}")
         return provider.update(
-            found.inputs, plain, outputs, owner=None, mark=Mark(pending.id, step.urn)
+            found.inputs, plain, outputs, owner=None, mark=self._mark(pending.id, step.urn)
         )
+
+    def _mark(self, op_id: str, urn: str) -> Mark:
+        return mark_for(self.cp.state, self.cp.backend.url, op_id, urn)
+
     def _resolve(self, step: Step, inputs: dict[str, Any]) -> dict[str, Any]:
         """The step's inputs with the values known after apply filled in from the state,
         where the producers (dependencies, so already run) recorded their outputs."""
@@ -985,7 +991,7 @@ class StepRunner:
         it is ours and is converged with an update that writes the mark; absent, the create
         is tried again with backoff; present otherwise, it is someone else's: a conflict.
         """
-        mark = Mark(pending.id, step.urn)
+        mark = self._mark(pending.id, step.urn)
         attempt = 0
         while True:
             try:

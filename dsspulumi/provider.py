@@ -34,6 +34,11 @@ Contracts every provider keeps:
 - ``delete``: on success the object is gone; deleting an absent object is a
   success. Refuses with ``NotOwnedError`` like ``update``. If it raises, the
   object is left in place.
+- ``release`` (optional, ``Releaser``; kinds whose mark lives in DSS): the object leaves
+  the state but stays in DSS (``retain_on_delete``), so its mark is removed and a note
+  left, and any state may adopt it as it would an object made by hand. Only an object
+  carrying ``owner`` (the record's mark) is touched; the answer says what was found. If it
+  raises, the mark may or may not be gone (a later ``inspect`` tells).
 Every DSS refusal is raised as ``ProviderError`` with DSS's own text; a failure
 whose outcome is unknown (5xx after retries, a dropped connection) as
 ``TransientError``.
@@ -56,6 +61,7 @@ Drift and import (issue 9) -- what a kind adds, in two small optional protocols:
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -71,10 +77,18 @@ Outputs = dict[str, Any]
 
 @attrs.frozen
 class Mark:
-    """What the tool writes into an object it creates: proof of ownership."""
+    """What the tool writes into an object it creates: proof of ownership.
+
+    ``stack`` is the identity of the state that wrote it (``State.identity``): two states
+    sharing a stack name and environment (another backend, a colleague's local state) are
+    told apart by it. ``backend`` (the state's backend URL, no credentials) is only there
+    for messages. Both are None in marks written before identities existed.
+    """
 
     id: str
     urn: str
+    stack: str | None = None
+    backend: str | None = None
 
 
 @attrs.frozen
@@ -89,6 +103,9 @@ class Found:
     outputs: dict[str, Any] | None = None
     # The URN written next to the mark (``dsspulumi.urn``): which stack's object it is.
     mark_urn: str | None = None
+    # The identity of the state that wrote the mark, and its backend (see ``Mark``).
+    mark_stack: str | None = None
+    mark_backend: str | None = None
 
 
 # For kinds whose ownership is recorded in outputs (no mark in DSS: project variables and
@@ -116,6 +133,8 @@ class Existing:
     outputs: dict[str, Any] = attrs.field(factory=dict)
     mark: str | None = None
     mark_urn: str | None = None
+    mark_stack: str | None = None
+    mark_backend: str | None = None
     unmodelled: str | None = None
     # Other ids by which DSS objects refer to it (a managed folder's ``PROJECT.id``).
     aliases: tuple[str, ...] = ()
@@ -166,6 +185,25 @@ class Provider(Protocol):
 
     def lookup(self, identity: Inputs) -> dict[str, Any] | None:
         """An object the stack only reads (``.get``): a summary of it, or None if absent."""
+        ...
+
+
+class Released(enum.StrEnum):
+    """What a release found (``Releaser.release``); in every case the record may go."""
+
+    RELEASED = "released"  # it carried the record's mark: the mark is removed now
+    UNMARKED = "unmarked"  # it carries no mark (released already, or a record from before marks)
+    FOREIGN = "foreign"  # it carries another mark: someone else's object, left untouched
+    ABSENT = "absent"  # not in DSS any more
+
+
+class Releaser(Protocol):
+    """Optional: a kind whose ownership mark lives in DSS (``retain_on_delete``)."""
+
+    def release(
+        self, inputs: Inputs, outputs: Mapping[str, Any], *, owner: str | None, note: str
+    ) -> Released:
+        """Remove the mark ``owner`` from the object (leaving ``note``) if it carries it."""
         ...
 
 

@@ -108,6 +108,8 @@ class ResourceOptions:
         factory=list, converter=_str_list, validator=_check_paths
     )
     delete_before_replace: bool = attrs.field(default=False, validator=_check_bool)
+    # Leaving the state leaves the object in DSS, released: its ownership mark is removed
+    # (``dsspulumi.release``), so that any stack may adopt it.
     retain_on_delete: bool = attrs.field(default=False, validator=_check_bool)
     # Adopt the existing DSS object with this id instead of creating it (its DSS identity:
     # ``KEY`` for a project, ``PROJECT.name`` or ``name`` for an object of a project).

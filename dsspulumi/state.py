@@ -57,7 +57,7 @@ class PendingOperation:
     """
 
     urn: str
-    op: str  # create | update | delete | replace
+    op: str  # create | update | delete | replace | import | release
     type: str
     name: str
     inputs: dict[str, Any]
@@ -90,6 +90,10 @@ class State:
     nonce: str = ""
     # Copy of the secrets provider settings that encrypted this state's secrets.
     secrets: dict[str, str] | None = None
+    # Which state this is (``dsspulumi.ownership``): minted on its first write, then kept
+    # forever and carried by export/import. Every ownership mark it writes records it. None
+    # only until then (a new stack, or a state written before identities existed).
+    identity: str | None = None
     # urn -> position in ``resources``, so that ``get`` and ``put`` (once per step of a
     # run) do not scan the list: O(n) instead of O(n^2) over a run. Not serialized; made
     # again whenever ``resources`` is another list or changed length (``remove`` makes a

@@ -8,16 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from dsspulumi.cli.apply import BackendOpt, DebugOpt, DssUrlOpt, EnvOpt, JsonOpt
-from dsspulumi.cli.common import check_env, handle_errors, resolve_backend_url, resolve_stack
-
-
-def _backend_source(cli_value: str | None) -> str:
-    if cli_value:
-        return "--backend"
-    if os.environ.get("DSS_BACKEND"):
-        return "DSS_BACKEND"
-    url = resolve_backend_url(None)
-    return "default" if url == "file://.dss/state" else "pyproject.toml [tool.dsspulumi]"
+from dsspulumi.cli.common import (
+    check_env,
+    handle_errors,
+    resolve_backend,
+    resolve_stack,
+    stack_folder,
+)
 
 
 def _target(stack: str | None, env: str, dss_url: str | None) -> dict[str, Any]:
@@ -85,9 +82,10 @@ def about(
     with handle_errors(debug):
         from dsspulumi.about import versions
 
+        url, source = resolve_backend(backend, stack_folder(stack))
         doc: dict[str, Any] = {
             "versions": versions(),
-            "backend": {"url": resolve_backend_url(backend), "source": _backend_source(backend)},
+            "backend": {"url": url, "source": source},
             "dss": _target(stack, env, dss_url),
         }
         if json_out:

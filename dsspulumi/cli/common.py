@@ -97,36 +97,71 @@ def check_env(env: str) -> str:
     return env
 
 
-def _nearest_pyproject(start: Path) -> Path | None:
+def find_project_settings(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.dsspulumi]`` table, walking up from
+    ``start`` (a stack file's folder): the repository the stack belongs to, and that table.
+
+    A ``pyproject.toml`` without the table (a sub-package's) is passed over.
+    """
+    import tomllib
+
+    start = start.absolute()
     for folder in [start, *start.parents]:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
+        if not candidate.is_file():
+            continue
+        try:
+            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{candidate} is not valid TOML: {exc}") from None
+        table = data.get("tool", {}).get("dsspulumi")
+        if isinstance(table, dict):
+            return candidate, table
     return None
 
 
-def resolve_backend_url(cli_value: str | None) -> str:
-    """``--backend`` > ``DSS_BACKEND`` > ``[tool.dsspulumi] backend`` > ``file://.dss/state``."""
-    if cli_value:
-        return cli_value
-    if os.environ.get("DSS_BACKEND"):
-        return os.environ["DSS_BACKEND"]
-    pyproject = _nearest_pyproject(Path.cwd())
-    if pyproject is not None:
-        import tomllib
+def resolve_backend(cli_value: str | None, start: Path | None = None) -> tuple[str, str]:
+    """The backend URL and where it came from.
 
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from None
-        url = data.get("tool", {}).get("dsspulumi", {}).get("backend")
-        if url:
-            if not isinstance(url, str):
-                raise ConfigError(f"{pyproject}: [tool.dsspulumi] backend must be a string")
-            if url.startswith("file://") and not Path(url[7:]).is_absolute():
-                return f"file://{(pyproject.parent / url[7:]).as_posix()}"
-            return url
-    return DEFAULT_BACKEND
+    ``--backend`` > ``DSS_BACKEND`` > ``[tool.dsspulumi] backend`` > ``.dss/state``. The
+    ``pyproject.toml`` is looked for from ``start``, the stack file's folder (else the
+    current one), so a stack run from anywhere uses its own repository's backend. A relative
+    ``file://`` path there is relative to that ``pyproject.toml``'s folder, and so is the
+    default ``.dss/state`` of a repository that names no backend; with no such repository,
+    the default is ``file://.dss/state`` in the current folder.
+    """
+    if cli_value:
+        return cli_value, "--backend"
+    if os.environ.get("DSS_BACKEND"):
+        return os.environ["DSS_BACKEND"], "DSS_BACKEND"
+    found = find_project_settings(start if start is not None else Path.cwd())
+    if found is None:
+        return DEFAULT_BACKEND, "default"
+    pyproject, table = found
+    url = table.get("backend")
+    if not url:
+        default = pyproject.parent / ".dss" / "state"
+        return f"file://{default.as_posix()}", f"default beside {pyproject}"
+    if not isinstance(url, str):
+        raise ConfigError(f"{pyproject}: [tool.dsspulumi] backend must be a string")
+    if url.startswith("file://") and not Path(url[7:]).is_absolute():
+        url = f"file://{(pyproject.parent / url[7:]).as_posix()}"
+    return url, f"{pyproject} [tool.dsspulumi]"
+
+
+def resolve_backend_url(cli_value: str | None, start: Path | None = None) -> str:
+    """``--backend`` > ``DSS_BACKEND`` > ``[tool.dsspulumi] backend`` > ``file://.dss/state``."""
+    return resolve_backend(cli_value, start)[0]
+
+
+def stack_folder(arg: str | None) -> Path | None:
+    """The folder of the stack file ``arg`` names, if it names one (for the backend)."""
+    if not arg:
+        return None
+    try:
+        return resolve_stack(arg).file.parent
+    except ConfigError:
+        return None
 
 
 def fail(err: Console, message: str, hint: str | None = None) -> None:

@@ -92,7 +92,7 @@ def import_project(
                     objects += provider.list_existing(key)
             if not any(o.type == "dss:Project" for o in objects):
                 raise AdoptionError(f"project {key} does not exist in DSS at {registry.url}")
-            _check_adoptable(objects, loc.name, s.env)
+            _check_adoptable(objects, loc.name, s.env, _owner(s))
             from dsspulumi.providers.dss.inventory import unsupported_objects
 
             others = unsupported_objects(registry.session, key, registry.types())
@@ -140,16 +140,25 @@ def import_project(
                 raise typer.Exit(1)
 
 
-def _check_adoptable(objects: list[Any], stack: str, env: str) -> None:
-    """Objects another dsspulumi stack manages are refused before anything is written."""
-    from dsspulumi.engine import adoption_refusal
+def _owner(s: Any) -> Any:
+    """The state the command adopts into, as ``ownership`` judges adoption (none yet: a
+    state with no identity, which no mark names)."""
+    from dsspulumi.ownership import StateOwner
+
+    state = None
+    if s.backend.read_state(s.loc.name, s.env) is not None:
+        state = s.run(_listener(s.io)).load_state()
+    return StateOwner.of(state, s.backend.url)
+
+
+def _check_adoptable(objects: list[Any], stack: str, env: str, owner: Any) -> None:
+    """Objects another dsspulumi state manages are refused before anything is written."""
     from dsspulumi.graph import make_urn
-    from dsspulumi.provider import Found
+    from dsspulumi.ownership import adoption_refusal
 
     problems = []
     for o in objects:
-        found = Found(o.inputs, o.mark, mark_urn=o.mark_urn)
-        refusal = adoption_refusal(make_urn(stack, env, o.type, o.identity), found)
+        refusal = adoption_refusal(make_urn(stack, env, o.type, o.identity), o, owner)
         if refusal is not None and not o.unmodelled:
             problems.append(f"{o.type.split(':', 1)[-1].lower()} {o.identity}: {refusal}")
     if problems:
@@ -245,6 +254,9 @@ def import_resource(
             urn = make_urn(loc.name, s.env, token, existing.identity)
             run = s.run(_listener(s.io))
             state = run.load_state()
+            from dsspulumi.ownership import StateOwner
+
+            _check_adoptable([existing], loc.name, s.env, StateOwner.of(state, s.backend.url))
             deps = [make_urn(loc.name, s.env, r.type, r.identity) for r in codegen.references(decl)]
             if snippet.secrets:  # stored first: declaring them needs the stack's secrets key
                 for key, value in snippet.secrets.items():

@@ -17,6 +17,7 @@ from dsspulumi.cli.common import (
     make_console,
     resolve_backend_url,
     resolve_stack,
+    stack_folder,
 )
 from dsspulumi.errors import ConfigError, DssPulumiError
 from dsspulumi.output import MASK, reveal_all
@@ -128,7 +129,7 @@ def history(
 
     with handle_errors(debug):
         name, env = _name(stack), check_env(env)
-        b = open_backend(resolve_backend_url(backend))
+        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
         if show is not None:
             sys.stdout.buffer.write(b.read_history(name, env, show))
             sys.stdout.write("\n")
@@ -178,7 +179,7 @@ def output(
 
     with handle_errors(debug):
         stack_name, env = _name(stack), check_env(env)
-        b = open_backend(resolve_backend_url(backend))
+        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
         if show_secrets:
             if b.read_state(stack_name, env) is None:
                 raise DssPulumiError(f"stack '{stack_name}' has no state in env '{env}'")
@@ -216,7 +217,7 @@ def export(
     from dsspulumi.backends import open_backend
 
     with handle_errors(debug):
-        b = open_backend(resolve_backend_url(backend))
+        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
         typer.echo(json.dumps(admin.export_state(b, _name(stack), check_env(env)), indent=1))
 
 
@@ -249,7 +250,7 @@ def import_(
             data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
         except OSError as exc:
             raise DssPulumiError(f"cannot read {file}: {exc.strerror}") from None
-        b = open_backend(resolve_backend_url(backend))
+        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
         state = admin.import_state(
             b,
             _name(stack),
@@ -279,7 +280,7 @@ def rm(
 
     with handle_errors(debug):
         name, env = _name(stack), check_env(env)
-        b = open_backend(resolve_backend_url(backend))
+        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
         forgotten = admin.remove_stack(b, name, env, force=force)
         extra = f"; {forgotten} resource(s) left in DSS, no longer managed" if forgotten else ""
         typer.echo(f"removed stack '{name}' (env '{env}'){extra}")
@@ -300,7 +301,7 @@ def unlock(
     from dsspulumi.backends import open_backend
 
     with handle_errors(debug):
-        b = open_backend(resolve_backend_url(backend))
+        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
         typer.echo(escape(admin.unlock(b, _name(stack), check_env(env), force=force)))
 
 
@@ -347,7 +348,7 @@ def change_secrets_provider(
         loc = resolve_stack(stack)
         env = check_env(env)
         config = StackConfig.load(loc.file, loc.name, env)
-        b = open_backend(resolve_backend_url(backend))
+        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
         count = admin.change_secrets_provider(b, config, provider)
         typer.echo(
             f"{config.what}: secrets now encrypted with {provider} "

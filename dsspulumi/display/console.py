@@ -171,7 +171,7 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
         elif step.unknowns:
             info = f"{', '.join(step.unknowns)}: {UNKNOWN_TEXT}"
         if step.op is Op.DELETE and step.retain:
-            info = "retained (left in DSS): retain_on_delete, removed from the state only"
+            info = "retained (left in DSS): released (its ownership mark removed), dropped from the state"
         if step.op is Op.READ:
             info = "not managed: checked to exist, never changed"
         if step.op is Op.IMPORT:

@@ -93,7 +93,15 @@ def test_an_object_of_another_stack_is_not_imported(ws):
     )
     r = ws.dss("up", "second", "--yes")
     assert r.exit_code == 1
-    assert "managed by another dsspulumi stack (urn:dss:dev::first::dss:Project::SHOP)" in r.stderr
+    backend = f"file://{ws.root}/.dss/state"
+    assert (
+        f"SHOP (declared at stacks/second.py:2): cannot import project: it is managed by another "
+        f"dsspulumi state: stack 'first' (env dev) in {backend}. An object is managed by one "
+        "state only: manage it from stack 'first' (env dev), or hand it over: release it from "
+        "stack 'first' (opts=dss.ResourceOptions(retain_on_delete=True) on it and `dss up`, then "
+        "remove its declaration and `dss up` again: it is left in DSS without a mark), then "
+        "import it here. Nothing was changed"
+    ) in r.stderr
     assert (
         ws.state("first").resources[0].mark
         == ws.sandbox.client().get_project("SHOP").get_metadata()["customFields"][MARK_FIELD]

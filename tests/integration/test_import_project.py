@@ -339,6 +339,10 @@ def test_import_refuses_a_project_another_stack_manages(ws):
     assert ws.dss("up", "owner", "--yes").exit_code == 0
     r = ws.dss("import", "project", "OWNED", "--out", "stacks/thief.py")
     assert r.exit_code == 1
-    assert "managed by another dsspulumi stack (urn:dss:dev::owner::dss:Project::OWNED)" in r.stderr
+    assert (
+        "project OWNED: it is managed by another dsspulumi state: stack 'owner' (env dev) in "
+        f"file://{ws.root}/.dss/state. An object is managed by one state only: manage it from "
+        "stack 'owner' (env dev)"
+    ) in r.stderr
     assert "Nothing was written or changed" in r.stderr
     assert not (ws.root / "stacks" / "thief.py").exists()

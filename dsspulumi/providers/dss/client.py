@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
+import attrs
 import requests
 from dataikuapi import DSSClient
 from dataikuapi.utils import DataikuException
@@ -177,18 +178,61 @@ def after_creation(what: str) -> Iterator[None]:
 
 
 # --- ownership marks ------------------------------------------------------------------------
+# One place for every kind that keeps the mark in DSS: a document's ``customFields`` (projects,
+# datasets, recipes, folders, scenarios) or another root of custom properties (a user's
+# ``adminProperties``).
 
 MARK_FIELD = "dsspulumi.mark"
 URN_FIELD = "dsspulumi.urn"
+STACK_FIELD = "dsspulumi.stack"  # the identity of the state that wrote the mark
+BACKEND_FIELD = "dsspulumi.backend"  # that state's backend URL (for messages only)
+# Left by a release (``strip_mark``) for people: which state let the object go, and when.
+# Never read as ownership: a released object is unmarked.
+RELEASED_FIELD = "dsspulumi.released"
+CUSTOM_FIELDS = "customFields"
 
 
-def write_mark(doc: dict[str, Any], mark: Mark) -> None:
-    """Put the mark into a settings/metadata document's ``customFields`` (kept by DSS)."""
-    fields = doc.get("customFields")
+def write_mark(doc: dict[str, Any], mark: Mark, root: str = CUSTOM_FIELDS) -> None:
+    """Put the mark into a document's custom fields (``root``), which DSS keeps as they are.
+
+    A mark without a stack identity (written by code that does not know it) drops any
+    identity an earlier mark left, so the fields never describe two different marks.
+    """
+    fields = doc.get(root)
     if not isinstance(fields, dict):
-        fields = doc["customFields"] = {}
+        fields = doc[root] = {}
     fields[MARK_FIELD] = mark.id
     fields[URN_FIELD] = mark.urn
+    fields.pop(RELEASED_FIELD, None)  # owned again: the note of an earlier release is stale
+    for key, value in ((STACK_FIELD, mark.stack), (BACKEND_FIELD, mark.backend)):
+        if value is None:
+            fields.pop(key, None)
+        else:
+            fields[key] = value
+
+
+@attrs.frozen
+class MarkedDocument:
+    """The document an object's mark lives in, as just read, and how to save it back whole
+    (``marked.MarkReleaser``)."""
+
+    doc: dict[str, Any]
+    save: Callable[[], None]
+    root: str = CUSTOM_FIELDS
+
+
+def strip_mark(doc: dict[str, Any], note: str, root: str = CUSTOM_FIELDS) -> None:
+    """Release: remove every ownership field (and a creation mark tag left behind) from a
+    document, so that it reads as an object made by hand, and leave ``note`` for people."""
+    fields = doc.get(root)
+    if not isinstance(fields, dict):
+        fields = doc[root] = {}
+    for key in (MARK_FIELD, URN_FIELD, STACK_FIELD, BACKEND_FIELD):
+        fields.pop(key, None)
+    fields[RELEASED_FIELD] = note
+    tags = doc.get("tags")
+    if isinstance(tags, list) and any(isinstance(t, str) and t.startswith(MARK_TAG) for t in tags):
+        doc["tags"] = without_mark_tags(tags)
 
 
 # Where a creation body can carry tags but not custom fields (projects), the mark rides in
@@ -204,10 +248,15 @@ def without_mark_tags(tags: Any) -> list[str]:
     return [t for t in (tags or []) if not (isinstance(t, str) and t.startswith(MARK_TAG))]
 
 
-def read_mark(doc: Mapping[str, Any]) -> str | None:
-    fields = doc.get("customFields")
-    value = fields.get(MARK_FIELD) if isinstance(fields, Mapping) else None
-    if isinstance(value, str):
+def _field(doc: Mapping[str, Any], root: str, key: str) -> str | None:
+    fields = doc.get(root)
+    value = fields.get(key) if isinstance(fields, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def read_mark(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
+    value = _field(doc, root, MARK_FIELD)
+    if value is not None:
         return value
     for tag in doc.get("tags") or []:
         if isinstance(tag, str) and tag.startswith(MARK_TAG):
@@ -215,16 +264,32 @@ def read_mark(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
-def read_mark_urn(doc: Mapping[str, Any]) -> str | None:
+def read_mark_urn(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
     """The URN written next to the mark: which stack's object it is (None if unmarked)."""
-    fields = doc.get("customFields")
-    value = fields.get(URN_FIELD) if isinstance(fields, Mapping) else None
-    return value if isinstance(value, str) else None
+    return _field(doc, root, URN_FIELD)
+
+
+class MarkFields(TypedDict):
+    mark: str | None
+    mark_urn: str | None
+    mark_stack: str | None
+    mark_backend: str | None
+
+
+def mark_fields(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> MarkFields:
+    """The mark a document carries and whose it is, as keyword arguments of ``Found`` and
+    ``Existing`` (``mark``, ``mark_urn``, ``mark_stack``, ``mark_backend``)."""
+    return {
+        "mark": read_mark(doc, root),
+        "mark_urn": _field(doc, root, URN_FIELD),
+        "mark_stack": _field(doc, root, STACK_FIELD),
+        "mark_backend": _field(doc, root, BACKEND_FIELD),
+    }
 
 
 def found_in(view: dict[str, Any], raw: Mapping[str, Any]) -> Found:
     """What ``inspect`` answers for an object whose DSS document is ``raw``."""
-    return Found(view, read_mark(raw), created_at(raw), mark_urn=read_mark_urn(raw))
+    return Found(view, created_at=created_at(raw), **mark_fields(raw))
 
 
 def existing_in(
@@ -239,9 +304,8 @@ def existing_in(
         type=type_token,
         identity=identity,
         inputs=inputs,
-        mark=read_mark(raw),
-        mark_urn=read_mark_urn(raw),
         unmodelled=unmodelled,
+        **mark_fields(raw),
     )
 
 
@@ -348,6 +412,18 @@ class ProjectObjectProvider:
         with self.s.call(f"read the settings of {self._what(inputs)}"):
             return self._handle(inputs).get_settings()
 
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        """For ``marked.MarkReleaser``: the mark is in the settings document's raw part."""
+        settings = self._settings(inputs)
+
+        def save() -> None:
+            with self.s.call(f"save the settings of {self._what(inputs)}"):
+                settings.save()
+
+        return MarkedDocument(self._raw(settings), save)
+
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
             settings = self._settings(inputs)
@@ -401,9 +477,7 @@ class ProjectObjectProvider:
         self._write(new, old, owner=owner, mark=mark)
         return dict(outputs)
 
-    def _rename(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], *, owner: str | None
-    ) -> None:
+    def _rename(self, old: Mapping[str, Any], new: Mapping[str, Any], *, owner: str | None) -> None:
         """DSS's rename action (renamed in code, found under an alias): the same object keeps
         its data, settings and references. Ownership is proven on the old name first. An old
         name already gone (a rename whose answer was lost) leaves the check to ``_write``,

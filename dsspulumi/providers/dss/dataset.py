@@ -26,6 +26,7 @@ from dsspulumi.providers.dss.client import (
     managed_value,
     pick_paths,
 )
+from dsspulumi.providers.dss.marked import MarkReleaser
 
 
 def apply_settings(
@@ -57,7 +58,7 @@ def apply_settings(
     return d
 
 
-class DatasetProvider(ProjectObjectProvider):
+class DatasetProvider(ProjectObjectProvider, MarkReleaser):
     marks_on_create = False  # neither creation body has custom fields
 
     def _handle(self, inputs: Mapping[str, Any]) -> Any:

@@ -21,20 +21,21 @@ from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
+    MarkedDocument,
     NotFound,
     after_creation,
     apply_descriptive,
     check_owner,
     created_at,
     managed_value,
+    mark_fields,
     pick_paths,
-    read_mark,
-    read_mark_urn,
     write_mark,
 )
+from dsspulumi.providers.dss.marked import MarkReleaser
 
 
-class ManagedFolderProvider:
+class ManagedFolderProvider(MarkReleaser):
     marks_on_create = False  # the creation body has no custom fields
 
     def __init__(self, session: DssSession) -> None:
@@ -81,7 +82,8 @@ class ManagedFolderProvider:
         except NotFound:
             return None
         raw = settings.get_raw()
-        return Found(self._view(raw, inputs), read_mark(raw), created_at(raw), {"id": ident})
+        view = self._view(raw, inputs)
+        return Found(view, created_at=created_at(raw), outputs={"id": ident}, **mark_fields(raw))
 
     # --- import: folders are found by their generated id (``PROJECT.id``) -----------------
     def read_existing(self, identity: str) -> Existing | None:
@@ -108,8 +110,7 @@ class ManagedFolderProvider:
             f"{key}.{raw.get('name')}",
             inputs,
             outputs={"id": ident},
-            mark=read_mark(raw),
-            mark_urn=read_mark_urn(raw),
+            **mark_fields(raw),
             aliases=(f"{key}.{ident}",),
         )
 
@@ -169,6 +170,18 @@ class ManagedFolderProvider:
                 folder.delete(drop_data=False)  # the stack manages definitions, never files
         except NotFound:
             pass
+
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        ident = self._find_id(inputs, outputs)
+        settings = self._settings(inputs, ident)
+
+        def save() -> None:
+            with self.s.call(f"save the settings of {self._what(inputs)} (id {ident})"):
+                settings.save()
+
+        return MarkedDocument(settings.get_raw(), save)
 
     def _write(
         self,

@@ -24,6 +24,7 @@ from dsspulumi.errors import NotOwnedError, ProviderError
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
+    MarkFields,
     NotFound,
     after_creation,
     created_at,
@@ -113,7 +114,7 @@ class InstanceObjectProvider:
         inputs = self._existing_inputs(doc, identity)
         if inputs is None:
             return None
-        return Existing(self.type_token, identity, inputs)
+        return Existing(self.type_token, identity, inputs, **self._mark_fields(doc))
 
     def list_existing(self, project_key: str) -> list[Existing]:
         return []  # instance objects belong to no project: `dss import resource` adopts them
@@ -130,6 +131,10 @@ class InstanceObjectProvider:
 
     def _write_mark(self, doc: dict[str, Any], mark: Mark) -> None:
         """Kinds with custom properties write the mark into the document (users)."""
+
+    def _mark_fields(self, doc: Mapping[str, Any]) -> MarkFields:
+        """The mark written in the document and whose it is (users); nothing elsewhere."""
+        return {"mark": None, "mark_urn": None, "mark_stack": None, "mark_backend": None}
 
     def _outputs(self, doc: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         return {"mark": mark.id, "created_on": creation_ms(doc)}
@@ -154,7 +159,9 @@ class InstanceObjectProvider:
             doc = self._get(inputs)
         except NotFound:
             return None
-        return Found(self._view(doc, inputs), self._read_mark(doc, outputs), created_at(doc))
+        marks = self._mark_fields(doc)
+        marks["mark"] = self._read_mark(doc, outputs)  # ownership by creation identity
+        return Found(self._view(doc, inputs), created_at=created_at(doc), **marks)
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         try:

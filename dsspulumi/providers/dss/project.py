@@ -18,23 +18,24 @@ from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
+    MarkedDocument,
     NotFound,
     after_creation,
     check_owner,
     deep_merge,
     existing_in,
     managed_value,
+    mark_fields,
     mark_tag,
     pick_paths,
-    read_mark,
-    read_mark_urn,
     without_mark_tags,
     write_mark,
 )
 from dsspulumi.providers.dss.inventory import describe_objects, project_inventory
+from dsspulumi.providers.dss.marked import MarkReleaser
 
 
-class ProjectProvider:
+class ProjectProvider(MarkReleaser):
     # The creation body has no custom fields, but it has tags: the mark rides in a tag
     # until the metadata write that follows moves it into customFields.
     marks_on_create = True
@@ -76,7 +77,7 @@ class ProjectProvider:
             view["extra_settings"] = pick_paths(
                 self._settings(key).get_raw(), inputs["extra_settings"]
             )
-        return Found(view, read_mark(md), mark_urn=read_mark_urn(md))
+        return Found(view, **mark_fields(md))
 
     def read_existing(self, identity: str) -> Existing | None:
         try:
@@ -129,6 +130,18 @@ class ProjectProvider:
                 self.s.client.get_project(key).delete()
         except NotFound:
             pass
+
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        key = inputs["key"]
+        md = self._metadata(key)
+
+        def save() -> None:
+            with self.s.call(f"update the metadata of project {key}"):
+                self.s.client.get_project(key).set_metadata(md)
+
+        return MarkedDocument(md, save)
 
     def _check_empty(self, key: str) -> None:
         """Deleting a project deletes what is in it: refuse while it holds anything.

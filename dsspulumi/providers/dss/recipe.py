@@ -30,6 +30,7 @@ from dsspulumi.providers.dss.client import (
     read_mark,
     write_mark,
 )
+from dsspulumi.providers.dss.marked import MarkReleaser
 
 
 def _split_ref(ref: str) -> tuple[str, str | None]:
@@ -62,7 +63,7 @@ def apply_definition(
     return r
 
 
-class RecipeProvider(ProjectObjectProvider):
+class RecipeProvider(ProjectObjectProvider, MarkReleaser):
     marks_on_create = True  # the recipe prototype carries customFields
 
     def _what(self, inputs: Mapping[str, Any]) -> str:

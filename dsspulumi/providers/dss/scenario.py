@@ -34,19 +34,21 @@ from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
+    MarkedDocument,
     NotFound,
     after_creation,
     apply_descriptive,
     check_owner,
     created_at,
     managed_value,
+    mark_fields,
     mark_tag,
     pick_paths,
     read_mark,
-    read_mark_urn,
     without_mark_tags,
     write_mark,
 )
+from dsspulumi.providers.dss.marked import MarkReleaser
 
 STEP_ENVELOPE = {
     "enabled": True,
@@ -140,7 +142,7 @@ def apply_definition(
     return d
 
 
-class ScenarioProvider:
+class ScenarioProvider(MarkReleaser):
     marks_on_create = True  # the creation body carries the mark (custom field and tag)
 
     def __init__(self, session: DssSession) -> None:
@@ -229,7 +231,7 @@ class ScenarioProvider:
             "tags": without_mark_tags(d.get("tags")),
             "extra_settings": pick_paths(d, inputs["extra_settings"]),
         }
-        return Found(view, read_mark(d), created_at(d), outputs={"id": scenario_id})
+        return Found(view, created_at=created_at(d), outputs={"id": scenario_id}, **mark_fields(d))
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # scenarios have no .get(): names are not unique in DSS
@@ -289,8 +291,7 @@ class ScenarioProvider:
             f"{key}.{d.get('name')}",
             inputs,
             outputs={"id": scenario_id},
-            mark=read_mark(d),
-            mark_urn=read_mark_urn(d),
+            **mark_fields(d),
         )
 
     def update(
@@ -330,6 +331,21 @@ class ScenarioProvider:
                 self._handle(inputs, scenario_id).delete()
         except NotFound:
             pass
+
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        marks = {owner} if owner is not None else set()
+        if not isinstance(outputs.get("id"), str) and not marks:
+            raise NotFound(self._what(inputs))  # nothing proves which scenario is ours
+        scenario_id = self._locate(inputs, outputs, marks)
+        settings = self._settings(inputs, scenario_id)
+
+        def save() -> None:
+            with self.s.call(f"save the settings of {self._what(inputs, scenario_id)}"):
+                settings.save()
+
+        return MarkedDocument(settings.get_raw(), save)
 
     def _write(
         self,

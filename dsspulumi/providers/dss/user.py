@@ -14,11 +14,21 @@ from typing import Any
 from dataikuapi.dss.admin import DSSUserSettings
 
 from dsspulumi.provider import Mark
-from dsspulumi.providers.dss.client import MARK_FIELD, URN_FIELD, managed_value, pick_paths
+from dsspulumi.providers.dss.client import (
+    MarkedDocument,
+    MarkFields,
+    managed_value,
+    mark_fields,
+    pick_paths,
+    write_mark,
+)
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call, set_extra
+from dsspulumi.providers.dss.marked import MarkReleaser
+
+ADMIN_PROPERTIES = "adminProperties"
 
 
-class UserProvider(InstanceObjectProvider):
+class UserProvider(InstanceObjectProvider, MarkReleaser):
     type_token = "dss:User"
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"user {inputs['login']}"
@@ -49,16 +59,19 @@ class UserProvider(InstanceObjectProvider):
             self.s.client.get_user(inputs["login"]).delete()
 
     def _read_mark(self, doc: Mapping[str, Any], outputs: Mapping[str, Any]) -> str | None:
-        props = doc.get("adminProperties")
-        mark = props.get(MARK_FIELD) if isinstance(props, Mapping) else None
-        return mark if isinstance(mark, str) else None
+        return mark_fields(doc, ADMIN_PROPERTIES)["mark"]
 
     def _write_mark(self, doc: dict[str, Any], mark: Mark) -> None:
-        props = doc.get("adminProperties")
-        if not isinstance(props, dict):
-            props = doc["adminProperties"] = {}
-        props[MARK_FIELD] = mark.id
-        props[URN_FIELD] = mark.urn
+        write_mark(doc, mark, ADMIN_PROPERTIES)
+
+    def _mark_fields(self, doc: Mapping[str, Any]) -> MarkFields:
+        return mark_fields(doc, ADMIN_PROPERTIES)
+
+    def _marked_document(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
+    ) -> MarkedDocument:
+        doc = self._get(inputs)
+        return MarkedDocument(doc, lambda: self._put(inputs, doc), ADMIN_PROPERTIES)
 
     def _outputs(self, doc: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         return {}
