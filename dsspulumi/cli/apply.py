@@ -94,7 +94,6 @@ class Session(contextlib.ExitStack):
         self.loc = stack_arg if isinstance(stack_arg, StackLocation) else resolve_stack(stack_arg)
         self.env = check_env(env)
         self.config = StackConfig.load(self.loc.file, self.loc.name, self.env)
-        # The stack file's repository decides the backend, wherever the command runs from.
         self.backend = open_backend(resolve_backend_url(backend, self.loc.file.parent))
         self.dss_url = dss_url
         self.io: Consoles = consoles(json_mode)

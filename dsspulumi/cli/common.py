@@ -150,7 +150,10 @@ def resolve_backend(cli_value: str | None, start: Path | None = None) -> tuple[s
 
 
 def resolve_backend_url(cli_value: str | None, start: Path | None = None) -> str:
-    """``--backend`` > ``DSS_BACKEND`` > ``[tool.dsspulumi] backend`` > ``file://.dss/state``."""
+    """``--backend`` > ``DSS_BACKEND`` > ``[tool.dsspulumi] backend`` > ``file://.dss/state``.
+
+    ``start`` is the stack file's folder: its repository decides the backend, wherever the
+    command runs from."""
     return resolve_backend(cli_value, start)[0]
 
 

@@ -171,7 +171,7 @@ def plan_table(plan: Plan, *, show_diff: bool = False, show_same: bool = False) 
         elif step.unknowns:
             info = f"{', '.join(step.unknowns)}: {UNKNOWN_TEXT}"
         if step.op is Op.DELETE and step.retain:
-            info = "retained (left in DSS): released (its ownership mark removed), dropped from the state"
+            info = "retained (left in DSS): unmarked, dropped from the state"
         if step.op is Op.READ:
             info = "not managed: checked to exist, never changed"
         if step.op is Op.IMPORT:
@@ -312,7 +312,7 @@ def print_plan(console: Console, plan: Plan, *, show_diff: bool, title: str) -> 
             if step.renames_in_dss:
                 what = f"rename {move_info(step)}"
             elif step.retain:
-                what = f"{step.logical_name} (retain: left in DSS, removed from the state only)"
+                what = f"{step.logical_name} (retained (left in DSS): unmarked, out of the state)"
             console.print(Text(f" {mark:<2} {indent}{step.type} {what}", style=style))
             for line in diff_lines(step):
                 console.print(line, soft_wrap=True)

@@ -126,7 +126,7 @@ def _table(steps: list[Step]) -> list[str]:
         elif step.op is Op.READ:
             props, plan_cell = "not managed: checked to exist, never changed", "read"
         elif step.op is Op.DELETE and step.retain:
-            props = "retained (left in DSS): released (its ownership mark removed), dropped from the state"
+            props = "retained (left in DSS): unmarked, dropped from the state"
             plan_cell = "retain"
         elif step.renames_in_dss:
             old = (step.moved_from or "").rsplit("::", 1)[-1]

@@ -237,7 +237,7 @@ def test_a_retained_object_leaving_the_state_is_released_and_another_state_adopt
     ws.stack("team", _owner_code(kind, declared=False))
     r = ws.dss("up", "team", "--yes", "--backend", f"file://{a}")
     assert r.exit_code == 0, r.stdout + r.stderr
-    assert "retain_on_delete: released (unmarked), left in DSS" in r.stdout
+    assert "retained (left in DSS): unmarked, dropped from the state" in r.stdout
     assert _record(_state(a), kind.logical) is None and _state(a).pending == []
     _assert_released(kind.doc(client, doc_id), state_a.identity)
     r = ws.dss("preview", "team", "--expect-no-changes", "--backend", f"file://{a}")
