@@ -226,7 +226,7 @@ def test_lock_timeout_says_who_holds_the_lock_every_ten_seconds(tmp_path, dss_sa
     finally:
         holder.wait(timeout=60)
     assert r.returncode == 0, r.stderr
-    lines = [line for line in r.stderr.splitlines() if "lock" in line]
+    lines = [line for line in r.stderr.splitlines() if "waiting" in line]
     assert len(lines) == 2, r.stderr
     first, again = lines
     assert first.startswith("note: stack 'locked' (env 'dev') is locked by ")

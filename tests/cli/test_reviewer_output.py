@@ -30,7 +30,7 @@ def test_a_retained_object_is_shown_as_retained_not_deleted_in_plan_progress_and
     assert re.search(r"RETT\.KEEP\s+retain\s+retained \(left in DSS\)", keep), plan
     assert "1 to retain (left in DSS)" in plan and "1 to delete" in plan  # GONE, and only it
     diff = ws.dss("preview", "ret", "--diff").stdout
-    assert "RETT.KEEP (retain: left in DSS" in diff
+    assert "RETT.KEEP (retained (left in DSS)" in diff
     assert '- name: "KEEP"' not in diff and '- name: "GONE"' in diff
     markdown = ws.dss("preview", "ret", "--format", "markdown").stdout
     assert "**1** to delete · **1** to retain (left in DSS)" in markdown
