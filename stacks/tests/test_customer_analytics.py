@@ -1,4 +1,4 @@
-"""Tests of the example stack, the way a team tests its own (see README, "Testing stacks").
+"""Tests of the example stack, the way a team tests its own (see docs/testing.md).
 
 The first tests run the program with no DSS at all (``dsspulumi.testing.run_program``); the
 last applies it to a DSS sandbox (the ``dss_sandbox`` pytest fixture) with the real ``dss``

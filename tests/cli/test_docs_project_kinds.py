@@ -1,24 +1,24 @@
-"""The README's scenarios / variables / permissions / zones example, exactly as written."""
+"""The scenarios / variables / permissions / zones example of docs/kinds.md, exactly as written."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "kinds.md"
 
 
-def readme_example() -> str:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+def docs_example() -> str:
+    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
     (block,) = [b for b in blocks if "dss.Scenario(" in b and "dss.FlowZone(" in b]
     return block.replace("import dsspulumi as dss\n", "")
 
 
-def test_readme_project_kinds_example_goes_up_previews_empty_and_destroys(ws):
+def test_docs_project_kinds_example_goes_up_previews_empty_and_destroys(ws):
     client = ws.sandbox.client()
     client.create_group("analysts")  # granted groups must exist ("engineers" is declared)
     client.create_user("alice", "pw")  # so must the owner (`up` checks before any change)
-    ws.stack("readme", readme_example())
+    ws.stack("readme", docs_example())
     r = ws.dss("up", "readme", "--yes", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json["summary"] == {"create": 10}

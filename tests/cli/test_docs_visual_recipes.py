@@ -1,20 +1,20 @@
-"""The README's visual recipe and sharing examples, as written there, against the sandbox."""
+"""The visual recipe and sharing examples of docs/kinds.md, as written, against the sandbox."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "kinds.md"
 
 
 def _block(marker: str) -> str:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
     (block,) = [b for b in blocks if marker in b]
     return block
 
 
-def test_readme_visual_recipes_and_sharing_go_up_and_come_down(ws):
+def test_docs_visual_recipes_and_sharing_go_up_and_come_down(ws):
     client = ws.sandbox.client()
     client.create_connection("s3_lake", "S3", params={})
     ws.stack(

@@ -1,4 +1,4 @@
-"""The README's lookup example, exactly as written there, against the sandbox.
+"""The lookup example of docs/ownership.md, exactly as written there, against the sandbox.
 
 It reads another team's project and dataset, and writes an SQL recipe on the sandbox's
 built-in `sql_postgres` connection (the sandbox keeps definitions; it runs no SQL).
@@ -9,16 +9,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "ownership.md"
 
 
-def readme_lookup_example() -> str:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+def docs_lookup_example() -> str:
+    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
     (block,) = [b for b in blocks if 'dss.Dataset.get("OTHER.CUSTOMERS")' in b]
     return block
 
 
-def test_readme_lookup_example_goes_up_and_previews_empty(ws):
+def test_docs_lookup_example_goes_up_and_previews_empty(ws):
     client = ws.sandbox.client()
     other = client.create_project("OTHER", "Other team", "admin")
     other.create_dataset(
@@ -29,7 +29,7 @@ def test_readme_lookup_example_goes_up_and_previews_empty(ws):
     settings = other.get_settings()  # the other team shares it with SCORING (DSS requires it)
     settings.add_exposed_object("DATASET", "CUSTOMERS", "SCORING")
     settings.save()
-    ws.stack("readme", readme_lookup_example())
+    ws.stack("readme", docs_lookup_example())
     r = ws.dss("up", "readme", "--yes", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json["summary"] == {"create": 3, "read": 3}
