@@ -951,7 +951,9 @@ class StepRunner:
         if provider.marks_on_create:
             return pending
         try:
-            found = provider.inspect(plain, {})
+            found = self.settling.again(
+                "read", step.logical_name, step.urn, lambda: provider.inspect(plain, {})
+            )
         except ProviderError as exc:
             exc.urn = step.urn
             raise

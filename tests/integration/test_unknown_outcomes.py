@@ -100,3 +100,19 @@ def test_when_every_round_fails_the_step_ends_settled_and_the_next_run_converges
     assert "POST /projects/{projectKey}/datasets/managed" not in ws.sandbox.request_counts
     assert [d["name"] for d in _datasets(ws)] == ["DS"]
     _no_changes(ws)
+
+
+def test_a_dropped_answer_to_an_idempotent_write_is_retried_like_any_other(ws):
+    """The connection closes after DSS applied the PUT (requests raises ConnectionError after
+    the body was sent): the transport retries it like a 500, inside the same call."""
+    ws.stack("one", ONE)
+    ws.sandbox.inject_failure("PUT", SETTINGS, times=2, when="after", mode="drop")
+    ws.sandbox.reset_counts()
+    r = ws.dss("up", "one", "--yes", "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert [(e["method"], e["reason"]) for e in r.json["retries"]] == [
+        ("PUT", "connection lost"),
+        ("PUT", "connection lost"),
+    ]
+    assert ws.sandbox.request_counts["PUT " + SETTINGS] == 3
+    _no_changes(ws)
