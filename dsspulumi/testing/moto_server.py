@@ -10,9 +10,10 @@ double grant can only be our bug (measured: none in 1,500 rounds).
 On top of moto, two control endpoints usable from any process (plain HTTP, JSON):
 
 - ``POST {url}/__fault__`` with ``{"fail": "put"|"write"|"get"|"all"|null,
-  "status": 503, "code": "...", "after": 0, "count": null}`` makes matching S3
-  requests fail with an S3-style error (``after`` lets that many through first,
-  ``count`` fails only that many); ``null`` heals. "put" is PUT only, "write" is
+  "status": 503, "code": "...", "after": 0, "count": null, "when": "before"}`` makes
+  matching S3 requests fail with an S3-style error (``after`` lets that many through first,
+  ``count`` fails only that many; ``when: "after"`` lets moto carry the request out first,
+  so its answer is lost); ``null`` heals. "put" is PUT only, "write" is
   PUT/POST/DELETE, "get" is GET/HEAD.
 - ``POST {url}/__chaos__`` with ``{"rate": 0.2, "modes": ["before", "after"], "seed": 1}``
   makes that share of S3 requests fail at random, each drawn evenly from ``modes``:
@@ -94,6 +95,10 @@ class _Fault:
         self.after = int(spec.get("after") or 0)
         count = spec.get("count")
         self.remaining: int | None = None if count is None else int(count)
+        when = spec.get("when") or "before"
+        if when not in CHAOS_MODES:
+            raise ValueError(f"when must be one of {CHAOS_MODES}, got {when!r}")
+        self.applied = when == "after"  # moto carries the request out, the answer is lost
 
     def matches(self, method: str) -> bool:
         """Whether this request fails (consumes ``after`` and ``count``)."""
@@ -212,17 +217,9 @@ class LockedS3App:
             failing = self.fault is not None and self.fault.matches(method)
             fault = self.fault
             chaos = None if failing else self.chaos.draw()
-        if failing and fault is not None:
+        if failing and fault is not None and not fault.applied:
             environ["wsgi.input"].read(size)  # drain the body so the client sees our answer
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
-                f"<Code>{fault.code}</Code><Message>injected fault</Message></Error>"
-            ).encode()
-            start_response(
-                f"{fault.status} Injected",
-                [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+            return _s3_error(start_response, f"{fault.status} Injected", fault.code, "injected")
         if chaos == "before":
             environ["wsgi.input"].read(size)
             return _s3_error(start_response, "503 Slow Down", "SlowDown", "Reduce your rate")
@@ -242,6 +239,8 @@ class LockedS3App:
                     close()
         if chaos == "after":  # applied, and the answer is lost
             return _s3_error(start_response, "500 Internal Server Error", "InternalError", "Lost")
+        if failing and fault is not None:  # applied, then the injected error instead
+            return _s3_error(start_response, f"{fault.status} Injected", fault.code, "injected")
         start_response(*answer)
         return [data]
 
@@ -343,8 +342,16 @@ class MotoServer:
         code: str | None = None,
         after: int = 0,
         count: int | None = None,
+        when: str = "before",
     ) -> None:
-        spec = {"fail": fail, "status": status, "code": code, "after": after, "count": count}
+        spec = {
+            "fail": fail,
+            "status": status,
+            "code": code,
+            "after": after,
+            "count": count,
+            "when": when,
+        }
         assert self.app is not None, "start() the server first"
         self.app.set_fault(spec)
 
@@ -399,9 +406,17 @@ def set_fault(
     code: str | None = None,
     after: int = 0,
     count: int | None = None,
+    when: str = "before",
 ) -> None:
     """Switch the fault of a server (possibly in another process); ``fail=None`` heals it."""
-    spec = {"fail": fail, "status": status, "code": code, "after": after, "count": count}
+    spec = {
+        "fail": fail,
+        "status": status,
+        "code": code,
+        "after": after,
+        "count": count,
+        "when": when,
+    }
     _request(url, "/__fault__", "POST", spec)
 
 
