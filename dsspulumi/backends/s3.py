@@ -695,8 +695,11 @@ class S3Backend(Backend):
         try:
             return str(self._put_conditional(key, body, IfMatch=str(token))["ETag"])
         except _Refused as exc:
-            if exc.code == PRECONDITION_FAILED and (landed := self._landed(key, body)):
-                return str(landed["ETag"])
+            if exc.code == PRECONDITION_FAILED and (current := self._get(key)) is not None:
+                # Still our run's record (its id), written by a renewal whose answer was lost
+                # and could not be read back then: the lock is ours, under that ETag.
+                if _record_id(current["Data"]) == info.id:
+                    return str(current["ETag"])
             what = "removed" if exc.code == NO_SUCH_KEY else "replaced"
             raise LockLostError(
                 f"lock record {self._uri(key)} was {what} by another run ({exc.code})"

@@ -109,3 +109,17 @@ def test_a_spent_budget_is_one_clear_error(s3, aws_env):
     assert _puts(aws_env) == 4  # the first attempt and the backend's 3 retries
     aws_env.set_fault(None)
     assert s3.read_state("s", "dev") is None
+
+
+def test_a_renewal_after_one_whose_answer_was_never_read_back_keeps_the_lock(s3, aws_env):
+    """The heartbeat's renewal landed, its answer was lost and the read-back failed too, so
+    the heartbeat kept the old token: the next renewal is refused (412), finds its own run's
+    record, and carries on under it instead of calling the lock lost."""
+    info = LockInfo.mine("s", "dev", "dss up")
+    old = s3.try_lock("s", "dev", info)
+    newer = s3.renew_lock("s", "dev", info, old)  # stands for the renewal whose answer was lost
+    assert newer != old
+    token = s3.renew_lock("s", "dev", info, old)
+    assert token == s3.observe_lock("s", "dev").token
+    s3.release_lock("s", "dev", token)
+    assert s3.observe_lock("s", "dev") is None
