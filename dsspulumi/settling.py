@@ -45,6 +45,15 @@ def unknown_outcome(exc: BaseException) -> bool:
 UNKNOWN = " (the outcome is unknown)"
 
 
+def partial_create(first: PartialCreateError | None, last: Exception) -> PartialCreateError:
+    """The error of a create DSS answered whose later rounds failed too: the first error's
+    words ("X was created, but the writes after its creation failed: ") with the last cause."""
+    cause = str(first.__cause__) if first is not None else ""
+    if first is None or not cause or not first.message.endswith(cause):
+        return PartialCreateError(str(last))
+    return PartialCreateError(first.message[: -len(cause)] + str(last))
+
+
 def settled_message(message: str, note: str) -> str:
     """The error of a step that failed with an unknown outcome, once DSS was read: what
     the state now holds replaces the uncertainty."""
@@ -116,6 +125,7 @@ class StepRetry:
         made = False  # proven ours: DSS answered the create call, or the object has our proof
         check = False  # a create call's outcome is still unknown: read DSS before anything
         last: Exception
+        partial: PartialCreateError | None = None
         while True:
             phase = "check" if check else "converge" if made else "create"
             try:
@@ -138,7 +148,7 @@ class StepRetry:
             except PartialCreateError as exc:
                 if not unknown_outcome(exc):
                     raise
-                made, last = True, exc
+                made, last, partial = True, exc, exc
                 reason = f"{exc.__cause__}; DSS made it, its settings are written again"
             except (TransientError, DssConnectionError) as exc:
                 last = exc
@@ -161,7 +171,7 @@ class StepRetry:
             if attempt >= self.retries:
                 if made and not isinstance(last, PartialCreateError):
                     # DSS made it: the engine must know so when it settles the step.
-                    raise PartialCreateError(str(last), dss_message=str(last)) from last
+                    raise partial_create(partial, last) from last
                 raise last
             self._wait(attempt, "create", name, urn, reason)
             attempt += 1
