@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import random
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -34,7 +33,6 @@ from dsspulumi.errors import (
     AdoptionError,
     ConflictError,
     CorruptStateError,
-    DssConnectionError,
     DssPulumiError,
     MissingLookupError,
     NotOwnedError,
@@ -42,10 +40,8 @@ from dsspulumi.errors import (
     PlanError,
     ProviderError,
     StateError,
-    TransientError,
 )
 from dsspulumi.executor import SUCCEEDED, StepOutcome, execute
-from dsspulumi.faults import crash_point
 from dsspulumi.graph import Node, ResourceGraph
 from dsspulumi.outage import Outage, stops_when_dss_down
 from dsspulumi.output import (
@@ -70,6 +66,7 @@ from dsspulumi.provider import (
 )
 from dsspulumi.release import RELEASE, release_retained, settle_release
 from dsspulumi.secrets import Crypter
+from dsspulumi.settling import StepRetry, settled_message, unknown_outcome
 from dsspulumi.state import PendingOperation, ResourceState, State, now, to_json
 
 
@@ -817,6 +814,7 @@ class StepRunner:
         self.listener = listener or NullListener()
         self.retries = retries
         self.base_delay = base_delay
+        self.settling = StepRetry(retries, base_delay, self.listener.retry)
 
     def run(self, step: Step) -> None:
         step_context.urn = step.urn
@@ -868,12 +866,12 @@ class StepRunner:
             elif step.op is Op.UPDATE:
                 # A record from before marks existed gets its mark on its first update.
                 new_mark = self._mark(pending.id, step.urn) if owner is None else None
-                outputs = provider.update(
-                    reveal_all(old.inputs),  # type: ignore[union-attr]
-                    plain,
-                    outputs,
-                    owner=owner,
-                    mark=new_mark,
+                was, had = reveal_all(old.inputs), outputs  # type: ignore[union-attr]
+                outputs = self.settling.again(
+                    "update",
+                    step.logical_name,
+                    step.urn,
+                    lambda: provider.update(was, plain, had, owner=owner, mark=new_mark),
                 )
                 mark = new_mark.id if new_mark is not None else owner
             elif step.op is Op.REPLACE:
@@ -887,7 +885,12 @@ class StepRunner:
                 outputs = self._adopt(provider, step, plain, outputs, pending)
                 mark = pending.id
             elif step.op is Op.DELETE:
-                provider.delete(plain, outputs, owner=owner)
+                self.settling.again(
+                    "delete",
+                    step.logical_name,
+                    step.urn,
+                    lambda: provider.delete(plain, outputs, owner=owner),
+                )
                 self.cp.record(Remove(step.urn), ClearPending(step.urn))
                 return
             else:  # pragma: no cover - same steps never reach the runner
@@ -970,7 +973,9 @@ class StepRunner:
         if provider.marks_on_create:
             return pending
         try:
-            found = provider.inspect(plain, {})
+            found = self.settling.again(
+                "read", step.logical_name, step.urn, lambda: provider.inspect(plain, {})
+            )
         except ProviderError as exc:
             exc.urn = step.urn
             raise
@@ -984,45 +989,17 @@ class StepRunner:
     def _create(
         self, provider: Provider, step: Step, plain: dict[str, Any], pending: PendingOperation
     ) -> dict[str, Any]:
-        """Create, verifying through the mark any attempt whose answer was lost.
-
-        A create is never repeated blindly: after a 5xx or a dropped connection the object
-        is looked up; carrying our mark (or, unmarked, where we had found the name free),
-        it is ours and is converged with an update that writes the mark; absent, the create
-        is tried again with backoff; present otherwise, it is someone else's: a conflict.
-        """
-        mark = self._mark(pending.id, step.urn)
-        attempt = 0
-        while True:
-            try:
-                try:
-                    return provider.create(plain, mark)
-                finally:
-                    crash_point("after-create", step.logical_name)
-            except (TransientError, DssConnectionError) as exc:
-                found = provider.inspect(plain, {})
-                if found is not None and created_by(pending, found):
-                    return provider.update(
-                        found.inputs, plain, found.outputs or {}, owner=found.mark, mark=mark
-                    )
-                if found is not None:
-                    raise self._conflict(step) from exc
-                if attempt >= self.retries:
-                    raise
-                delay = random.uniform(0, min(5.0, self.base_delay * 2**attempt))
-                attempt += 1
-                self.listener.retry(
-                    RetryEvent(
-                        method="create",
-                        path=step.logical_name,
-                        attempt=attempt,
-                        attempts=self.retries + 1,
-                        reason=f"{exc}; not in DSS afterwards",
-                        delay=round(delay, 3),
-                        urn=step.urn,
-                    )
-                )
-                time.sleep(delay)
+        """Create, verifying through the mark any attempt whose outcome is unknown
+        (``settling``): never sent twice blindly, converged when found ours."""
+        return self.settling.create(
+            provider,
+            plain,
+            self._mark(pending.id, step.urn),
+            name=step.logical_name,
+            urn=step.urn,
+            ours=lambda found: created_by(pending, found),
+            conflict=lambda: self._conflict(step),
+        )
 
     @staticmethod
     def _conflict(step: Step) -> ConflictError:
@@ -1047,7 +1024,12 @@ class StepRunner:
         if isinstance(exc, ProviderError):
             exc.urn = step.urn
         try:
-            found = inspect_declared(self.registry, step.type, pending.inputs, pending.outputs)
+            found = self.settling.again(
+                "read",
+                step.logical_name,
+                step.urn,
+                lambda: inspect_declared(self.registry, step.type, pending.inputs, pending.outputs),
+            )
         except Exception:  # noqa: BLE001 - leave it pending; the next run reconciles
             return exc
         existing = self.cp.state.get(step.urn)
@@ -1059,8 +1041,10 @@ class StepRunner:
                 record_from_dss(
                     pending, found.inputs, existing, mark=None, found_outputs=found.outputs
                 ),
-                "created",
+                "found in DSS (this run created it), recorded as it is",
             )
+        if unknown_outcome(exc):
+            exc.message = settled_message(exc.message, outcome.note)
         if outcome.record is None:
             self.cp.record(Remove(step.urn), ClearPending(step.urn))
         else:

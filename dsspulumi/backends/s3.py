@@ -63,6 +63,7 @@ import botocore.config
 import botocore.exceptions
 
 from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned
+from dsspulumi.backends.s3_retry import backoff, s3_retries, transient
 from dsspulumi.errors import (
     BackendError,
     ConfigError,
@@ -183,6 +184,7 @@ class S3Backend(Backend):
         kms_key_id: str | None = None,
         addressing_style: str | None = None,
         client: Any = None,
+        retries: int | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
@@ -194,6 +196,7 @@ class S3Backend(Backend):
         self._client_lock = threading.Lock()
         self._counter_lock = threading.Lock()
         self._written: dict[tuple[str, str], _Written] = {}
+        self.retries = s3_retries() if retries is None else retries
         self.counters: dict[str, int] = {"requests": 0, "bytes_written": 0, "bytes_copied": 0}
 
     @classmethod
@@ -261,22 +264,44 @@ class S3Backend(Backend):
             self.counters["bytes_copied"] += copied
 
     def _call(
-        self, op: str, key: str | None, *, refusals: tuple[str, ...] = (), **params: Any
+        self,
+        op: str,
+        key: str | None,
+        *,
+        refusals: tuple[str, ...] = (),
+        settle: Callable[[], dict[str, Any] | None] | None = None,
+        **params: Any,
     ) -> dict[str, Any]:
-        """One S3 request, counted; errors in ``refusals`` raise _Refused, others BackendError."""
+        """One S3 request, counted; errors in ``refusals`` raise _Refused, others BackendError.
+
+        A transient failure (5xx, throttling, a lost connection) that outlasted botocore's
+        own attempts is tried again here, ``retries`` times with backoff (``transient``). A
+        write whose outcome is then unknown is first settled by ``settle``: it reads the key
+        back and returns the response to use if the write landed (None: not applied, retry).
+        """
         body = params.get("Body")
         written = len(body) if isinstance(body, bytes | bytearray) else 0
-        self._count(op, written=written)
         method = getattr(self.client, _snake(op))
-        try:
-            return method(Bucket=self.bucket, **params)
-        except botocore.exceptions.ClientError as exc:
-            code = _refusal_code(exc)
-            if code is not None and code in refusals:
-                raise _Refused(code) from exc
-            raise self._translate(op, key, exc) from exc
-        except botocore.exceptions.BotoCoreError as exc:
-            raise self._translate(op, key, exc) from exc
+        attempt = 0
+        while True:
+            self._count(op, written=written)
+            try:
+                return method(Bucket=self.bucket, **params)
+            except botocore.exceptions.ClientError as exc:
+                code = _refusal_code(exc)
+                if code is not None and code in refusals:
+                    raise _Refused(code) from exc
+                if attempt >= self.retries or not transient(exc):
+                    raise self._translate(op, key, exc) from exc
+            except botocore.exceptions.BotoCoreError as exc:
+                if attempt >= self.retries or not transient(exc):
+                    raise self._translate(op, key, exc) from exc
+            time.sleep(backoff(attempt))
+            attempt += 1
+            if settle is not None:
+                landed = settle()
+                if landed is not None:
+                    return landed
 
     def _translate(self, op: str, key: str | None, exc: Exception) -> BackendError:
         """Turn a botocore error into one line that names the bucket and what to check."""
@@ -364,10 +389,13 @@ class S3Backend(Backend):
         return params
 
     def _put(self, key: str, data: bytes, **condition: str) -> dict[str, Any]:
+        """A put; a conditional one whose outcome is unknown counts as done if the key now
+        holds exactly ``data`` (every body carries a nonce: equal bytes mean our write)."""
         return self._call(
             "PutObject",
             key,
             refusals=REFUSALS,
+            settle=(lambda: self._landed(key, data)) if condition else None,
             Key=key,
             Body=data,
             ContentType="application/json",
@@ -405,13 +433,28 @@ class S3Backend(Backend):
             return self._put(key, data, **condition)
 
     def _delete_conditional(self, key: str, etag: str) -> None:
-        """Delete ``key`` only while its ETag is ``etag``; a 409 is retried once the same way."""
+        """Delete ``key`` only while its ETag is ``etag``; a 409 is retried once the same way.
+
+        A delete whose outcome is unknown is settled by a HEAD: gone is done; another ETag
+        means the record is no longer the one we meant (refused); the same one, try again."""
+
+        def settle() -> dict[str, Any] | None:
+            current = self._current_etag(key)
+            if current is None:
+                return {}
+            if current != etag:
+                raise _Refused(PRECONDITION_FAILED)
+            return None
+
+        def delete() -> None:
+            self._call("DeleteObject", key, refusals=REFUSALS, settle=settle, Key=key, IfMatch=etag)
+
         try:
-            self._call("DeleteObject", key, refusals=REFUSALS, Key=key, IfMatch=etag)
+            delete()
         except _Refused as exc:
             if exc.code != CONDITIONAL_CONFLICT or self._current_etag(key) != etag:
                 raise
-            self._call("DeleteObject", key, refusals=REFUSALS, Key=key, IfMatch=etag)
+            delete()
 
     def _landed(self, key: str, data: bytes) -> dict[str, Any] | None:
         """After a 412: the object, if it holds exactly our bytes (botocore retried a request
@@ -565,7 +608,7 @@ class S3Backend(Backend):
         if written is None or written.digest != _digest(data):
             return False
         source: dict[str, str] = {"Bucket": self.bucket, "Key": self._state_key(stack, env)}
-        condition: dict[str, str] = {}
+        condition: dict[str, Any] = {}
         if written.version_id and written.version_id != "null":
             source["VersionId"] = written.version_id  # exactly the version we wrote
         else:
@@ -652,8 +695,11 @@ class S3Backend(Backend):
         try:
             return str(self._put_conditional(key, body, IfMatch=str(token))["ETag"])
         except _Refused as exc:
-            if exc.code == PRECONDITION_FAILED and (landed := self._landed(key, body)):
-                return str(landed["ETag"])
+            if exc.code == PRECONDITION_FAILED and (current := self._get(key)) is not None:
+                # Still our run's record (its id), written by a renewal whose answer was lost
+                # and could not be read back then: the lock is ours, under that ETag.
+                if _record_id(current["Data"]) == info.id:
+                    return str(current["ETag"])
             what = "removed" if exc.code == NO_SUCH_KEY else "replaced"
             raise LockLostError(
                 f"lock record {self._uri(key)} was {what} by another run ({exc.code})"

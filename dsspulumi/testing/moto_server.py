@@ -10,16 +10,23 @@ double grant can only be our bug (measured: none in 1,500 rounds).
 On top of moto, two control endpoints usable from any process (plain HTTP, JSON):
 
 - ``POST {url}/__fault__`` with ``{"fail": "put"|"write"|"get"|"all"|null,
-  "status": 503, "code": "...", "after": 0, "count": null}`` makes matching S3
-  requests fail with an S3-style error (``after`` lets that many through first,
-  ``count`` fails only that many); ``null`` heals. "put" is PUT only, "write" is
+  "status": 503, "code": "...", "after": 0, "count": null, "when": "before"}`` makes
+  matching S3 requests fail with an S3-style error (``after`` lets that many through first,
+  ``count`` fails only that many; ``when: "after"`` lets moto carry the request out first,
+  so its answer is lost); ``null`` heals. "put" is PUT only, "write" is
   PUT/POST/DELETE, "get" is GET/HEAD.
+- ``POST {url}/__chaos__`` with ``{"rate": 0.2, "modes": ["before", "after"], "seed": 1}``
+  makes that share of S3 requests fail at random, each drawn evenly from ``modes``:
+  ``before`` = 503 ``SlowDown``, the request not applied; ``after`` = the request applied
+  by moto, then 500 ``InternalError`` instead of its answer (a lost answer: a conditional
+  write retried after it is answered 412). ``seed`` makes the draws reproducible; a rate of
+  0 heals. ``GET`` reads the counts of injected failures per mode.
 - ``GET {url}/__stats__`` returns ``{"requests": {"GET": n, ...}, "total": n,
   "bytes_received": n, "bytes_by_method": {...}}``; ``DELETE`` resets it.
 
 Run it in-process (``with MotoServer() as s: ...``) or as its own process::
 
-    python -m dsspulumi.testing.moto_server --port 0 [--bucket NAME]...
+    python -m dsspulumi.testing.moto_server --port 0 [--bucket NAME]... [--fail-rate 0.2]
 
 which prints its URL on the first line of stdout and serves until SIGTERM/SIGINT.
 Clients need ``AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import signal
 import sys
 import threading
@@ -87,6 +95,10 @@ class _Fault:
         self.after = int(spec.get("after") or 0)
         count = spec.get("count")
         self.remaining: int | None = None if count is None else int(count)
+        when = spec.get("when") or "before"
+        if when not in CHAOS_MODES:
+            raise ValueError(f"when must be one of {CHAOS_MODES}, got {when!r}")
+        self.applied = when == "after"  # moto carries the request out, the answer is lost
 
     def matches(self, method: str) -> bool:
         """Whether this request fails (consumes ``after`` and ``count``)."""
@@ -100,6 +112,40 @@ class _Fault:
                 return False
             self.remaining -= 1
         return True
+
+
+CHAOS_MODES = ("before", "after")
+
+
+class _Chaos:
+    """Random failures: ``rate`` of the requests, each ``before`` or ``after`` moto ran."""
+
+    def __init__(self, rate: float, modes: Iterable[str], seed: int | None) -> None:
+        modes = tuple(modes)
+        if not 0.0 <= rate <= 1.0 or not modes or set(modes) - set(CHAOS_MODES):
+            raise ValueError(f"rate must be in [0, 1] and modes some of {CHAOS_MODES}")
+        self.rate = rate
+        self.modes = modes
+        self.random = random.Random(seed)
+        self.injected: dict[str, int] = dict.fromkeys(CHAOS_MODES, 0)
+
+    def draw(self) -> str | None:
+        if self.rate <= 0 or self.random.random() >= self.rate:
+            return None
+        mode = self.random.choice(self.modes)
+        self.injected[mode] += 1
+        return mode
+
+
+def _s3_error(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
+        f"<Code>{code}</Code><Message>{message}</Message></Error>"
+    ).encode()
+    start_response(
+        status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
 
 
 class LockedS3App:
@@ -120,6 +166,7 @@ class LockedS3App:
         self.lock = threading.Lock()  # ONE lock: every moto request runs alone
         self._meta = threading.Lock()  # faults and stats (never held while moto runs)
         self.fault: _Fault | None = None
+        self.chaos = _Chaos(0.0, CHAOS_MODES, None)
         self.reset_stats()
 
     def reset_stats(self) -> None:
@@ -141,11 +188,24 @@ class LockedS3App:
         with self._meta:
             self.fault = fault
 
+    def set_chaos(
+        self, rate: float, modes: Iterable[str] = CHAOS_MODES, seed: int | None = None
+    ) -> None:
+        chaos = _Chaos(rate, modes, seed)
+        with self._meta:
+            self.chaos = chaos
+
+    def chaos_stats(self) -> dict[str, Any]:
+        with self._meta:
+            return {"rate": self.chaos.rate, "injected": dict(self.chaos.injected)}
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/__fault__":
             return self._control_fault(environ, start_response)
+        if path == "/__chaos__":
+            return self._control_chaos(environ, start_response)
         if path == "/__stats__":
             if method == "DELETE":
                 self.reset_stats()
@@ -156,25 +216,47 @@ class LockedS3App:
             self.bytes_by_method[method] = self.bytes_by_method.get(method, 0) + size
             failing = self.fault is not None and self.fault.matches(method)
             fault = self.fault
-        if failing and fault is not None:
+            chaos = None if failing else self.chaos.draw()
+        if failing and fault is not None and not fault.applied:
             environ["wsgi.input"].read(size)  # drain the body so the client sees our answer
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n<Error>'
-                f"<Code>{fault.code}</Code><Message>injected fault</Message></Error>"
-            ).encode()
-            start_response(
-                f"{fault.status} Injected",
-                [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+            return _s3_error(start_response, f"{fault.status} Injected", fault.code, "injected")
+        if chaos == "before":
+            environ["wsgi.input"].read(size)
+            return _s3_error(start_response, "503 Slow Down", "SlowDown", "Reduce your rate")
+        answer: list[Any] = []
+
+        def capture(status: str, headers: list[Any], exc_info: Any = None) -> Any:
+            answer[:] = [status, headers]
+            return lambda _data: None
+
         with self.lock:
-            result = self.moto(environ, start_response)
+            result = self.moto(environ, capture)
             try:
-                return [b"".join(result)]  # produced entirely inside the lock
+                data = b"".join(result)  # produced entirely inside the lock
             finally:
                 close = getattr(result, "close", None)
                 if close is not None:
                     close()
+        if chaos == "after":  # applied, and the answer is lost
+            return _s3_error(start_response, "500 Internal Server Error", "InternalError", "Lost")
+        if failing and fault is not None:  # applied, then the injected error instead
+            return _s3_error(start_response, f"{fault.status} Injected", fault.code, "injected")
+        start_response(*answer)
+        return [data]
+
+    def _control_chaos(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST":
+            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            try:
+                spec = json.loads(raw or b"{}")
+                self.set_chaos(
+                    float(spec.get("rate") or 0.0),
+                    spec.get("modes") or CHAOS_MODES,
+                    spec.get("seed"),
+                )
+            except (ValueError, TypeError, AttributeError) as exc:
+                return _json(start_response, "400 Bad Request", {"error": str(exc)})
+        return _json(start_response, "200 OK", self.chaos_stats())
 
     def _control_fault(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -260,10 +342,29 @@ class MotoServer:
         code: str | None = None,
         after: int = 0,
         count: int | None = None,
+        when: str = "before",
     ) -> None:
-        spec = {"fail": fail, "status": status, "code": code, "after": after, "count": count}
+        spec = {
+            "fail": fail,
+            "status": status,
+            "code": code,
+            "after": after,
+            "count": count,
+            "when": when,
+        }
         assert self.app is not None, "start() the server first"
         self.app.set_fault(spec)
+
+    def set_chaos(
+        self, rate: float, modes: Iterable[str] = CHAOS_MODES, seed: int | None = None
+    ) -> None:
+        """Fail ``rate`` of all requests at random (see ``/__chaos__``); 0 heals."""
+        assert self.app is not None, "start() the server first"
+        self.app.set_chaos(rate, modes, seed)
+
+    def chaos_stats(self) -> dict[str, Any]:
+        assert self.app is not None, "start() the server first"
+        return self.app.chaos_stats()
 
     def stats(self) -> dict[str, Any]:
         assert self.app is not None, "start() the server first"
@@ -305,10 +406,27 @@ def set_fault(
     code: str | None = None,
     after: int = 0,
     count: int | None = None,
+    when: str = "before",
 ) -> None:
     """Switch the fault of a server (possibly in another process); ``fail=None`` heals it."""
-    spec = {"fail": fail, "status": status, "code": code, "after": after, "count": count}
+    spec = {
+        "fail": fail,
+        "status": status,
+        "code": code,
+        "after": after,
+        "count": count,
+        "when": when,
+    }
     _request(url, "/__fault__", "POST", spec)
+
+
+def set_chaos(
+    url: str, rate: float, modes: Iterable[str] = CHAOS_MODES, seed: int | None = None
+) -> dict[str, Any]:
+    """Random failures on a server (possibly in another process); returns its counts."""
+    return dict(
+        _request(url, "/__chaos__", "POST", {"rate": rate, "modes": list(modes), "seed": seed})
+    )
 
 
 def get_stats(url: str) -> dict[str, Any]:
@@ -336,6 +454,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--bucket", action="append", default=[], help="create this bucket (versioned) at start"
     )
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of requests failed")
+    parser.add_argument(
+        "--fail-mix",
+        default=",".join(CHAOS_MODES),
+        help="before (503 SlowDown, not applied), after (applied, then 500)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="reproducible failure draws")
     args = parser.parse_args(argv)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -343,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     with MotoServer(args.host, args.port) as server:
         for name in args.bucket:
             server.create_bucket(name)
+        server.set_chaos(args.fail_rate, args.fail_mix.split(","), args.seed)
         print(server.url, flush=True)
         while not stop.wait(0.5):
             pass

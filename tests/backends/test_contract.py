@@ -756,6 +756,7 @@ def test_fault_switch_and_stats_from_another_process(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": moto_process,
         "AWS_MAX_ATTEMPTS": "1",
+        "DSS_S3_RETRIES": "0",  # each refusal reaches the caller (the budget: test_s3_lost_answers)
         "AWS_CONFIG_FILE": "/nonexistent",
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
     }.items():

@@ -24,6 +24,7 @@ def s3_ws(ws, moto, monkeypatch):
         **TEST_ENV,
         "AWS_ENDPOINT_URL": moto.url,
         "AWS_MAX_ATTEMPTS": "1",
+        "DSS_S3_RETRIES": "1",  # a refusal that lasts: fail after one more try, not five
         "DSS_BACKEND": f"s3://{bucket}/state",
     }.items():
         monkeypatch.setenv(k, v)

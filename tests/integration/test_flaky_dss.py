@@ -95,9 +95,11 @@ def test_retries_are_bounded_by_the_option(ws):
     assert r.exit_code == 1
     step = next(s for s in r.json["steps"] if s["name"] == "DS")
     assert "HTTP 500 after 3 attempts" in step["error"]
-    # 3 attempts of the read that checks the name is free; then the step stops, before any
-    # create call: nothing to settle, nothing created.
-    assert ws.sandbox.request_counts["GET /projects/{projectKey}/datasets/{datasetName}"] == 3
+    # 3 attempts of the read that checks the name is free, in each of the step's 3 rounds
+    # (dsspulumi.settling); then the step stops, before any create call: nothing to settle,
+    # nothing created.
+    assert ws.sandbox.request_counts["GET /projects/{projectKey}/datasets/{datasetName}"] == 9
+    assert [e["method"] for e in r.json["retries"]].count("read") == 2
     assert "POST /projects/{projectKey}/datasets/managed" not in ws.sandbox.request_counts
 
 
