@@ -90,7 +90,9 @@ def test_when_every_round_fails_the_step_ends_settled_and_the_next_run_converges
     assert ws.sandbox.request_counts["PUT " + SETTINGS] == 4  # every injection used up
     step = next(s for s in r.json["steps"] if s["name"] == "DS")
     assert "outcome is unknown" not in step["error"]
-    assert step["error"].startswith("dataset ONE.DS was created, but the writes after its "), step
+    assert step["error"].startswith(  # a step's error names its object first, once
+        "ONE.DS: dataset ONE.DS was created, but the writes after its "
+    ), step
     assert "DSS was read afterwards" in step["error"], step["error"]
     state = ws.state("one")
     assert state.pending == []
