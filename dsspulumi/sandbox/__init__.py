@@ -81,7 +81,8 @@ not depend on any of it:
   items. Created zones get a random 7-character id; items are moved in with ``.../items`` /
   ``.../add-items`` (out of any other zone), refs echoed exactly as sent; deleting a zone
   sends its items back to the default zone; the default zone cannot be renamed or deleted;
-  sharing is not simulated. See :mod:`.kinds.zone`.
+  sharing is not simulated; ``.../zones/{id}/graph`` is the zone's part of the flow graph,
+  linked inside the zone only (ENDPOINTS.md §3). See :mod:`.kinds.zone`.
 * Scenarios: ids derived from the name (letters and digits upper-cased, ``_1``... when
   taken); creation keeps the posted definition; triggers get 6-character ids; ``/light`` PUT
   applies only active/checklists/description/shortDesc/tags; ``/payload`` only exists for

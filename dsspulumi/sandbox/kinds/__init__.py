@@ -25,6 +25,7 @@ import pkgutil
 from types import ModuleType
 
 from dsspulumi.sandbox import hooks, routes, store
+from dsspulumi.sandbox.lookups import PROJECT
 from dsspulumi.sandbox.store import Tx
 
 
@@ -44,7 +45,7 @@ def _register(module: ModuleType) -> None:
     routes.register(module.ROUTES)
     store.declare(getattr(module, "SCHEMA", ()), getattr(module, "seed", None))
     for table in getattr(module, "PROJECT_TABLES", ()):
-        hooks.on_delete("project", _emptier(table))
+        hooks.on_delete(PROJECT, _emptier(table))
 
 
 _MODULES = _load()

@@ -22,7 +22,12 @@ from dsspulumi.sandbox.errors import (
     require_object,
     string_list,
 )
-from dsspulumi.sandbox.lookups import group_exists, require_enterprise, require_project
+from dsspulumi.sandbox.lookups import (
+    DATASET,
+    group_exists,
+    require_enterprise,
+    require_project,
+)
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
@@ -295,8 +300,8 @@ def set_variables(tx: Tx, req: Request) -> dict[str, Any]:
 
 # A project's exposed datasets follow them: a deleted one is no longer exposed, a renamed one
 # stays exposed under its new name.
-hooks.on_delete("dataset", lambda tx, key, name: unexpose(tx, key, "DATASET", name))
-hooks.on_rename("dataset", lambda tx, key, old, new: rename_exposed(tx, key, "DATASET", old, new))
+hooks.on_delete(DATASET, lambda tx, key, name: unexpose(tx, key, "DATASET", name))
+hooks.on_rename(DATASET, lambda tx, key, old, new: rename_exposed(tx, key, "DATASET", old, new))
 
 ROUTES = [
     Route("GET", "/projects/", list_projects),

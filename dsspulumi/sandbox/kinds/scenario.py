@@ -38,7 +38,13 @@ from dsspulumi.sandbox.errors import (
     require_object,
     string_list,
 )
-from dsspulumi.sandbox.lookups import PROJECT, project_object, require_project, user_exists
+from dsspulumi.sandbox.lookups import (
+    DATASET,
+    PROJECT,
+    project_object,
+    require_project,
+    user_exists,
+)
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
@@ -92,7 +98,7 @@ def rename_dataset(tx: Tx, project_key: str, old: str, new: str) -> None:
                 tx.put(KIND, key, scenario_id, doc)
 
 
-hooks.on_rename("dataset", rename_dataset)
+hooks.on_rename(DATASET, rename_dataset)
 
 
 def _items(value: Any, what: str, *, typed: bool = True) -> list[dict[str, Any]]:
