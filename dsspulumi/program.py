@@ -19,13 +19,16 @@ import os
 import sys
 import traceback
 import types
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dsspulumi import program_context
 from dsspulumi.errors import DssPulumiError, GraphError, StackProgramError
 from dsspulumi.graph import ResourceGraph
+
+if TYPE_CHECKING:
+    from dsspulumi.resource import ComponentResource, Resource
 
 _INTERNAL = (program_context._PACKAGE_DIR, "<frozen ", "<attrs generated", sys.prefix + "/lib")
 
@@ -209,6 +212,7 @@ def run_program(
             sys.path.remove(stack_dir)
         except ValueError:
             pass
-    return ResourceGraph.from_resources(
-        stack, env, ctx.resources.values(), ctx.exports, ctx.components
-    )
+    # The context holds what the resource model registered (it knows them by protocol only).
+    resources = cast("Iterable[Resource]", ctx.resources.values())
+    components = cast("Iterable[ComponentResource]", ctx.components)
+    return ResourceGraph.from_resources(stack, env, resources, ctx.exports, components)

@@ -3,6 +3,10 @@
 The program runner (``dsspulumi.program``) opens a ``ProgramContext`` in a
 contextvar for the duration of ``runpy``; resources, exports and config reads
 find it here. Nothing else is global, so tests never have to reset anything.
+
+The resource model (``dsspulumi.resource``) registers its objects here, so this module knows
+them only by the :class:`Declared` protocol: importing the model back would make the two
+modules an import cycle.
 """
 
 from __future__ import annotations
@@ -16,16 +20,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import CodeType, FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import attrs
 
 from dsspulumi.errors import GraphError
 
-if TYPE_CHECKING:
-    from dsspulumi.resource import ComponentResource, Resource
-
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+class Declared(Protocol):
+    """What the context needs of a declared resource or component: who it is and where the
+    user's code declared it (``Resource`` and ``ComponentResource`` of ``dsspulumi.resource``
+    satisfy it)."""
+
+    @property
+    def type_token(self) -> str: ...
+
+    @property
+    def source(self) -> tuple[str, int] | None: ...
+
+
+class DeclaredResource(Declared, Protocol):
+    @property
+    def logical_name(self) -> str: ...
 
 
 @attrs.define
@@ -34,8 +52,8 @@ class ProgramContext:
     env: str
     stack_file: Path
     config: dict[str, Any] = attrs.field(factory=dict)
-    resources: dict[str, Resource] = attrs.field(factory=dict)
-    components: list[ComponentResource] = attrs.field(factory=list)
+    resources: dict[str, DeclaredResource] = attrs.field(factory=dict)
+    components: list[Declared] = attrs.field(factory=list)
     exports: dict[str, Any] = attrs.field(factory=dict)
     # Extra per-run services (secrets, stack references) hang here by name.
     services: dict[str, Any] = attrs.field(factory=dict)
@@ -120,7 +138,7 @@ def format_location(loc: tuple[str, int] | None, cwd: str | None = None) -> str:
     return f"{_display_path(file, cwd if cwd is not None else os.getcwd())}:{line}"
 
 
-def register(resource: Resource) -> None:
+def register(resource: DeclaredResource) -> None:
     ctx = _current.get()
     if ctx is None:
         return
@@ -134,13 +152,13 @@ def register(resource: Resource) -> None:
     ctx.resources[key] = resource
 
 
-def register_component(component: ComponentResource) -> None:
+def register_component(component: Declared) -> None:
     ctx = _current.get()
     if ctx is not None:
         ctx.components.append(component)
 
 
-def find(type_token: str, logical_name: str) -> Resource | None:
+def find(type_token: str, logical_name: str) -> DeclaredResource | None:
     """The resource of the running program with that identity, if one is registered."""
     ctx = _current.get()
     return ctx.resources.get(f"{type_token}::{logical_name}") if ctx is not None else None

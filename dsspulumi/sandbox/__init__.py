@@ -17,14 +17,21 @@ kind) and ``POST /__sandbox__/reset``.
 
 Layout: one module per DSS object kind under :mod:`dsspulumi.sandbox.kinds` (project,
 connection, dataset, recipe, zone, instance variables, group, user, code env, licensing,
-instance info), each with its
-routes, handlers and refusals; adding a kind is adding a file there. Shared machinery lives
-once: :mod:`.store` (transactions, versions and tags, futures, the API key), :mod:`.errors`
-(DSS's error shape, validators), :mod:`.objects` (what datasets and recipes share),
-:mod:`.db` (SQLite: one row per object; why WAL and ``synchronous=NORMAL`` is explained
-there), :mod:`.legacy` (migration of JSON data folders), :mod:`.routes` (matching) and
-:mod:`.server` (HTTP, auth, latency, failures, access log). The probe endpoints
-(licensing status, instance variables, flow zones) are described in ``ENDPOINTS.md``.
+instance info...), each with its routes, handlers and refusals; adding a kind is adding a
+file there. Kind modules never import each other: what one reads of another's rows is in
+:mod:`.lookups`, and what one does when another's object is renamed or deleted (a dataset
+rename updating recipes, zones and scenarios; a deleted group leaving its users) goes through
+the reference hooks of :mod:`.hooks`. Importing this package loads the kinds, which register
+their routes (:mod:`.routes`), side tables and seeders (:mod:`.store`) and hooks; neither the
+store nor the routes import a kind. Shared machinery lives once: :mod:`.store` (transactions,
+versions and tags, futures, the API key), :mod:`.errors` (DSS's error shape, validators),
+:mod:`.objects` (what datasets and recipes share), :mod:`.managed_datasets` (building a
+dataset document, for the dataset kind and the recipe creator), :mod:`.flow` (the flow graph,
+for the project and its zones), :mod:`.db` (SQLite: one row per object; why WAL and
+``synchronous=NORMAL`` is explained there), :mod:`.legacy` (migration of JSON data folders),
+:mod:`.routes` (matching) and :mod:`.server` (HTTP, auth, latency, failures, access log).
+The probe endpoints (licensing status, instance variables, flow zones) are described in
+``ENDPOINTS.md``.
 
 Simulator conventions -- behaviour chosen here because DSS's is not verified; a provider must
 not depend on any of it:
@@ -74,7 +81,8 @@ not depend on any of it:
   items. Created zones get a random 7-character id; items are moved in with ``.../items`` /
   ``.../add-items`` (out of any other zone), refs echoed exactly as sent; deleting a zone
   sends its items back to the default zone; the default zone cannot be renamed or deleted;
-  sharing is not simulated. See :mod:`.kinds.zone`.
+  sharing is not simulated; ``.../zones/{id}/graph`` is the zone's part of the flow graph,
+  linked inside the zone only (ENDPOINTS.md §3). See :mod:`.kinds.zone`.
 * Scenarios: ids derived from the name (letters and digits upper-cased, ``_1``... when
   taken); creation keeps the posted definition; triggers get 6-character ids; ``/light`` PUT
   applies only active/checklists/description/shortDesc/tags; ``/payload`` only exists for
@@ -142,6 +150,8 @@ not depend on any of it:
 
 from __future__ import annotations
 
+# Loading the kind modules registers their routes, side tables, seeders and reference hooks.
+from . import kinds  # noqa: F401
 from .errors import DssApiError
 from .server import Sandbox
 from .store import Store

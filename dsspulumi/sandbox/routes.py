@@ -5,12 +5,13 @@ real client sends (collections end with ``/``, single objects do not); matching 
 slashes. When several templates match, the one with the most literal segments wins, so
 ``POST /projects/{projectKey}/datasets/managed`` beats ``.../datasets/{datasetName}``.
 Request counts are keyed by ``"METHOD template"``. The routes themselves are declared by the
-kind modules (:mod:`dsspulumi.sandbox.kinds`), each next to its handlers.
+kind modules (:mod:`dsspulumi.sandbox.kinds`), each next to its handlers, and registered here
+when the kinds load: this module never imports them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -87,17 +88,18 @@ class Route:
         return params
 
 
+_TABLE: list[Route] = []
+
+
+def register(routes: Iterable[Route]) -> None:
+    """Add routes to the table (each kind module's ``ROUTES``, when :mod:`.kinds` loads)."""
+    _TABLE.extend(routes)
+
+
 def table() -> list[Route]:
-    """Every route of every kind module (:mod:`dsspulumi.sandbox.kinds`), built once."""
-    global _TABLE
-    if _TABLE is None:
-        from . import kinds
-
-        _TABLE = kinds.routes()
+    """Every route registered: those of every kind module once :mod:`.kinds` is imported
+    (importing :mod:`dsspulumi.sandbox` does it)."""
     return _TABLE
-
-
-_TABLE: list[Route] | None = None
 
 
 def match(

@@ -8,7 +8,8 @@ write, and the transaction makes a request all-or-nothing anyway: a refused or c
 leaves the store exactly as it was.
 
 The DSS object kinds themselves -- their routes, handlers and refusals -- live one per module
-under :mod:`dsspulumi.sandbox.kinds`.
+under :mod:`dsspulumi.sandbox.kinds`; they :func:`declare` their side tables and seeders here
+when they load (this module never imports them).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,20 @@ from .errors import ADMIN_LOGIN, DssApiError, not_found
 
 EDITIONS = ("enterprise", "free")
 _MAX_FUTURES = 100
+
+
+#: What the kind modules declare for the database (registered when :mod:`.kinds` loads; this
+#: module never imports them): extra ``CREATE TABLE/INDEX`` statements, and the seeders that
+#: write built-in objects into a new database.
+_SCHEMA: list[str] = []
+_SEEDERS: list[Callable[[Tx], Any]] = []
+
+
+def declare(schema: Iterable[str] = (), seed: Callable[[Tx], Any] | None = None) -> None:
+    """Add a kind's side tables and its seeder to every store opened from now on."""
+    _SCHEMA.extend(schema)
+    if seed is not None:
+        _SEEDERS.append(seed)
 
 
 class Store:
@@ -45,21 +60,18 @@ class Store:
         clock: Callable[[], float] = time.time,
         edition: str = "enterprise",
     ) -> None:
-        from . import kinds
-
         if edition not in EDITIONS:
             raise ValueError(f"unknown DSS edition {edition!r}: expected one of {EDITIONS}")
         self.clock = clock
         self.edition = edition
         # How long a code env creation (a long task, answered as a running future) takes.
         self.code_env_seconds = 1.0
-        self.project_tables = kinds.project_tables()
         # Finished long tasks by jobId, for GET /futures/{jobId}; not persisted (a restarted
         # DSS forgets its futures too).
         self.futures: dict[str, dict[str, Any]] = {}
         self._futures_lock = threading.Lock()
         try:
-            self.db = Database(path, kinds.schema())
+            self.db = Database(path, list(_SCHEMA))
             with self.db.transaction(write=True) as conn:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
                 if row is None:
@@ -68,7 +80,7 @@ class Store:
                         (str(DB_FORMAT_VERSION),),
                     )
                     tx = Tx(self, conn)
-                    for seed in kinds.seeders():
+                    for seed in _SEEDERS:
                         seed(tx)
                 elif row[0] != str(DB_FORMAT_VERSION):
                     raise ValueError(
@@ -246,10 +258,9 @@ class Tx:
         return cur.rowcount > 0
 
     def drop_project(self, project: str) -> None:
-        """Delete every object of a project, and the project's rows in kinds' side tables."""
+        """Delete every object of a project (kinds empty their side tables by a hook on the
+        project's deletion, :mod:`.hooks`)."""
         self.conn.execute("DELETE FROM objects WHERE project = ?", (project,))
-        for table in self.store.project_tables:
-            self.conn.execute(f"DELETE FROM {table} WHERE project = ?", (project,))  # noqa: S608
 
     # ---- versions and tags ------------------------------------------------------------------
 

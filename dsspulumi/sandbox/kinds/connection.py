@@ -19,8 +19,8 @@ from dsspulumi.sandbox.errors import (
     optional_str,
     require_object,
     string_list,
-    unknown_connection,
 )
+from dsspulumi.sandbox.lookups import connection
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
@@ -91,14 +91,6 @@ def seed(tx: Tx) -> None:
         tx.put(KIND, "", name, new_connection(tx, name, type_, params, ""))
 
 
-def lookup(tx: Tx, name: str, status: int = 400) -> dict[str, Any]:
-    """The connection named ``name``, or DSS's "does not exist" refusal."""
-    conn = tx.get(KIND, "", name)
-    if conn is None:
-        raise unknown_connection(name, status)
-    return conn
-
-
 def list_connections(tx: Tx, req: Request) -> dict[str, Any]:
     return {c["name"]: c for c in tx.docs(KIND, "")}
 
@@ -111,12 +103,12 @@ def connection_names(tx: Tx, req: Request) -> list[str]:
 
 
 def get_connection(tx: Tx, req: Request) -> dict[str, Any]:
-    return lookup(tx, req.params["name"], 404)
+    return connection(tx, req.params["name"], 404)
 
 
 def connection_info(tx: Tx, req: Request) -> dict[str, Any]:
     name = req.params["name"]
-    conn = lookup(tx, name, 404)
+    conn = connection(tx, name, 404)
     return {
         "name": name,
         "type": conn["type"],
@@ -149,7 +141,7 @@ def create_connection(tx: Tx, req: Request) -> dict[str, Any]:
 
 def update_connection(tx: Tx, req: Request) -> dict[str, Any]:
     name = req.params["name"]
-    current = lookup(tx, name, 404)
+    current = connection(tx, name, 404)
     body = require_object(req.body, "connection")
     for key in ("name", "type"):
         if key in body and body[key] != current[key]:
@@ -181,7 +173,7 @@ def users_of(tx: Tx, name: str) -> list[str]:
 
 def delete_connection(tx: Tx, req: Request) -> dict[str, Any]:
     name = req.params["name"]
-    lookup(tx, name, 404)
+    connection(tx, name, 404)
     used = users_of(tx, name)
     if used:
         shown = ", ".join(used[:10]) + (f" and {len(used) - 10} more" if len(used) > 10 else "")

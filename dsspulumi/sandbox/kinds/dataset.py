@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsspulumi.sandbox import hooks
 from dsspulumi.sandbox.errors import (
     check_object_name,
     invalid,
@@ -16,115 +17,21 @@ from dsspulumi.sandbox.errors import (
     require_object,
     string_list,
 )
+from dsspulumi.sandbox.lookups import connection, folder_exists, project_object, require_project
+from dsspulumi.sandbox.managed_datasets import build_managed, check_new_name, new_dataset, save
 from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
-from . import connection, managedfolder, project, scenario, zone
-
 KIND = "dataset"
-
-# dataset.py:DSSDataset._FS_TYPES / _SQL_TYPES of dataikuapi 15.2 (copied so the sandbox's
-# rules do not depend on the client).
-FS_TYPES = frozenset(
-    ["Filesystem", "UploadedFiles", "FilesInFolder", "HDFS", "S3", "Azure", "GCS", "FTP", "SCP"]
-    + ["SFTP"]
-)
-SQL_TYPES = frozenset(
-    [
-        "JDBC",
-        "PostgreSQL",
-        "MySQL",
-        "Vertica",
-        "Snowflake",
-        "Redshift",
-        "Greenplum",
-        "Teradata",
-        "Oracle",
-        "SQLServer",
-        "SAPHANA",
-        "Netezza",
-        "BigQuery",
-        "Athena",
-        "hiveserver2",
-        "Synapse",
-        "FabricWarehouse",
-        "Databricks",
-        "DatabricksLakebase",
-        "ClickHouse",
-    ]
-)
-
-
-def _csv_format_params(style: str = "unix", compress: str = "") -> dict[str, Any]:
-    return {
-        "style": style,
-        "charset": "utf8",
-        "separator": "\t",
-        "quoteChar": '"',
-        "escapeChar": "\\",
-        "dateSerializationFormat": "ISO",
-        "arrayMapFormat": "json",
-        "hiveSeparators": ["\x02", "\x03", "\x04", "\x05", "\x06", "\x07", "\x08"],
-        "skipRowsBeforeHeader": 0,
-        "parseHeaderRow": False,
-        "skipRowsAfterHeader": 0,
-        "probableNumberOfRecords": 0,
-        "normalizeBooleans": False,
-        "normalizeDoubles": True,
-        "compress": compress,
-    }
-
-
-def managed_format(format_option_id: str | None) -> tuple[str, dict[str, Any]]:
-    """formatType + formatParams for a managed files dataset from a UI format option id."""
-    option = (format_option_id or "CSV_ESCAPING_NOGZIP_FORHIVE").upper()
-    if option.startswith("CSV"):
-        style = "excel" if "EXCEL" in option else "unix"
-        compress = "gz" if "GZIP" in option and "NOGZIP" not in option else ""
-        return "csv", _csv_format_params(style, compress)
-    if option.startswith("PARQUET"):
-        return "parquet", {
-            "parquetLowerCaseIdentifiers": False,
-            "representsNullFields": False,
-            "parquetCompressionMethod": "SNAPPY",
-            "parquetFlavor": "HIVE",
-            "parquetBlockSizeMB": 128,
-        }
-    if option.startswith("AVRO"):
-        return "avro", {"avroCompressionMethod": "snappy"}
-    if option.startswith("ORC"):
-        return "orc", {"orcCompressionMethod": "ZLIB"}
-    if option.startswith("JSON"):
-        return "json", {"compress": ""}
-    raise invalid(f"Unknown format option: {format_option_id}")
-
-
-def _empty_partitioning() -> dict[str, Any]:
-    return {
-        "ignoreNonMatchingFile": False,
-        "considerMissingRequestedPartitionsAsEmpty": False,
-        "dimensions": [],
-    }
 
 
 def lookup(tx: Tx, project_key: str, name: str) -> dict[str, Any]:
-    return project.lookup_object(tx, KIND, "dataset", project_key, name)
+    return project_object(tx, KIND, "dataset", project_key, name)
 
 
 def exists(tx: Tx, project_key: str, name: str) -> bool:
     return tx.exists(KIND, project_key, name)
-
-
-def save(tx: Tx, dataset: dict[str, Any]) -> None:
-    tx.put(KIND, dataset["projectKey"], dataset["name"], dataset)
-
-
-def check_new_name(tx: Tx, project_key: str, name: Any) -> str:
-    name = check_object_name("dataset", name)
-    if tx.exists(KIND, project_key, name):
-        raise invalid(f"Dataset {project_key}.{name} already exists")
-    return name
 
 
 #: Dataset types that must live on a connection of the same type (an S3 dataset reads its
@@ -139,9 +46,9 @@ def _check_folder(tx: Tx, project_key: str, type_: str, params: dict[str, Any]) 
     ref = params.get("folderSmartId")
     if not isinstance(ref, str) or not ref:
         raise invalid("A FilesInFolder dataset needs params.folderSmartId (a managed folder id)")
-    if not managedfolder.smart_ref_exists(tx, project_key, ref):
+    if not folder_exists(tx, project_key, ref):
         key, ident = split_ref(project_key, ref)
-        project.require(tx, key)
+        require_project(tx, key)
         raise not_found("managed folder", f"{key}.{ident}")
 
 
@@ -151,7 +58,7 @@ def _check_connection_params(tx: Tx, params: dict[str, Any], type_: str) -> None
         if conn is not None:
             if not isinstance(conn, str):
                 raise invalid(f"Invalid params.{key}: expected a connection name")
-            found = connection.lookup(tx, conn)
+            found = connection(tx, conn)
             if key == "connection" and type_ in SAME_TYPE_CONNECTION and found["type"] != type_:
                 raise invalid(
                     f"Connection '{conn}' is of type {found['type']}, not {type_}: a {type_} "
@@ -159,87 +66,6 @@ def _check_connection_params(tx: Tx, params: dict[str, Any], type_: str) -> None
                 )
     if type_ in SAME_TYPE_CONNECTION and not params.get("connection"):
         raise invalid(f"A {type_} dataset needs params.connection (a {type_} connection)")
-
-
-def _new_dataset(
-    tx: Tx,
-    project_key: str,
-    name: str,
-    type_: str,
-    params: dict[str, Any],
-    format_type: str | None,
-    format_params: dict[str, Any],
-    managed: bool,
-) -> dict[str, Any]:
-    dataset: dict[str, Any] = {
-        "projectKey": project_key,
-        "name": name,
-        "type": type_,
-        "managed": managed,
-        "featureGroup": False,
-        "params": params,
-    }
-    if format_type is not None or type_ not in SQL_TYPES:
-        dataset["formatType"] = format_type
-        dataset["formatParams"] = format_params
-    dataset.update(
-        {
-            "partitioning": _empty_partitioning(),
-            "schema": {"columns": [], "userModified": False},
-            "flowOptions": {
-                "virtualizable": False,
-                "rebuildBehavior": "NORMAL",
-                "crossProjectBuildBehavior": "DEFAULT",
-            },
-            "tags": [],
-            "description": "",
-            "shortDesc": "",
-            "checklists": {"checklists": []},
-            "customMeta": {"kv": {}},
-            "customFields": {},
-            "creationTag": tx.tag(),
-            "versionTag": tx.tag(),
-        }
-    )
-    return dataset
-
-
-def build_managed(tx: Tx, project_key: str, name: str, settings: Any) -> dict[str, Any]:
-    """Build (without storing) a managed dataset from UI-style creation settings."""
-    settings = require_object(settings, "creationSettings")
-    conn_name = settings.get("connectionId")
-    if not isinstance(conn_name, str) or not conn_name:
-        raise invalid("creationSettings.connectionId is required for a managed dataset")
-    conn = connection.lookup(tx, conn_name)
-    if not conn.get("allowManagedDatasets", True):
-        raise invalid(f"Connection '{conn_name}' does not allow managed datasets")
-    type_ = conn["type"]
-    specific = optional_object(settings.get("specificSettings"), "specificSettings")
-    format_type: str | None = None
-    format_params: dict[str, Any] = {}
-    if type_ in SQL_TYPES:
-        params: dict[str, Any] = {
-            "connection": conn_name,
-            "mode": "table",
-            "table": "${projectKey}_" + name,
-        }
-        schema = specific.get("overrideSQLSchema")
-        if schema:
-            params["schema"] = schema
-    else:
-        params = {"connection": conn_name, "path": "${projectKey}/" + name}
-        format_type, format_params = managed_format(specific.get("formatOptionId"))
-    dataset = _new_dataset(
-        tx, project_key, name, type_, params, format_type, format_params, managed=True
-    )
-    option = settings.get("partitioningOptionId")
-    if isinstance(option, str) and option.startswith("copy:"):
-        kind, _, ref = option[len("copy:") :].partition(":")
-        if kind.lower() != "dataset":
-            raise invalid(f"Unsupported partitioning option in the sandbox: {option}")
-        src_key, src_name = split_ref(project_key, ref)
-        dataset["partitioning"] = lookup(tx, src_key, src_name)["partitioning"]
-    return dataset
 
 
 def check_schema(schema: Any) -> dict[str, Any]:
@@ -265,7 +91,7 @@ def check_schema(schema: Any) -> dict[str, Any]:
 
 
 def list_datasets(tx: Tx, req: Request) -> list[dict[str, Any]]:
-    project.require(tx, req.project_key)
+    require_project(tx, req.project_key)
     tags = req.args("tags")
     return [
         d
@@ -276,7 +102,7 @@ def list_datasets(tx: Tx, req: Request) -> list[dict[str, Any]]:
 
 def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     project_key = req.project_key
-    project.require(tx, project_key)
+    require_project(tx, project_key)
     body = require_object(req.body, "dataset")
     name = check_new_name(tx, project_key, body.get("name"))
     if body.get("projectKey", project_key) != project_key:
@@ -295,7 +121,7 @@ def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     format_params = optional_object(body.get("formatParams"), "formatParams")
     save(
         tx,
-        _new_dataset(
+        new_dataset(
             tx, project_key, name, type_, params, format_type, format_params, managed=False
         ),
     )
@@ -304,7 +130,7 @@ def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
 
 def create_managed_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     project_key = req.project_key
-    project.require(tx, project_key)
+    require_project(tx, project_key)
     body = require_object(req.body, "managed dataset")
     name = check_new_name(tx, project_key, body.get("name"))
     save(tx, build_managed(tx, project_key, name, body.get("creationSettings")))
@@ -377,15 +203,14 @@ def delete_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     project_key, name = req.project_key, req.params["datasetName"]
     lookup(tx, project_key, name)
     tx.delete(KIND, project_key, name)
-    project.unexpose(tx, project_key, "DATASET", name)
+    hooks.deleted(tx, KIND, project_key, name)
     return {"msg": f"Dataset {project_key}.{name} deleted"}
 
 
 def rename_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     """``{oldName, newName}``: the same dataset (definition, data, creationTag) under a new
-    name; what references it follows (ENDPOINTS.md says what, and what is UNVERIFIED)."""
-    from . import recipe  # recipe imports this module
-
+    name; what references it follows, by the kinds' rename hooks: recipes, scenarios, zones
+    and project exposures (ENDPOINTS.md says what, and what is UNVERIFIED)."""
     project_key = req.project_key
     body = require_object(req.body, "rename")
     old = body.get("oldName")
@@ -399,10 +224,7 @@ def rename_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     tx.bump(dataset)
     tx.delete(KIND, project_key, old)
     save(tx, dataset)
-    recipe.rename_dataset(tx, project_key, old, new)
-    project.rename_exposed(tx, project_key, "DATASET", old, new)
-    zone.rename_items(tx, project_key, "DATASET", old, new)
-    scenario.rename_dataset(tx, project_key, old, new)
+    hooks.renamed(tx, KIND, project_key, old, new)
     return {"msg": f"Dataset {project_key}.{old} renamed to {new}"}
 
 

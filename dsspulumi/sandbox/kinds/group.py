@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsspulumi.sandbox import hooks
 from dsspulumi.sandbox.errors import (
     USERS_GROUP,
     invalid,
@@ -134,12 +135,11 @@ def set_group(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 def delete_group(tx: Tx, req: Request) -> dict[str, Any]:
-    from . import user
-
+    """Its members lose it (the user kind's delete hook)."""
     name = req.params["name"]
     lookup(tx, name)
-    user.leave_group(tx, name)
     tx.delete(KIND, "", name)
+    hooks.deleted(tx, KIND, "", name)
     return {"msg": f"Group {name} deleted"}
 
 

@@ -9,29 +9,19 @@ real DSS, see ``ENDPOINTS.md``.
 Among what the sandbox simulates, the feature refused outside Enterprise is granting project
 permissions to groups (Free Edition is a single-team instance). The refusal shape (HTTP 403,
 ``com.dataiku.dip.exceptions.CodedException``, ``... requires a DSS Enterprise license``) is a
-simulator convention: no public source shows how DSS words it.
+simulator convention: no public source shows how DSS words it. The refusal itself is
+:func:`dsspulumi.sandbox.lookups.require_enterprise`, which the kinds that refuse call.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dsspulumi.sandbox.errors import CODED, DssApiError
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
 #: 2100-01-01T00:00:00Z: a license that never expires in any test's lifetime.
 _EXPIRES_ON_MS = 4102444800000
-
-
-def require_enterprise(tx: Tx, feature: str) -> None:
-    """Refuse ``feature`` unless the sandbox imitates an Enterprise instance."""
-    if tx.store.edition != "enterprise":
-        raise DssApiError(
-            403,
-            CODED,
-            f"{feature} requires a DSS Enterprise license (this instance runs the Free Edition)",
-        )
 
 
 def licensing_status(tx: Tx, req: Request) -> dict[str, Any]:

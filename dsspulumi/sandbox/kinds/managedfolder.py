@@ -21,6 +21,7 @@ import secrets
 import string
 from typing import Any
 
+from dsspulumi.sandbox import hooks
 from dsspulumi.sandbox.errors import (
     invalid,
     optional_object,
@@ -28,14 +29,11 @@ from dsspulumi.sandbox.errors import (
     require_object,
     string_list,
 )
-from dsspulumi.sandbox.objects import split_ref
+from dsspulumi.sandbox.lookups import connection, project_object, require_project
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
 
-from . import connection, project
-
 KIND = "managedfolder"
-RECIPE_KIND = "recipe"  # rows of the recipe kind (deleted with a folder they use)
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 DEFAULT_PATH = "/${projectKey}/${odbId}"
@@ -46,13 +44,7 @@ def exists(tx: Tx, project_key: str, folder_id: str) -> bool:
 
 
 def lookup(tx: Tx, project_key: str, folder_id: str) -> dict[str, Any]:
-    return project.lookup_object(tx, KIND, "managed folder", project_key, folder_id)
-
-
-def smart_ref_exists(tx: Tx, project_key: str, ref: Any) -> bool:
-    """A folder "smart id" (``id`` or ``PROJECT.id``) names an existing folder."""
-    key, folder_id = split_ref(project_key, ref)
-    return exists(tx, key, folder_id)
+    return project_object(tx, KIND, "managed folder", project_key, folder_id)
 
 
 def _check_name(name: Any) -> str:
@@ -73,7 +65,7 @@ def _check_params(tx: Tx, params: Any) -> dict[str, Any]:
     conn = params.get("connection")
     if not isinstance(conn, str) or not conn:
         raise invalid("Invalid managed folder params: 'connection' is required")
-    connection.lookup(tx, conn)
+    connection(tx, conn)
     return params
 
 
@@ -81,13 +73,13 @@ def _check_params(tx: Tx, params: Any) -> dict[str, Any]:
 
 
 def list_folders(tx: Tx, req: Request) -> list[dict[str, Any]]:
-    project.require(tx, req.project_key)
+    require_project(tx, req.project_key)
     return tx.docs(KIND, req.project_key)
 
 
 def create_folder(tx: Tx, req: Request) -> dict[str, Any]:
     project_key = req.project_key
-    project.require(tx, project_key)
+    require_project(tx, project_key)
     body = require_object(req.body, "managed folder")
     name = _check_name(body.get("name"))
     if body.get("projectKey", project_key) != project_key:
@@ -96,7 +88,7 @@ def create_folder(tx: Tx, req: Request) -> dict[str, Any]:
             f"{project_key}"
         )
     params = dict(_check_params(tx, body.get("params")))
-    conn = connection.lookup(tx, params["connection"])
+    conn = connection(tx, params["connection"])
     if not conn.get("allowManagedFolders", True):
         raise invalid(f"Connection '{params['connection']}' does not allow managed folders")
     type_ = body.get("type") or conn["type"]
@@ -159,24 +151,12 @@ def set_folder(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 def delete_folder(tx: Tx, req: Request) -> dict[str, Any]:
-    """Delete the folder and the recipes using it; answered with JSON (the client parses it)."""
+    """Delete the folder, and (by the recipe kind's delete hook) the recipes using it;
+    answered with JSON (the client parses it)."""
     project_key, ident = req.project_key, req.params["folderId"]
     lookup(tx, project_key, ident)
-    refs = {ident, f"{project_key}.{ident}"}
-    for doc in tx.docs(RECIPE_KIND):
-        recipe = doc["recipe"]
-        used = [
-            item.get("ref")
-            for part in ("inputs", "outputs")
-            for role in (recipe.get(part) or {}).values()
-            for item in (role or {}).get("items", [])
-        ]
-        local = recipe["projectKey"] == project_key
-        if any(ref in refs if local else ref == f"{project_key}.{ident}" for ref in used):
-            from . import recipe as recipes  # the recipe kind imports this one
-
-            recipes.remove(tx, recipe["projectKey"], recipe["name"])
     tx.delete(KIND, project_key, ident)
+    hooks.deleted(tx, KIND, project_key, ident)
     return {"msg": f"Managed folder {project_key}.{ident} deleted"}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dsspulumi.sandbox import hooks
 from dsspulumi.sandbox.errors import (
     ADMIN_LOGIN,
     PROJECT_KEY_RE,
@@ -21,10 +22,14 @@ from dsspulumi.sandbox.errors import (
     require_object,
     string_list,
 )
+from dsspulumi.sandbox.lookups import (
+    DATASET,
+    group_exists,
+    require_enterprise,
+    require_project,
+)
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
-
-from . import group, licensing
 
 KIND = "project"
 
@@ -54,33 +59,6 @@ def lookup(tx: Tx, key: str) -> dict[str, Any]:
     if project is None:
         raise not_found("project", key)
     return project
-
-
-def require(tx: Tx, key: str) -> None:
-    """Refuse unless the project exists (an indexed existence check, no document decoded)."""
-    if not tx.exists(KIND, key, key):
-        raise not_found("project", key)
-
-
-def lookup_object(tx: Tx, kind: str, label: str, key: str, ident: str) -> dict[str, Any]:
-    """An object of project ``key``, or DSS's 404: the project's own if the project is missing."""
-    doc = tx.get(kind, key, ident)
-    if doc is None:
-        require(tx, key)
-        raise not_found(label, f"{key}.{ident}")
-    return doc
-
-
-def is_exposed(tx: Tx, key: str, object_type: str, name: str, target: str) -> bool:
-    """Whether project ``key`` exposes its object to project ``target`` (exposedObjects)."""
-    project = tx.get(KIND, key, key)
-    objects = (project or {}).get("settings", {}).get("exposedObjects", {}).get("objects", [])
-    return any(
-        o.get("type") == object_type
-        and o.get("localName") == name
-        and any(r.get("targetProject") == target for r in o.get("rules", []))
-        for o in objects
-    )
 
 
 def unexpose(tx: Tx, key: str, object_type: str, name: str) -> None:
@@ -156,10 +134,10 @@ def _check_permission_items(tx: Tx, items: Any) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
         raise invalid("Invalid permissions: expected a list of objects")
     if any(p.get("group") for p in items):
-        licensing.require_enterprise(tx, "Project permissions granted to groups")
+        require_enterprise(tx, "Project permissions granted to groups")
     for p in items:
         name = p.get("group")
-        if name is not None and not group.exists(tx, name):
+        if name is not None and not group_exists(tx, name):
             # DSS's wording is UNVERIFIED: the shape of the sandbox's other refusals.
             raise invalid(f"Group '{name}' does not exist: create it first")
     return items
@@ -218,8 +196,9 @@ def create_project(tx: Tx, req: Request) -> dict[str, Any]:
 def delete_project(tx: Tx, req: Request) -> dict[str, Any]:
     """Drop the project and everything in it; answered as an already-finished future."""
     key = req.project_key
-    require(tx, key)
+    require_project(tx, key)
     tx.drop_project(key)
+    hooks.deleted(tx, KIND, key, key)
     result = {
         "messages": [],
         "anyMessage": False,
@@ -318,6 +297,11 @@ def set_variables(tx: Tx, req: Request) -> dict[str, Any]:
     _save(tx, key, project)
     return {"msg": "Project variables saved"}
 
+
+# A project's exposed datasets follow them: a deleted one is no longer exposed, a renamed one
+# stays exposed under its new name.
+hooks.on_delete(DATASET, lambda tx, key, name: unexpose(tx, key, "DATASET", name))
+hooks.on_rename(DATASET, lambda tx, key, old, new: rename_exposed(tx, key, "DATASET", old, new))
 
 ROUTES = [
     Route("GET", "/projects/", list_projects),

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsspulumi.sandbox.errors import invalid, not_found, require_object
+from dsspulumi.sandbox.lookups import project_object, require_project
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Store, Tx
-
-from . import project
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -317,7 +316,7 @@ def add_object(store: Store, project_key: str, kind: str, name: str) -> str:
     without going through the API.
     """
     with store.transaction(write=True) as tx:
-        project.require(tx, project_key)
+        require_project(tx, project_key)
         ident = _new_id(tx, kind, project_key)
         tx.put(kind, project_key, ident, _base(project_key, ident, name))
     return ident
@@ -328,7 +327,7 @@ def add_object(store: Store, project_key: str, kind: str, name: str) -> str:
 
 def _list(spec: Spec) -> Callable[[Tx, Request], Any]:
     def handler(tx: Tx, req: Request) -> Any:
-        project.require(tx, req.project_key)
+        require_project(tx, req.project_key)
         docs = tx.docs(spec.kind, req.project_key)
         if spec.kind == "evaluationstore" and req.arg("flavor"):
             docs = [d for d in docs if d.get("mesFlavor") == req.arg("flavor")]
@@ -340,7 +339,7 @@ def _list(spec: Spec) -> Callable[[Tx, Request], Any]:
 
 def _create(spec: Spec) -> Callable[[Tx, Request], Any]:
     def handler(tx: Tx, req: Request) -> Any:
-        project.require(tx, req.project_key)
+        require_project(tx, req.project_key)
         ident = req.params.get("objectId", "")
         if spec.create_in_path and tx.exists(spec.kind, req.project_key, ident):
             raise invalid(f"{spec.label.capitalize()} {req.project_key}.{ident} already exists")
@@ -355,7 +354,7 @@ def _create(spec: Spec) -> Callable[[Tx, Request], Any]:
 def _get(spec: Spec) -> Callable[[Tx, Request], Any]:
     def handler(tx: Tx, req: Request) -> Any:
         key, ident = req.project_key, req.params["objectId"]
-        return project.lookup_object(tx, spec.kind, spec.label, key, ident)
+        return project_object(tx, spec.kind, spec.label, key, ident)
 
     return handler
 
@@ -363,7 +362,7 @@ def _get(spec: Spec) -> Callable[[Tx, Request], Any]:
 def _delete(spec: Spec) -> Callable[[Tx, Request], Any]:
     def handler(tx: Tx, req: Request) -> Any:
         key, ident = req.project_key, req.params["objectId"]
-        project.lookup_object(tx, spec.kind, spec.label, key, ident)
+        project_object(tx, spec.kind, spec.label, key, ident)
         tx.delete(spec.kind, key, ident)
         return {"msg": f"{spec.label} {key}.{ident} deleted"}
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsspulumi.sandbox import recipe_payloads
+from dsspulumi.sandbox import hooks, recipe_payloads
 from dsspulumi.sandbox.errors import (
     check_object_name,
     invalid,
@@ -25,11 +25,19 @@ from dsspulumi.sandbox.errors import (
     require_object,
     string_list,
 )
+from dsspulumi.sandbox.lookups import (
+    DATASET,
+    MANAGED_FOLDER,
+    PROJECT,
+    is_exposed,
+    project_object,
+    require_project,
+)
+from dsspulumi.sandbox.managed_datasets import build_managed, check_new_name
+from dsspulumi.sandbox.managed_datasets import save as save_dataset
 from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
-
-from . import dataset, managedfolder, project, zone
 
 KIND = "recipe"
 
@@ -49,7 +57,7 @@ ENV_RECIPE_TYPES = frozenset(["python", "r", "pyspark", "sparkr"])
 
 
 def lookup(tx: Tx, project_key: str, name: str) -> dict[str, Any]:
-    return project.lookup_object(tx, KIND, "recipe", project_key, name)
+    return project_object(tx, KIND, "recipe", project_key, name)
 
 
 def save(tx: Tx, project_key: str, name: str, doc: dict[str, Any]) -> None:
@@ -102,7 +110,7 @@ def _producer(tx: Tx, project_key: str, name: str, other_than: str) -> str | Non
 
 def _exists(tx: Tx, project_key: str, name: str) -> bool:
     """A flow item of that ref: a dataset (by name) or a managed folder (by its id)."""
-    return dataset.exists(tx, project_key, name) or managedfolder.exists(tx, project_key, name)
+    return tx.exists(DATASET, project_key, name) or tx.exists(MANAGED_FOLDER, project_key, name)
 
 
 def _check_refs(
@@ -119,9 +127,9 @@ def _check_refs(
         if not _exists(tx, key, name):
             raise not_found("dataset", f"{key}.{name}")
         # A foreign input is exposed under its own object type (a folder by its id).
-        is_dataset = dataset.exists(tx, key, name)
+        is_dataset = tx.exists(DATASET, key, name)
         kind, what = ("DATASET", "Dataset") if is_dataset else ("MANAGED_FOLDER", "Managed folder")
-        if key != project_key and not project.is_exposed(tx, key, kind, name, project_key):
+        if key != project_key and not is_exposed(tx, key, kind, name, project_key):
             raise refused(
                 f"{what} {key}.{name} is not exposed to project {project_key}: expose it in "
                 f"the settings of project {key} (exposed objects) before using it here"
@@ -162,7 +170,7 @@ def _unique_name(tx: Tx, project_key: str, base: str) -> str:
 
 
 def list_recipes(tx: Tx, req: Request) -> list[dict[str, Any]]:
-    project.require(tx, req.project_key)
+    require_project(tx, req.project_key)
     return [
         {
             "name": r["recipe"]["name"],
@@ -176,7 +184,7 @@ def list_recipes(tx: Tx, req: Request) -> list[dict[str, Any]]:
 
 def create_recipe(tx: Tx, req: Request) -> dict[str, Any]:
     project_key = req.project_key
-    project.require(tx, project_key)
+    require_project(tx, project_key)
     body = require_object(req.body, "recipe creation")
     proto = require_object(body.get("recipePrototype"), "recipePrototype")
     settings = optional_object(body.get("creationSettings"), "creationSettings")
@@ -207,8 +215,8 @@ def create_recipe(tx: Tx, req: Request) -> dict[str, Any]:
             raise invalid("Managed folders are not supported by the DSS sandbox")
         if settings.get("createOutputDataset"):
             for ref in output_refs:
-                ds_name = dataset.check_new_name(tx, project_key, ref)
-                new_datasets[ds_name] = dataset.build_managed(
+                ds_name = check_new_name(tx, project_key, ref)
+                new_datasets[ds_name] = build_managed(
                     tx, project_key, ds_name, settings.get("outputDatasetSettings")
                 )
         by_role = optional_object(
@@ -217,8 +225,8 @@ def create_recipe(tx: Tx, req: Request) -> dict[str, Any]:
         )
         for role_settings in by_role.values():
             for ds_name, ds_settings in optional_object(role_settings, "role").items():
-                dataset.check_new_name(tx, project_key, ds_name)
-                new_datasets[ds_name] = dataset.build_managed(tx, project_key, ds_name, ds_settings)
+                check_new_name(tx, project_key, ds_name)
+                new_datasets[ds_name] = build_managed(tx, project_key, ds_name, ds_settings)
         _check_refs(tx, project_key, name, inputs, outputs, set(new_datasets))
 
     payload = settings.get("rawPayload") if raw else None
@@ -229,9 +237,10 @@ def create_recipe(tx: Tx, req: Request) -> dict[str, Any]:
 
         def columns(ref: str) -> list[str]:
             key, ds_name = split_ref(project_key, ref)
-            if ds_name in new_datasets or not dataset.exists(tx, key, ds_name):
+            if ds_name in new_datasets or not tx.exists(DATASET, key, ds_name):
                 return []
-            return [c["name"] for c in dataset.lookup(tx, key, ds_name)["schema"]["columns"]]
+            source = project_object(tx, DATASET, "dataset", key, ds_name)
+            return [c["name"] for c in source["schema"]["columns"]]
 
         payload = recipe_payloads.default(type_, settings, input_refs, columns)
     recipe: dict[str, Any] = {
@@ -253,7 +262,7 @@ def create_recipe(tx: Tx, req: Request) -> dict[str, Any]:
         "versionTag": tx.tag(),
     }
     for ds in new_datasets.values():
-        dataset.save(tx, ds)
+        save_dataset(tx, ds)
     save(tx, project_key, name, {"recipe": recipe, "payload": payload})
     return {"name": name}
 
@@ -335,7 +344,7 @@ def delete_recipe(tx: Tx, req: Request) -> dict[str, Any]:
 def rename_dataset(tx: Tx, project_key: str, old: str, new: str) -> None:
     """Every recipe reading or writing a renamed dataset names it anew (``name`` in its own
     project, ``PROJECT.name`` in another): the flow stays connected."""
-    for key in tx.ids(project.KIND):
+    for key in tx.ids(PROJECT):
         for recipe_name in tx.ids(KIND, key):
             doc = tx.get(KIND, key, recipe_name)
             assert doc is not None
@@ -344,14 +353,41 @@ def rename_dataset(tx: Tx, project_key: str, old: str, new: str) -> None:
                 for role in (roles or {}).values():
                     for item in role.get("items") or []:
                         ref = item.get("ref")
-                        if isinstance(ref, str) and ref and split_ref(key, ref) == (
-                            project_key,
-                            old,
+                        if (
+                            isinstance(ref, str)
+                            and ref
+                            and split_ref(key, ref)
+                            == (
+                                project_key,
+                                old,
+                            )
                         ):
                             item["ref"] = new if key == project_key else f"{project_key}.{new}"
                             changed = True
             if changed:
                 save(tx, key, recipe_name, doc)
+
+
+def remove_users_of_folder(tx: Tx, project_key: str, folder_id: str) -> None:
+    """A deleted managed folder takes the recipes reading or writing it along ([code]
+    managedfolder.py delete docstring), in its project (ref ``id``) or another
+    (``PROJECT.id``)."""
+    refs = {folder_id, f"{project_key}.{folder_id}"}
+    for doc in tx.docs(KIND):
+        recipe = doc["recipe"]
+        used = [
+            item.get("ref")
+            for part in ("inputs", "outputs")
+            for role in (recipe.get(part) or {}).values()
+            for item in (role or {}).get("items", [])
+        ]
+        local = recipe["projectKey"] == project_key
+        if any(ref in refs if local else ref == f"{project_key}.{folder_id}" for ref in used):
+            remove(tx, recipe["projectKey"], recipe["name"])
+
+
+hooks.on_rename(DATASET, rename_dataset)
+hooks.on_delete(MANAGED_FOLDER, remove_users_of_folder)
 
 
 def rename_recipe(tx: Tx, req: Request) -> dict[str, Any]:
@@ -370,7 +406,7 @@ def rename_recipe(tx: Tx, req: Request) -> dict[str, Any]:
     tx.bump(doc["recipe"])
     remove(tx, project_key, old)
     save(tx, project_key, new, doc)
-    zone.rename_items(tx, project_key, "RECIPE", old, new)
+    hooks.renamed(tx, KIND, project_key, old, new)
     return {"msg": f"Recipe {project_key}.{old} renamed to {new}"}
 
 

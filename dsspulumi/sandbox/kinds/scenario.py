@@ -28,6 +28,7 @@ import secrets
 import string
 from typing import Any
 
+from dsspulumi.sandbox import hooks
 from dsspulumi.sandbox.errors import (
     ADMIN_LOGIN,
     admin_required,
@@ -37,10 +38,15 @@ from dsspulumi.sandbox.errors import (
     require_object,
     string_list,
 )
+from dsspulumi.sandbox.lookups import (
+    DATASET,
+    PROJECT,
+    project_object,
+    require_project,
+    user_exists,
+)
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
-
-from . import project, user
 
 KIND = "scenario"
 TYPES = ("step_based", "custom_python")
@@ -58,13 +64,13 @@ def _new_id(tx: Tx, project_key: str, name: str) -> str:
 
 
 def _lookup(tx: Tx, project_key: str, scenario_id: str) -> dict[str, Any]:
-    return project.lookup_object(tx, KIND, "scenario", project_key, scenario_id)
+    return project_object(tx, KIND, "scenario", project_key, scenario_id)
 
 
 def rename_dataset(tx: Tx, project_key: str, old: str, new: str) -> None:
     """Build steps and dataset-change triggers name datasets (``itemId``): they follow a
     rename (that DSS rewrites them is UNVERIFIED, see ENDPOINTS.md)."""
-    for key in tx.ids(project.KIND):
+    for key in tx.ids(PROJECT):
         for scenario_id in tx.ids(KIND, key):
             doc = tx.get(KIND, key, scenario_id)
             assert doc is not None
@@ -92,6 +98,9 @@ def rename_dataset(tx: Tx, project_key: str, old: str, new: str) -> None:
                 tx.put(KIND, key, scenario_id, doc)
 
 
+hooks.on_rename(DATASET, rename_dataset)
+
+
 def _items(value: Any, what: str, *, typed: bool = True) -> list[dict[str, Any]]:
     """Steps and triggers are objects with a ``type``; reporters carry theirs deeper, in
     ``messaging.type`` (third-party references), so only their shape is checked."""
@@ -114,7 +123,7 @@ def _check_run_as(tx: Tx, req: Request, run_as: Any, current: Any) -> None:
         raise invalid("Invalid runAsUser: expected a user login")
     if req.login != ADMIN_LOGIN:
         raise admin_required()
-    if not tx.exists(user.KIND, "", run_as):
+    if not user_exists(tx, run_as):
         raise invalid(f"Invalid runAsUser: user '{run_as}' does not exist")
 
 
@@ -173,13 +182,13 @@ def _list_item(definition: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_scenarios(tx: Tx, req: Request) -> list[dict[str, Any]]:
-    project.require(tx, req.project_key)
+    require_project(tx, req.project_key)
     return [_list_item(doc["definition"]) for doc in tx.docs(KIND, req.project_key)]
 
 
 def create_scenario(tx: Tx, req: Request) -> dict[str, Any]:
     project_key = req.project_key
-    project.require(tx, project_key)
+    require_project(tx, project_key)
     body = require_object(req.body, "scenario")
     type_ = body.get("type")
     if type_ not in TYPES:

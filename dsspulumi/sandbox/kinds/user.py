@@ -12,6 +12,7 @@ import hashlib
 import os
 from typing import Any
 
+from dsspulumi.sandbox import hooks
 from dsspulumi.sandbox.errors import (
     ADMIN_LOGIN,
     USER_LOGIN,
@@ -23,10 +24,9 @@ from dsspulumi.sandbox.errors import (
     require_object,
     string_list,
 )
+from dsspulumi.sandbox.lookups import GROUP, group_exists
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
-
-from . import group
 
 KIND = "user"
 SOURCE_TYPES = ("LOCAL", "LDAP", "SAAS", "LOCAL_NO_AUTH", "PAM")
@@ -95,7 +95,7 @@ def lookup(tx: Tx, login: str) -> dict[str, Any]:
     return user
 
 
-def leave_group(tx: Tx, group_name: str) -> None:
+def leave_group(tx: Tx, _project: str, group_name: str) -> None:
     """A deleted group's members lose it (simulator convention)."""
     for user in tx.docs(KIND, ""):
         if group_name in user.get("groups", []):
@@ -103,10 +103,13 @@ def leave_group(tx: Tx, group_name: str) -> None:
             tx.put(KIND, "", user["login"], user)
 
 
+hooks.on_delete(GROUP, leave_group)
+
+
 def _groups(tx: Tx, value: Any) -> list[str]:
     groups = string_list(value, "groups")
     for name in groups:
-        if not group.exists(tx, name):
+        if not group_exists(tx, name):
             raise invalid(f"Group {name} does not exist")
     return groups
 

@@ -18,10 +18,9 @@ import string
 from typing import Any
 
 from dsspulumi.sandbox.errors import invalid, not_found, require_object
+from dsspulumi.sandbox.lookups import require_project
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
-
-from . import project
 
 KIND = "wikiarticle"
 SETTINGS_KIND = "wiki"
@@ -29,7 +28,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def _settings(tx: Tx, key: str) -> dict[str, Any]:
-    project.require(tx, key)
+    require_project(tx, key)
     found = tx.get(SETTINGS_KIND, key, SETTINGS_KIND)
     return found or {"projectKey": key, "taxonomy": [], "homeArticleId": None}
 
@@ -55,7 +54,7 @@ def _check_taxonomy(value: Any) -> list[dict[str, Any]]:
 
 
 def _find(tx: Tx, key: str, id_or_name: str) -> dict[str, Any]:
-    project.require(tx, key)
+    require_project(tx, key)
     doc = tx.get(KIND, key, id_or_name)
     if doc is None:
         doc = next((d for d in tx.docs(KIND, key) if d["article"]["name"] == id_or_name), None)

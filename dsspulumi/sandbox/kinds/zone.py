@@ -15,7 +15,8 @@ it out of any other; deleting a zone sends its items back to the default zone; a
 is deleted leaves every zone. Whether DSS also drags along the recipe producing a moved
 dataset is UNVERIFIED: the sandbox moves exactly what it is given. Zone names need not be
 unique (UNVERIFIED; nothing says DSS refuses a duplicate). Sharing (``.../shared``) is not
-simulated.
+simulated. A zone's graph (``.../graph``) is the part of the project's flow graph in the zone
+(:func:`zone_graph`).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ import secrets
 import string
 from typing import Any
 
+from dsspulumi.sandbox import hooks
 from dsspulumi.sandbox.errors import invalid, not_found, require_object
+from dsspulumi.sandbox.flow import Node, project_nodes, ref_key, subgraph
+from dsspulumi.sandbox.lookups import PROJECT, require_project
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
-
-from . import project
 
 KIND = "zone"
 DEFAULT_ZONE_ID = "default"
@@ -53,7 +55,7 @@ def _key(project_key: str, ref: dict[str, Any]) -> tuple[str, str, str]:
 
 def rename_items(tx: Tx, project_key: str, object_type: str, old: str, new: str) -> None:
     """A renamed object stays in its zone: refs to it (from any project's zones) follow."""
-    for key in tx.ids(project.KIND):
+    for key in tx.ids(PROJECT):
         for zone in tx.docs(KIND, key):
             hits = [
                 i
@@ -94,7 +96,7 @@ def _default_zone(tx: Tx, project_key: str, zones: list[dict[str, Any]]) -> dict
 
 
 def _zone(tx: Tx, project_key: str, zone_id: str) -> dict[str, Any]:
-    project.require(tx, project_key)
+    require_project(tx, project_key)
     zones = _stored(tx, project_key)
     if zone_id == DEFAULT_ZONE_ID:
         return _default_zone(tx, project_key, zones)
@@ -159,7 +161,7 @@ def _move(tx: Tx, project_key: str, zone_id: str, refs: list[Any]) -> dict[str, 
 
 
 def list_zones(tx: Tx, req: Request) -> list[dict[str, Any]]:
-    project.require(tx, req.project_key)
+    require_project(tx, req.project_key)
     zones = _stored(tx, req.project_key)
     return [_default_zone(tx, req.project_key, zones), *zones]
 
@@ -170,7 +172,7 @@ def get_zone(tx: Tx, req: Request) -> dict[str, Any]:
 
 def create_zone(tx: Tx, req: Request) -> dict[str, Any]:
     project_key = req.project_key
-    project.require(tx, project_key)
+    require_project(tx, project_key)
     name, color = _check_name_color(require_object(req.body, "flow zone"))
     zone_id = "".join(secrets.choice(_ALNUM) for _ in range(7))
     while zone_id == DEFAULT_ZONE_ID or tx.exists(KIND, project_key, zone_id):
@@ -205,6 +207,30 @@ def add_items(tx: Tx, req: Request) -> dict[str, Any]:
     return _move(tx, req.project_key, req.params["zoneId"], req.body)
 
 
+def zone_graph(tx: Tx, req: Request) -> dict[str, Any]:
+    """The part of the flow graph in this zone, as ``GET flow/graph/`` answers it
+    [code flow.py:DSSFlowZone.get_graph]: the zone's objects, linked only to each other (the
+    client looks every linked id up in ``nodes``). The default zone's graph has every node not
+    placed in another zone, saved models and other projects' objects included. Which nodes
+    and links DSS puts in a zone's graph is UNVERIFIED."""
+    project_key, zone_id = req.project_key, req.params["zoneId"]
+    zone = _zone(tx, project_key, zone_id)
+    nodes = project_nodes(tx, project_key)
+    if zone_id == DEFAULT_ZONE_ID:
+        placed = {_key(project_key, i) for z in _stored(tx, project_key) for i in z["items"]}
+
+        def keep(node_id: str, node: Node) -> bool:
+            return ref_key(project_key, node_id, node) not in placed
+
+    else:
+        members = {_key(project_key, i) for i in zone["items"]}
+
+        def keep(node_id: str, node: Node) -> bool:
+            return ref_key(project_key, node_id, node) in members
+
+    return {"nodes": subgraph(nodes, keep)}
+
+
 def delete_zone(tx: Tx, req: Request) -> dict[str, Any]:
     """The zone's items go back to the default zone (computed: nothing else to move)."""
     project_key, zone_id = req.project_key, req.params["zoneId"]
@@ -215,6 +241,16 @@ def delete_zone(tx: Tx, req: Request) -> dict[str, Any]:
     return {"msg": f"Flow zone {project_key}.{zone_id} deleted"}
 
 
+def _follow_renames(object_type: str) -> hooks.RenameHook:
+    def follow(tx: Tx, project_key: str, old: str, new: str) -> None:
+        rename_items(tx, project_key, object_type, old, new)
+
+    return follow
+
+
+for _kind, _object_type in ZONED_KINDS.items():
+    hooks.on_rename(_kind, _follow_renames(_object_type))
+
 _ONE = "/projects/{projectKey}/flow/zones/{zoneId}"
 ROUTES = [
     Route("GET", "/projects/{projectKey}/flow/zones", list_zones),
@@ -224,4 +260,5 @@ ROUTES = [
     Route("DELETE", _ONE, delete_zone),
     Route("POST", _ONE + "/items", add_item),
     Route("POST", _ONE + "/add-items", add_items),
+    Route("GET", _ONE + "/graph", zone_graph),
 ]
