@@ -1,0 +1,512 @@
+"""``dss selftest``: the tool checked against the user's own DSS, kind by kind.
+
+The sandbox imitates DSS from public sources, and some shapes it answers are marked
+UNVERIFIED (docs/sandbox.md). The self-test is how a team checks them on its DSS version:
+for every kind the tool supports, it declares one small sample (``selftest_samples``) in a
+throwaway project and runs the same engine as ``dss up`` on it, with its state in a
+temporary local backend, then:
+
+1. create: ``up`` of the samples;
+2. read back: what ``--refresh`` reads (batched and one object at a time) compared field by
+   field with what was declared;
+3. update: one field per kind changed in the program, ``up``, and read back again;
+4. drift: one field per kind changed through ``dataikuapi`` by hand; ``--refresh`` must
+   report it;
+5. delete: ``destroy``, and every object must be gone.
+
+Whatever happens (a failure, Ctrl-C), everything it created is destroyed at the end, by the
+engine's own destroy: only objects carrying this run's ownership mark are deleted, and only
+names under the throwaway prefix are ever declared. Instance-level kinds are tried only with
+an admin API key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import signal
+import string
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from dsspulumi.drift import CHANGED, DELETED, Drift
+from dsspulumi.errors import DssPulumiError
+from dsspulumi.output import mask_all
+from dsspulumi.selftest_samples import Sample, samples
+
+STACK = "selftest"
+ENV = "selftest"
+DEFAULT_PREFIX = "ZZ_SELFTEST_"
+
+OK = "ok"
+FAILED = "failed"
+SKIPPED = "skipped"
+ADMIN_SKIP = "skipped (needs an admin key)"
+
+
+def supported_kinds() -> list[str]:
+    """Every resource type token the tool supports, in registration order.
+
+    The one place the self-test learns the kinds: repoint it when the registry moves.
+    """
+    from dsspulumi.providers.dss import _TYPES
+
+    return list(_TYPES)
+
+
+@attrs.define
+class Problem:
+    """One thing that went wrong for a kind: in which phase, on which object and field."""
+
+    phase: str
+    message: str
+    object: str | None = None
+    path: str | None = None
+    declared: Any = None
+    read: Any = None
+
+    def describe(self) -> str:
+        where = f"{self.object}: " if self.object else ""
+        if self.path is not None:
+            return (
+                f"{self.phase}: {where}{self.path}: declared {mask_all(self.declared)!r}, "
+                f"read {mask_all(self.read)!r}"
+            )
+        return f"{self.phase}: {where}{self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"phase": self.phase, "message": self.describe()}
+        if self.object is not None:
+            out["object"] = self.object
+        if self.path is not None:
+            out.update(path=self.path, declared=mask_all(self.declared), read=mask_all(self.read))
+        return out
+
+
+@attrs.define
+class KindResult:
+    type: str
+    status: str = OK
+    note: str | None = None  # why it was skipped
+    problems: list[Problem] = attrs.field(factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.type.split(":", 1)[-1]
+
+    def fail(self, problem: Problem) -> None:
+        self.status = FAILED
+        self.problems.append(problem)
+
+    def line(self, width: int = 22) -> str:
+        if self.status == SKIPPED:
+            return f"{self.kind:<{width}}{self.note or SKIPPED}"
+        if self.status == OK:
+            return f"{self.kind:<{width}}{OK}"
+        return f"{self.kind:<{width}}FAILED  " + "; ".join(p.describe() for p in self.problems)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "type": self.type,
+            "status": self.status,
+            "note": self.note,
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+@attrs.define
+class Report:
+    dss_url: str
+    project: str
+    admin: bool
+    kinds: list[KindResult] = attrs.field(factory=list)
+    left_behind: list[str] = attrs.field(factory=list)  # objects the cleanup could not remove
+    error: str | None = None  # what stopped the run before every phase ran
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return (
+            all(k.status != FAILED for k in self.kinds)
+            and not self.left_behind
+            and self.error is None
+            and not self.interrupted
+        )
+
+    def lines(self) -> list[str]:
+        out = [k.line() for k in self.kinds]
+        if self.error:
+            out.append(f"stopped: {self.error}")
+        if self.interrupted:
+            out.append("interrupted (Ctrl-C): what was created has been removed")
+        if self.left_behind:
+            out.append(
+                "NOT REMOVED (remove by hand): " + ", ".join(self.left_behind)
+            )
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "dss_url": self.dss_url,
+            "project": self.project,
+            "admin": self.admin,
+            "kinds": [k.to_json() for k in self.kinds],
+            "left_behind": self.left_behind,
+            "error": self.error,
+            "interrupted": self.interrupted,
+        }
+
+
+def _suffix() -> str:
+    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(6))
+
+
+def _short(logical: str) -> str:
+    return logical.rsplit(".", 1)[-1]
+
+
+def _paths_match(found: str, wanted: str) -> bool:
+    """``standard.selftest`` reports a change of ``standard``, ``permissions[0]`` of
+    ``permissions``."""
+    return found == wanted or found.startswith((f"{wanted}.", f"{wanted}["))
+
+
+class SelfTest:
+    """One self-test run (``run``); ``report`` holds what was found, kind by kind."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        verify_tls: bool = True,
+        retries: int = 3,
+        on_progress: Callable[[str], None] | None = None,
+        workdir: Path | None = None,
+    ) -> None:
+        if not prefix or not all(c.isupper() or c.isdigit() or c == "_" for c in prefix):
+            raise DssPulumiError(
+                f"--project-prefix must be upper-case letters, digits and '_' (got {prefix!r}), "
+                "since it starts a DSS project key"
+            )
+        self.url = url
+        self.api_key = api_key
+        self.prefix = prefix
+        self.key = prefix + _suffix()
+        self.verify_tls = verify_tls
+        self.retries = retries
+        self.progress = on_progress or (lambda _m: None)
+        self._workdir = workdir
+        self.report = Report(dss_url=url, project=self.key, admin=False)
+        self._results: dict[str, KindResult] = {}
+        self._samples: dict[str, Sample] = {}
+        self._run: Any = None
+        self._file: Path | None = None
+        self._group = ""
+        self._registry: Any = None
+
+    # --- names and ownership ---------------------------------------------------------------
+    def _values(self, version: int) -> dict[str, str]:
+        return {
+            "key": self.key,
+            "name": self.key,
+            "dashed": self.key.replace("_", "-"),
+            "v": str(version),
+            "group": self._group,
+        }
+
+    def _ours(self, rec: Any) -> bool:
+        """Whether a state record names an object under this run's throwaway names."""
+        dashed = self.key.replace("_", "-")
+        if rec.type == "dss:GlobalVariables":
+            return all(str(k).startswith(self.key) for k in rec.inputs.get("variables", {}))
+        return str(rec.name).startswith((self.key, dashed)) or str(
+            rec.inputs.get("project", "")
+        ).startswith(self.key)
+
+    # --- the engine --------------------------------------------------------------------------
+    def _providers(self) -> Any:
+        from dsspulumi.providers.dss import DssProviders
+
+        return DssProviders(
+            self.url, self.api_key, verify_tls=self.verify_tls, retries=self.retries
+        )
+
+    def _graph(self, version: int) -> Any:
+        from dsspulumi.program import run_program
+
+        assert self._file is not None
+        lines = ["import dsspulumi as dss", ""]
+        lines += [s.render(**self._values(version)) for s in self._samples.values()]
+        self._file.write_text("\n".join(lines) + "\n")
+        graph = run_program(self._file, stack=STACK, env=ENV, config={}, services={})
+        for node in graph.nodes.values():
+            if not (node.logical_name.startswith(self.key) or node.type == "dss:GlobalVariables"):
+                if not node.name.startswith(self.key.replace("_", "-")):
+                    raise DssPulumiError(f"selftest sample {node.logical_name} is not prefixed")
+        return graph
+
+    def _records(self) -> list[Any]:
+        return list(self._run.load_state().resources)
+
+    def _kind_of(self, type_token: str) -> KindResult | None:
+        return self._results.get(type_token)
+
+    def _live(self, type_token: str) -> bool:
+        res = self._results.get(type_token)
+        return res is not None and res.status == OK
+
+    # --- the run -------------------------------------------------------------------------------
+    def run(self) -> Report:
+        """Run every phase, then remove what was created (always)."""
+        with contextlib.ExitStack() as stack:
+            if self._workdir is None:
+                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dss-selftest-")))
+            else:
+                tmp = self._workdir
+            self._setup(tmp)
+            try:
+                self._phases()
+            except KeyboardInterrupt:
+                self.report.interrupted = True
+            except DssPulumiError as exc:
+                self.report.error = str(exc)
+            finally:
+                with _shielded_from_ctrl_c(self.progress):
+                    self._cleanup()
+        return self.report
+
+    def _setup(self, tmp: Path) -> None:
+        from dsspulumi.backends.local import LocalBackend
+        from dsspulumi.engine import StackRun
+
+        self._file = tmp / f"{STACK}.py"
+        self._run = StackRun(
+            stack=STACK,
+            env=ENV,
+            stack_file=self._file,
+            backend=LocalBackend(tmp / "state"),
+            providers=self._providers,
+            command="dss selftest",
+            retries=self.retries,
+        )
+        registry = self._registry = self._providers()
+        info = registry.check_connection()
+        groups = info.get("groups") or []
+        self._group = str(groups[0]) if groups else "administrators"
+        self.report.admin = _is_admin(registry)
+        known = samples()
+        for type_token in supported_kinds():
+            res = KindResult(type_token)
+            self.report.kinds.append(res)
+            self._results[type_token] = res
+            sample = known.get(type_token)
+            if sample is None:
+                res.fail(Problem("setup", "no sample for this kind in dsspulumi/selftest_samples.py"))
+            elif sample.admin and not self.report.admin:
+                res.status, res.note = SKIPPED, ADMIN_SKIP
+        # Declared in the table's (dependency) order; skipped kinds are not declared.
+        self._samples = {
+            t: s for t, s in known.items() if t in self._results and self._results[t].status == OK
+        }
+
+    def _phases(self) -> None:
+        self.progress(f"creating the samples in project {self.key}")
+        self._apply(1, "create")
+        self.progress("reading them back")
+        self._read_back("read")
+        self.progress("updating one field per kind")
+        self._update()
+        self._read_back("read after update")
+        self.progress("changing one field per kind by hand")
+        self._drift()
+        self.progress("deleting")
+        self._delete()
+
+    def _apply(self, version: int, phase: str) -> Any:
+        graph = self._graph(version)
+        result = self._run.apply(graph)
+        by_urn = {s.urn: s for s in result.plan.steps}
+        for urn, outcome in result.outcomes.items():
+            if outcome.status == "succeeded":
+                continue
+            step = by_urn[urn]
+            res = self._kind_of(step.type)
+            if res is None:
+                continue
+            message = outcome.error or f"{outcome.status} (an object it needs failed)"
+            res.fail(Problem(phase, str(message), object=_short(step.logical_name)))
+        return result
+
+    def _read_back(self, phase: str) -> None:
+        for batch in (True, False):
+            how = "" if batch else " (one object at a time)"
+            state = self._run.load_state()
+            drifts = self._run.refresh(state, self._registry, batch=batch)
+            for drift in drifts:
+                self._drift_problems(f"{phase}{how}", drift)
+
+    def _drift_problems(self, phase: str, drift: Drift) -> None:
+        res = self._kind_of(drift.type)
+        if res is None or not self._live(drift.type):
+            return
+        obj = _short(drift.logical_name)
+        if drift.status == CHANGED:
+            for d in drift.diff:
+                res.fail(Problem(phase, "", object=obj, path=d.path, declared=d.old, read=d.new))
+        elif drift.status == DELETED:
+            res.fail(Problem(phase, "not found in DSS", object=obj))
+        else:
+            res.fail(Problem(phase, "found carrying another ownership mark", object=obj))
+
+    def _update(self) -> None:
+        result = self._apply(2, "update")
+        steps = {s.logical_name: s for s in result.plan.steps}
+        for type_token, sample in self._samples.items():
+            if not self._live(type_token):
+                continue
+            logical = sample.logical_name(**self._values(2))
+            step = steps.get(logical)
+            paths = [d.path for d in step.diff] if step is not None else []
+            if step is None or step.op.value != "update":
+                op = step.op.value if step is not None else "nothing"
+                self._results[type_token].fail(
+                    Problem("update", f"planned {op} instead of an update of "
+                            f"{sample.update_path}", object=_short(logical))
+                )
+            elif not any(_paths_match(p, sample.update_path) for p in paths):
+                self._results[type_token].fail(
+                    Problem("update", f"planned changes of {paths}, not of {sample.update_path}",
+                            object=_short(logical))
+                )
+
+    def _drift(self) -> None:
+        import dataikuapi
+
+        client = dataikuapi.DSSClient(self.url, self.api_key)
+        if not self.verify_tls:
+            client._session.verify = False
+        records = {r.urn.rsplit("::", 1)[-1]: r for r in self._records()}
+        changed: dict[str, str] = {}  # logical name -> kind
+        for type_token, sample in self._samples.items():
+            if not self._live(type_token):
+                continue
+            logical = sample.logical_name(**self._values(2))
+            rec = records.get(logical)
+            if rec is None:
+                self._results[type_token].fail(Problem("drift", "not in the state", object=logical))
+                continue
+            try:
+                sample.drift(client, rec)
+            except Exception as exc:  # noqa: BLE001 - any client error is this kind's failure
+                self._results[type_token].fail(
+                    Problem("drift", f"the change by hand failed: {exc}", object=_short(logical))
+                )
+                continue
+            changed[logical] = type_token
+        state = self._run.load_state()
+        found = {d.logical_name: d for d in self._run.refresh(state, self._registry)}
+        for logical, type_token in changed.items():
+            sample = self._samples[type_token]
+            drift = found.get(logical)
+            paths = [d.path for d in drift.diff] if drift is not None else []
+            if not any(_paths_match(p, sample.drift_path) for p in paths):
+                self._results[type_token].fail(
+                    Problem(
+                        "drift",
+                        f"{sample.drift_path} was changed by hand, but refresh reported "
+                        + (f"changes of {paths}" if paths else "no drift"),
+                        object=_short(logical),
+                    )
+                )
+
+    def _delete(self) -> None:
+        records = self._records()
+        result = self._run.apply(None, kind="destroy")
+        by_urn = {s.urn: s for s in result.plan.steps}
+        for urn, outcome in result.outcomes.items():
+            step = by_urn[urn]
+            res = self._kind_of(step.type)
+            if outcome.status != "succeeded" and res is not None and res.status == OK:
+                res.fail(Problem("delete", str(outcome.error or outcome.status),
+                                 object=_short(step.logical_name)))
+        registry = self._registry
+        for rec in records:
+            res = self._kind_of(rec.type)
+            if res is None or res.status != OK:
+                continue
+            found = registry.provider(rec.type).inspect(rec.inputs, rec.outputs)
+            if found is not None:
+                res.fail(Problem("delete", "still in DSS after destroy",
+                                 object=_short(rec.urn.rsplit("::", 1)[-1])))
+
+    # --- cleanup ---------------------------------------------------------------------------------
+    def _cleanup(self) -> None:
+        """Destroy whatever the state still holds: the engine deletes only marked objects."""
+        if self._run is None:
+            return
+        last: Exception | None = None
+        for _attempt in range(3):
+            try:
+                state = self._run.load_state()
+                if not state.resources and not state.pending:
+                    return
+                foreign = [r.name for r in state.resources if not self._ours(r)]
+                if foreign:  # never happens: every declared name is checked in ``_graph``
+                    raise DssPulumiError(f"refusing to delete unprefixed objects {foreign}")
+                self.progress("removing what the self-test created")
+                self._run.apply(None, kind="destroy")
+            except DssPulumiError as exc:
+                last = exc
+        try:
+            left = [r.urn.rsplit("::", 1)[-1] for r in self._run.load_state().resources]
+        except DssPulumiError as exc:
+            left = [f"(state unreadable: {exc})"]
+        self.report.left_behind = left
+        if left and last is not None and self.report.error is None:
+            self.report.error = str(last)
+
+
+def _is_admin(registry: Any) -> bool:
+    """Whether the key may use /admin/ endpoints: asked by a harmless read (list groups)."""
+    from dsspulumi.errors import ProviderError
+    from dsspulumi.providers.dss.instance import UNAUTHORIZED
+
+    try:
+        with registry.session.call("list groups (is the API key an admin's?)"):
+            registry.session.client.list_groups()
+    except ProviderError as exc:
+        if exc.dss_message.startswith(UNAUTHORIZED) or "403" in str(exc):
+            return False
+        raise
+    return True
+
+
+@contextlib.contextmanager
+def _shielded_from_ctrl_c(say: Callable[[str], None]) -> Iterator[None]:
+    """The cleanup runs to its end: a Ctrl-C during it is answered, not obeyed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_sig: int, _frame: Any) -> None:
+        say("removing what the self-test created; please wait (it stops by itself)")
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_selftest(url: str, api_key: str, **options: Any) -> Report:
+    """The self-test of ``dss selftest`` (see the module docstring)."""
+    return SelfTest(url, api_key, **options).run()
