@@ -146,9 +146,7 @@ class Report:
         if self.interrupted:
             out.append("interrupted (Ctrl-C): what was created has been removed")
         if self.left_behind:
-            out.append(
-                "NOT REMOVED (remove by hand): " + ", ".join(self.left_behind)
-            )
+            out.append("NOT REMOVED (remove by hand): " + ", ".join(self.left_behind))
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -310,7 +308,9 @@ class SelfTest:
             self._results[type_token] = res
             sample = known.get(type_token)
             if sample is None:
-                res.fail(Problem("setup", "no sample for this kind in dsspulumi/selftest_samples.py"))
+                res.fail(
+                    Problem("setup", "no sample for this kind (dsspulumi/selftest_samples.py)")
+                )
             elif sample.admin and not self.report.admin:
                 res.status, res.note = SKIPPED, ADMIN_SKIP
         # Declared in the table's (dependency) order; skipped kinds are not declared.
@@ -342,8 +342,9 @@ class SelfTest:
             res = self._kind_of(step.type)
             if res is None:
                 continue
-            message = outcome.error or f"{outcome.status} (an object it needs failed)"
-            res.fail(Problem(phase, str(message), object=_short(step.logical_name)))
+            message = str(outcome.error or f"{outcome.status} (an object it needs failed)")
+            message = message.removeprefix(f"{step.logical_name}: ")
+            res.fail(Problem(phase, message, object=_short(step.logical_name)))
         return result
 
     def _read_back(self, phase: str) -> None:
@@ -379,21 +380,24 @@ class SelfTest:
             if step is None or step.op.value != "update":
                 op = step.op.value if step is not None else "nothing"
                 self._results[type_token].fail(
-                    Problem("update", f"planned {op} instead of an update of "
-                            f"{sample.update_path}", object=_short(logical))
+                    Problem(
+                        "update",
+                        f"planned {op} instead of an update of {sample.update_path}",
+                        object=_short(logical),
+                    )
                 )
             elif not any(_paths_match(p, sample.update_path) for p in paths):
                 self._results[type_token].fail(
-                    Problem("update", f"planned changes of {paths}, not of {sample.update_path}",
-                            object=_short(logical))
+                    Problem(
+                        "update",
+                        f"planned changes of {paths}, not of {sample.update_path}",
+                        object=_short(logical),
+                    )
                 )
 
     def _drift(self) -> None:
-        import dataikuapi
-
-        client = dataikuapi.DSSClient(self.url, self.api_key)
-        if not self.verify_tls:
-            client._session.verify = False
+        # The providers' own client (same URL, key and TLS settings), used here by hand.
+        client = self._registry.session.client
         records = {r.urn.rsplit("::", 1)[-1]: r for r in self._records()}
         changed: dict[str, str] = {}  # logical name -> kind
         for type_token, sample in self._samples.items():
@@ -436,8 +440,13 @@ class SelfTest:
             step = by_urn[urn]
             res = self._kind_of(step.type)
             if outcome.status != "succeeded" and res is not None and res.status == OK:
-                res.fail(Problem("delete", str(outcome.error or outcome.status),
-                                 object=_short(step.logical_name)))
+                res.fail(
+                    Problem(
+                        "delete",
+                        str(outcome.error or outcome.status),
+                        object=_short(step.logical_name),
+                    )
+                )
         registry = self._registry
         for rec in records:
             res = self._kind_of(rec.type)
@@ -445,8 +454,13 @@ class SelfTest:
                 continue
             found = registry.provider(rec.type).inspect(rec.inputs, rec.outputs)
             if found is not None:
-                res.fail(Problem("delete", "still in DSS after destroy",
-                                 object=_short(rec.urn.rsplit("::", 1)[-1])))
+                res.fail(
+                    Problem(
+                        "delete",
+                        "still in DSS after destroy",
+                        object=_short(rec.urn.rsplit("::", 1)[-1]),
+                    )
+                )
 
     # --- cleanup ---------------------------------------------------------------------------------
     def _cleanup(self) -> None:

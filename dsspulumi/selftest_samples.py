@@ -222,7 +222,7 @@ SAMPLES: tuple[Sample, ...] = (
         'output = dss.ManagedDataset("selftest_out", project=project,\n'
         '                            connection="filesystem_managed")\n'
         'recipe = dss.PythonRecipe("selftest_recipe", project=project, inputs=[dataset],\n'
-        '                          outputs=[output], code="print(\'selftest v$v\')\\n",\n'
+        "                          outputs=[output], code=\"print('selftest v$v')\\n\",\n"
         '                          description="selftest recipe")',
         logical="$key.selftest_recipe",
         update_path="code",
@@ -232,7 +232,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(
         "dss:Scenario",
         'dss.Scenario("selftest_scenario", project=project, active="$v" == "2",\n'
-        '             steps=[dss.BuildStep([output])],\n'
+        "             steps=[dss.BuildStep([output])],\n"
         '             triggers=[dss.TemporalTrigger("Daily", hour=2, minute=30)])',
         logical="$key.selftest_scenario",
         update_path="active",
