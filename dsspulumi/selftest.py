@@ -34,7 +34,7 @@ from typing import Any
 
 import attrs
 
-from dsspulumi.drift import CHANGED, DELETED, Drift
+from dsspulumi.drift import CHANGED, DELETED, Drift, compare, read_all
 from dsspulumi.errors import DssPulumiError
 from dsspulumi.output import mask_all
 from dsspulumi.selftest_samples import Sample, samples
@@ -144,7 +144,8 @@ class Report:
         if self.error:
             out.append(f"stopped: {self.error}")
         if self.interrupted:
-            out.append("interrupted (Ctrl-C): what was created has been removed")
+            removed = "" if self.left_behind else ": what it had created has been removed"
+            out.append(f"interrupted (Ctrl-C){removed}")
         if self.left_behind:
             out.append("NOT REMOVED (remove by hand): " + ", ".join(self.left_behind))
         return out
@@ -210,6 +211,7 @@ class SelfTest:
         self._file: Path | None = None
         self._group = ""
         self._registry: Any = None
+        self._phase: str | None = None
 
     # --- names and ownership ---------------------------------------------------------------
     def _values(self, version: int) -> dict[str, str]:
@@ -246,10 +248,14 @@ class SelfTest:
         lines += [s.render(**self._values(version)) for s in self._samples.values()]
         self._file.write_text("\n".join(lines) + "\n")
         graph = run_program(self._file, stack=STACK, env=ENV, config={}, services={})
+        dashed = self.key.replace("_", "-")
         for node in graph.nodes.values():
-            if not (node.logical_name.startswith(self.key) or node.type == "dss:GlobalVariables"):
-                if not node.name.startswith(self.key.replace("_", "-")):
-                    raise DssPulumiError(f"selftest sample {node.logical_name} is not prefixed")
+            if node.type == "dss:GlobalVariables":
+                names = [str(k) for k in node.inputs.get("variables", {})]
+            else:
+                names = [node.logical_name]
+            if not all(n.startswith((self.key, dashed)) for n in names):
+                raise DssPulumiError(f"selftest sample {names} is not under {self.key}")
         return graph
 
     def _records(self) -> list[Any]:
@@ -275,8 +281,10 @@ class SelfTest:
                 self._phases()
             except KeyboardInterrupt:
                 self.report.interrupted = True
+                self._not_checked("interrupted (Ctrl-C)")
             except DssPulumiError as exc:
                 self.report.error = str(exc)
+                self._not_checked("the run stopped (see below)")
             finally:
                 with _shielded_from_ctrl_c(self.progress):
                     self._cleanup()
@@ -319,17 +327,33 @@ class SelfTest:
         }
 
     def _phases(self) -> None:
-        self.progress(f"creating the samples in project {self.key}")
-        self._apply(1, "create")
-        self.progress("reading them back")
-        self._read_back("read")
-        self.progress("updating one field per kind")
-        self._update()
-        self._read_back("read after update")
-        self.progress("changing one field per kind by hand")
-        self._drift()
-        self.progress("deleting")
-        self._delete()
+        steps: list[tuple[str, str, Callable[[], Any]]] = [
+            (
+                "create",
+                f"creating the samples in project {self.key}",
+                lambda: self._apply(1, "create"),
+            ),
+            ("read", "reading them back", lambda: self._read_back("read")),
+            ("update", "updating one field per kind", self._update),
+            (
+                "read after update",
+                "reading them back",
+                lambda: self._read_back("read after update"),
+            ),
+            ("drift", "changing one field per kind by hand", self._drift),
+            ("delete", "deleting", self._delete),
+        ]
+        for phase, message, step in steps:
+            self._phase = phase
+            self.progress(message)
+            step()
+        self._phase = None
+
+    def _not_checked(self, why: str) -> None:
+        """Kinds still ok when the run stopped were not checked to the end: not ok."""
+        for res in self._results.values():
+            if res.status == OK:
+                res.fail(Problem(self._phase or "setup", f"not checked to the end: {why}"))
 
     def _apply(self, version: int, phase: str) -> Any:
         graph = self._graph(version)
@@ -347,12 +371,29 @@ class SelfTest:
             res.fail(Problem(phase, message, object=_short(step.logical_name)))
         return result
 
+    def _refresh(self, phase: str, *, batch: bool = True) -> list[Drift]:
+        """What ``--refresh`` finds (``drift.read_all`` and ``drift.compare``), kind by kind:
+        a kind whose reads DSS refuses fails alone, the others are still read."""
+        by_type: dict[str, list[Any]] = {}
+        for rec in self._run.load_state().resources:
+            by_type.setdefault(rec.type, []).append(rec)
+        drifts = []
+        for type_token, recs in by_type.items():
+            if not self._live(type_token):
+                continue
+            try:
+                found = read_all(self._registry, recs, batch=batch)
+            except DssPulumiError as exc:
+                res = self._results[type_token]
+                res.fail(Problem(phase, f"reading it back failed: {exc}"))
+                continue
+            drifts += [d for rec in recs if (d := compare(rec, found[rec.urn])) is not None]
+        return drifts
+
     def _read_back(self, phase: str) -> None:
         for batch in (True, False):
             how = "" if batch else " (one object at a time)"
-            state = self._run.load_state()
-            drifts = self._run.refresh(state, self._registry, batch=batch)
-            for drift in drifts:
+            for drift in self._refresh(f"{phase}{how}", batch=batch):
                 self._drift_problems(f"{phase}{how}", drift)
 
     def _drift_problems(self, phase: str, drift: Drift) -> None:
@@ -416,8 +457,7 @@ class SelfTest:
                 )
                 continue
             changed[logical] = type_token
-        state = self._run.load_state()
-        found = {d.logical_name: d for d in self._run.refresh(state, self._registry)}
+        found = {d.logical_name: d for d in self._refresh("drift")}
         for logical, type_token in changed.items():
             sample = self._samples[type_token]
             drift = found.get(logical)

@@ -206,3 +206,27 @@ def test_ctrl_c_midway_removes_everything(tmp_path):
         assert "interrupted (Ctrl-C)" in out
         assert "NOT REMOVED" not in out
         assert inventory(client) == before
+
+
+def test_a_kind_dss_will_not_read_back_fails_alone(injectable):
+    client = injectable.client()
+    before = inventory(client)
+    # The create reads the variables once; the two reads back (batched, then one at a time)
+    # are refused.
+    injectable.inject_failure(
+        "GET",
+        "/projects/{projectKey}/variables/",
+        times=2,
+        after=1,
+        status=400,
+        message="selftest: injected read refusal",
+        error_type="java.lang.IllegalArgumentException",
+    )
+    r = selftest(injectable.url, ADMIN_KEY, "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    kinds = by_kind(json.loads(r.stdout))
+    failed = {t for t, k in kinds.items() if k["status"] != "ok"}
+    assert failed == {"dss:ProjectVariables"}, kinds
+    problem = kinds["dss:ProjectVariables"]["problems"][0]
+    assert problem["phase"] == "read" and "injected read refusal" in problem["message"]
+    assert inventory(client) == before
