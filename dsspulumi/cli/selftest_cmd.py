@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Annotated
@@ -19,7 +20,11 @@ PREFIX_HELP = (
 
 def selftest(
     dss_url: Annotated[
-        str | None, typer.Option("--dss-url", help="DSS URL (default: DKU_DSS_URL)")
+        str | None,
+        typer.Option(
+            "--dss-url",
+            help="DSS URL (default: DKU_DSS_URL), or sandbox for an in-memory sandbox",
+        ),
     ] = None,
     api_key: Annotated[
         str | None,
@@ -49,11 +54,16 @@ def selftest(
     from dsspulumi.errors import ConfigError
     from dsspulumi.selftest import SelfTest
 
-    with handle_errors(debug):
+    with handle_errors(debug), contextlib.ExitStack() as stack:
         url = dss_url or os.environ.get("DKU_DSS_URL")
         key = api_key or os.environ.get("DKU_API_KEY")
         if not url:
             raise ConfigError("no DSS URL: pass --dss-url or set DKU_DSS_URL")
+        if url == "sandbox":  # an in-memory sandbox of this process: a demonstration
+            from dsspulumi.sandbox import Sandbox
+
+            sandbox = stack.enter_context(Sandbox(code_env_seconds=0.1))
+            url, key = sandbox.url, key or sandbox.api_key
         if not key:
             raise ConfigError(f"no DSS API key for {url}: pass --api-key or set DKU_API_KEY")
 
