@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import shutil
 import signal
 import string
 import tempfile
@@ -128,6 +129,7 @@ class Report:
     kinds: list[KindResult] = attrs.field(factory=list)
     left_behind: list[str] = attrs.field(factory=list)  # objects the cleanup could not remove
     error: str | None = None  # what stopped the run before every phase ran
+    kept: str | None = None  # the command that removes what is left (its state is kept)
     interrupted: bool = False
 
     @property
@@ -148,6 +150,10 @@ class Report:
             out.append(f"interrupted (Ctrl-C){removed}")
         if self.left_behind:
             out.append("NOT REMOVED (remove by hand): " + ", ".join(self.left_behind))
+            if self.kept:
+                out.append(
+                    f"once DSS allows it, this removes them (its state is kept): {self.kept}"
+                )
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -160,6 +166,7 @@ class Report:
             "left_behind": self.left_behind,
             "error": self.error,
             "interrupted": self.interrupted,
+            "kept": self.kept,
         }
 
 
@@ -273,7 +280,10 @@ class SelfTest:
         """Run every phase, then remove what was created (always)."""
         with contextlib.ExitStack() as stack:
             if self._workdir is None:
-                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dss-selftest-")))
+                tmp = Path(tempfile.mkdtemp(prefix="dss-selftest-"))
+                # Kept when something could not be removed: its state lets `dss destroy`
+                # finish the job later (``Report.kept``).
+                stack.callback(self._remove_workdir, tmp)
             else:
                 tmp = self._workdir
             self._setup(tmp)
@@ -289,6 +299,10 @@ class SelfTest:
                 with _shielded_from_ctrl_c(self.progress):
                     self._cleanup()
         return self.report
+
+    def _remove_workdir(self, tmp: Path) -> None:
+        if self.report.kept is None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _setup(self, tmp: Path) -> None:
         from dsspulumi.backends.local import LocalBackend
@@ -492,15 +506,14 @@ class SelfTest:
             res = self._kind_of(rec.type)
             if res is None or res.status != OK:
                 continue
-            found = registry.provider(rec.type).inspect(rec.inputs, rec.outputs)
+            obj = _short(rec.urn.rsplit("::", 1)[-1])
+            try:
+                found = registry.provider(rec.type).inspect(rec.inputs, rec.outputs)
+            except DssPulumiError as exc:
+                res.fail(Problem("delete", f"reading it after destroy failed: {exc}", object=obj))
+                continue
             if found is not None:
-                res.fail(
-                    Problem(
-                        "delete",
-                        "still in DSS after destroy",
-                        object=_short(rec.urn.rsplit("::", 1)[-1]),
-                    )
-                )
+                res.fail(Problem("delete", "still in DSS after destroy", object=obj))
 
     # --- cleanup ---------------------------------------------------------------------------------
     def _cleanup(self) -> None:
@@ -525,6 +538,12 @@ class SelfTest:
         except DssPulumiError as exc:
             left = [f"(state unreadable: {exc})"]
         self.report.left_behind = left
+        if left and self._file is not None:
+            folder = self._file.parent
+            self.report.kept = (
+                f"dss destroy {self._file} --env {ENV} --backend file://{folder / 'state'} "
+                f"--dss-url {self.url} --yes"
+            )
         if left and last is not None and self.report.error is None:
             self.report.error = str(last)
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -229,4 +231,42 @@ def test_a_kind_dss_will_not_read_back_fails_alone(injectable):
     assert failed == {"dss:ProjectVariables"}, kinds
     problem = kinds["dss:ProjectVariables"]["problems"][0]
     assert problem["phase"] == "read" and "injected read refusal" in problem["message"]
+    assert inventory(client) == before
+
+
+def test_what_dss_will_not_let_it_remove_is_named_and_the_kept_state_removes_it(injectable):
+    client = injectable.client()
+    before = inventory(client)
+    # DSS refuses every read of the project variables after their creation: the run stops,
+    # and the cleanup cannot settle them, so it cannot remove the project either.
+    injectable.inject_failure(
+        "GET",
+        "/projects/{projectKey}/variables/",
+        times=60,  # more than the run makes; the rest is drained below
+        after=1,
+        status=400,
+        message="selftest: injected read refusal",
+        error_type="java.lang.IllegalArgumentException",
+    )
+    r = selftest(injectable.url, ADMIN_KEY, "--json")
+    assert r.returncode == 1, r.stdout + r.stderr
+    report = json.loads(r.stdout)
+    assert report["project"] in report["left_behind"]
+    assert "injected read refusal" in report["error"]
+    assert report["kept"].startswith("dss destroy ")
+    for _ in range(60):  # DSS answers again once the injected refusals are used up
+        try:
+            client.get_project(report["project"]).get_variables()
+            break
+        except Exception:  # noqa: BLE001 - the injected refusal
+            continue
+    done = subprocess.run(
+        [sys.executable, "-m", "dsspulumi.cli", *report["kept"].split()[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DKU_API_KEY": ADMIN_KEY},
+    )
+    shutil.rmtree(Path(report["kept"].split()[2]).parent)  # the kept state and stack file
+    assert done.returncode == 0, done.stdout + done.stderr
     assert inventory(client) == before
