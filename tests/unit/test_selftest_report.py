@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dsspulumi.output import Output
-from dsspulumi.selftest import ADMIN_SKIP, SKIPPED, KindResult, Problem, Report, supported_kinds
+from dsspulumi.selftest import supported_kinds
+from dsspulumi.selftest_report import ADMIN_SKIP, SKIPPED, KindResult, Problem, Report
 from dsspulumi.selftest_samples import samples
 
 
