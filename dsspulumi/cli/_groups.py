@@ -21,6 +21,7 @@ COMMANDS = {
     "convert": ("dsspulumi.cli.convert_cmd", "convert"),
     "new": ("dsspulumi.cli.new_cmd", "new"),
     "about": ("dsspulumi.cli.about_cmd", "about"),
+    "selftest": ("dsspulumi.cli.selftest_cmd", "selftest"),
 }
 
 HELP = {
@@ -32,4 +33,5 @@ HELP = {
     "convert": "Turn a YAML config of the Dataiku IaC prototype into a stack.",
     "new": "Create a new repository with a stack, its config, a test and CI.",
     "about": "Versions, backend and DSS target, and whether the target answers.",
+    "selftest": "Check dsspulumi against a DSS, kind by kind (throwaway objects).",
 }
