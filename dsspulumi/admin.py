@@ -18,6 +18,7 @@ from dsspulumi.errors import ConfigError, CorruptStateError, DssPulumiError, Sta
 from dsspulumi.secrets import LazyCrypter
 from dsspulumi.secrets.providers import SecretsSettings, open_crypter
 from dsspulumi.state import State, from_json, to_json
+from dsspulumi.status import SUCCEEDED
 
 
 @attrs.define
@@ -152,7 +153,7 @@ def import_state(
             stack,
             env,
             to_json(state),
-            {"kind": "import", "result": "succeeded", "source": source},
+            {"kind": "import", "result": SUCCEEDED, "source": source},
         )
     return state
 

@@ -18,6 +18,7 @@ import typer
 from dsspulumi.cli._groups import HELP
 from dsspulumi.cli.common import StackLocation, check_env, handle_errors, resolve_stack
 from dsspulumi.errors import AdoptionError, ConfigError
+from dsspulumi.status import FAILED, run_result
 
 import_app = typer.Typer(help=HELP["import"], no_args_is_help=True, rich_markup_mode=None)
 
@@ -118,7 +119,7 @@ def import_project(
                 graph, outputs, lock_timeout=lock_timeout
             )
             imported = [st.logical_name for st in result.plan.steps if st.op.value == "import"]
-            failed = [o for o in result.outcomes.values() if o.status == "failed"]
+            failed = [o for o in result.outcomes.values() if o.status == FAILED]
             if json_out:
                 _emit(
                     {
@@ -129,7 +130,7 @@ def import_project(
                         "imported": imported,
                         "unmodelled": gen.unmodelled,
                         "secrets": sorted(gen.secrets),
-                        "result": "failed" if failed else "succeeded",
+                        "result": run_result(not failed),
                     }
                 )
             else:
