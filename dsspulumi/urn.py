@@ -13,8 +13,13 @@ from dsspulumi.errors import PlanError
 PREFIX = "urn:dss:"
 
 
+def stack_prefix(stack: str, env: str) -> str:
+    """What every URN of one stack in one environment starts with."""
+    return f"{PREFIX}{env}::{stack}::"
+
+
 def make_urn(stack: str, env: str, type_token: str, logical_name: str) -> str:
-    return f"{PREFIX}{env}::{stack}::{type_token}::{logical_name}"
+    return f"{stack_prefix(stack, env)}{type_token}::{logical_name}"
 
 
 def logical_name(urn: str) -> str:
