@@ -9,16 +9,12 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
+from dsspulumi.cli._version import version_text
+
 if TYPE_CHECKING:
     from typer import Typer
 
     app: Typer
-
-
-def version_text() -> str:
-    from dsspulumi import __version__
-
-    return f"dsspulumi {__version__}"
 
 
 def main() -> None:

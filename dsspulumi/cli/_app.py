@@ -10,8 +10,9 @@ import typer.core
 import typer.main
 import typer.models
 
-from dsspulumi.cli import _coercion, _help, version_text
+from dsspulumi.cli import _coercion, _help
 from dsspulumi.cli._groups import COMMANDS, GROUPS, HELP
+from dsspulumi.cli._version import version_text
 from dsspulumi.cli.apply import destroy, preview, refresh, up
 
 # Command groups built when named (`dss preview` does not import the modules of `dss stack`,
