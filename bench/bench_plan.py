@@ -95,13 +95,14 @@ def stack_source(n: int) -> str:
 
 
 # The phases of `dss preview --json`, in a fresh interpreter, on the command's own code
-# path (dsspulumi.cli.apply: Session, program, StackRun.preview, plan_dict, _emit_json).
+# path (dsspulumi.cli.session.CliSession, program, StackRun.preview, plan_dict, _emit_json).
 # Only ResourceGraph.from_resources is wrapped, to split the graph out of the program run.
 PHASE_DRIVER = r"""
 import time
 T0 = time.perf_counter()
 import dsspulumi.cli._app
 from dsspulumi.cli import apply as cli
+from dsspulumi.cli.session import CliSession
 T1 = time.perf_counter()
 import json, resource, sys
 from dsspulumi.display.jsonout import plan_dict
@@ -120,10 +121,12 @@ def _timed(cls, *args, **kwargs):
 ResourceGraph.from_resources = classmethod(_timed)
 stack, backend = sys.argv[1], sys.argv[2]
 T2 = time.perf_counter()
-with cli.Session(stack, "dev", backend, None, True, "dss preview") as s:
+with CliSession(
+    stack, env="dev", backend=backend, dss_url=None, json_mode=True, command="dss preview"
+) as s:
     graph = s.program()
     T3 = time.perf_counter()
-    result = s.run(cli._PlanPrinter(s.io)).preview(graph)
+    result = s.run(s.printer).preview(graph)
     T4 = time.perf_counter()
     cli._emit_json(plan_dict(result.plan))
     sys.stdout.flush()

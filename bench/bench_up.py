@@ -11,7 +11,7 @@ read through ``/__sandbox__/stats``.
 
 What is timed, and why this way (the honest measurement of "the apply phase"):
 
-* Primary, in process: the exact code path of `dss up` (``dsspulumi.cli.apply.Session``:
+* Primary, in process: the exact code path of `dss up` (``dsspulumi.session.Session``:
   same stack resolution, config, backend and provider registry as the command), with
   the program run *outside* the clock and ``StackRun.apply`` inside it. ``apply`` is
   everything `up` does after the program: lock, state load, auth check, plan, the
@@ -103,6 +103,9 @@ class StepClock:
     def plan_ready(self, plan: Any) -> None:
         pass
 
+    def retry(self, event: Any) -> None:
+        pass
+
     def step(self, event: str, step: Any, outcome: Any) -> None:
         now = time.perf_counter()
         with self.lock:
@@ -157,11 +160,21 @@ def step_instrumentation() -> Iterator[dict[str, list[float]]]:
 def in_process_up(
     ws: Workspace, sandbox: SandboxProcess, parallel: int, env: str
 ) -> dict[str, Any]:
-    from dsspulumi.cli.apply import Session
+    from dsspulumi.session import Session
 
     os.environ["DKU_API_KEY"] = sandbox.api_key
     clock = StepClock()
-    with chdir(ws.root), Session(STACK, env, ws.backend, sandbox.url, True, "dss up") as s:
+    with (
+        chdir(ws.root),
+        Session(
+            STACK,
+            env=env,
+            backend=ws.backend,
+            dss_url=sandbox.url,
+            command="dss up",
+            quiet_stdout=True,
+        ) as s,
+    ):
         graph = s.program()
         run = s.run(clock)
         # Count and time the state writes (checkpoints) without touching the engine.

@@ -18,6 +18,8 @@ from dsspulumi.errors import ConfigError, CorruptStateError, DssPulumiError, Sta
 from dsspulumi.secrets import LazyCrypter
 from dsspulumi.secrets.providers import SecretsSettings, open_crypter
 from dsspulumi.state import State, from_json, to_json
+from dsspulumi.status import SUCCEEDED
+from dsspulumi.urn import stack_prefix
 
 
 @attrs.define
@@ -152,15 +154,14 @@ def import_state(
             stack,
             env,
             to_json(state),
-            {"kind": "import", "result": "succeeded", "source": source},
+            {"kind": "import", "result": SUCCEEDED, "source": source},
         )
     return state
 
 
 def rename_state(state: State, stack: str, env: str) -> None:
     """Give a state another stack and environment: every URN is rewritten to match."""
-    old = f"urn:dss:{state.env}::{state.stack}::"
-    new = f"urn:dss:{env}::{stack}::"
+    old, new = stack_prefix(state.stack, state.env), stack_prefix(stack, env)
 
     def move(urn: str) -> str:
         return new + urn[len(old) :] if urn.startswith(old) else urn

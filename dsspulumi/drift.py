@@ -20,6 +20,7 @@ from dsspulumi.output import mask_all, reveal_all, secret_like
 from dsspulumi.plan import PropertyDiff, diff_inputs
 from dsspulumi.provider import Found, ProviderRegistry
 from dsspulumi.state import ResourceState
+from dsspulumi.urn import logical_name
 
 CHANGED = "changed"
 DELETED = "deleted"
@@ -38,7 +39,7 @@ class Drift:
 
     @property
     def logical_name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
+        return logical_name(self.urn)
 
     def describe(self) -> str:
         if self.status == DELETED:

@@ -15,8 +15,8 @@ from typing import Any
 import attrs
 
 from dsspulumi.plan import Plan, Step
-
-SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"
+from dsspulumi.status import FAILED, SKIPPED, SUCCEEDED
+from dsspulumi.urn import logical_name as _short
 
 
 @attrs.define
@@ -151,7 +151,3 @@ def _about_step(message: str, step: Step) -> str:
     """
     prefix = f"{step.logical_name}: "
     return message if message.startswith(prefix) else prefix + message
-
-
-def _short(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]

@@ -14,6 +14,8 @@ import attrs
 
 from dsspulumi.errors import GraphError
 from dsspulumi.output import to_engine
+from dsspulumi.urn import logical_name as _short
+from dsspulumi.urn import make_urn
 
 if TYPE_CHECKING:
     from dsspulumi.resource import ComponentResource, Resource
@@ -67,10 +69,6 @@ class ComponentNode:
     name: str
     parent: str | None = None
     source: str = ""
-
-
-def make_urn(stack: str, env: str, type_token: str, logical_name: str) -> str:
-    return f"urn:dss:{env}::{stack}::{type_token}::{logical_name}"
 
 
 @attrs.define
@@ -211,6 +209,8 @@ def _import_outputs(r: Resource, import_id: str | None) -> dict[str, Any]:
         return r.import_outputs(import_id)
     except ResourceValidationError as exc:
         raise GraphError(f"{format_location(r.source)}: {exc}") from None
+
+
 def _expand(items: Iterable[Any], members: Mapping[int, list[Resource]]) -> list[Any]:
     """``depends_on`` entries, a component standing for every resource below it (Pulumi)."""
     from dsspulumi.resource import ComponentResource
@@ -297,10 +297,6 @@ def tolerant_order(deps: Mapping[str, Iterable[str]]) -> list[str]:
         if key not in done:
             visit(key)
     return order
-
-
-def _short(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]
 
 
 def check_flow(graph: ResourceGraph) -> None:

@@ -31,6 +31,7 @@ import attrs
 
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.state import State
+from dsspulumi.urn import stack_env
 
 
 def new_identity() -> str:
@@ -90,14 +91,6 @@ def mark_for(state: State, backend_url: str, op_id: str, urn: str) -> Mark:
     return Mark(op_id, urn, stack=state.identity or None, backend=public_url(backend_url))
 
 
-def _stack_env(urn: str | None) -> tuple[str, str] | None:
-    """``(stack, env)`` of a URN ``urn:dss:ENV::STACK::TYPE::NAME``."""
-    if not urn or not urn.startswith("urn:dss:"):
-        return None
-    parts = urn[len("urn:dss:") :].split("::")
-    return (parts[1], parts[0]) if len(parts) >= 3 else None
-
-
 def adoption_refusal(
     urn: str, found: Found | Existing, owner: StateOwner | None = None
 ) -> str | None:
@@ -114,7 +107,7 @@ def adoption_refusal(
 
 
 def _foreign(urn: str, found: Found | Existing, owner: StateOwner) -> str:
-    theirs = _stack_env(found.mark_urn)
+    theirs = stack_env(found.mark_urn)
     where = f" in {found.mark_backend}" if found.mark_backend else ""
     if theirs is None:
         who = f"another dsspulumi state{where}"
@@ -127,7 +120,7 @@ def _foreign(urn: str, found: Found | Existing, owner: StateOwner) -> str:
         )
     else:
         head = f"it is managed by another dsspulumi state: {who}"
-    mine = _stack_env(urn)
+    mine = stack_env(urn)
     orphan = (
         ". If no state manages it any more, remove its dsspulumi ownership fields "
         "(dsspulumi.mark, dsspulumi.urn) in DSS, then import it"

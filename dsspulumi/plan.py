@@ -23,6 +23,8 @@ from dsspulumi.errors import PlanError, ProtectedError
 from dsspulumi.graph import Node, ResourceGraph, tolerant_order
 from dsspulumi.output import has_unknown, resolve_unknowns, unknown_paths
 from dsspulumi.state import ResourceState, State
+from dsspulumi.urn import logical_name as _logical
+from dsspulumi.urn import resolve_targets
 
 
 class Op(enum.StrEnum):
@@ -251,11 +253,8 @@ def make_plan(
 ) -> Plan:
     """Decide what to do with every resource; raise PlanError for plans that must not run."""
     records = state.by_urn() if state is not None else {}
-    target_set = set(targets) if targets is not None else None
-    if target_set is not None:
-        unknown = sorted(t for t in target_set if t not in graph.nodes and t not in records)
-        if unknown:
-            raise PlanError(f"--target names no resource of this stack: {', '.join(unknown)}")
+    resolved = resolve_targets(targets, [*graph.nodes, *records])
+    target_set = set(resolved) if resolved is not None else None
 
     def wanted(urn: str) -> bool:
         return target_set is None or urn in target_set
@@ -404,10 +403,6 @@ def find_moves(graph: ResourceGraph, records: Mapping[str, ResourceState]) -> di
         claimed[old] = node.logical_name
         moved[node.urn] = old
     return moved
-
-
-def _logical(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]
 
 
 def _node_step(

@@ -32,6 +32,7 @@ import attrs
 from dsspulumi.errors import DssPulumiError
 from dsspulumi.graph import ResourceGraph
 from dsspulumi.plan import Op, Plan
+from dsspulumi.urn import kind_label
 
 log = logging.getLogger("dsspulumi.preflight")
 
@@ -71,7 +72,7 @@ class Use:
     users: tuple[str, ...]
 
     def describe(self) -> str:
-        kind, declare = KINDS.get(self.type, (self.type.split(":", 1)[-1].lower(), "the stack"))
+        kind, declare = KINDS.get(self.type, (kind_label(self.type), "the stack"))
         shown = ", ".join(self.users[:SHOWN_USERS])
         if len(self.users) > SHOWN_USERS:
             shown += f" and {len(self.users) - SHOWN_USERS} more"

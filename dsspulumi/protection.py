@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from dsspulumi.errors import ProtectedError
 from dsspulumi.graph import ResourceGraph
+from dsspulumi.urn import logical_name
 
 
 def explain_destroy_block(
@@ -30,7 +31,7 @@ def explain_destroy_block(
     pending, to_change, undeclared = [], [], []
     for urn in exc.urns:
         node = graph.nodes.get(urn)
-        name = urn.rsplit("::", 1)[-1]
+        name = logical_name(urn)
         if node is None:
             undeclared.append(name)
         elif node.options.protect:

@@ -30,6 +30,7 @@ from dsspulumi.output import reveal_all
 from dsspulumi.plan import Step
 from dsspulumi.provider import Found, ProviderRegistry, Released
 from dsspulumi.state import PendingOperation, ResourceState, State, now
+from dsspulumi.urn import kind_label
 
 RELEASE = "release"  # ``PendingOperation.op`` of a release
 
@@ -81,9 +82,9 @@ def release_retained(
         raise _settle_after_failure(registry, checkpoint, step, pending, failure) from exc
     if outcome is Released.FOREIGN:
         notice(
-            f"{step.logical_name}: not released: the {_kind(step)} in DSS carries another "
-            "ownership mark (it was deleted and re-created outside this stack); it was left "
-            "untouched and dropped from the state"
+            f"{step.logical_name}: not released: the {kind_label(step.type)} in DSS carries "
+            "another ownership mark (it was deleted and re-created outside this stack); it was "
+            "left untouched and dropped from the state"
         )
     checkpoint.record(Remove(step.urn), ClearPending(step.urn))
 
@@ -143,7 +144,3 @@ def _settle_after_failure(
     exc.message = message
     exc.args = (message,)
     return exc
-
-
-def _kind(step: Step) -> str:
-    return step.type.split(":", 1)[-1].lower()

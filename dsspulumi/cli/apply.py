@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
@@ -12,23 +10,11 @@ import typer
 # Only what declaring the commands needs is imported here: `dss --help` and
 # `dss --version` load this module. The engine, backends, config, secrets and
 # display are imported by the commands that use them.
-from dsspulumi.cli.common import (
-    Consoles,
-    StackLocation,
-    check_env,
-    consoles,
-    handle_errors,
-    resolve_backend_url,
-    resolve_stack,
-    stdin_is_terminal,
-)
+from dsspulumi.cli.common import Consoles, handle_errors, stdin_is_terminal
 from dsspulumi.errors import ProtectedError
 
 if TYPE_CHECKING:
-    from dsspulumi.config import StackConfig
-    from dsspulumi.engine import StackRun
-
-EMBEDDED_SANDBOX_DIR = Path(".dss/sandbox")
+    from dsspulumi.cli.session import CliSession
 
 StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")]
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment whose state to use")]
@@ -48,6 +34,10 @@ TargetOpt = Annotated[
 ]
 RefreshOpt = Annotated[bool, typer.Option("--refresh", help="Read DSS before planning")]
 ParallelOpt = Annotated[int, typer.Option("--parallel", min=1, max=64, help="Concurrent steps")]
+ReadsOpt = Annotated[
+    int,
+    typer.Option("--parallel", min=1, max=64, help="Concurrent reads of DSS for --refresh"),
+]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking")]
 ExpectOpt = Annotated[
     bool, typer.Option("--expect-no-changes", help="Exit 3 if the plan is not empty")
@@ -72,209 +62,6 @@ LockTimeoutOpt = Annotated[
 ]
 
 
-class Session(contextlib.ExitStack):
-    """Resolves stack, config, backend and (lazily) DSS for one command."""
-
-    def __init__(
-        self,
-        stack_arg: str | StackLocation,
-        env: str,
-        backend: str | None,
-        dss_url: str | None,
-        json_mode: bool,
-        command: str,
-        retries: int = 5,
-    ) -> None:
-        from dsspulumi.backends import open_backend
-        from dsspulumi.config import StackConfig
-
-        super().__init__()
-        self.retries = retries
-        self.listener: Any = None
-        self.loc = stack_arg if isinstance(stack_arg, StackLocation) else resolve_stack(stack_arg)
-        self.env = check_env(env)
-        self.config = StackConfig.load(self.loc.file, self.loc.name, self.env)
-        self.backend = open_backend(resolve_backend_url(backend, self.loc.file.parent))
-        self.dss_url = dss_url
-        self.io: Consoles = consoles(json_mode)
-        self._registry: Any = None
-        self.command = command
-        self.keyring = ConfigKeyring(self.config)
-
-    def providers(self) -> Any:
-        if self._registry is None:
-            from dsspulumi.config import resolve_dss_target
-            from dsspulumi.providers.dss import DssProviders
-
-            target = resolve_dss_target(self.config, cli_url=self.dss_url)
-            if target.url == "sandbox":
-                from dsspulumi.sandbox import Sandbox
-
-                EMBEDDED_SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
-                sandbox = self.enter_context(Sandbox(data_dir=EMBEDDED_SANDBOX_DIR))
-                self._registry = DssProviders(
-                    sandbox.url,
-                    sandbox.api_key,
-                    retries=self.retries,
-                    on_retry=self._on_retry,
-                    on_progress=self._on_progress,
-                )
-            else:
-                self._registry = DssProviders(
-                    target.url,
-                    target.api_key or "",
-                    verify_tls=target.verify_tls,
-                    retries=self.retries,
-                    on_retry=self._on_retry,
-                    on_progress=self._on_progress,
-                )
-        return self._registry
-
-    def _on_retry(self, event: Any) -> None:
-        if self.listener is not None:
-            self.listener.retry(event)
-
-    def _on_progress(self, urn: str | None, message: str) -> None:
-        """A long DSS task (a code env build) reporting how it goes, shown by the display."""
-        progress = getattr(self.listener, "progress", None)
-        if progress is not None:
-            progress(urn, message)
-
-    def run(self, listener: Any) -> StackRun:
-        from dsspulumi.engine import StackRun
-
-        self.listener = listener
-        return StackRun(
-            stack=self.loc.name,
-            env=self.env,
-            stack_file=self.loc.file,
-            backend=self.backend,
-            providers=self.providers,
-            listener=listener,
-            command=self.command,
-            keyring=self.keyring,
-            retries=self.retries,
-        )
-
-    def _services(self) -> dict[str, Any]:
-        return {
-            "reveal": self.config.reveal,
-            "read_outputs": self.read_outputs,
-            "digest_key": self.digest_key,
-        }
-
-    def program(self, *, document: bool | None = None) -> Any:
-        """Run the stack file. ``document``: stdout carries a document (default: --json or
-        another machine format), so what the program prints goes to stderr instead."""
-        from dsspulumi.program import run_program
-
-        return run_program(
-            self.loc.file,
-            stack=self.loc.name,
-            env=self.env,
-            config=self.config.namespaces(),
-            services=self._services(),
-            quiet_stdout=self.io.json_mode if document is None else document,
-        )
-
-    def declare(self, build: Any) -> Any:
-        """Run ``build`` (which constructs resources) as a line of this stack's program would
-        run: with its config and services (secret digests), registering nothing."""
-        from dsspulumi import program_context
-
-        ctx = program_context.ProgramContext(
-            stack=self.loc.name,
-            env=self.env,
-            stack_file=self.loc.file.resolve(),
-            config=self.config.namespaces(),
-            services=self._services(),
-        )
-        with program_context.activate(ctx):
-            return build()
-
-    def digest_key(self) -> bytes:
-        """The key of secret digests (``secrets.digest``): from the stack's secrets key.
-
-        A stack declaring such a secret without a secrets provider gets the passphrase one.
-        """
-        from dsspulumi.secrets import digest_key
-
-        if self.config.settings() is None:
-            self.config.init_secrets("passphrase")
-            self.config.save()
-            self.io.err.print(
-                f"[yellow]note:[/yellow] set up the passphrase secrets provider in "
-                f"{self.config.path}"
-            )
-        return digest_key(self.config.crypter())
-
-    def read_outputs(self, stack: str, env: str) -> dict[str, Any]:
-        """Outputs of another stack in the same backend (for dss.StackReference)."""
-        from dsspulumi import admin
-
-        return admin.read_stack_outputs(self.backend, stack, env)
-
-    def ensure_secrets_provider(self, graph: Any) -> None:
-        """A run about to store its first secret sets up the passphrase provider."""
-        from dsspulumi.output import contains_secret, to_engine
-
-        if self.config.settings() is not None or graph is None:
-            return
-        has_secret = any(contains_secret(n.inputs) for n in graph.nodes.values())
-        if has_secret or contains_secret(to_engine(graph.exports)):
-            self.config.init_secrets("passphrase")
-            self.config.save()
-            self.io.err.print(
-                f"[yellow]note:[/yellow] set up the passphrase secrets provider in "
-                f"{self.config.path}"
-            )
-
-
-class ConfigKeyring:
-    """The engine's key for secrets in state: the stack config's secrets provider."""
-
-    def __init__(self, config: StackConfig) -> None:
-        from dsspulumi.secrets import LazyCrypter
-
-        self.config = config
-        self._lazy = LazyCrypter(lambda: config.crypter())
-
-    def crypter(self) -> Any:
-        return self._lazy
-
-    def settings(self) -> dict[str, str] | None:
-        settings = self.config.settings()
-        return settings.to_dict() if settings else None
-
-
-class _PlanPrinter:
-    """Listener for preview: prints notices to stderr, nothing else."""
-
-    def __init__(self, io: Consoles) -> None:
-        from dsspulumi.display.failures import RetryDigest
-
-        self.io = io
-        self._digest = RetryDigest()
-
-    def notice(self, message: str) -> None:
-        from rich.markup import escape
-
-        self.io.err.print(f"[yellow]note:[/yellow] {escape(message)}")
-
-    def plan_ready(self, plan: Any) -> None:
-        pass
-
-    def step(self, *args: Any) -> None:
-        pass
-
-    def retry(self, event: Any) -> None:
-        from rich.markup import escape
-
-        text = self._digest.line(event)  # failed connections: once in a while, not each
-        if text is not None:
-            self.io.err.print(f"[yellow]retry:[/yellow] {escape(text)}")
-
-
 def _emit_json(doc: dict[str, Any]) -> None:
     from dsspulumi.display.jsonout import dumps  # json.dumps(doc, indent=2, default=str)
 
@@ -292,7 +79,7 @@ def preview(
     expect_no_changes: ExpectOpt = False,
     backend: BackendOpt = None,
     dss_url: DssUrlOpt = None,
-    parallel: ParallelOpt = 10,
+    parallel: ReadsOpt = 10,
     retries: RetriesOpt = 5,
     debug: DebugOpt = False,
 ) -> None:
@@ -300,14 +87,24 @@ def preview(
     if json_out and fmt not in ("text", "json"):
         raise typer.BadParameter(f"--json contradicts --format {fmt}", param_hint="--format")
     fmt = "json" if json_out else fmt
+    from dsspulumi.cli.session import CliSession
+
     with (
         handle_errors(debug),
-        Session(stack, env, backend, dss_url, fmt != "text", "dss preview", retries) as s,
+        CliSession(
+            stack,
+            env=env,
+            backend=backend,
+            dss_url=dss_url,
+            json_mode=fmt != "text",
+            command="dss preview",
+            retries=retries,
+        ) as s,
     ):
         t0 = time.perf_counter()
         graph = s.program()
         t1 = time.perf_counter()
-        result = s.run(_PlanPrinter(s.io)).preview(graph, targets=target, refresh=refresh)
+        result = s.run(s.printer).preview(graph, targets=target, refresh=refresh, parallel=parallel)
         if fmt == "json":
             from dsspulumi.display.jsonout import plan_dict
 
@@ -348,7 +145,7 @@ def _confirm_or_refuse(
         raise typer.Exit(2)
 
 
-def _asker(yes: bool, io: Consoles, json_mode: bool, show_diff: bool, kind: str) -> Any:
+def _asker(io: Consoles, kind: str, *, yes: bool, json_mode: bool, show_diff: bool) -> Any:
     def confirm(plan: Any) -> bool:
         if not json_mode:
             from dsspulumi.display import console as show
@@ -366,6 +163,7 @@ def _asker(yes: bool, io: Consoles, json_mode: bool, show_diff: bool, kind: str)
 def _apply(
     kind: str,
     stack: str,
+    *,
     env: str,
     json_out: bool,
     diff: bool,
@@ -377,15 +175,25 @@ def _apply(
     backend: str | None,
     dss_url: str | None,
     debug: bool,
-    lock_timeout: float = 0.0,
-    retries: int = 5,
+    lock_timeout: float,
+    retries: int,
 ) -> None:
+    """``up`` or ``destroy``: every option by keyword, as the command received it."""
+    from dsspulumi.cli.session import CliSession
     from dsspulumi.display import console as show
     from dsspulumi.display.jsonout import run_dict
 
     with (
         handle_errors(debug),
-        Session(stack, env, backend, dss_url, json_out, f"dss {kind}", retries) as s,
+        CliSession(
+            stack,
+            env=env,
+            backend=backend,
+            dss_url=dss_url,
+            json_mode=json_out,
+            command=f"dss {kind}",
+            retries=retries,
+        ) as s,
     ):
         _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
         graph = s.program() if kind == "up" else None
@@ -394,7 +202,7 @@ def _apply(
         live = (not json_out) and s.io.out.is_terminal
         with show.ProgressListener(s.io.out, s.io.err, live=live, quiet=json_out) as listener:
             run = s.run(listener)
-            listener_confirm = _asker(yes, s.io, json_out, diff, kind)
+            listener_confirm = _asker(s.io, kind, yes=yes, json_mode=json_out, show_diff=diff)
 
             def confirm(plan: Any) -> bool:
                 ok = listener_confirm(plan)
@@ -472,19 +280,19 @@ def up(
     _apply(
         "up",
         stack,
-        env,
-        json_out,
-        diff,
-        target,
-        refresh,
-        parallel,
-        yes,
-        expect_no_changes,
-        backend,
-        dss_url,
-        debug,
-        lock_timeout,
-        retries,
+        env=env,
+        json_out=json_out,
+        diff=diff,
+        target=target,
+        refresh=refresh,
+        parallel=parallel,
+        yes=yes,
+        expect_no_changes=expect_no_changes,
+        backend=backend,
+        dss_url=dss_url,
+        debug=debug,
+        lock_timeout=lock_timeout,
+        retries=retries,
     )
 
 
@@ -508,19 +316,19 @@ def destroy(
     _apply(
         "destroy",
         stack,
-        env,
-        json_out,
-        diff,
-        target,
-        refresh,
-        parallel,
-        yes,
-        expect_no_changes,
-        backend,
-        dss_url,
-        debug,
-        lock_timeout,
-        retries,
+        env=env,
+        json_out=json_out,
+        diff=diff,
+        target=target,
+        refresh=refresh,
+        parallel=parallel,
+        yes=yes,
+        expect_no_changes=expect_no_changes,
+        backend=backend,
+        dss_url=dss_url,
+        debug=debug,
+        lock_timeout=lock_timeout,
+        retries=retries,
     )
 
 
@@ -546,9 +354,19 @@ def refresh(
     DSS itself is not changed: dss up --refresh puts it back as the stack declares.
     On a terminal it asks before recording; off one it needs --yes (or --preview-only).
     """
+    from dsspulumi.cli.session import CliSession
+
     with (
         handle_errors(debug),
-        Session(stack, env, backend, dss_url, json_out, "dss refresh", retries) as s,
+        CliSession(
+            stack,
+            env=env,
+            backend=backend,
+            dss_url=dss_url,
+            json_mode=json_out,
+            command="dss refresh",
+            retries=retries,
+        ) as s,
     ):
         if expect_no_changes and not yes and not stdin_is_terminal():
             preview_only = True  # like `up --expect-no-changes`: drift found, nothing recorded
@@ -559,7 +377,7 @@ def refresh(
                 "record the drift",
                 f"See it with `dss refresh {stack} --preview-only`",
             )
-        run = s.run(_PlanPrinter(s.io))
+        run = s.run(s.printer)
         record = not preview_only
         if record and not yes and stdin_is_terminal():
             # On a terminal, show the drift first and ask before recording it.
@@ -587,7 +405,7 @@ def refresh(
             raise typer.Exit(3)
 
 
-def _print_refresh(s: Session, result: Any) -> None:
+def _print_refresh(s: CliSession, result: Any) -> None:
     from dsspulumi.display.console import print_drift
 
     print_drift(s.io.out, result.notes, result.drift)

@@ -14,9 +14,7 @@ from dsspulumi.cli.apply import (
     DssUrlOpt,
     EnvOpt,
     RefreshOpt,
-    Session,
     StackArg,
-    _PlanPrinter,
 )
 from dsspulumi.cli.common import handle_errors
 from dsspulumi.errors import ConfigError
@@ -89,11 +87,21 @@ def graph(
                 )
         if refresh and not plan:
             raise ConfigError("--refresh only means something with --plan")
-        with Session(stack, env, backend, dss_url, False, "dss graph") as s:
+        from dsspulumi.cli.session import CliSession
+
+        session = CliSession(
+            stack,
+            env=env,
+            backend=backend,
+            dss_url=dss_url,
+            json_mode=False,
+            command="dss graph",
+        )
+        with session as s:
             resources = s.program(document=out is None)
             planned = None
             if plan:
-                planned = s.run(_PlanPrinter(s.io)).preview(resources, refresh=refresh).plan
+                planned = s.run(s.printer).preview(resources, refresh=refresh).plan
             from dsspulumi.drawing.model import flow_of
 
             text = render(flow_of(resources, planned), chosen or "dot")

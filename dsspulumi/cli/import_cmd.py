@@ -18,6 +18,7 @@ import typer
 from dsspulumi.cli._groups import HELP
 from dsspulumi.cli.common import StackLocation, check_env, handle_errors, resolve_stack
 from dsspulumi.errors import AdoptionError, ConfigError
+from dsspulumi.status import FAILED, run_result
 
 import_app = typer.Typer(help=HELP["import"], no_args_is_help=True, rich_markup_mode=None)
 
@@ -39,12 +40,6 @@ def _emit(doc: dict[str, Any]) -> None:
     typer.echo(dumps(doc))
 
 
-def _listener(io: Any) -> Any:
-    from dsspulumi.cli.apply import _PlanPrinter
-
-    return _PlanPrinter(io)
-
-
 @import_app.command("project")
 def import_project(
     key: Annotated[str, typer.Argument(help="Key of the DSS project to import")],
@@ -62,7 +57,7 @@ def import_project(
 
     The stack's state then holds them all: the first preview of the file is empty.
     """
-    from dsspulumi.cli.apply import Session
+    from dsspulumi.cli.session import CliSession
     from dsspulumi.importer import codegen
 
     with handle_errors(debug):
@@ -75,9 +70,17 @@ def import_project(
             )
         loc = StackLocation(name=out.stem, file=out)
         check_env(env)
-        with Session(loc, env, backend, dss_url, json_out, "dss import project") as s:
+        session = CliSession(
+            loc,
+            env=env,
+            backend=backend,
+            dss_url=dss_url,
+            json_mode=json_out,
+            command="dss import project",
+        )
+        with session as s:
             if s.backend.read_state(loc.name, s.env) is not None:
-                state = s.run(_listener(s.io)).load_state()
+                state = s.run(s.printer).load_state()
                 if state.resources:
                     raise AdoptionError(
                         f"stack '{loc.name}' (env '{s.env}') already manages "
@@ -114,11 +117,9 @@ def import_project(
             from dsspulumi.graph import make_urn
 
             outputs = {make_urn(loc.name, s.env, o.type, o.identity): o.outputs for o in objects}
-            result = s.run(_listener(s.io)).import_program(
-                graph, outputs, lock_timeout=lock_timeout
-            )
+            result = s.run(s.printer).import_program(graph, outputs, lock_timeout=lock_timeout)
             imported = [st.logical_name for st in result.plan.steps if st.op.value == "import"]
-            failed = [o for o in result.outcomes.values() if o.status == "failed"]
+            failed = [o for o in result.outcomes.values() if o.status == FAILED]
             if json_out:
                 _emit(
                     {
@@ -129,7 +130,7 @@ def import_project(
                         "imported": imported,
                         "unmodelled": gen.unmodelled,
                         "secrets": sorted(gen.secrets),
-                        "result": "failed" if failed else "succeeded",
+                        "result": run_result(not failed),
                     }
                 )
             else:
@@ -147,7 +148,7 @@ def _owner(s: Any) -> Any:
 
     state = None
     if s.backend.read_state(s.loc.name, s.env) is not None:
-        state = s.run(_listener(s.io)).load_state()
+        state = s.run(s.printer).load_state()
     return StateOwner.of(state, s.backend.url)
 
 
@@ -230,14 +231,22 @@ def import_resource(
     debug: DebugOpt = False,
 ) -> None:
     """Adopt one existing DSS object into a stack's state and print the code to add."""
-    from dsspulumi.cli.apply import Session
+    from dsspulumi.cli.session import CliSession
     from dsspulumi.graph import Node, NodeOptions, make_urn
     from dsspulumi.importer import codegen
     from dsspulumi.output import to_engine
 
     with handle_errors(debug):
         loc = resolve_stack(stack)
-        with Session(loc, env, backend, dss_url, json_out, "dss import resource") as s:
+        session = CliSession(
+            loc,
+            env=env,
+            backend=backend,
+            dss_url=dss_url,
+            json_mode=json_out,
+            command="dss import resource",
+        )
+        with session as s:
             registry = s.providers()
             token = _type_token(type_, registry.types())
             provider = registry.provider(token)
@@ -252,7 +261,7 @@ def import_resource(
                 raise AdoptionError(f"{token} {id_} cannot be declared by dsspulumi: {decl}")
             snippet = codegen.snippet(name, decl, code_dir=f"{loc.name}_code")
             urn = make_urn(loc.name, s.env, token, existing.identity)
-            run = s.run(_listener(s.io))
+            run = s.run(s.printer)
             state = run.load_state()
             from dsspulumi.ownership import StateOwner
 

@@ -29,6 +29,8 @@ from dsspulumi.executor import StepOutcome
 from dsspulumi.output import UNKNOWN_TEXT, Unknown, contains_secret, mask_all
 from dsspulumi.plan import RETAIN, Op, Plan, Step
 from dsspulumi.provider import RetryEvent
+from dsspulumi.status import FAILED, SKIPPED, SUCCEEDED
+from dsspulumi.urn import logical_name
 
 # Keyed by a step's kind: its op, or RETAIN (a delete that leaves the object in DSS).
 MARK: dict[str, tuple[str, str]] = {
@@ -92,7 +94,7 @@ def move_info(step: Step) -> str:
     """What an alias did: "renamed from X" (another name) or "moved from URN" (new parent)."""
     if step.moved_from is None:
         return ""
-    old_name = step.moved_from.rsplit("::", 1)[-1]
+    old_name = logical_name(step.moved_from)
     if step.renames_in_dss:
         return f"{old_name} → {step.logical_name} (renamed in DSS)"
     if old_name != step.logical_name:
@@ -422,19 +424,19 @@ class ProgressListener:
         summary counts and groups them."""
         if outcome.stopped:
             return False
-        if outcome.status == "failed" and is_unreachable(outcome):
+        if outcome.status == FAILED and is_unreachable(outcome):
             shown, self._unreachable_shown = self._unreachable_shown, True
             return not shown
         return True
 
     def _line(self, step: Step, outcome: StepOutcome) -> Text:
         mark, style = MARK[step.kind]
-        if outcome.status == "succeeded":
+        if outcome.status == SUCCEEDED:
             what = f"{step.logical_name} {DONE_VERB[step.kind]}"
             if step.renames_in_dss:
                 what = move_info(step).replace("(renamed in DSS)", "renamed in DSS")
             return Text(f" {mark:<2} {what} ({outcome.seconds:.1f}s)", style=style)
-        if outcome.status == "skipped":
+        if outcome.status == SKIPPED:
             why = (outcome.error or "").removeprefix("skipped: ")
             return Text(f" !  {step.logical_name} skipped ({why})", style="dim")
         # A failure's error starts with the object's name (executor): said once, here first.
@@ -483,7 +485,7 @@ def print_result(console: Console, result: RunResult, *, kind: str, summary: boo
     counts: dict[str, int] = {}
     for step in result.plan.steps:
         outcome = result.outcomes.get(step.urn)
-        if outcome is not None and outcome.status == "succeeded":
+        if outcome is not None and outcome.status == SUCCEEDED:
             counts[step.kind] = counts.get(step.kind, 0) + 1
     console.print()
     if result.outputs:
@@ -499,13 +501,13 @@ def print_result(console: Console, result: RunResult, *, kind: str, summary: boo
             m
             for m in result.plan.moves
             if (o := result.outcomes.get(m.urn)) is not None
-            and (not m.renames_in_dss or o.status == "succeeded")
+            and (not m.renames_in_dss or o.status == SUCCEEDED)
         ]
         if result.applied:
             for line in move_lines(moved, done=True):
                 console.print(line)
-    failed = [o for o in result.outcomes.values() if o.status == "failed"]
-    skipped = [o for o in result.outcomes.values() if o.status == "skipped"]
+    failed = [o for o in result.outcomes.values() if o.status == FAILED]
+    skipped = [o for o in result.outcomes.values() if o.status == SKIPPED]
     if failed or skipped:
         got = progress(result)
         unstarted = f"{got.not_started} not started" if result.outage else f"{len(skipped)} skipped"

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from dsspulumi.errors import DssConnectionError
+from dsspulumi.status import FAILED, SUCCEEDED
+from dsspulumi.urn import logical_name
 
 if TYPE_CHECKING:
     from dsspulumi.engine import RunResult
@@ -66,9 +68,9 @@ def group_failures(failures: Iterable[tuple[str, str, str | None]]) -> list[Fail
 
 def failed_groups(result: RunResult) -> list[FailureGroup]:
     return group_failures(
-        (o.urn.rsplit("::", 1)[-1], o.error or "", getattr(o.exc, "cause", None))
+        (logical_name(o.urn), o.error or "", getattr(o.exc, "cause", None))
         for o in result.outcomes.values()
-        if o.status == "failed"
+        if o.status == FAILED
     )
 
 
@@ -87,9 +89,9 @@ def progress(result: RunResult) -> Progress:
         outcome = result.outcomes.get(step.urn)
         if not step.changes or outcome is None:
             continue
-        if outcome.status == "succeeded":
+        if outcome.status == SUCCEEDED:
             done += 1
-        elif outcome.status == "failed":
+        elif outcome.status == FAILED:
             failed += 1
         else:
             not_started += 1

@@ -8,6 +8,7 @@ from json.encoder import encode_basestring_ascii as _encode_str
 from typing import TYPE_CHECKING, Any
 
 from dsspulumi.output import mask_all
+from dsspulumi.status import RETAINED, SUCCEEDED, run_result
 
 if TYPE_CHECKING:
     from dsspulumi.engine import RunResult
@@ -70,8 +71,8 @@ def run_dict(result: RunResult, retries: Sequence[RetryEvent] = ()) -> dict[str,
         outcome = result.outcomes.get(step["urn"])
         if outcome is not None:
             step["status"] = outcome.status
-            if outcome.status == "succeeded" and step.get("retain"):
-                step["status"] = "retained"  # not "succeeded": nothing was deleted in DSS
+            if outcome.status == SUCCEEDED and step.get("retain"):
+                step["status"] = RETAINED  # not "succeeded": nothing was deleted in DSS
             if outcome.error:
                 step["error"] = outcome.error
         elif result.applied:
@@ -81,7 +82,7 @@ def run_dict(result: RunResult, retries: Sequence[RetryEvent] = ()) -> dict[str,
     elif not result.applied:
         doc["result"] = "not-applied"
     else:
-        doc["result"] = "succeeded" if result.succeeded else "failed"
+        doc["result"] = run_result(result.succeeded)
     doc["outputs"] = mask_all(result.outputs)
     doc["retries"] = [e.to_json() for e in retries]
     doc["dss_stopped_answering"] = _outage(result)

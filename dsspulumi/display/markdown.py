@@ -19,6 +19,7 @@ from typing import Any
 from dsspulumi import output
 from dsspulumi.output import MASK, contains_secret, mask_all
 from dsspulumi.plan import RETAIN, Op, Plan, Step
+from dsspulumi.urn import logical_name
 
 # Values only DSS knows until the step runs (a folder's generated id): the engine carries
 # them as ``output.Unknown`` where this dsspulumi has such values at all.
@@ -129,7 +130,7 @@ def _table(steps: list[Step]) -> list[str]:
             props = "retained (left in DSS): unmarked, dropped from the state"
             plan_cell = "retain"
         elif step.renames_in_dss:
-            old = (step.moved_from or "").rsplit("::", 1)[-1]
+            old = logical_name(step.moved_from or "")
             props = f"{_code(old)} → {_code(step.logical_name)} (renamed in DSS)"
             rest = [_code(d.path) for d in step.diff if d.path != "name"]
             props += "; also " + ", ".join(rest) if rest else ""

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from dsspulumi.urn import kind_label, kind_of
+
 if TYPE_CHECKING:
     from dsspulumi.graph import ResourceGraph
     from dsspulumi.plan import Plan
@@ -76,7 +78,7 @@ def _kind(type_token: str) -> str:
         return "dataset"
     if type_token == _RECIPE:
         return "recipe"
-    short = type_token.split(":", 1)[-1].lower()
+    short = kind_label(type_token)
     if "folder" in short:
         return "folder"
     if "zone" in short:
@@ -92,7 +94,7 @@ def _detail(kind: str, inputs: Mapping[str, Any], type_token: str) -> str:
         return str(inputs.get("type") or "dataset")
     if kind == "recipe":
         return str(inputs.get("type") or "recipe")
-    return type_token.split(":", 1)[-1]
+    return kind_of(type_token)
 
 
 def _full(ref: str, project: str) -> str:

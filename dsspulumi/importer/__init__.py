@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from dsspulumi.urn import kind_of
+
 
 @attrs.frozen
 class Ref:
@@ -56,7 +58,7 @@ class Call:
 def lookup_ref(type_token: str, identity: str) -> Ref:
     """A reference that reads the object with ``dss.<Kind>.get(identity)`` when the stack does
     not declare it (the kind is the type token's name: ``dss:Dataset`` -> ``dss.Dataset``)."""
-    kind = type_token.split(":", 1)[-1]
+    kind = kind_of(type_token)
     return Ref(type_token, identity, f"dss.{kind}.get({json.dumps(identity)})")
 
 

@@ -21,6 +21,7 @@ import attrs
 from dsspulumi.errors import DssPulumiError
 from dsspulumi.importer import Call, CodeText, Ref, SecretValue, is_sensitive
 from dsspulumi.provider import Existing
+from dsspulumi.urn import kind_label, kind_of
 
 LINE = 100
 RESERVED = {"dss", "cfg", "File"}
@@ -102,7 +103,7 @@ def generate(
     unmodelled = list(extra_unmodelled)
     for obj in objects:
         decl = declare(obj)
-        kind = obj.type.split(":", 1)[-1].lower()
+        kind = kind_label(obj.type)
         if isinstance(decl, str):
             unmodelled.append(f"{kind} {obj.identity}: {decl}")
         else:
@@ -118,8 +119,8 @@ def generate(
         if not blocked:
             break
         for obj, ref in {id(o): (o, r) for o, r in blocked}.values():
-            kind = obj.type.split(":", 1)[-1].lower()
-            what = ref.type.split(":", 1)[-1].lower()
+            kind = kind_label(obj.type)
+            what = kind_label(ref.type)
             unmodelled.append(f"{kind} {obj.identity}: uses {what} {ref.identity}, not imported")
         left = {id(o) for o, _ in blocked}
         calls = [(o, c) for o, c in calls if id(o) not in left]
@@ -129,7 +130,7 @@ def generate(
     names: dict[tuple[str, str], str] = {}
     project_count = sum(1 for o, _ in calls if o.type == "dss:Project")
     for obj, _call in ordered:
-        kind = obj.type.split(":", 1)[-1].lower()
+        kind = kind_label(obj.type)
         if obj.type == "dss:Project" and project_count == 1 and "project" not in used:
             used.add("project")
             names[(obj.type, obj.identity)] = "project"
@@ -318,7 +319,7 @@ def instantiate(call: Call) -> Any:
 
     def build(value: Any) -> Any:
         if isinstance(value, Ref):
-            kind = value.type.split(":", 1)[-1]
+            kind = kind_of(value.type)
             if value.type == "dss:Project":
                 # As the stack it is added to declares it (parts of a project need that);
                 # only its key matters to what the call declares.
