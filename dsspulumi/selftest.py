@@ -44,6 +44,7 @@ from dsspulumi.selftest_report import (
     Report,
 )
 from dsspulumi.selftest_samples import Sample, samples
+from dsspulumi.urn import logical_name
 
 STACK = "selftest"
 ENV = "selftest"
@@ -343,7 +344,7 @@ class SelfTest:
     def _drift(self) -> None:
         # The providers' own client (same URL, key and TLS settings), used here by hand.
         client = self._registry.session.client
-        records = {r.urn.rsplit("::", 1)[-1]: r for r in self._records()}
+        records = {logical_name(r.urn): r for r in self._records()}
         changed: dict[str, str] = {}  # logical name -> kind
         for type_token, sample in self._samples.items():
             if not self._live(type_token):
@@ -396,7 +397,7 @@ class SelfTest:
             res = self._kind_of(rec.type)
             if res is None or res.status != OK:
                 continue
-            obj = _short(rec.urn.rsplit("::", 1)[-1])
+            obj = _short(logical_name(rec.urn))
             try:
                 found = registry.provider(rec.type).inspect(rec.inputs, rec.outputs)
             except DssPulumiError as exc:
@@ -424,7 +425,7 @@ class SelfTest:
             except DssPulumiError as exc:
                 last = exc
         try:
-            left = [r.urn.rsplit("::", 1)[-1] for r in self._run.load_state().resources]
+            left = [logical_name(r.urn) for r in self._run.load_state().resources]
         except DssPulumiError as exc:
             left = [f"(state unreadable: {exc})"]
         self.report.left_behind = left

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from dsspulumi.output import mask_all
+from dsspulumi.urn import kind_of
 
 OK = "ok"
 FAILED = "failed"
@@ -52,7 +53,7 @@ class KindResult:
 
     @property
     def kind(self) -> str:
-        return self.type.split(":", 1)[-1]
+        return kind_of(self.type)
 
     def fail(self, problem: Problem) -> None:
         self.status = FAILED
