@@ -18,6 +18,7 @@ import attrs
 
 from dsspulumi import program_context
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.kinds import schema
 
 if TYPE_CHECKING:
     from dsspulumi.importer import Call
@@ -238,7 +239,13 @@ class Resource:
         return []
 
     def inputs(self) -> dict[str, Any]:
-        """The declared properties as plain JSON data, as stored in state and diffed."""
+        """The declared properties as plain JSON data, as stored in state and diffed.
+
+        Derived from the kind's schema (``dsspulumi.kinds.schema``) when every constructor
+        argument is declared with ``prop``; a kind with unusual fields overrides this.
+        """
+        if schema.declares(type(self)):
+            return schema.inputs_of(self)
         raise NotImplementedError
 
     def validate(self) -> None:
@@ -282,9 +289,10 @@ class Resource:
         ``cls(*call.args, **call.kwargs).inputs() == inputs`` must hold once references are
         resolved, so that a generated stack's first preview is empty. None when this class
         cannot declare them (another class of the same type token may: ``dss:Dataset`` is
-        ``Dataset`` or ``ManagedDataset``). The default: not importable.
+        ``Dataset`` or ``ManagedDataset``). The default: derived from the kind's schema when
+        every constructor argument is declared with ``prop``, else not importable.
         """
-        return None
+        return schema.call_from_inputs(cls, inputs) if schema.declares(cls) else None
 
     @classmethod
     def _lookup(cls, logical_name: str, **fields: Any) -> Self:

@@ -9,6 +9,9 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Ref, lookup_ref
+from dsspulumi.kinds.documents import deep_merge, pick_paths
+from dsspulumi.kinds.marks import without_mark_tags
+from dsspulumi.kinds.schema import prop
 from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
@@ -32,19 +35,55 @@ def generated_id_outputs(resource: Any, import_id: str) -> dict[str, Any]:
     return {"id": ident}
 
 
+def read_tags(raw: Mapping[str, Any], declared: Any) -> list[str]:
+    """An object's tags, without the tag a creation body may carry the mark in."""
+    return without_mark_tags(raw.get("tags"))
+
+
+def read_extra_settings(raw: Mapping[str, Any], declared: Any) -> dict[str, Any]:
+    """Only the declared keys of ``extra_settings`` are compared (none are imported)."""
+    return pick_paths(raw, declared or {})
+
+
+def write_extra_settings(raw: dict[str, Any], new: Any, old: Any) -> None:
+    deep_merge(raw, new or {})
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class ProjectObject(Resource):
     """A dataset, recipe, … of a project: identified by project key + name."""
 
-    name: str = attrs.field(validator=v.object_name)
-    project: Project = attrs.field(kw_only=True, validator=project_ref)
-    description: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    # Renames are DSS actions (the provider's), and the project is the object's address.
+    name: str = prop(positional=True, dss="name", writes=False, validator=v.object_name)
+    project: Project = prop(
+        to_input=lambda p: p.key,
+        to_arg=lambda key: lookup_ref("dss:Project", key),
+        validator=project_ref,
     )
-    tags: list[str] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
+    description: str | None = prop(
+        dss="description",
+        empty="",
+        clear="",
+        described=True,
+        default=None,
+        validator=v.of_type(str, optional=True),
     )
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    tags: list[str] = prop(
+        dss="tags",
+        read=read_tags,
+        described=True,
+        factory=list,
+        converter=v.to_list,
+        validator=v.str_list,
+    )
+    extra_settings: dict[str, Any] = prop(
+        read=read_extra_settings,
+        write=write_extra_settings,
+        described=True,
+        factory=dict,
+        validator=v.json_dict,
+        doc="any other settings, merged into DSS's settings document (only these keys compared)",
+    )
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property

@@ -1,0 +1,295 @@
+"""A kind's fields, declared once: the schema every other view of the kind is derived from.
+
+A resource class declares each property with ``prop(...)`` instead of ``attrs.field(...)``:
+besides its default and validator, the field says where DSS keeps it in the object's raw
+settings document (``dss="params.connection"``), how it compares, and whether the generic
+writer may write it. From that one declaration come, by default:
+
+* ``Resource.inputs()`` -- the plain JSON the state stores and the plan diffs (``inputs_of``);
+* ``Resource.from_inputs()`` -- the constructor call the import code writer prints
+  (``call_from_inputs``);
+* the provider's view of a DSS object: what ``inspect`` reports for the declared keys
+  (``view_of``) and what ``dss import`` reads (``existing_of``);
+* what the provider writes into the settings document (``write_into``);
+* the docs reference (``docs/_hooks/generate.py`` reads ``doc`` from the field's metadata).
+
+A kind with an unusual field overrides only that field: ``to_input``/``to_arg`` (a reference to
+another resource, stored as its name), ``read``/``write`` (a value that is not one path of the
+document, such as ``extra_settings``), or ``writes=False`` (a value DSS changes through an
+action -- a rename, a connection change -- which the provider performs itself).
+
+Comparison (``Compare``): the plan compares inputs exactly, so a field compared as a set or
+ignoring order is *normalised* the same way on both sides -- in ``inputs_of`` and in
+``view_of`` -- and exact comparison of the two then means what the schema says.
+
+Pure: no IO, no ``dataikuapi``; imports nothing of ``dsspulumi`` but the importer's value types.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from dsspulumi.importer import Call
+from dsspulumi.kinds.documents import get_path, set_path
+
+SCHEMA = "dsspulumi.schema"  # the key of a field's ``Prop`` in its attrs metadata
+
+
+class Compare(enum.StrEnum):
+    """How a field's declared value is compared with what DSS holds."""
+
+    EXACT = "exact"
+    SET = "set"  # neither order nor repeats matter: kept sorted and unique
+    UNORDERED = "unordered"  # order does not matter, repeats do: kept sorted
+    SECRET = "secret"  # compared by digest; the plaintext never reaches state (secrets/)
+
+
+@attrs.frozen
+class Prop:
+    """What the schema knows about one field, beyond its attrs default and validator."""
+
+    # Dotted path in the object's raw settings document; None: not part of the document (the
+    # object's address, such as its project, or something only the provider knows).
+    dss: str | None = None
+    compare: Compare = Compare.EXACT
+    # Written by the generic writer; False: DSS changes it through an action the provider
+    # performs itself (a rename, a connection change), or never (read-only in DSS).
+    writes: bool = True
+    # Known only after apply (DSS generates it): never an input, an output of the provider.
+    after_apply: bool = False
+    # The field's Python value -> its JSON input (a referenced resource -> its name).
+    to_input: Callable[[Any], Any] | None = None
+    # A JSON input -> the constructor argument the import code writer prints (a ``Ref``).
+    to_arg: Callable[[Any], Any] | None = None
+    # Overrides for a value that is not one path of the document: ``read(raw, declared)``
+    # gives what DSS holds for the declared value (``declared`` is None for import), and
+    # ``write(raw, new, old)`` writes it.
+    read: Callable[[Mapping[str, Any], Any], Any] | None = None
+    write: Callable[[dict[str, Any], Any, Any], None] | None = None
+    # What DSS holds when the path is absent (a description DSS never got reads as "").
+    empty: Any = None
+    # Written when a value declared before is no longer declared (None: left as DSS has it).
+    clear: Any = None
+    # Description, tags and extra settings: after the kind's own fields (in inputs, import
+    # arguments and writes, so that ``extra_settings`` is merged last and wins).
+    described: bool = False
+
+
+def prop(
+    *,
+    dss: str | None = None,
+    compare: Compare = Compare.EXACT,
+    writes: bool = True,
+    to_input: Callable[[Any], Any] | None = None,
+    to_arg: Callable[[Any], Any] | None = None,
+    read: Callable[[Mapping[str, Any], Any], Any] | None = None,
+    write: Callable[[dict[str, Any], Any, Any], None] | None = None,
+    empty: Any = None,
+    clear: Any = None,
+    described: bool = False,
+    doc: str = "",
+    positional: bool = False,
+    **field_args: Any,
+) -> Any:
+    """``attrs.field`` of a resource property, with its ``Prop`` in the metadata.
+
+    Keyword-only unless ``positional`` (the DSS name, the one positional argument); every
+    other argument (``default``, ``factory``, ``validator``, ``converter``) goes to attrs.
+    """
+    spec = Prop(
+        dss=dss,
+        compare=compare,
+        writes=writes,
+        to_input=to_input,
+        to_arg=to_arg,
+        read=read,
+        write=write,
+        empty=empty,
+        clear=clear,
+        described=described,
+    )
+    metadata = {SCHEMA: spec, **({"doc": doc} if doc else {})}
+    return attrs.field(kw_only=not positional, metadata=metadata, **field_args)
+
+
+@attrs.frozen
+class Field:
+    """One declared property of a kind: its name, its ``Prop`` and its attrs default."""
+
+    name: str
+    prop: Prop
+    positional: bool
+    default: Any  # attrs.NOTHING when required
+
+    @property
+    def optional(self) -> bool:
+        """Declared as None means "left to DSS": the stack does not manage it."""
+        return self.default is None
+
+    def default_value(self) -> Any:
+        if isinstance(self.default, attrs.Factory):  # type: ignore[arg-type]
+            return self.default.factory()
+        return self.default
+
+
+_CACHE: dict[type, tuple[Field, ...]] = {}
+
+
+def fields(cls: type) -> tuple[Field, ...]:
+    """The schema of a resource class: its ``prop`` fields, the described ones last."""
+    found = _CACHE.get(cls)
+    if found is None:
+        own = [
+            Field(a.name, a.metadata[SCHEMA], not a.kw_only, a.default)
+            for a in attrs.fields(cls)
+            if SCHEMA in a.metadata
+        ]
+        found = _CACHE[cls] = tuple(sorted(own, key=lambda f: f.prop.described))
+    return found
+
+
+def declares(cls: type) -> bool:
+    """Whether the schema declares the whole kind: every constructor argument but ``opts`` is
+    a ``prop`` field (then inputs and the import call are derived from it)."""
+    if not attrs.has(cls):
+        return False
+    args = [a for a in attrs.fields(cls) if a.init and a.name != "opts"]
+    return bool(args) and all(SCHEMA in a.metadata for a in args)
+
+
+def normalise(spec: Prop, value: Any) -> Any:
+    """A value in the shape the plan compares exactly (see ``Compare``)."""
+    if not isinstance(value, list | tuple):
+        return copy.deepcopy(value)
+    if spec.compare is Compare.SET:
+        return sorted(set(value), key=_sort_key)
+    if spec.compare is Compare.UNORDERED:
+        return sorted(value, key=_sort_key)
+    return copy.deepcopy(list(value))
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+# --- the resource side ----------------------------------------------------------------------
+
+
+def inputs_of(resource: Any) -> dict[str, Any]:
+    """``Resource.inputs()``: every declared property as plain JSON data."""
+    out: dict[str, Any] = {}
+    for f in fields(type(resource)):
+        value = getattr(resource, f.name)
+        if f.prop.to_input is not None:
+            value = f.prop.to_input(value)
+        out[f.name] = normalise(f.prop, value)
+    return out
+
+
+def call_from_inputs(cls: type, inputs: Mapping[str, Any]) -> Call:
+    """``Resource.from_inputs()``: the constructor call declaring exactly ``inputs``.
+
+    Positional fields first; then each keyword whose value is not the default (so the
+    generated code says only what differs from what DSS would do anyway).
+    """
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        value = inputs.get(f.name)
+        arg = f.prop.to_arg(value) if f.prop.to_arg is not None and value is not None else value
+        if f.positional:
+            args.append(arg)
+        elif value is not None and value != f.default_value():
+            kwargs[f.name] = copy.deepcopy(arg)
+    return Call(cls.__name__, tuple(args), kwargs)
+
+
+# --- the provider side ----------------------------------------------------------------------
+
+
+def _read(f: Field, raw: Mapping[str, Any], declared: Any) -> Any:
+    if f.prop.read is not None:
+        return f.prop.read(raw, declared)
+    if f.prop.dss is None:
+        return declared  # nothing in the document to compare with
+    value = get_path(raw, f.prop.dss)
+    return normalise(f.prop, f.prop.empty if value is None else value)
+
+
+def view_of(
+    cls: type, raw: Mapping[str, Any], declared: Mapping[str, Any], **given: Any
+) -> dict[str, Any]:
+    """What DSS holds for the declared properties, in the shape of the inputs (``inspect``).
+
+    ``given`` are the values the object's address proves (its project). A property declared
+    as None is not managed: it reads as None whatever DSS holds.
+    """
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in given:
+            out[f.name] = given[f.name]
+            continue
+        want = declared.get(f.name)
+        out[f.name] = None if f.optional and want is None else _read(f, raw, want)
+    return out
+
+
+def existing_of(cls: type, raw: Mapping[str, Any], **given: Any) -> dict[str, Any]:
+    """The inputs a declaration of exactly this DSS object would hold (``dss import``).
+
+    An optional property DSS holds as its empty value reads as not declared (None).
+    """
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in given:
+            out[f.name] = given[f.name]
+            continue
+        value = _read(f, raw, None)
+        if f.optional and value == f.prop.empty:
+            value = None
+        out[f.name] = value
+    return out
+
+
+def write_into(
+    cls: type, raw: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
+) -> None:
+    """Write the declared properties into the raw settings document (create and update).
+
+    A property declared as None is left as DSS has it, unless it was declared before and the
+    field says what clearing it writes (``clear``). Fields with ``writes=False`` are the
+    provider's own business (DSS actions), and fields outside the document are skipped.
+    """
+    for f in fields(cls):
+        if not f.prop.writes or (f.prop.dss is None and f.prop.write is None):
+            continue
+        value = new.get(f.name)
+        before = old.get(f.name) if old is not None else None
+        if f.prop.write is not None:
+            f.prop.write(raw, value, before)
+        elif value is not None:
+            set_path(raw, f.prop.dss or "", value)
+        elif before is not None and f.prop.clear is not None:
+            set_path(raw, f.prop.dss or "", f.prop.clear)
+
+
+__all__ = [
+    "Compare",
+    "Field",
+    "Prop",
+    "call_from_inputs",
+    "existing_of",
+    "fields",
+    "declares",
+    "inputs_of",
+    "normalise",
+    "prop",
+    "view_of",
+    "write_into",
+]
