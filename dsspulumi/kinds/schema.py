@@ -36,7 +36,8 @@ from typing import Any
 import attrs
 
 from dsspulumi.importer import Call
-from dsspulumi.kinds.documents import get_path, set_path
+from dsspulumi.kinds.documents import deep_merge, get_path, pick_paths, set_path
+from dsspulumi.kinds.marks import without_mark_tags
 
 SCHEMA = "dsspulumi.schema"  # the key of a field's ``Prop`` in its attrs metadata
 
@@ -208,6 +209,24 @@ def call_from_inputs(cls: type, inputs: Mapping[str, Any]) -> Call:
         elif value is not None and value != f.default_value():
             kwargs[f.name] = copy.deepcopy(arg)
     return Call(cls.__name__, tuple(args), kwargs)
+
+
+# --- the fields every kind shares -----------------------------------------------------------
+
+
+def read_tags(raw: Mapping[str, Any], declared: Any) -> list[str]:
+    """An object's tags, without the tag a creation body may carry the mark in."""
+    return without_mark_tags(raw.get("tags"))
+
+
+def read_extra_settings(raw: Mapping[str, Any], declared: Any) -> dict[str, Any]:
+    """Only the declared keys of ``extra_settings`` are compared (none are imported)."""
+    return pick_paths(raw, declared or {})
+
+
+def write_extra_settings(raw: dict[str, Any], new: Any, old: Any) -> None:
+    """``extra_settings`` merged into the document, last: it wins over the typed fields."""
+    deep_merge(raw, new or {})
 
 
 # --- the provider side ----------------------------------------------------------------------

@@ -9,9 +9,7 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Ref, lookup_ref
-from dsspulumi.kinds.documents import deep_merge, pick_paths
-from dsspulumi.kinds.marks import without_mark_tags
-from dsspulumi.kinds.schema import prop
+from dsspulumi.kinds.schema import prop, read_extra_settings, read_tags, write_extra_settings
 from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
@@ -33,20 +31,6 @@ def generated_id_outputs(resource: Any, import_id: str) -> dict[str, Any]:
             f"object of project {key}, not of {resource.project.key}"
         )
     return {"id": ident}
-
-
-def read_tags(raw: Mapping[str, Any], declared: Any) -> list[str]:
-    """An object's tags, without the tag a creation body may carry the mark in."""
-    return without_mark_tags(raw.get("tags"))
-
-
-def read_extra_settings(raw: Mapping[str, Any], declared: Any) -> dict[str, Any]:
-    """Only the declared keys of ``extra_settings`` are compared (none are imported)."""
-    return pick_paths(raw, declared or {})
-
-
-def write_extra_settings(raw: dict[str, Any], new: Any, old: Any) -> None:
-    deep_merge(raw, new or {})
 
 
 @attrs.define(slots=False, eq=False, repr=False)

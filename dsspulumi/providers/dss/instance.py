@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dsspulumi.errors import NotOwnedError, ProviderError
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
@@ -91,20 +92,26 @@ class InstanceObjectProvider:
     def _remove(self, inputs: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
+    # By default from the kind's schema (``dsspulumi.kinds.schema``): the object's name is its
+    # address, every other field a path of the document.
+    def _kind(self) -> type:
+        return registry.resource_class(self.type_token)
+
     def _edit(
         self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
     ) -> None:
-        raise NotImplementedError
+        schema.write_into(self._kind(), doc, new, old)
 
     def _view(self, doc: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        return schema.view_of(self._kind(), doc, inputs, name=inputs["name"])
 
     # --- import: a kind says what a declaration of the whole document holds ----------------
     type_token = ""
 
     def _existing_inputs(self, doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
         """The inputs declaring the object ``doc`` (None: the kind cannot be imported yet)."""
-        return None
+        kind = self._kind()
+        return schema.existing_of(kind, doc, name=name) if schema.declares(kind) else None
 
     def read_existing(self, identity: str) -> Existing | None:
         try:

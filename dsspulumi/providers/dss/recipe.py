@@ -164,9 +164,7 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
             "tags": list(r.get("tags") or []),
             "extra_settings": {},
         }
-        visual = recipe_payload.read(
-            str(type_), settings.data.get("payload"), {}, inputs["inputs"]
-        )
+        visual = recipe_payload.read(str(type_), settings.data.get("payload"), {}, inputs["inputs"])
         if visual is not None:  # Prepare, Group, Join: their typed settings, all of them
             inputs["settings"] = visual
         why = None

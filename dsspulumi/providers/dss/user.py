@@ -30,6 +30,7 @@ ADMIN_PROPERTIES = "adminProperties"
 
 class UserProvider(InstanceObjectProvider, MarkReleaser):
     type_token = "dss:User"
+
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"user {inputs['login']}"
 
