@@ -205,6 +205,9 @@ class Resource:
     _urn: str | None = None
     # Whether DSS can rename the object in place (a new name with an alias is an update).
     renames_in_place: ClassVar[bool] = False
+    # Whether DSS keeps the ownership mark on the object itself (``dsspulumi.kinds.marks``);
+    # False where DSS gives it nowhere to keep one, and its state record proves it ours.
+    holds_mark: ClassVar[bool] = True
 
     def __attrs_post_init__(self) -> None:
         opts = getattr(self, "opts", None)

@@ -49,6 +49,9 @@ class Compare(enum.StrEnum):
     SET = "set"  # neither order nor repeats matter: kept sorted and unique
     UNORDERED = "unordered"  # order does not matter, repeats do: kept sorted
     SECRET = "secret"  # compared by digest; the plaintext never reaches state (secrets/)
+    # A dict managed key by key: only the declared keys are compared and written, a key no
+    # longer declared is removed, and keys someone else set are never touched (variables).
+    KEYS = "keys"
 
 
 @attrs.frozen
@@ -80,6 +83,9 @@ class Prop:
     # Description, tags and extra settings: after the kind's own fields (in inputs, import
     # arguments and writes, so that ``extra_settings`` is merged last and wins).
     described: bool = False
+    # Left out of the inputs while it holds its default: a field added to a kind after states
+    # were written, whose records must stay equal to what the stack declares.
+    omit_default: bool = False
 
 
 def prop(
@@ -94,6 +100,7 @@ def prop(
     empty: Any = None,
     clear: Any = None,
     described: bool = False,
+    omit_default: bool = False,
     doc: str = "",
     positional: bool = False,
     **field_args: Any,
@@ -114,6 +121,7 @@ def prop(
         empty=empty,
         clear=clear,
         described=described,
+        omit_default=omit_default,
     )
     metadata = {SCHEMA: spec, **({"doc": doc} if doc else {})}
     return attrs.field(kw_only=not positional, metadata=metadata, **field_args)
@@ -189,6 +197,8 @@ def inputs_of(resource: Any) -> dict[str, Any]:
         value = getattr(resource, f.name)
         if f.prop.to_input is not None:
             value = f.prop.to_input(value)
+        if f.prop.omit_default and value == f.default_value():
+            continue
         out[f.name] = normalise(f.prop, value)
     return out
 
@@ -238,6 +248,10 @@ def _read(f: Field, raw: Mapping[str, Any], declared: Any) -> Any:
     if f.prop.dss is None:
         return declared  # nothing in the document to compare with
     value = get_path(raw, f.prop.dss)
+    if f.prop.compare is Compare.KEYS:
+        have = value if isinstance(value, Mapping) else {}
+        keys = have if declared is None else [k for k in declared if k in have]
+        return {k: copy.deepcopy(have[k]) for k in keys}
     return normalise(f.prop, f.prop.empty if value is None else value)
 
 
@@ -255,6 +269,8 @@ def view_of(
             out[f.name] = given[f.name]
             continue
         want = declared.get(f.name)
+        if f.prop.omit_default and f.name not in declared:
+            continue
         out[f.name] = None if f.optional and want is None else _read(f, raw, want)
     return out
 
@@ -292,10 +308,36 @@ def write_into(
         before = old.get(f.name) if old is not None else None
         if f.prop.write is not None:
             f.prop.write(raw, value, before)
+        elif f.prop.compare is Compare.KEYS:
+            _write_keys(raw, f.prop.dss or "", value or {}, before or {})
         elif value is not None:
             set_path(raw, f.prop.dss or "", value)
         elif before is not None and f.prop.clear is not None:
             set_path(raw, f.prop.dss or "", f.prop.clear)
+
+
+def _write_keys(
+    raw: dict[str, Any], path: str, new: Mapping[str, Any], old: Mapping[str, Any]
+) -> None:
+    have = get_path(raw, path)
+    if not isinstance(have, dict):
+        have = {}
+        set_path(raw, path, have)
+        have = get_path(raw, path)
+    for key in old:
+        if key not in new:
+            have.pop(key, None)
+    have.update(copy.deepcopy(dict(new)))
+
+
+def remove_from(cls: type, raw: dict[str, Any], inputs: Mapping[str, Any]) -> None:
+    """Deleting a kind managed key by key: remove the declared keys only (``Compare.KEYS``)."""
+    for f in fields(cls):
+        if f.prop.compare is Compare.KEYS and f.prop.dss is not None:
+            have = get_path(raw, f.prop.dss)
+            if isinstance(have, dict):
+                for key in inputs.get(f.name) or {}:
+                    have.pop(key, None)
 
 
 __all__ = [
@@ -309,6 +351,7 @@ __all__ = [
     "inputs_of",
     "normalise",
     "prop",
+    "remove_from",
     "view_of",
     "write_into",
 ]

@@ -115,8 +115,13 @@ class ProjectPart(Resource):
     """
 
     part: ClassVar[str] = ""  # what it is of the project: "variables", "permissions"
+    holds_mark: ClassVar[bool] = False  # a part of the project: its record proves it ours
 
-    project: Project = attrs.field(kw_only=True, validator=project_ref)
+    project: Project = prop(
+        to_input=lambda p: p.key,
+        to_arg=lambda key: lookup_ref("dss:Project", key),
+        validator=project_ref,
+    )
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     def import_outputs(self, import_id: str) -> dict[str, Any]:

@@ -3,7 +3,7 @@ envs): no project, its name is its whole identity, and the ``extra_settings`` es
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -15,6 +15,9 @@ from dsspulumi.resources import validators as v
 @attrs.define(slots=False, eq=False, repr=False)
 class InstanceObject(Resource):
     """Subclasses define their identity field first (``name``; ``login`` for users)."""
+
+    # No custom fields (users excepted): the creation identity in the record proves it ours.
+    holds_mark: ClassVar[bool] = False
 
     extra_settings: dict[str, Any] = prop(
         read=read_extra_settings,

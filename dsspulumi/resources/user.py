@@ -9,7 +9,7 @@ objects (each makes an edge: the group is created first and deleted last).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -39,6 +39,8 @@ def _profile(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
 @resource_type("dss:User")
 class User(InstanceObject):
     """A DSS user, identified by its login."""
+
+    holds_mark: ClassVar[bool] = True  # its adminProperties keep the mark
 
     login: str = attrs.field(validator=instance_name)
     display_name: str | None = attrs.field(

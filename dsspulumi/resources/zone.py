@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -64,6 +64,8 @@ def zone_ref(item: Any, project_key: str) -> dict[str, Any]:
 @resource_type("dss:FlowZone")
 class FlowZone(Resource):
     """A flow zone; ``name`` is its display name (free text), ``color`` '#RRGGBB'."""
+
+    holds_mark: ClassVar[bool] = False  # DSS has nowhere to keep a mark
 
     name: str = attrs.field(validator=v.name_string)
     project: Project = attrs.field(kw_only=True, validator=project_ref)
