@@ -208,6 +208,8 @@ class Resource:
     # Whether DSS keeps the ownership mark on the object itself (``dsspulumi.kinds.marks``);
     # False where DSS gives it nowhere to keep one, and its state record proves it ours.
     holds_mark: ClassVar[bool] = True
+    # Where in its settings document: the root of custom fields DSS keeps as they are.
+    mark_root: ClassVar[str] = "customFields"
 
     def __attrs_post_init__(self) -> None:
         opts = getattr(self, "opts", None)

@@ -67,6 +67,8 @@ class Prop:
     writes: bool = True
     # Known only after apply (DSS generates it): never an input, an output of the provider.
     after_apply: bool = False
+    # The attribute the input is read from, when not the field itself (a secret's digest).
+    input_from: str | None = None
     # The field's Python value -> its JSON input (a referenced resource -> its name).
     to_input: Callable[[Any], Any] | None = None
     # A JSON input -> the constructor argument the import code writer prints (a ``Ref``).
@@ -101,6 +103,7 @@ def prop(
     clear: Any = None,
     described: bool = False,
     omit_default: bool = False,
+    input_from: str | None = None,
     doc: str = "",
     positional: bool = False,
     **field_args: Any,
@@ -122,6 +125,7 @@ def prop(
         clear=clear,
         described=described,
         omit_default=omit_default,
+        input_from=input_from,
     )
     metadata = {SCHEMA: spec, **({"doc": doc} if doc else {})}
     return attrs.field(kw_only=not positional, metadata=metadata, **field_args)
@@ -194,7 +198,7 @@ def inputs_of(resource: Any) -> dict[str, Any]:
     """``Resource.inputs()``: every declared property as plain JSON data."""
     out: dict[str, Any] = {}
     for f in fields(type(resource)):
-        value = getattr(resource, f.name)
+        value = getattr(resource, f.prop.input_from or f.name)
         if f.prop.to_input is not None:
             value = f.prop.to_input(value)
         if f.prop.omit_default and value == f.default_value():

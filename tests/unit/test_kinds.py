@@ -21,6 +21,7 @@ CONVERTED = [
     "dss:Group",
     "dss:ProjectVariables",
     "dss:GlobalVariables",
+    "dss:User",
 ]
 
 
@@ -68,6 +69,8 @@ def _examples():
         dss.Group("ldap", source_type="LDAP"),
         dss.ProjectVariables(project=project, standard={"a": 1}, local={"b": [1]}),
         dss.GlobalVariables({"env": "prod"}),
+        dss.User("ann", display_name="Ann", groups=["g", dss.Group("h")], enabled=False),
+        dss.User("bob", source_type="LDAP", profile="READER"),
     ]
 
 

@@ -71,6 +71,7 @@ class InstanceObjectProvider:
     """
 
     marks_on_create = False
+    address = "name"  # the field naming the object (its whole identity)
 
     def __init__(self, session: DssSession) -> None:
         self.s = session
@@ -103,7 +104,7 @@ class InstanceObjectProvider:
         schema.write_into(self._kind(), doc, new, old)
 
     def _view(self, doc: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return schema.view_of(self._kind(), doc, inputs, name=inputs["name"])
+        return schema.view_of(self._kind(), doc, inputs, **{self.address: inputs[self.address]})
 
     # --- import: a kind says what a declaration of the whole document holds ----------------
     type_token = ""
@@ -111,7 +112,9 @@ class InstanceObjectProvider:
     def _existing_inputs(self, doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
         """The inputs declaring the object ``doc`` (None: the kind cannot be imported yet)."""
         kind = self._kind()
-        return schema.existing_of(kind, doc, name=name) if schema.declares(kind) else None
+        if not schema.declares(kind):
+            return None
+        return schema.existing_of(kind, doc, **{self.address: name})
 
     def read_existing(self, identity: str) -> Existing | None:
         try:
