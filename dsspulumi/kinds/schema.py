@@ -220,7 +220,7 @@ def call_from_inputs(cls: type, inputs: Mapping[str, Any]) -> Call:
         arg = f.prop.to_arg(value) if f.prop.to_arg is not None and value is not None else value
         if f.positional:
             args.append(arg)
-        elif value is not None and value != f.default_value():
+        elif value is not None and arg != f.default_value():
             kwargs[f.name] = copy.deepcopy(arg)
     return Call(cls.__name__, tuple(args), kwargs)
 
@@ -288,6 +288,9 @@ def existing_of(cls: type, raw: Mapping[str, Any], **given: Any) -> dict[str, An
     for f in fields(cls):
         if f.name in given:
             out[f.name] = given[f.name]
+            continue
+        if f.prop.dss is None and f.prop.read is None:
+            out[f.name] = f.default_value()  # the tool's own setting: DSS does not hold it
             continue
         value = _read(f, raw, None)
         if f.optional and value == f.prop.empty:

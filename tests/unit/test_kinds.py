@@ -22,6 +22,7 @@ CONVERTED = [
     "dss:ProjectVariables",
     "dss:GlobalVariables",
     "dss:User",
+    "dss:CodeEnv",
 ]
 
 
@@ -71,6 +72,9 @@ def _examples():
         dss.GlobalVariables({"env": "prod"}),
         dss.User("ann", display_name="Ann", groups=["g", dss.Group("h")], enabled=False),
         dss.User("bob", source_type="LDAP", profile="READER"),
+        dss.CodeEnv("py", packages=["pandas>=2"], timeout=60),
+        dss.CodeEnv("r-env", lang="r", deployment_mode="DESIGN_NON_MANAGED"),
+        dss.CodeEnv("py39", python_interpreter="PYTHON39"),
     ]
 
 
