@@ -33,15 +33,11 @@ TOKEN = "dss:ManagedFolder"
 class ManagedFolderProvider(GeneratedIdProvider):
     marks_on_create = False  # the creation body has no custom fields
     noun = "managed folder"
+    type_token = TOKEN
 
     def _what(self, inputs: Mapping[str, Any], ident: str | None = None) -> str:
         suffix = f" (id {ident})" if ident else ""
         return f"managed folder {inputs['project']}.{inputs['name']}{suffix}"
-
-    def _listing(self, project_key: str) -> list[Mapping[str, Any]]:
-        project = self.s.client.get_project(project_key)
-        with self.s.call(f"list the managed folders of project {project_key}"):
-            return list(project.list_managed_folders())
 
     def _handle(self, inputs: Mapping[str, Any], ident: str) -> Any:
         return self.s.client.get_project(inputs["project"]).get_managed_folder(ident)

@@ -28,6 +28,7 @@ from typing import Any
 from dsspulumi.kinds.marks import MarkedDocument, created_at, read_mark
 from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import DssSession, NotFound
+from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
 
 
@@ -36,6 +37,7 @@ class GeneratedIdProvider(MarkReleaser):
 
     marks_on_create: bool = True
     noun = "object"  # "managed folder", "scenario": for messages
+    type_token = ""
 
     def __init__(self, session: DssSession) -> None:
         self.s = session
@@ -44,8 +46,9 @@ class GeneratedIdProvider(MarkReleaser):
 
     # --- what a kind says ----------------------------------------------------------------------
     def _listing(self, project_key: str) -> list[Mapping[str, Any]]:
-        """The kind's objects in the project, each with at least ``id`` and ``name``."""
-        raise NotImplementedError
+        """The kind's objects in the project (``id``, ``name``): the inventory's listing."""
+        found = listed(self.s, project_key, self.type_token)
+        return [{"id": obj.id, "name": obj.name} for obj in found]
 
     def _handle(self, inputs: Mapping[str, Any], ident: str) -> Any:
         raise NotImplementedError

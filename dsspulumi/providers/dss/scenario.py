@@ -141,14 +141,10 @@ def apply_definition(
 class ScenarioProvider(GeneratedIdProvider):
     marks_on_create = True  # the creation body carries the mark (custom field and tag)
     noun = "scenario"
+    type_token = "dss:Scenario"
 
     def _handle(self, inputs: Mapping[str, Any], scenario_id: str) -> Any:
         return self.s.client.get_project(inputs["project"]).get_scenario(scenario_id)
-
-    def _listing(self, project_key: str) -> list[Mapping[str, Any]]:
-        with self.s.call(f"list the scenarios of project {project_key}"):
-            items = self.s.client.get_project(project_key).list_scenarios(as_type="listitems")
-        return list(items)
 
     # --- the provider protocol ----------------------------------------------------------------
 
