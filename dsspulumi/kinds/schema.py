@@ -178,13 +178,16 @@ def declares(cls: type) -> bool:
 
 def normalise(spec: Prop, value: Any) -> Any:
     """A value in the shape the plan compares exactly (see ``Compare``)."""
+    # Shallow copies only: values may hold Outputs (known after apply), resolved by identity.
+    if isinstance(value, dict):
+        return dict(value)
     if not isinstance(value, list | tuple):
-        return copy.deepcopy(value)
+        return value
     if spec.compare is Compare.SET:
         return sorted(set(value), key=_sort_key)
     if spec.compare is Compare.UNORDERED:
         return sorted(value, key=_sort_key)
-    return copy.deepcopy(list(value))
+    return list(value)
 
 
 def _sort_key(value: Any) -> str:

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from dsspulumi.kinds import registry
 from dsspulumi.kinds.marks import MarkedDocument, created_at, read_mark
 from dsspulumi.provider import Mark
 from dsspulumi.providers.dss.client import DssSession, NotFound
@@ -32,8 +33,8 @@ from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
 
 
-class GeneratedIdProvider(MarkReleaser):
-    """The finding-by-mark shared by the kinds whose id DSS generates."""
+class GeneratedIds:
+    """Finding an object whose id DSS generates: by mark, or by the one generic fallback."""
 
     marks_on_create: bool = True
     noun = "object"  # "managed folder", "scenario": for messages
@@ -43,6 +44,8 @@ class GeneratedIdProvider(MarkReleaser):
         self.s = session
         self._lock = threading.Lock()
         self._attempts: dict[tuple[str, str], set[str]] = {}  # marks of creates this run
+        # For a kind that holds no mark: the ids listed just before this run's create call.
+        self._before: dict[tuple[str, str], tuple[set[str], str]] = {}
 
     # --- what a kind says ----------------------------------------------------------------------
     def _listing(self, project_key: str) -> list[Mapping[str, Any]]:
@@ -63,9 +66,16 @@ class GeneratedIdProvider(MarkReleaser):
             return self._handle(inputs, ident).get_settings()
 
     def _remember(self, inputs: Mapping[str, Any], mark: Mark) -> None:
-        """Before a create call: its mark is how a lost answer is found again."""
+        """Before a create call: its mark is how a lost answer is found again. A kind that
+        holds no mark lists its objects first: what appears after is the create's."""
+        key = (inputs["project"], inputs["name"])
+        before = None
+        if not registry.resource_class(self.type_token).holds_mark:  # type: ignore[attr-defined]
+            before = {str(item["id"]) for item in self._listing(inputs["project"])}
         with self._lock:
-            self._attempts.setdefault((inputs["project"], inputs["name"]), set()).add(mark.id)
+            self._attempts.setdefault(key, set()).add(mark.id)
+            if before is not None:
+                self._before[key] = (before, mark.id)
 
     def _attempted(self, inputs: Mapping[str, Any]) -> set[str]:
         with self._lock:
@@ -96,6 +106,33 @@ class GeneratedIdProvider(MarkReleaser):
             raise NotFound(f"{self._what(inputs)}: none of that name can be this stack's")
         return max(candidates)[2]
 
+    def _locate_unmarked(
+        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, proven: bool = False
+    ) -> tuple[str, str | None]:
+        """The one generic fallback, for a kind DSS gives nowhere to keep a mark (zones): the
+        recorded id, else the same-named object that appeared after the listing taken just
+        before this run's create call -- this run's, with its mark. Any other same-named
+        object is reported without a mark (the engine never adopts it: a conflict); with
+        ``proven`` (a change or a delete) it is not even reported. NotFound otherwise."""
+        ident = outputs.get("id")
+        if isinstance(ident, str) and ident:
+            mark = outputs.get("mark")
+            return ident, mark if isinstance(mark, str) else None
+        with self._lock:
+            attempt = self._before.get((inputs["project"], inputs["name"]))
+        if attempt is None and proven:
+            raise NotFound(f"{self._what(inputs)}: no id recorded")
+        before, mark_id = attempt if attempt is not None else (set(), "")
+        named = [
+            str(item["id"])
+            for item in self._listing(inputs["project"])
+            if item.get("name") == inputs["name"] and str(item["id"]) not in before
+        ]
+        if not named:
+            raise NotFound(f"{self._what(inputs)}: none of that name")
+        ours = attempt is not None and len(named) == 1
+        return named[0], mark_id if ours else None
+
     def _proven_id(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
     ) -> str:
@@ -105,6 +142,10 @@ class GeneratedIdProvider(MarkReleaser):
         if not isinstance(outputs.get("id"), str) and not marks:
             raise NotFound(f"{self._what(inputs)}: no id recorded and no mark to find it by")
         return self._locate(inputs, outputs, marks)
+
+
+class GeneratedIdProvider(GeneratedIds, MarkReleaser):
+    """A kind whose id DSS generates and that keeps its mark in DSS (folders, scenarios)."""
 
     def _marked_document(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None

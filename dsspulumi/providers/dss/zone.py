@@ -19,31 +19,27 @@ the create is reported as a conflict naming it (nothing is created twice).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
-from dsspulumi.providers.dss.client import DssSession, NotFound, deep_merge, pick_paths
+from dsspulumi.providers.dss.client import NotFound, deep_merge, pick_paths
+from dsspulumi.providers.dss.generated import GeneratedIds
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
 
 _FIXED = ("id", "items", "shared")
 
 
-class FlowZoneProvider:
-    # A zone carries no mark: a create first checks that its name is free (as for datasets),
-    # and then the id DSS answered is the proof of ownership.
+class FlowZoneProvider(GeneratedIds):
+    # A zone carries no mark (its kind declares ``holds_mark = False``): a create first checks
+    # that its name is free (as for datasets), and then the id DSS answered is the proof of
+    # ownership; a lost answer is settled by the generic fallback (``generated``).
     marks_on_create = False
+    type_token = "dss:FlowZone"
 
-    def __init__(self, session: DssSession) -> None:
-        self.s = session
-        self._lock = threading.Lock()
-        # (project, name) -> (zone ids listed just before our create call, its mark)
-        self._attempts: dict[tuple[str, str], tuple[set[str], str]] = {}
-
-    def _what(self, inputs: Mapping[str, Any]) -> str:
+    def _what(self, inputs: Mapping[str, Any], ident: str | None = None) -> str:
         return f"flow zone {inputs['project']}.{inputs['name']}"
 
     def _flow(self, key: str) -> Any:
@@ -63,31 +59,12 @@ class FlowZoneProvider:
 
     # --- locating the zone ------------------------------------------------------------------
 
-    def _locate(
+    def _zone_id(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, proven: bool = False
     ) -> tuple[str, str]:
-        """The zone id and the mark it was created with; NotFound when it cannot be told.
-
-        Without a recorded id, a zone is looked up by name: ``proven`` (for a change or a
-        delete) accepts only the one this run's create made, never a same-named one.
-        """
-        zone_id = outputs.get("id")
-        if isinstance(zone_id, str):
-            return zone_id, recorded_mark(outputs) or ""
-        with self._lock:
-            attempt = self._attempts.get((inputs["project"], inputs["name"]))
-        if attempt is None and proven:
-            raise NotFound(f"{self._what(inputs)}: no zone id recorded")
-        before, mark = attempt if attempt is not None else (set(), "")
-        named = [
-            z["id"]
-            for z in self._zones(inputs["project"])
-            if z.get("name") == inputs["name"] and z["id"] not in before
-        ]
-        if not named:
-            raise NotFound(f"{self._what(inputs)}: no zone of that name")
-        # One that appeared since our create call is ours; any other is reported unmarked.
-        return named[0], mark if attempt is not None and len(named) == 1 else ""
+        """The zone id and the mark it was created with (``""`` when it cannot be told)."""
+        zone_id, mark = self._locate_unmarked(inputs, outputs, proven=proven)
+        return zone_id, mark or ""
 
     def _zone(self, key: str, zone_id: str) -> Any:
         with self.s.call(f"read flow zone {key}.{zone_id}"):
@@ -97,9 +74,7 @@ class FlowZoneProvider:
 
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         key = inputs["project"]
-        before = {z["id"] for z in self._zones(key)}
-        with self._lock:
-            self._attempts[(key, inputs["name"])] = (before, mark.id)
+        self._remember(inputs, mark)
         with self.s.call(f"create {self._what(inputs)}"):
             zone = self._flow(key).create_zone(inputs["name"], color=inputs["color"])
         crash_point("after-create-call", f"{key}.{inputs['name']}")
@@ -116,7 +91,7 @@ class FlowZoneProvider:
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
-            zone_id, mark = self._locate(inputs, outputs)
+            zone_id, mark = self._zone_id(inputs, outputs)
             raw = self._zone(inputs["project"], zone_id)._raw
         except NotFound:
             return None
@@ -198,7 +173,7 @@ class FlowZoneProvider:
         mark: Mark | None = None,
     ) -> dict[str, Any]:
         try:
-            zone_id, _ = self._locate(new, outputs, proven=True)
+            zone_id, _ = self._zone_id(new, outputs, proven=True)
         except NotFound as exc:
             raise ProviderError(f"{self._what(new)} cannot be changed: {exc}") from exc
         self._converge(self._zone(new["project"], zone_id), new, old)
@@ -208,7 +183,7 @@ class FlowZoneProvider:
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
     ) -> None:
         try:
-            zone_id, _ = self._locate(inputs, outputs, proven=True)
+            zone_id, _ = self._zone_id(inputs, outputs, proven=True)
             zone = self._zone(inputs["project"], zone_id)
             with self.s.call(f"delete {self._what(inputs)}"):
                 zone.delete()
