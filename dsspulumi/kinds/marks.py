@@ -155,14 +155,23 @@ def created_at(doc: Mapping[str, Any]) -> float | None:
     return when / 1000.0 if isinstance(when, int | float) and not isinstance(when, bool) else None
 
 
-def check_owner(doc: Mapping[str, Any], owner: str | None, what: str) -> None:
-    """Refuse to touch an object that does not carry the mark its record holds."""
-    if owner is None:
-        return  # a record from before marks existed: created by this stack, trusted
-    found = read_mark(doc)
-    if found != owner:
+def check_owner(
+    doc: Mapping[str, Any], owner: str | None, what: str, root: str = CUSTOM_FIELDS
+) -> None:
+    """Refuse to touch an object whose document does not carry the mark its record holds."""
+    refuse_unless_owned(read_mark(doc, root), owner, what)
+
+
+def refuse_unless_owned(
+    found: str | None, owner: str | None, what: str, *, origin: str | None = None
+) -> None:
+    """The one ownership check before any write or delete, for every kind: ``found`` is the
+    mark the object carries (read from DSS, or from the record where DSS keeps none)."""
+    if owner is None or found == owner:
+        return  # owner None: a record from before marks existed, created by this stack
+    if origin is None:
         origin = "carries no dsspulumi mark" if found is None else "carries another run's mark"
-        raise NotOwnedError(
-            f"{what} in DSS is not the object this stack created ({origin}: it was deleted and "
-            "re-created outside dsspulumi); it was left untouched and dropped from the state"
-        )
+    raise NotOwnedError(
+        f"{what} in DSS is not the object this stack created ({origin}: it was deleted and "
+        "re-created outside dsspulumi); it was left untouched and dropped from the state"
+    )

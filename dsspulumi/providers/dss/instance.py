@@ -20,8 +20,9 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dsspulumi.errors import NotOwnedError, ProviderError
+from dsspulumi.errors import ProviderError
 from dsspulumi.kinds import registry, schema
+from dsspulumi.kinds.marks import refuse_unless_owned
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
@@ -72,6 +73,8 @@ class InstanceObjectProvider:
 
     marks_on_create = False
     address = "name"  # the field naming the object (its whole identity)
+    # Why an object is not ours when its creation identity differs (None: by its real mark).
+    _foreign: str | None = "DSS created it at another time than the recorded one"
 
     def __init__(self, session: DssSession) -> None:
         self.s = session
@@ -152,11 +155,8 @@ class InstanceObjectProvider:
     def _check_owner(
         self, doc: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None, what: str
     ) -> None:
-        if owner is not None and self._read_mark(doc, outputs) != owner:
-            raise NotOwnedError(
-                f"{what} in DSS is not the object this stack created (it was deleted and "
-                "re-created outside dsspulumi); it was left untouched and dropped from the state"
-            )
+        found = self._read_mark(doc, outputs)
+        refuse_unless_owned(found, owner, what, origin=self._foreign)
 
     # --- the provider protocol ---------------------------------------------------------------
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:

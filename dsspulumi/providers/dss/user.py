@@ -29,6 +29,7 @@ class UserProvider(InstanceObjectProvider, MarkReleaser):
 
     type_token = "dss:User"
     address = "login"
+    _foreign = None  # a user carries a real mark: the refusal says which
 
     @property
     def _root(self) -> str:
