@@ -35,7 +35,7 @@ from typing import Any
 
 import attrs
 
-from dsspulumi.importer import Call
+from dsspulumi.importer import Call, lookup_ref
 from dsspulumi.kinds.documents import deep_merge, get_path, pick_paths, set_path
 from dsspulumi.kinds.marks import without_mark_tags
 
@@ -71,8 +71,9 @@ class Prop:
     input_from: str | None = None
     # The field's Python value -> its JSON input (a referenced resource -> its name).
     to_input: Callable[[Any], Any] | None = None
-    # A JSON input -> the constructor argument the import code writer prints (a ``Ref``).
-    to_arg: Callable[[Any], Any] | None = None
+    # A JSON input (and all the inputs) -> the constructor argument the import code writer
+    # prints (a ``Ref``).
+    to_arg: Callable[[Any, Mapping[str, Any]], Any] | None = None
     # Overrides for a value that is not one path of the document: ``read(raw, declared)``
     # gives what DSS holds for the declared value (``declared`` is None for import), and
     # ``write(raw, new, old)`` writes it.
@@ -96,7 +97,7 @@ def prop(
     compare: Compare = Compare.EXACT,
     writes: bool = True,
     to_input: Callable[[Any], Any] | None = None,
-    to_arg: Callable[[Any], Any] | None = None,
+    to_arg: Callable[[Any, Mapping[str, Any]], Any] | None = None,
     read: Callable[[Mapping[str, Any], Any], Any] | None = None,
     write: Callable[[dict[str, Any], Any, Any], None] | None = None,
     empty: Any = None,
@@ -220,12 +221,18 @@ def call_from_inputs(cls: type, inputs: Mapping[str, Any]) -> Call:
     kwargs: dict[str, Any] = {}
     for f in fields(cls):
         value = inputs.get(f.name)
-        arg = f.prop.to_arg(value) if f.prop.to_arg is not None and value is not None else value
+        convert = f.prop.to_arg
+        arg = convert(value, inputs) if convert is not None and value is not None else value
         if f.positional:
             args.append(arg)
         elif value is not None and arg != f.default_value():
             kwargs[f.name] = copy.deepcopy(arg)
     return Call(cls.__name__, tuple(args), kwargs)
+
+
+def project_arg(key: Any, inputs: Mapping[str, Any]) -> Any:
+    """The import argument of a ``project=`` field: the project, declared or looked up."""
+    return lookup_ref("dss:Project", key)
 
 
 # --- the fields every kind shares -----------------------------------------------------------

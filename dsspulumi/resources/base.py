@@ -9,7 +9,13 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Ref, lookup_ref
-from dsspulumi.kinds.schema import prop, read_extra_settings, read_tags, write_extra_settings
+from dsspulumi.kinds.schema import (
+    project_arg,
+    prop,
+    read_extra_settings,
+    read_tags,
+    write_extra_settings,
+)
 from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
@@ -41,7 +47,7 @@ class ProjectObject(Resource):
     name: str = prop(positional=True, dss="name", writes=False, validator=v.object_name)
     project: Project = prop(
         to_input=lambda p: p.key,
-        to_arg=lambda key: lookup_ref("dss:Project", key),
+        to_arg=project_arg,
         validator=project_ref,
     )
     description: str | None = prop(
@@ -119,7 +125,7 @@ class ProjectPart(Resource):
 
     project: Project = prop(
         to_input=lambda p: p.key,
-        to_arg=lambda key: lookup_ref("dss:Project", key),
+        to_arg=project_arg,
         validator=project_ref,
     )
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)

@@ -87,7 +87,7 @@ class CodeEnv(InstanceObject):
         writes=False,
         read=lambda raw, declared: str(raw.get("envLang") or declared).upper(),
         to_input=str.upper,
-        to_arg=str.lower,
+        to_arg=lambda lang, _: str(lang).lower(),
         default="python",
         validator=_lang,
     )

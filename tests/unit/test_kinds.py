@@ -23,6 +23,7 @@ CONVERTED = [
     "dss:GlobalVariables",
     "dss:User",
     "dss:CodeEnv",
+    "dss:FlowZone",
 ]
 
 
@@ -75,6 +76,8 @@ def _examples():
         dss.CodeEnv("py", packages=["pandas>=2"], timeout=60),
         dss.CodeEnv("r-env", lang="r", deployment_mode="DESIGN_NON_MANAGED"),
         dss.CodeEnv("py39", python_interpreter="PYTHON39"),
+        dss.FlowZone("Prep", project=project, color="#112233"),
+        dss.FlowZone("Other", project=project, items=[dss.Dataset.get("P.raw")]),
     ]
 
 

@@ -24,8 +24,9 @@ from typing import Any
 
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
-from dsspulumi.providers.dss.client import NotFound, deep_merge, pick_paths
+from dsspulumi.providers.dss.client import NotFound
 from dsspulumi.providers.dss.generated import GeneratedIds
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
 
@@ -38,6 +39,9 @@ class FlowZoneProvider(GeneratedIds):
     # ownership; a lost answer is settled by the generic fallback (``generated``).
     marks_on_create = False
     type_token = "dss:FlowZone"
+
+    def _kind(self) -> type:
+        return registry.resource_class(self.type_token)
 
     def _what(self, inputs: Mapping[str, Any], ident: str | None = None) -> str:
         return f"flow zone {inputs['project']}.{inputs['name']}"
@@ -123,14 +127,7 @@ class FlowZoneProvider(GeneratedIds):
     def _found(
         self, raw: Mapping[str, Any], inputs: Mapping[str, Any], zone_id: str, mark: str
     ) -> Found:
-        present = [r for r in inputs["items"] if r in raw.get("items", [])]
-        view = {
-            "project": inputs["project"],
-            "name": raw.get("name"),
-            "color": raw.get("color"),
-            "items": present,
-            "extra_settings": pick_paths(raw, inputs["extra_settings"]),
-        }
+        view = schema.view_of(self._kind(), raw, inputs, project=inputs["project"])
         outputs_found = {"id": zone_id, **({"mark": mark} if mark else {})}
         return Found(view, mark or None, outputs=outputs_found)
 
@@ -146,13 +143,7 @@ class FlowZoneProvider(GeneratedIds):
             raw = self._zone(key, zone_id)._raw
         except NotFound:
             return None
-        inputs = {
-            "project": key,
-            "name": raw.get("name"),
-            "color": raw.get("color"),
-            "items": [dict(i) for i in raw.get("items") or []],
-            "extra_settings": {},
-        }
+        inputs = schema.existing_of(self._kind(), raw, project=key)
         return Existing("dss:FlowZone", f"{key}.{raw.get('name')}", inputs, {"id": zone_id})
 
     def list_existing(self, project_key: str) -> list[Existing]:
@@ -196,8 +187,7 @@ class FlowZoneProvider(GeneratedIds):
         raw = zone._raw
         settings = zone.get_settings()
         wanted = {k: v for k, v in raw.items() if k not in _FIXED}
-        wanted.update(name=new["name"], color=new["color"])
-        deep_merge(wanted, new.get("extra_settings") or {})
+        schema.write_into(self._kind(), wanted, new, old)  # name, colour, extra settings
         if any(raw.get(k) != v for k, v in wanted.items()):
             settings.get_raw().update(wanted)
             with self.s.call(f"save the settings of {self._what(new)}"):
