@@ -51,6 +51,8 @@ class Compare(enum.StrEnum):
     SECRET = "secret"  # compared by digest; the plaintext never reaches state (secrets/)
     # A dict managed key by key: only the declared keys are compared and written, a key no
     # longer declared is removed, and keys someone else set are never touched (variables).
+    # With ``entry_key``, a list of entries managed entry by entry, each named by that key of
+    # its own (a project's grants, by group); ``empty`` is what an absent flag reads as.
     KEYS = "keys"
 
 
@@ -89,6 +91,8 @@ class Prop:
     # Left out of the inputs while it holds its default: a field added to a kind after states
     # were written, whose records must stay equal to what the stack declares.
     omit_default: bool = False
+    # For ``Compare.KEYS`` over a list: the key naming each entry (``"group"``).
+    entry_key: str | None = None
 
 
 def prop(
@@ -105,6 +109,7 @@ def prop(
     described: bool = False,
     omit_default: bool = False,
     input_from: str | None = None,
+    entry_key: str | None = None,
     doc: str = "",
     positional: bool = False,
     **field_args: Any,
@@ -127,6 +132,7 @@ def prop(
         described=described,
         omit_default=omit_default,
         input_from=input_from,
+        entry_key=entry_key,
     )
     metadata = {SCHEMA: spec, **({"doc": doc} if doc else {})}
     return attrs.field(kw_only=not positional, metadata=metadata, **field_args)
@@ -262,6 +268,8 @@ def _read(f: Field, raw: Mapping[str, Any], declared: Any) -> Any:
     if f.prop.dss is None:
         return declared  # nothing in the document to compare with
     value = get_path(raw, f.prop.dss)
+    if f.prop.compare is Compare.KEYS and f.prop.entry_key is not None:
+        return _read_entries(f.prop, value, declared)
     if f.prop.compare is Compare.KEYS:
         have = value if isinstance(value, Mapping) else {}
         keys = have if declared is None else [k for k in declared if k in have]
@@ -325,6 +333,8 @@ def write_into(
         before = old.get(f.name) if old is not None else None
         if f.prop.write is not None:
             f.prop.write(raw, value, before)
+        elif f.prop.compare is Compare.KEYS and f.prop.entry_key is not None:
+            _write_entries(raw, f.prop, value or [], before or [])
         elif f.prop.compare is Compare.KEYS:
             _write_keys(raw, f.prop.dss or "", value or {}, before or {})
         elif value is not None:
@@ -347,10 +357,55 @@ def _write_keys(
     have.update(copy.deepcopy(dict(new)))
 
 
+def _entries(value: Any, key: str) -> dict[Any, dict[str, Any]]:
+    items = value if isinstance(value, list) else []
+    return {i[key]: i for i in items if isinstance(i, dict) and i.get(key) is not None}
+
+
+def _read_entries(spec: Prop, value: Any, declared: Any) -> list[dict[str, Any]]:
+    """The declared entries DSS holds, each with the declared fields only (every entry that
+    has the key, for an import)."""
+    key = spec.entry_key or ""
+    have = _entries(value, key)
+    if declared is None:
+        return [copy.deepcopy(i) for i in have.values()]
+    out = []
+    for want in declared:
+        entry = have.get(want.get(key))
+        if entry is not None:
+            out.append({k: copy.deepcopy(entry.get(k, spec.empty)) for k in want})
+    return out
+
+
+def _write_entries(raw: dict[str, Any], spec: Prop, new: list[Any], old: list[Any]) -> None:
+    """A declared entry replaces the declared fields of DSS's (others it keeps survive), an
+    entry no longer declared goes, anyone else's stays; new entries in declared order."""
+    key, path = spec.entry_key or "", spec.dss or ""
+    declared = {e[key]: e for e in new}
+    dropped = {e[key] for e in old} - set(declared)
+    items: list[Any] = []
+    current = get_path(raw, path)
+    for item in current if isinstance(current, list) else []:
+        name = item.get(key) if isinstance(item, dict) else None
+        if name in dropped:
+            continue
+        if name in declared:
+            item = {**item, **declared.pop(name)}
+        items.append(item)
+    items.extend(dict(e) for e in declared.values())
+    set_path(raw, path, items)
+
+
 def remove_from(cls: type, raw: dict[str, Any], inputs: Mapping[str, Any]) -> None:
     """Deleting a kind managed key by key: remove the declared keys only (``Compare.KEYS``)."""
     for f in fields(cls):
-        if f.prop.compare is Compare.KEYS and f.prop.dss is not None:
+        if f.prop.compare is Compare.KEYS and f.prop.dss is not None and f.prop.entry_key:
+            key = f.prop.entry_key
+            gone = {e[key] for e in inputs.get(f.name) or []}
+            items = get_path(raw, f.prop.dss)
+            kept = [i for i in items or [] if not (isinstance(i, dict) and i.get(key) in gone)]
+            set_path(raw, f.prop.dss, kept)
+        elif f.prop.compare is Compare.KEYS and f.prop.dss is not None:
             have = get_path(raw, f.prop.dss)
             if isinstance(have, dict):
                 for key in inputs.get(f.name) or {}:

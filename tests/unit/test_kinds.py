@@ -24,6 +24,7 @@ CONVERTED = [
     "dss:User",
     "dss:CodeEnv",
     "dss:FlowZone",
+    "dss:ProjectPermissions",
 ]
 
 
@@ -78,6 +79,11 @@ def _examples():
         dss.CodeEnv("py39", python_interpreter="PYTHON39"),
         dss.FlowZone("Prep", project=project, color="#112233"),
         dss.FlowZone("Other", project=project, items=[dss.Dataset.get("P.raw")]),
+        dss.ProjectPermissions(
+            project=dss.Project("S", name="S"),
+            permissions=[dss.GroupPermission("g", write_project_content=True)],
+            owner="admin",
+        ),
     ]
 
 
@@ -166,3 +172,32 @@ def test_comparison_modes_normalise_both_sides():
     assert schema.normalise(as_set, ["b", "a", "b"]) == ["a", "b"]
     assert schema.normalise(unordered, ["b", "a", "b"]) == ["a", "b", "b"]
     assert schema.normalise(schema.Prop(), ["b", "a"]) == ["b", "a"]
+
+
+def test_entries_are_managed_one_by_one():
+    doc = {
+        "owner": "admin",
+        "permissions": [
+            {"group": "theirs", "admin": True},
+            {"group": "g", "readProjectContent": True, "kept": 1},
+            {"group": "gone", "admin": True},
+            {"user": "someone", "admin": True},
+        ],
+    }
+    old = {"project": "P", "owner": None, "permissions": [{"group": "g"}, {"group": "gone"}]}
+    new = {
+        "project": "P",
+        "owner": None,
+        "permissions": [{"group": "g", "admin": True}, {"group": "new", "admin": False}],
+    }
+    schema.write_into(dss.ProjectPermissions, doc, new, old)
+    assert doc["permissions"] == [
+        {"group": "theirs", "admin": True},
+        {"group": "g", "readProjectContent": True, "kept": 1, "admin": True},
+        {"user": "someone", "admin": True},
+        {"group": "new", "admin": False},
+    ]
+    assert doc["owner"] == "admin"  # not declared: left as DSS has it
+    assert schema.view_of(dss.ProjectPermissions, doc, new, project="P") == new
+    schema.remove_from(dss.ProjectPermissions, doc, new)
+    assert [i.get("group") for i in doc["permissions"]] == ["theirs", None]
