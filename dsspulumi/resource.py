@@ -18,6 +18,7 @@ import attrs
 
 from dsspulumi import program_context
 from dsspulumi.errors import ResourceValidationError
+from dsspulumi.kinds import schema
 
 if TYPE_CHECKING:
     from dsspulumi.importer import Call
@@ -204,6 +205,11 @@ class Resource:
     _urn: str | None = None
     # Whether DSS can rename the object in place (a new name with an alias is an update).
     renames_in_place: ClassVar[bool] = False
+    # Whether DSS keeps the ownership mark on the object itself (``dsspulumi.kinds.marks``);
+    # False where DSS gives it nowhere to keep one, and its state record proves it ours.
+    holds_mark: ClassVar[bool] = True
+    # Where in its settings document: the root of custom fields DSS keeps as they are.
+    mark_root: ClassVar[str] = "customFields"
 
     def __attrs_post_init__(self) -> None:
         opts = getattr(self, "opts", None)
@@ -238,7 +244,13 @@ class Resource:
         return []
 
     def inputs(self) -> dict[str, Any]:
-        """The declared properties as plain JSON data, as stored in state and diffed."""
+        """The declared properties as plain JSON data, as stored in state and diffed.
+
+        Derived from the kind's schema (``dsspulumi.kinds.schema``) when every constructor
+        argument is declared with ``prop``; a kind with unusual fields overrides this.
+        """
+        if schema.declares(type(self)):
+            return schema.inputs_of(self)
         raise NotImplementedError
 
     def validate(self) -> None:
@@ -282,9 +294,10 @@ class Resource:
         ``cls(*call.args, **call.kwargs).inputs() == inputs`` must hold once references are
         resolved, so that a generated stack's first preview is empty. None when this class
         cannot declare them (another class of the same type token may: ``dss:Dataset`` is
-        ``Dataset`` or ``ManagedDataset``). The default: not importable.
+        ``Dataset`` or ``ManagedDataset``). The default: derived from the kind's schema when
+        every constructor argument is declared with ``prop``, else not importable.
         """
-        return None
+        return schema.call_from_inputs(cls, inputs) if schema.declares(cls) else None
 
     @classmethod
     def _lookup(cls, logical_name: str, **fields: Any) -> Self:

@@ -85,6 +85,22 @@ def _default(field: Any) -> str:
     return code(repr(field.default))
 
 
+def schema_note(field: Any) -> str:
+    """What the kind's schema (``dsspulumi.kinds.schema``) says of a field: where DSS keeps it
+    and how it is compared, when not exactly."""
+    from dsspulumi.kinds.schema import SCHEMA, Compare
+
+    spec = field.metadata.get(SCHEMA)
+    if spec is None:
+        return ""
+    parts = []
+    if spec.dss:
+        parts.append(f"DSS: {code(spec.dss)}")
+    if spec.compare is not Compare.EXACT:
+        parts.append(f"compared {spec.compare.value.replace('set', 'as a set')}")
+    return ", ".join(parts)
+
+
 def fields_table(cls: type) -> list[str]:
     import attrs
 
@@ -98,7 +114,7 @@ def fields_table(cls: type) -> list[str]:
         name = f.alias or f.name
         kind = identity if not f.kw_only else ""
         note = f.metadata.get("doc", "")
-        notes = "; ".join(x for x in (kind, note) if x)
+        notes = "; ".join(x for x in (kind, note, schema_note(f)) if x)
         type_text = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
         rows.append(f"| {code(name)} | {code(str(type_text))} | {_default(f)} | {cell(notes)} |")
     return rows

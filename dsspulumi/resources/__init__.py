@@ -12,114 +12,48 @@ import importlib
 from typing import TYPE_CHECKING
 
 from dsspulumi import _lazy
+from dsspulumi.kinds import registry
 
-if TYPE_CHECKING:
-    from dsspulumi.resources.code_env import CodeEnv
-    from dsspulumi.resources.connection import Connection
-    from dsspulumi.resources.dataset import (
-        Column,
-        Dataset,
-        ManagedDataset,
-        S3Dataset,
-        UploadedFilesDataset,
-    )
-    from dsspulumi.resources.folder import ManagedFolder
-    from dsspulumi.resources.global_variables import GlobalVariables
-    from dsspulumi.resources.group import Group
-    from dsspulumi.resources.permissions import GroupPermission, ProjectPermissions
-    from dsspulumi.resources.project import Project
-    from dsspulumi.resources.recipe import PythonRecipe, SqlQueryRecipe, SyncRecipe
-    from dsspulumi.resources.scenario import (
-        BuildStep,
-        DatasetChangeTrigger,
-        PythonScenario,
-        PythonStep,
-        Scenario,
-        SetVariablesStep,
-        SqlStep,
-        TemporalTrigger,
-    )
-    from dsspulumi.resources.user import User
-    from dsspulumi.resources.variables import ProjectVariables
-    from dsspulumi.resources.visual_recipe import (
-        GroupRecipe,
-        Join,
-        JoinRecipe,
-        PrepareRecipe,
-        PrepareStep,
-    )
-    from dsspulumi.resources.zone import FlowZone
+if TYPE_CHECKING:  # the type checkers' view of the registry's public names
+    from dsspulumi.resources.code_env import CodeEnv as CodeEnv
+    from dsspulumi.resources.connection import Connection as Connection
+    from dsspulumi.resources.dataset import Column as Column
+    from dsspulumi.resources.dataset import Dataset as Dataset
+    from dsspulumi.resources.dataset import ManagedDataset as ManagedDataset
+    from dsspulumi.resources.dataset import S3Dataset as S3Dataset
+    from dsspulumi.resources.dataset import UploadedFilesDataset as UploadedFilesDataset
+    from dsspulumi.resources.folder import ManagedFolder as ManagedFolder
+    from dsspulumi.resources.global_variables import GlobalVariables as GlobalVariables
+    from dsspulumi.resources.group import Group as Group
+    from dsspulumi.resources.permissions import GroupPermission as GroupPermission
+    from dsspulumi.resources.permissions import ProjectPermissions as ProjectPermissions
+    from dsspulumi.resources.project import Project as Project
+    from dsspulumi.resources.recipe import PythonRecipe as PythonRecipe
+    from dsspulumi.resources.recipe import SqlQueryRecipe as SqlQueryRecipe
+    from dsspulumi.resources.recipe import SyncRecipe as SyncRecipe
+    from dsspulumi.resources.scenario import BuildStep as BuildStep
+    from dsspulumi.resources.scenario import DatasetChangeTrigger as DatasetChangeTrigger
+    from dsspulumi.resources.scenario import PythonScenario as PythonScenario
+    from dsspulumi.resources.scenario import PythonStep as PythonStep
+    from dsspulumi.resources.scenario import Scenario as Scenario
+    from dsspulumi.resources.scenario import SetVariablesStep as SetVariablesStep
+    from dsspulumi.resources.scenario import SqlStep as SqlStep
+    from dsspulumi.resources.scenario import TemporalTrigger as TemporalTrigger
+    from dsspulumi.resources.user import User as User
+    from dsspulumi.resources.variables import ProjectVariables as ProjectVariables
+    from dsspulumi.resources.visual_recipe import GroupRecipe as GroupRecipe
+    from dsspulumi.resources.visual_recipe import Join as Join
+    from dsspulumi.resources.visual_recipe import JoinRecipe as JoinRecipe
+    from dsspulumi.resources.visual_recipe import PrepareRecipe as PrepareRecipe
+    from dsspulumi.resources.visual_recipe import PrepareStep as PrepareStep
+    from dsspulumi.resources.zone import FlowZone as FlowZone
 
-# Where each public name lives.
-_MODULES = {
-    "BuildStep": "dsspulumi.resources.scenario",
-    "CodeEnv": "dsspulumi.resources.code_env",
-    "Column": "dsspulumi.resources.dataset",
-    "Connection": "dsspulumi.resources.connection",
-    "Dataset": "dsspulumi.resources.dataset",
-    "DatasetChangeTrigger": "dsspulumi.resources.scenario",
-    "FlowZone": "dsspulumi.resources.zone",
-    "GlobalVariables": "dsspulumi.resources.global_variables",
-    "Group": "dsspulumi.resources.group",
-    "GroupPermission": "dsspulumi.resources.permissions",
-    "GroupRecipe": "dsspulumi.resources.visual_recipe",
-    "Join": "dsspulumi.resources.visual_recipe",
-    "JoinRecipe": "dsspulumi.resources.visual_recipe",
-    "ManagedDataset": "dsspulumi.resources.dataset",
-    "ManagedFolder": "dsspulumi.resources.folder",
-    "PrepareRecipe": "dsspulumi.resources.visual_recipe",
-    "PrepareStep": "dsspulumi.resources.visual_recipe",
-    "Project": "dsspulumi.resources.project",
-    "ProjectPermissions": "dsspulumi.resources.permissions",
-    "ProjectVariables": "dsspulumi.resources.variables",
-    "PythonRecipe": "dsspulumi.resources.recipe",
-    "PythonScenario": "dsspulumi.resources.scenario",
-    "PythonStep": "dsspulumi.resources.scenario",
-    "S3Dataset": "dsspulumi.resources.dataset",
-    "Scenario": "dsspulumi.resources.scenario",
-    "SetVariablesStep": "dsspulumi.resources.scenario",
-    "SqlQueryRecipe": "dsspulumi.resources.recipe",
-    "SqlStep": "dsspulumi.resources.scenario",
-    "SyncRecipe": "dsspulumi.resources.recipe",
-    "TemporalTrigger": "dsspulumi.resources.scenario",
-    "UploadedFilesDataset": "dsspulumi.resources.dataset",
-    "User": "dsspulumi.resources.user",
-}
+# Where each public name lives, and the public names: from the one registry of kinds. The
+# ``TYPE_CHECKING`` imports above are only what type checkers read (a test keeps them equal).
+_MODULES = registry.resource_sources()
 
-__all__ = [
-    "BuildStep",
-    "CodeEnv",
-    "Column",
-    "Connection",
-    "Dataset",
-    "DatasetChangeTrigger",
-    "FlowZone",
-    "GlobalVariables",
-    "Group",
-    "GroupPermission",
-    "GroupRecipe",
-    "Join",
-    "JoinRecipe",
-    "ManagedDataset",
-    "ManagedFolder",
-    "PrepareRecipe",
-    "PrepareStep",
-    "Project",
-    "ProjectPermissions",
-    "ProjectVariables",
-    "PythonRecipe",
-    "PythonScenario",
-    "PythonStep",
-    "S3Dataset",
-    "Scenario",
-    "SetVariablesStep",
-    "SqlQueryRecipe",
-    "SqlStep",
-    "SyncRecipe",
-    "TemporalTrigger",
-    "UploadedFilesDataset",
-    "User",
-]
+if not TYPE_CHECKING:  # type checkers take the names imported above
+    __all__ = list(_MODULES)
 
 
 __getattr__, __dir__ = _lazy.loader(__name__, _MODULES, globals())

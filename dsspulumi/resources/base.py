@@ -9,6 +9,13 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Ref, lookup_ref
+from dsspulumi.kinds.schema import (
+    project_arg,
+    prop,
+    read_extra_settings,
+    read_tags,
+    write_extra_settings,
+)
 from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
@@ -36,15 +43,37 @@ def generated_id_outputs(resource: Any, import_id: str) -> dict[str, Any]:
 class ProjectObject(Resource):
     """A dataset, recipe, … of a project: identified by project key + name."""
 
-    name: str = attrs.field(validator=v.object_name)
-    project: Project = attrs.field(kw_only=True, validator=project_ref)
-    description: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    # Renames are DSS actions (the provider's), and the project is the object's address.
+    name: str = prop(positional=True, dss="name", writes=False, validator=v.object_name)
+    project: Project = prop(
+        to_input=lambda p: p.key,
+        to_arg=project_arg,
+        validator=project_ref,
     )
-    tags: list[str] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
+    description: str | None = prop(
+        dss="description",
+        empty="",
+        clear="",
+        described=True,
+        default=None,
+        validator=v.of_type(str, optional=True),
     )
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    tags: list[str] = prop(
+        dss="tags",
+        read=read_tags,
+        described=True,
+        factory=list,
+        converter=v.to_list,
+        validator=v.str_list,
+    )
+    extra_settings: dict[str, Any] = prop(
+        read=read_extra_settings,
+        write=write_extra_settings,
+        described=True,
+        factory=dict,
+        validator=v.json_dict,
+        doc="any other settings, merged into DSS's settings document (only these keys compared)",
+    )
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property
@@ -92,8 +121,13 @@ class ProjectPart(Resource):
     """
 
     part: ClassVar[str] = ""  # what it is of the project: "variables", "permissions"
+    holds_mark: ClassVar[bool] = False  # a part of the project: its record proves it ours
 
-    project: Project = attrs.field(kw_only=True, validator=project_ref)
+    project: Project = prop(
+        to_input=lambda p: p.key,
+        to_arg=project_arg,
+        validator=project_ref,
+    )
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     def import_outputs(self, import_id: str) -> dict[str, Any]:

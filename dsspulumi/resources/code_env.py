@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.importer import Call
+from dsspulumi.kinds.schema import prop
 from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.instance import InstanceObject
@@ -61,32 +61,61 @@ def explicit_env(selection: Any, mode_key: str = "envMode") -> str | None:
 DEFAULT_TIMEOUT = 900.0
 
 
+def _read_interpreter(raw: Mapping[str, Any], declared: Any) -> str | None:
+    lang = str(raw.get("envLang") or "").upper()
+    desc = raw.get("desc") or {}
+    return desc.get("pythonInterpreter") if lang in ("PYTHON", "") else None
+
+
+def _read_packages(raw: Mapping[str, Any], declared: Any) -> list[str]:
+    """DSS keeps the requirement lines as one text."""
+    return [line for line in (raw.get("specPackageList") or "").splitlines() if line.strip()]
+
+
+def _write_packages(raw: dict[str, Any], new: Any, old: Any) -> None:
+    raw["specPackageList"] = "\n".join(new or [])
+
+
 @resource_type("dss:CodeEnv", replace_on=("lang", "python_interpreter", "deployment_mode"))
 class CodeEnv(InstanceObject):
     """A DSS code env: ``packages`` are requirement lines (``"pandas>=2"``)."""
 
-    name: str = attrs.field(validator=_name)
-    lang: str = attrs.field(kw_only=True, default="python", validator=_lang)
-    python_interpreter: str | None = attrs.field(
-        kw_only=True, default="PYTHON311", validator=v.of_type(str, optional=True)
+    name: str = prop(positional=True, validator=_name)  # its address
+    # Language, interpreter and mode are set at creation (``replace_on``): never written after.
+    lang: str = prop(
+        dss="envLang",
+        writes=False,
+        read=lambda raw, declared: str(raw.get("envLang") or declared).upper(),
+        to_input=str.upper,
+        to_arg=lambda lang, _: str(lang).lower(),
+        default="python",
+        validator=_lang,
     )
-    packages: list[str] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
+    python_interpreter: str | None = prop(
+        writes=False,
+        input_from="_interpreter",
+        read=_read_interpreter,
+        default="PYTHON311",
+        validator=v.of_type(str, optional=True),
     )
-    deployment_mode: str = attrs.field(kw_only=True, default="DESIGN_MANAGED", validator=_mode)
-    timeout: float = attrs.field(kw_only=True, default=DEFAULT_TIMEOUT, validator=_timeout)
+    packages: list[str] = prop(
+        dss="specPackageList",
+        read=_read_packages,
+        write=_write_packages,
+        factory=list,
+        converter=v.to_list,
+        validator=v.str_list,
+    )
+    deployment_mode: str = prop(
+        dss="deploymentMode", writes=False, default="DESIGN_MANAGED", validator=_mode
+    )
+    # How long ``up`` waits for a build: the tool's setting, not DSS's.
+    timeout: float = prop(to_input=float, default=DEFAULT_TIMEOUT, validator=_timeout)
 
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        lang = str(inputs["lang"]).lower()
-        kwargs: dict[str, Any] = {"lang": lang} if lang != "python" else {}
-        if lang == "python" and inputs.get("python_interpreter") != "PYTHON311":
-            kwargs["python_interpreter"] = inputs.get("python_interpreter")
-        if inputs.get("packages"):
-            kwargs["packages"] = list(inputs["packages"])
-        if inputs.get("deployment_mode", "DESIGN_MANAGED") != "DESIGN_MANAGED":
-            kwargs["deployment_mode"] = inputs["deployment_mode"]
-        return Call("CodeEnv", (inputs["name"],), kwargs)
+    @property
+    def _interpreter(self) -> str | None:
+        """Only a Python env has an interpreter."""
+        return self.python_interpreter if self.lang == "python" else None
 
     def validate(self) -> None:
         if self.lang == "r" and self.python_interpreter not in (None, "PYTHON311"):
@@ -98,14 +127,3 @@ class CodeEnv(InstanceObject):
                 raise ResourceValidationError(
                     f"CodeEnv '{self.name}': each package is one requirement line (got {line!r})"
                 )
-
-    def inputs(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "lang": self.lang.upper(),
-            "python_interpreter": self.python_interpreter if self.lang == "python" else None,
-            "packages": list(self.packages),
-            "deployment_mode": self.deployment_mode,
-            "timeout": float(self.timeout),
-            "extra_settings": dict(self.extra_settings),
-        }

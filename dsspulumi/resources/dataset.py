@@ -201,8 +201,7 @@ class Dataset(_DatasetBase):
         if project is None:
             if not key:
                 raise ResourceValidationError(
-                    f"Dataset.get({ref!r}): name the project, as 'PROJECT.{ref}' or with "
-                    "project="
+                    f"Dataset.get({ref!r}): name the project, as 'PROJECT.{ref}' or with project="
                 )
             project = Project.get(key)
         elif key and key != project.key:

@@ -8,12 +8,9 @@ to the folder by it, and ``up`` creates the folder before them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import attrs
-
-from dsspulumi.importer import Call
+from dsspulumi.kinds.schema import prop
 from dsspulumi.output import Output
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
@@ -32,15 +29,18 @@ class ManagedFolder(ProjectObject):
 
     renames_in_place: ClassVar[bool] = True  # the name is a label; the id stays
 
-    connection: str | Connection = attrs.field(
-        kw_only=True, default="filesystem_folders", validator=connection_ref
+    # A new connection or path is DSS's ``set_connection_and_path`` (the provider's).
+    connection: str | Connection = prop(
+        dss="params.connection",
+        writes=False,
+        to_input=connection_name,
+        default="filesystem_folders",
+        validator=connection_ref,
     )
-    path: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    path: str | None = prop(
+        dss="params.path", writes=False, default=None, validator=v.of_type(str, optional=True)
     )
-    type: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
-    )
+    type: str | None = prop(dss="type", default=None, validator=v.of_type(str, optional=True))
 
     @property
     def id(self) -> Output[str]:
@@ -58,27 +58,9 @@ class ManagedFolder(ProjectObject):
         """DSS generates folder ids: ``import_id`` is that id (``ID`` or ``PROJECT.ID``)."""
         return generated_id_outputs(self, import_id)
 
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        kwargs: dict[str, Any] = {"project": cls.project_ref(inputs["project"])}
-        if inputs.get("connection") not in (None, "filesystem_folders"):
-            kwargs["connection"] = inputs["connection"]
-        kwargs.update({k: inputs[k] for k in ("path", "type") if inputs.get(k) is not None})
-        return Call("ManagedFolder", (inputs["name"],), {**kwargs, **cls.described_kwargs(inputs)})
-
     def dependencies(self) -> list[Resource]:
         conn = self.connection
         return [*super().dependencies(), *([conn] if isinstance(conn, Connection) else [])]
 
     def instance_names(self) -> list[tuple[str, str]]:
         return [(Connection.type_token, connection_name(self.connection))]
-
-    def inputs(self) -> dict[str, Any]:
-        return {
-            "project": self.project.key,
-            "name": self.name,
-            "connection": connection_name(self.connection),
-            "path": self.path,
-            "type": self.type,
-            **self.described(),
-        }

@@ -9,13 +9,12 @@ secret value is refused.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.importer import Call
+from dsspulumi.kinds.schema import Compare, prop
 from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
@@ -28,7 +27,10 @@ NAME = "instance-variables"
 class GlobalVariables(Resource):
     """``dss.GlobalVariables({"env": "prod", "max_rows": 1000})``."""
 
-    variables: dict[str, Any] = attrs.field(validator=v.json_dict)
+    holds_mark: ClassVar[bool] = False  # DSS has nowhere to keep a mark
+
+    # The whole instance document, managed key by key (its provider checks a new key is free).
+    variables: dict[str, Any] = prop(positional=True, compare=Compare.KEYS, validator=v.json_dict)
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     def validate(self) -> None:
@@ -54,10 +56,3 @@ class GlobalVariables(Resource):
     def import_outputs(self, import_id: str) -> dict[str, Any]:
         super().import_outputs(import_id)
         return {ADOPTING: True}  # DSS keeps no mark on them: read them for adoption
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        return Call("GlobalVariables", (dict(inputs["variables"]),))
-
-    def inputs(self) -> dict[str, Any]:
-        return {"variables": dict(self.variables)}

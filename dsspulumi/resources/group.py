@@ -1,44 +1,18 @@
 """Groups of DSS users (instance-level, admin API key), with their capabilities as typed
-booleans. DSS takes only name, description and source type at creation, so the provider
-sets the capabilities with a second call (GET → PUT)."""
+booleans, each declared with the DSS field it is (the kind's schema)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from dsspulumi.importer import Call
+from dsspulumi.kinds.schema import prop
 from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.instance import InstanceObject
 
 SOURCE_TYPES = ("LOCAL", "LDAP", "SAAS")
-
-#: Python argument -> DSS field, in DSS's order (dss-rest-api.md §9.2).
-FLAGS = {
-    "admin": "admin",
-    "may_create_projects": "mayCreateProjects",
-    "may_create_projects_from_macros": "mayCreateProjectsFromMacros",
-    "may_create_projects_from_templates": "mayCreateProjectsFromTemplates",
-    "may_create_projects_from_dataiku_apps": "mayCreateProjectsFromDataikuApps",
-    "may_create_authenticated_connections": "mayCreateAuthenticatedConnections",
-    "may_create_code_envs": "mayCreateCodeEnvs",
-    "may_manage_code_envs": "mayManageCodeEnvs",
-    "may_create_clusters": "mayCreateClusters",
-    "may_manage_clusters": "mayManageClusters",
-    "may_develop_plugins": "mayDevelopPlugins",
-    "may_edit_lib_folders": "mayEditLibFolders",
-    "may_manage_udm": "mayManageUDM",
-    "may_view_indexed_hive_connections": "mayViewIndexedHiveConnections",
-    "may_write_safe_code": "mayWriteSafeCode",
-    "may_write_unsafe_code": "mayWriteUnsafeCode",
-    "may_write_in_root_project_folder": "mayWriteInRootProjectFolder",
-    "may_create_active_web_content": "mayCreateActiveWebContent",
-    "may_create_published_api_services": "mayCreatePublishedAPIServices",
-    "may_create_published_projects": "mayCreatePublishedProjects",
-}
 
 
 def instance_name(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
@@ -52,57 +26,45 @@ def _source_type(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"must be one of {', '.join(SOURCE_TYPES)} (got {value!r})")
 
 
-def _flag() -> Any:
-    return attrs.field(kw_only=True, default=False, validator=v.of_type(bool))
+def _flag(field: str) -> Any:
+    return prop(dss=field, empty=False, default=False, validator=v.of_type(bool))
 
 
 @resource_type("dss:Group")
 class Group(InstanceObject):
-    """A DSS group; ``admin`` and every ``may_*`` capability are booleans (default False)."""
+    """A DSS group; ``admin`` and every ``may_*`` capability are booleans (default False).
 
-    name: str = attrs.field(validator=instance_name)
-    description: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    DSS takes only name, description and source type at creation: the provider sets the
+    capabilities with a second call (GET → PUT), in DSS's order (dss-rest-api.md §9.2).
+    """
+
+    name: str = prop(positional=True, validator=instance_name)  # its address
+    description: str | None = prop(
+        dss="description", empty="", clear="", default=None, validator=v.of_type(str, optional=True)
     )
-    source_type: str = attrs.field(kw_only=True, default="LOCAL", validator=_source_type)
-    admin: bool = _flag()
-    may_create_projects: bool = _flag()
-    may_create_projects_from_macros: bool = _flag()
-    may_create_projects_from_templates: bool = _flag()
-    may_create_projects_from_dataiku_apps: bool = _flag()
-    may_create_authenticated_connections: bool = _flag()
-    may_create_code_envs: bool = _flag()
-    may_manage_code_envs: bool = _flag()
-    may_create_clusters: bool = _flag()
-    may_manage_clusters: bool = _flag()
-    may_develop_plugins: bool = _flag()
-    may_edit_lib_folders: bool = _flag()
-    may_manage_udm: bool = _flag()
-    may_view_indexed_hive_connections: bool = _flag()
-    may_write_safe_code: bool = _flag()
-    may_write_unsafe_code: bool = _flag()
-    may_write_in_root_project_folder: bool = _flag()
-    may_create_active_web_content: bool = _flag()
-    may_create_published_api_services: bool = _flag()
-    may_create_published_projects: bool = _flag()
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        kwargs: dict[str, Any] = {flag: True for flag in FLAGS if inputs.get(flag)}
-        if inputs.get("description") is not None:
-            kwargs["description"] = inputs["description"]
-        if inputs.get("source_type", "LOCAL") != "LOCAL":
-            kwargs["source_type"] = inputs["source_type"]
-        return Call("Group", (inputs["name"],), kwargs)
-
-    def inputs(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "source_type": self.source_type,
-            **{flag: getattr(self, flag) for flag in FLAGS},
-            "extra_settings": dict(self.extra_settings),
-        }
+    source_type: str = prop(
+        dss="sourceType", empty="LOCAL", default="LOCAL", validator=_source_type
+    )
+    admin: bool = _flag("admin")
+    may_create_projects: bool = _flag("mayCreateProjects")
+    may_create_projects_from_macros: bool = _flag("mayCreateProjectsFromMacros")
+    may_create_projects_from_templates: bool = _flag("mayCreateProjectsFromTemplates")
+    may_create_projects_from_dataiku_apps: bool = _flag("mayCreateProjectsFromDataikuApps")
+    may_create_authenticated_connections: bool = _flag("mayCreateAuthenticatedConnections")
+    may_create_code_envs: bool = _flag("mayCreateCodeEnvs")
+    may_manage_code_envs: bool = _flag("mayManageCodeEnvs")
+    may_create_clusters: bool = _flag("mayCreateClusters")
+    may_manage_clusters: bool = _flag("mayManageClusters")
+    may_develop_plugins: bool = _flag("mayDevelopPlugins")
+    may_edit_lib_folders: bool = _flag("mayEditLibFolders")
+    may_manage_udm: bool = _flag("mayManageUDM")
+    may_view_indexed_hive_connections: bool = _flag("mayViewIndexedHiveConnections")
+    may_write_safe_code: bool = _flag("mayWriteSafeCode")
+    may_write_unsafe_code: bool = _flag("mayWriteUnsafeCode")
+    may_write_in_root_project_folder: bool = _flag("mayWriteInRootProjectFolder")
+    may_create_active_web_content: bool = _flag("mayCreateActiveWebContent")
+    may_create_published_api_services: bool = _flag("mayCreatePublishedAPIServices")
+    may_create_published_projects: bool = _flag("mayCreatePublishedProjects")
 
 
 def group_list(inst: Any, attribute: attrs.Attribute, value: Any) -> None:

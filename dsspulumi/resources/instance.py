@@ -3,10 +3,11 @@ envs): no project, its name is its whole identity, and the ``extra_settings`` es
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from dsspulumi.kinds.schema import prop, read_extra_settings, write_extra_settings
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
 
@@ -15,7 +16,17 @@ from dsspulumi.resources import validators as v
 class InstanceObject(Resource):
     """Subclasses define their identity field first (``name``; ``login`` for users)."""
 
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    # No custom fields (users excepted): the creation identity in the record proves it ours.
+    holds_mark: ClassVar[bool] = False
+
+    extra_settings: dict[str, Any] = prop(
+        read=read_extra_settings,
+        write=write_extra_settings,
+        described=True,
+        factory=dict,
+        validator=v.json_dict,
+        doc="any other settings, merged into DSS's settings document (only these keys compared)",
+    )
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property

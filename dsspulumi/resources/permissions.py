@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.importer import Call, lookup_ref
+from dsspulumi.importer import Call
+from dsspulumi.kinds.schema import Compare, prop
 from dsspulumi.resource import Resource, _translate_init_errors, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectPart
@@ -93,16 +94,44 @@ def _owner(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.name_string(inst, attribute, value)
 
 
+def _grant_calls(grants: list[dict[str, Any]], inputs: Mapping[str, Any]) -> list[Call]:
+    """Import: each grant as the ``GroupPermission`` declaring it (defaults left out)."""
+    defaults = {f.name: f.default for f in attrs.fields(GroupPermission) if f.name in FLAGS}
+    return [
+        Call(
+            "GroupPermission",
+            (p["group"],),
+            {a: bool(p.get(d)) for a, d in FLAGS.items() if bool(p.get(d)) != defaults[a]},
+        )
+        for p in grants
+    ]
+
+
+def _read_owner(raw: Mapping[str, Any], declared: Any) -> Any:
+    return None if declared is None else raw.get("owner")
+
+
 @resource_type("dss:ProjectPermissions")
 class ProjectPermissions(ProjectPart):
     """The grants of the declared groups in one project (one per project)."""
 
     part: ClassVar[str] = "permissions"
 
-    permissions: list[GroupPermission] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=_grants
+    # DSS's grants, managed group by group: other groups' and users' grants are kept.
+    permissions: list[GroupPermission] = prop(
+        dss="permissions",
+        compare=Compare.KEYS,
+        entry_key="group",
+        empty=False,
+        to_input=lambda grants: [p.to_json() for p in grants],
+        to_arg=_grant_calls,
+        factory=list,
+        converter=v.to_list,
+        validator=_grants,
     )
-    owner: str | None = attrs.field(kw_only=True, default=None, validator=_owner)
+    # Written only when declared (DSS always has one); never imported (whoever creates the
+    # project owns it).
+    owner: str | None = prop(dss="owner", read=_read_owner, default=None, validator=_owner)
 
     def validate(self) -> None:
         super().validate()
@@ -123,29 +152,3 @@ class ProjectPermissions(ProjectPart):
     def instance_names(self) -> list[tuple[str, str]]:
         owner = [(User.type_token, self.owner)] if self.owner is not None else []
         return [*((Group.type_token, p.name) for p in self.permissions), *owner]
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        defaults = {f.name: f.default for f in attrs.fields(GroupPermission) if f.name in FLAGS}
-        grants = [
-            Call(
-                "GroupPermission",
-                (p["group"],),
-                {a: bool(p.get(d)) for a, d in FLAGS.items() if bool(p.get(d)) != defaults[a]},
-            )
-            for p in inputs["permissions"]
-        ]
-        kwargs: dict[str, Any] = {
-            "project": lookup_ref("dss:Project", inputs["project"]),
-            "permissions": grants,
-        }
-        if inputs.get("owner") is not None:
-            kwargs["owner"] = inputs["owner"]
-        return Call("ProjectPermissions", (), kwargs)
-
-    def inputs(self) -> dict[str, Any]:
-        return {
-            "project": self.project.key,
-            "owner": self.owner,
-            "permissions": [p.to_json() for p in self.permissions],
-        }

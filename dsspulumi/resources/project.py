@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.importer import Call
+from dsspulumi.kinds.schema import prop, read_tags
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
 
@@ -17,16 +17,23 @@ from dsspulumi.resources import validators as v
 class Project(Resource):
     """A DSS project; ``key`` is its identity (changing it means another project)."""
 
-    key: str = attrs.field(validator=v.project_key)
-    name: str = attrs.field(kw_only=True, validator=v.name_string)
-    description: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    key: str = prop(positional=True, validator=v.project_key)  # its address
+    # The project's metadata document: the display name is its ``label``.
+    name: str = prop(dss="label", validator=v.name_string)
+    description: str | None = prop(
+        dss="description", empty="", clear="", default=None, validator=v.of_type(str, optional=True)
     )
-    tags: list[str] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=v.str_list
+    tags: list[str] = prop(
+        dss="tags", read=read_tags, factory=list, converter=v.to_list, validator=v.str_list
     )
-    # Merged into the project *settings* document (code envs, containers, …).
-    extra_settings: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    # Merged into the other document, the project *settings* (code envs, containers, …): read
+    # and written by the provider, only when declared (records from before it stay equal).
+    extra_settings: dict[str, Any] = prop(
+        omit_default=True,
+        factory=dict,
+        validator=v.json_dict,
+        doc="merged into the project's settings document (code envs, containers, …)",
+    )
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property
@@ -64,22 +71,3 @@ class Project(Resource):
             return []
         names = (explicit_env(sel, mode_key="mode") for sel in envs.values())
         return [("dss:CodeEnv", name) for name in names if name is not None]
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        kwargs: dict[str, Any] = {"name": inputs["name"]}
-        if inputs.get("description") is not None:
-            kwargs["description"] = inputs["description"]
-        if inputs.get("tags"):
-            kwargs["tags"] = list(inputs["tags"])
-        return Call("Project", (inputs["key"],), kwargs)
-
-    def inputs(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "description": self.description,
-            "tags": list(self.tags),
-            # Only when declared: records written before the option existed stay equal.
-            **({"extra_settings": dict(self.extra_settings)} if self.extra_settings else {}),
-        }

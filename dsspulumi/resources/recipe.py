@@ -84,9 +84,7 @@ class _RecipeBase(ProjectObject):
     inputs_: list[FlowItem] = attrs.field(
         kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
     )
-    outputs: list[FlowItem] = attrs.field(
-        kw_only=True, converter=v.to_list, validator=_datasets
-    )
+    outputs: list[FlowItem] = attrs.field(kw_only=True, converter=v.to_list, validator=_datasets)
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]

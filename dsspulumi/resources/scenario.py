@@ -21,6 +21,7 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Call, CodeText, lookup_ref
+from dsspulumi.kinds.schema import prop
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, _translate_init_errors, resource_type
 from dsspulumi.resources import validators as v
@@ -337,7 +338,7 @@ class _ScenarioBase(ProjectObject):
     scenario_type: ClassVar[str] = ""
 
     # Scenario names are free text in DSS ("Daily build"), not identifiers.
-    name: str = attrs.field(validator=v.name_string)
+    name: str = prop(positional=True, dss="name", writes=False, validator=v.name_string)
     active: bool = attrs.field(kw_only=True, default=False, validator=v.of_type(bool))
     triggers: list[AnyTrigger] = attrs.field(
         kw_only=True,

@@ -9,12 +9,12 @@ objects (each makes an edge: the group is created first and deleted last).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.importer import Call
+from dsspulumi.kinds.schema import Compare, prop
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.group import Group, group_list, group_names, instance_name
@@ -36,24 +36,48 @@ def _profile(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         )
 
 
+def _password_view(raw: Mapping[str, Any], declared: Any) -> Any:
+    """Never read back: the engine keeps the declared digest (none for an import)."""
+    return "(set)" if declared else None
+
+
+def _password_write(raw: dict[str, Any], new: Any, old: Any) -> None:
+    """Sent whenever its digest changed: the engine then hands the plaintext."""
+    if isinstance(new, str) and new:
+        raw["password"] = new
+
+
 @resource_type("dss:User")
 class User(InstanceObject):
     """A DSS user, identified by its login."""
 
-    login: str = attrs.field(validator=instance_name)
-    display_name: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    holds_mark: ClassVar[bool] = True
+    mark_root: ClassVar[str] = "adminProperties"  # the one instance kind with custom fields
+
+    login: str = prop(positional=True, validator=instance_name)  # its address
+    display_name: str | None = prop(
+        dss="displayName", empty="", clear="", default=None, validator=v.of_type(str, optional=True)
     )
-    email: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    email: str | None = prop(
+        dss="email", empty="", clear="", default=None, validator=v.of_type(str, optional=True)
     )
-    groups: list[str | Group] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=group_list
+    groups: list[str | Group] = prop(
+        dss="groups", to_input=group_names, factory=list, converter=v.to_list, validator=group_list
     )
-    source_type: str = attrs.field(kw_only=True, default="LOCAL", validator=_source_type)
-    profile: str = attrs.field(kw_only=True, default="DATA_SCIENTIST", validator=_profile)
-    enabled: bool = attrs.field(kw_only=True, default=True, validator=v.of_type(bool))
-    password: Any = attrs.field(kw_only=True, default=None, repr=False)
+    source_type: str = prop(
+        dss="sourceType", empty="LOCAL", default="LOCAL", validator=_source_type
+    )
+    profile: str = prop(dss="userProfile", default="DATA_SCIENTIST", validator=_profile)
+    enabled: bool = prop(dss="enabled", empty=True, default=True, validator=v.of_type(bool))
+    # Write-only in DSS: its input is the digest of the secret (``validate``), never read back.
+    password: Any = prop(
+        compare=Compare.SECRET,
+        input_from="_password_digest",
+        read=_password_view,
+        write=_password_write,
+        default=None,
+        repr=False,
+    )
     _password_digest: Any = attrs.field(init=False, default=None, repr=False)
 
     def validate(self) -> None:
@@ -83,27 +107,3 @@ class User(InstanceObject):
 
     def instance_names(self) -> list[tuple[str, str]]:
         return [(Group.type_token, g) for g in group_names(self.groups)]
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        kwargs: dict[str, Any] = {
-            k: inputs[k] for k in ("display_name", "email") if inputs.get(k) is not None
-        }
-        if inputs.get("groups"):
-            kwargs["groups"] = list(inputs["groups"])
-        defaults = {"source_type": "LOCAL", "profile": "DATA_SCIENTIST", "enabled": True}
-        kwargs.update({k: inputs[k] for k, d in defaults.items() if inputs.get(k, d) != d})
-        return Call("User", (inputs["login"],), kwargs)
-
-    def inputs(self) -> dict[str, Any]:
-        return {
-            "login": self.login,
-            "display_name": self.display_name,
-            "email": self.email,
-            "groups": group_names(self.groups),
-            "source_type": self.source_type,
-            "profile": self.profile,
-            "enabled": self.enabled,
-            "password": self._password_digest,
-            "extra_settings": dict(self.extra_settings),
-        }

@@ -8,12 +8,9 @@ to a declared key as drift); removing the resource removes only the declared key
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import attrs
-
-from dsspulumi.importer import Call, lookup_ref
+from dsspulumi.kinds.schema import Compare, prop
 from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectPart
@@ -28,18 +25,10 @@ class ProjectVariables(ProjectPart):
 
     part: ClassVar[str] = "variables"
 
-    standard: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    local: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        kwargs: dict[str, Any] = {"project": lookup_ref("dss:Project", inputs["project"])}
-        kwargs.update({part: dict(inputs[part]) for part in ("standard", "local") if inputs[part]})
-        return Call("ProjectVariables", (), kwargs)
-
-    def inputs(self) -> dict[str, Any]:
-        return {
-            "project": self.project.key,
-            "standard": dict(self.standard),
-            "local": dict(self.local),
-        }
+    # The two parts of DSS's variables document, each managed key by key.
+    standard: dict[str, Any] = prop(
+        dss="standard", compare=Compare.KEYS, factory=dict, validator=v.json_dict
+    )
+    local: dict[str, Any] = prop(
+        dss="local", compare=Compare.KEYS, factory=dict, validator=v.json_dict
+    )

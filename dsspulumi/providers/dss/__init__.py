@@ -6,40 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from dsspulumi.errors import PlanError
+from dsspulumi.kinds import registry
 from dsspulumi.outage import Outage
 from dsspulumi.provider import Provider
 from dsspulumi.providers.dss.client import DssSession
-from dsspulumi.providers.dss.code_env import CodeEnvProvider
-from dsspulumi.providers.dss.connection import ConnectionProvider
-from dsspulumi.providers.dss.dataset import DatasetProvider
-from dsspulumi.providers.dss.folder import ManagedFolderProvider
-from dsspulumi.providers.dss.global_variables import GlobalVariablesProvider
-from dsspulumi.providers.dss.group import GroupProvider
 from dsspulumi.providers.dss.names import InstanceNames
-from dsspulumi.providers.dss.permissions import ProjectPermissionsProvider
-from dsspulumi.providers.dss.project import ProjectProvider
-from dsspulumi.providers.dss.recipe import RecipeProvider
-from dsspulumi.providers.dss.scenario import ScenarioProvider
 from dsspulumi.providers.dss.transport import RetryEvent, server_clock
-from dsspulumi.providers.dss.user import UserProvider
-from dsspulumi.providers.dss.variables import ProjectVariablesProvider
-from dsspulumi.providers.dss.zone import FlowZoneProvider
 
-_TYPES: dict[str, Any] = {
-    "dss:Project": ProjectProvider,
-    "dss:Dataset": DatasetProvider,
-    "dss:Recipe": RecipeProvider,
-    "dss:Connection": ConnectionProvider,
-    "dss:Scenario": ScenarioProvider,
-    "dss:ProjectVariables": ProjectVariablesProvider,
-    "dss:ProjectPermissions": ProjectPermissionsProvider,
-    "dss:FlowZone": FlowZoneProvider,
-    "dss:ManagedFolder": ManagedFolderProvider,
-    "dss:Group": GroupProvider,
-    "dss:User": UserProvider,
-    "dss:CodeEnv": CodeEnvProvider,
-    "dss:GlobalVariables": GlobalVariablesProvider,
-}
+# Type token -> provider class: from the one registry of kinds (``dsspulumi.kinds.registry``).
+_TYPES: dict[str, Any] = {token: registry.provider_class(token) for token in registry.tokens()}
 
 
 class DssProviders:

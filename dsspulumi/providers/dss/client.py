@@ -9,21 +9,50 @@ is transient and retried is decided in ``transport``.
 from __future__ import annotations
 
 import contextlib
-import copy
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypedDict
+from typing import Any
 
-import attrs
 import requests
 from dataikuapi import DSSClient
 from dataikuapi.utils import DataikuException
 
 from dsspulumi.errors import (
     DssConnectionError,
-    NotOwnedError,
     PartialCreateError,
     ProviderError,
     TransientError,
+)
+
+# The ownership mark and the document helpers live in ``dsspulumi.kinds`` (one layer for every
+# kind); the providers import them from here as before.
+from dsspulumi.kinds.documents import (  # noqa: F401
+    deep_merge,
+    get_path,
+    managed_value,
+    pick_paths,
+    set_path,
+)
+from dsspulumi.kinds.marks import (  # noqa: F401
+    BACKEND_FIELD,
+    CUSTOM_FIELDS,
+    MARK_FIELD,
+    MARK_TAG,
+    RELEASED_FIELD,
+    STACK_FIELD,
+    URN_FIELD,
+    MarkedDocument,
+    MarkFields,
+    check_owner,
+    created_at,
+    existing_in,
+    found_in,
+    mark_fields,
+    mark_tag,
+    read_mark,
+    read_mark_urn,
+    strip_mark,
+    without_mark_tags,
+    write_mark,
 )
 from dsspulumi.outage import DssUnreachableError, Outage
 from dsspulumi.provider import Existing, Found, Mark, step_context
@@ -175,188 +204,6 @@ def after_creation(what: str) -> Iterator[None]:
             f"{what} was created, but the writes after its creation failed: {exc}",
             dss_message=exc.dss_message,
         ) from exc
-
-
-# --- ownership marks ------------------------------------------------------------------------
-# One place for every kind that keeps the mark in DSS: a document's ``customFields`` (projects,
-# datasets, recipes, folders, scenarios) or another root of custom properties (a user's
-# ``adminProperties``).
-
-MARK_FIELD = "dsspulumi.mark"
-URN_FIELD = "dsspulumi.urn"
-STACK_FIELD = "dsspulumi.stack"  # the identity of the state that wrote the mark
-BACKEND_FIELD = "dsspulumi.backend"  # that state's backend URL (for messages only)
-# Left by a release (``strip_mark``) for people: which state let the object go, and when.
-# Never read as ownership: a released object is unmarked.
-RELEASED_FIELD = "dsspulumi.released"
-CUSTOM_FIELDS = "customFields"
-
-
-def write_mark(doc: dict[str, Any], mark: Mark, root: str = CUSTOM_FIELDS) -> None:
-    """Put the mark into a document's custom fields (``root``), which DSS keeps as they are.
-
-    A mark without a stack identity (written by code that does not know it) drops any
-    identity an earlier mark left, so the fields never describe two different marks.
-    """
-    fields = doc.get(root)
-    if not isinstance(fields, dict):
-        fields = doc[root] = {}
-    fields[MARK_FIELD] = mark.id
-    fields[URN_FIELD] = mark.urn
-    fields.pop(RELEASED_FIELD, None)  # owned again: the note of an earlier release is stale
-    for key, value in ((STACK_FIELD, mark.stack), (BACKEND_FIELD, mark.backend)):
-        if value is None:
-            fields.pop(key, None)
-        else:
-            fields[key] = value
-
-
-@attrs.frozen
-class MarkedDocument:
-    """The document an object's mark lives in, as just read, and how to save it back whole
-    (``marked.MarkReleaser``)."""
-
-    doc: dict[str, Any]
-    save: Callable[[], None]
-    root: str = CUSTOM_FIELDS
-
-
-def strip_mark(doc: dict[str, Any], note: str, root: str = CUSTOM_FIELDS) -> None:
-    """Release: remove every ownership field (and a creation mark tag left behind) from a
-    document, so that it reads as an object made by hand, and leave ``note`` for people."""
-    fields = doc.get(root)
-    if not isinstance(fields, dict):
-        fields = doc[root] = {}
-    for key in (MARK_FIELD, URN_FIELD, STACK_FIELD, BACKEND_FIELD):
-        fields.pop(key, None)
-    fields[RELEASED_FIELD] = note
-    tags = doc.get("tags")
-    if isinstance(tags, list) and any(isinstance(t, str) and t.startswith(MARK_TAG) for t in tags):
-        doc["tags"] = without_mark_tags(tags)
-
-
-# Where a creation body can carry tags but not custom fields (projects), the mark rides in
-# a tag until the write that follows creation moves it to customFields.
-MARK_TAG = "dsspulumi-mark:"
-
-
-def mark_tag(mark: Mark) -> str:
-    return MARK_TAG + mark.id
-
-
-def without_mark_tags(tags: Any) -> list[str]:
-    return [t for t in (tags or []) if not (isinstance(t, str) and t.startswith(MARK_TAG))]
-
-
-def _field(doc: Mapping[str, Any], root: str, key: str) -> str | None:
-    fields = doc.get(root)
-    value = fields.get(key) if isinstance(fields, Mapping) else None
-    return value if isinstance(value, str) else None
-
-
-def read_mark(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
-    value = _field(doc, root, MARK_FIELD)
-    if value is not None:
-        return value
-    for tag in doc.get("tags") or []:
-        if isinstance(tag, str) and tag.startswith(MARK_TAG):
-            return tag[len(MARK_TAG) :]
-    return None
-
-
-def read_mark_urn(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
-    """The URN written next to the mark: which stack's object it is (None if unmarked)."""
-    return _field(doc, root, URN_FIELD)
-
-
-class MarkFields(TypedDict):
-    mark: str | None
-    mark_urn: str | None
-    mark_stack: str | None
-    mark_backend: str | None
-
-
-def mark_fields(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> MarkFields:
-    """The mark a document carries and whose it is, as keyword arguments of ``Found`` and
-    ``Existing`` (``mark``, ``mark_urn``, ``mark_stack``, ``mark_backend``)."""
-    return {
-        "mark": read_mark(doc, root),
-        "mark_urn": _field(doc, root, URN_FIELD),
-        "mark_stack": _field(doc, root, STACK_FIELD),
-        "mark_backend": _field(doc, root, BACKEND_FIELD),
-    }
-
-
-def found_in(view: dict[str, Any], raw: Mapping[str, Any]) -> Found:
-    """What ``inspect`` answers for an object whose DSS document is ``raw``."""
-    return Found(view, created_at=created_at(raw), **mark_fields(raw))
-
-
-def existing_in(
-    type_token: str,
-    identity: str,
-    inputs: dict[str, Any],
-    raw: Mapping[str, Any],
-    unmodelled: str | None = None,
-) -> Existing:
-    """What ``read_existing`` / ``list_existing`` answer for an object whose document is ``raw``."""
-    return Existing(
-        type=type_token,
-        identity=identity,
-        inputs=inputs,
-        unmodelled=unmodelled,
-        **mark_fields(raw),
-    )
-
-
-def created_at(doc: Mapping[str, Any]) -> float | None:
-    """DSS's creation time of an object (``creationTag.lastModifiedOn``, epoch ms)."""
-    tag = doc.get("creationTag")
-    when = tag.get("lastModifiedOn") if isinstance(tag, Mapping) else None
-    return when / 1000.0 if isinstance(when, int | float) and not isinstance(when, bool) else None
-
-
-def check_owner(doc: Mapping[str, Any], owner: str | None, what: str) -> None:
-    """Refuse to touch an object that does not carry the mark its record holds."""
-    if owner is None:
-        return  # a record from before marks existed: created by this stack, trusted
-    found = read_mark(doc)
-    if found != owner:
-        origin = "carries no dsspulumi mark" if found is None else "carries another run's mark"
-        raise NotOwnedError(
-            f"{what} in DSS is not the object this stack created ({origin}: it was deleted and "
-            "re-created outside dsspulumi); it was left untouched and dropped from the state"
-        )
-
-
-# --- helpers shared by the resource providers -----------------------------------------------
-
-
-def deep_merge(target: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``extra`` into ``target`` in place: dicts recursively, everything else replaced."""
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
-            deep_merge(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-    return target
-
-
-def pick_paths(source: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of ``source`` shaped like ``declared`` (only the keys the stack declares)."""
-    out: dict[str, Any] = {}
-    for key, want in declared.items():
-        have = source.get(key) if isinstance(source, Mapping) else None
-        if isinstance(want, Mapping) and isinstance(have, Mapping):
-            out[key] = pick_paths(have, want)
-        else:
-            out[key] = copy.deepcopy(have)
-    return out
-
-
-def managed_value(declared: Any, actual: Any) -> Any:
-    """A property declared as None is not managed: report it as None whatever DSS holds."""
-    return None if declared is None else actual
 
 
 def apply_descriptive(

@@ -22,10 +22,10 @@ from typing import Any
 from dataikuapi.dss.future import DSSFuture
 
 from dsspulumi.errors import ProviderError
+from dsspulumi.kinds import schema
 from dsspulumi.provider import Existing
-from dsspulumi.providers.dss.client import NotFound, pick_paths
-from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call, set_extra
-from dsspulumi.resources.code_env import DEFAULT_TIMEOUT
+from dsspulumi.providers.dss.client import NotFound
+from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call
 
 POLL_FIRST = 0.2
 POLL_MAX = 2.0
@@ -53,8 +53,8 @@ class CodeEnvProvider(InstanceObjectProvider):
             doc = self._get(identity_inputs)
         except NotFound:
             return None
-        view = self._view(doc, {**identity_inputs, "timeout": DEFAULT_TIMEOUT})
-        return Existing(self.type_token, identity, {**view, "extra_settings": {}})
+        inputs = schema.existing_of(self._kind(), doc, name=identity, lang=langs[0])
+        return Existing(self.type_token, identity, inputs)
 
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"code env {inputs['name']}"
@@ -91,26 +91,6 @@ class CodeEnvProvider(InstanceObjectProvider):
     def _remove(self, inputs: Mapping[str, Any]) -> None:
         with admin_call(self.s, f"delete {self._what(inputs)}"):
             self._handle(inputs).delete()
-
-    def _edit(
-        self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
-    ) -> None:
-        doc["specPackageList"] = "\n".join(new["packages"])
-        set_extra(doc, new, old)
-
-    def _view(self, doc: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        desc = doc.get("desc") or {}
-        spec = doc.get("specPackageList") or ""
-        lang = str(doc.get("envLang") or inputs["lang"]).upper()
-        return {
-            "name": inputs["name"],
-            "lang": lang,
-            "python_interpreter": desc.get("pythonInterpreter") if lang == "PYTHON" else None,
-            "packages": [line for line in spec.splitlines() if line.strip()],
-            "deployment_mode": doc.get("deploymentMode"),
-            "timeout": inputs.get("timeout"),  # ours, not DSS's
-            "extra_settings": pick_paths(doc, inputs.get("extra_settings") or {}),
-        }
 
     def _write(
         self,

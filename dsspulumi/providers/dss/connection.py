@@ -22,6 +22,7 @@ from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call,
 
 class ConnectionProvider(InstanceObjectProvider):
     type_token = "dss:Connection"
+
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"connection {inputs['name']}"
 

@@ -20,7 +20,9 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dsspulumi.errors import NotOwnedError, ProviderError
+from dsspulumi.errors import ProviderError
+from dsspulumi.kinds import registry, schema
+from dsspulumi.kinds.marks import refuse_unless_owned
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
@@ -70,6 +72,9 @@ class InstanceObjectProvider:
     """
 
     marks_on_create = False
+    address = "name"  # the field naming the object (its whole identity)
+    # Why an object is not ours when its creation identity differs (None: by its real mark).
+    _foreign: str | None = "DSS created it at another time than the recorded one"
 
     def __init__(self, session: DssSession) -> None:
         self.s = session
@@ -91,20 +96,28 @@ class InstanceObjectProvider:
     def _remove(self, inputs: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
+    # By default from the kind's schema (``dsspulumi.kinds.schema``): the object's name is its
+    # address, every other field a path of the document.
+    def _kind(self) -> type:
+        return registry.resource_class(self.type_token)
+
     def _edit(
         self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
     ) -> None:
-        raise NotImplementedError
+        schema.write_into(self._kind(), doc, new, old)
 
     def _view(self, doc: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        return schema.view_of(self._kind(), doc, inputs, **{self.address: inputs[self.address]})
 
     # --- import: a kind says what a declaration of the whole document holds ----------------
     type_token = ""
 
     def _existing_inputs(self, doc: Mapping[str, Any], name: str) -> dict[str, Any] | None:
         """The inputs declaring the object ``doc`` (None: the kind cannot be imported yet)."""
-        return None
+        kind = self._kind()
+        if not schema.declares(kind):
+            return None
+        return schema.existing_of(kind, doc, **{self.address: name})
 
     def read_existing(self, identity: str) -> Existing | None:
         try:
@@ -142,11 +155,8 @@ class InstanceObjectProvider:
     def _check_owner(
         self, doc: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None, what: str
     ) -> None:
-        if owner is not None and self._read_mark(doc, outputs) != owner:
-            raise NotOwnedError(
-                f"{what} in DSS is not the object this stack created (it was deleted and "
-                "re-created outside dsspulumi); it was left untouched and dropped from the state"
-            )
+        found = self._read_mark(doc, outputs)
+        refuse_unless_owned(found, owner, what, origin=self._foreign)
 
     # --- the provider protocol ---------------------------------------------------------------
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:

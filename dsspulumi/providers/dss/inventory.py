@@ -316,6 +316,19 @@ def project_inventory(
     return Inventory(project_key, tuple(objects), tuple(unreadable), tuple(not_served))
 
 
+def listed(session: DssSession, project_key: str, token: str) -> list[ProjectObject]:
+    """The objects of one modelled kind (``token``), read with the inventory's own listing.
+
+    What the providers list a project with -- ``dss import project``, and finding an object
+    whose create answer was lost -- so that what a project holds is listed one way for the
+    safeguard, the import and the providers. Raises ``NotFound`` if the project is gone.
+    """
+    listing = next(item for item in LISTINGS if item.token == token)
+    project = session.client.get_project(project_key)
+    with session.call(f"list the {listing.plural} of project {project_key}"):
+        return [ProjectObject(listing.kind, ident, name) for ident, name in listing.read(project)]
+
+
 def describe_objects(objects: Iterable[ProjectObject], limit: int = 12) -> str:
     """``"datasets A, B; flow zones Prep (id x7)"``: grouped by kind, at most ``limit`` shown."""
     objects = list(objects)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dsspulumi.providers.dss.client import managed_value
+from dsspulumi.kinds import registry, schema
 from dsspulumi.providers.dss.owned import ProjectPartProvider
 
 
@@ -27,10 +27,8 @@ class ProjectPermissionsProvider(ProjectPartProvider):
     def _existing_inputs(self, doc: dict[str, Any], key: str) -> dict[str, Any] | None:
         """The grants to groups (those to single users are not modelled: left as they are);
         the owner is not declared (whoever creates the project owns it)."""
-        grants = [i for i in doc["permissions"] if isinstance(i, dict) and i.get("group")]
-        if not grants:
-            return None
-        return {"project": key, "owner": None, "permissions": grants}
+        inputs = schema.existing_of(registry.resource_class(self.type_token), doc, project=key)
+        return inputs if inputs["permissions"] else None
 
     def _read(self, key: str) -> dict[str, Any]:
         with self.s.call(f"read the permissions of project {key}"):
@@ -43,37 +41,15 @@ class ProjectPermissionsProvider(ProjectPartProvider):
         with self.s.call(f"save the permissions of project {key}"):
             self.s.client.get_project(key).set_permissions(doc)
 
+    # What is written, removed and compared: the schema's (grants managed group by group).
     def _apply(
         self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
     ) -> None:
-        declared = {p["group"]: p for p in new["permissions"]}
-        dropped = {p["group"] for p in (old or {}).get("permissions", [])} - set(declared)
-        items: list[Any] = []
-        for item in doc["permissions"]:
-            group = _group(item)
-            if group in dropped:
-                continue
-            if group in declared:
-                item = {**item, **declared.pop(group)}  # other fields DSS keeps survive
-            items.append(item)
-        items.extend(dict(p) for p in declared.values())  # new grants, in declared order
-        doc["permissions"] = items
-        if new.get("owner") is not None:
-            doc["owner"] = new["owner"]
+        schema.write_into(registry.resource_class(self.type_token), doc, new, old)
 
     def _remove(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> None:
-        groups = {p["group"] for p in inputs["permissions"]}
-        doc["permissions"] = [i for i in doc["permissions"] if _group(i) not in groups]
+        schema.remove_from(registry.resource_class(self.type_token), doc, inputs)
 
     def _view(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        by_group = {_group(i): i for i in doc["permissions"] if _group(i) is not None}
-        granted = []
-        for want in inputs["permissions"]:
-            have = by_group.get(want["group"])
-            if have is not None:
-                granted.append({k: have.get(k, False) for k in want})
-        return {
-            "project": inputs["project"],
-            "owner": managed_value(inputs.get("owner"), doc.get("owner")),
-            "permissions": granted,
-        }
+        kind = registry.resource_class(self.type_token)
+        return schema.view_of(kind, doc, inputs, project=inputs["project"])

@@ -15,6 +15,7 @@ from typing import Any
 
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
     DssSession,
@@ -24,11 +25,9 @@ from dsspulumi.providers.dss.client import (
     check_owner,
     deep_merge,
     existing_in,
-    managed_value,
     mark_fields,
     mark_tag,
     pick_paths,
-    without_mark_tags,
     write_mark,
 )
 from dsspulumi.providers.dss.inventory import describe_objects, project_inventory
@@ -67,12 +66,7 @@ class ProjectProvider(MarkReleaser):
             md = self._metadata(key)
         except NotFound:
             return None
-        view = {
-            "key": key,
-            "name": md.get("label"),
-            "description": managed_value(inputs.get("description"), md.get("description") or ""),
-            "tags": without_mark_tags(md.get("tags")),
-        }
+        view = schema.view_of(registry.resource_class("dss:Project"), md, inputs, key=key)
         if inputs.get("extra_settings"):  # only read when declared: no call otherwise
             view["extra_settings"] = pick_paths(
                 self._settings(key).get_raw(), inputs["extra_settings"]
@@ -84,12 +78,8 @@ class ProjectProvider(MarkReleaser):
             md = self._metadata(identity)
         except NotFound:
             return None
-        inputs = {
-            "key": identity,
-            "name": md.get("label") or identity,
-            "description": md.get("description") or None,
-            "tags": without_mark_tags(md.get("tags")),
-        }
+        inputs = schema.existing_of(registry.resource_class("dss:Project"), md, key=identity)
+        inputs["name"] = inputs["name"] or identity  # DSS shows the key when there is no label
         return existing_in("dss:Project", identity, inputs, md)
 
     def list_existing(self, project_key: str) -> list[Existing]:
@@ -200,12 +190,9 @@ class ProjectProvider(MarkReleaser):
         md = self._metadata(key)
         check_owner(md, owner, f"project {key}")
         wanted = dict(md)
-        wanted["label"] = inputs["name"]
-        if inputs.get("description") is not None:
-            wanted["description"] = inputs["description"]
-        elif old is not None and old.get("description") is not None:
-            wanted["description"] = ""  # no longer declared: clear what we set
-        wanted["tags"] = list(inputs.get("tags") or [])
+        schema.write_into(
+            registry.resource_class("dss:Project"), wanted, inputs, old
+        )  # label, description, tags
         if mark is not None:
             wanted["customFields"] = dict(md.get("customFields") or {})
             write_mark(wanted, mark)

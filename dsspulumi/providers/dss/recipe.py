@@ -30,6 +30,7 @@ from dsspulumi.providers.dss.client import (
     read_mark,
     write_mark,
 )
+from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
 
 
@@ -143,11 +144,9 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
         # The list items carry name, type and tags only (never the payload): each recipe is
         # then read once (dss-rest-api.md §10).
         try:
-            with self.s.call(f"list the recipes of project {project_key}"):
-                items = self.s.client.get_project(project_key).list_recipes(as_type="listitems")
+            return [obj.id for obj in listed(self.s, project_key, "dss:Recipe")]
         except NotFound:
             return []
-        return [item["name"] for item in items]
 
     def _existing(self, settings: Any, project_key: str, name: str) -> Existing:
         r = settings.get_recipe_raw_definition()
@@ -164,9 +163,7 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
             "tags": list(r.get("tags") or []),
             "extra_settings": {},
         }
-        visual = recipe_payload.read(
-            str(type_), settings.data.get("payload"), {}, inputs["inputs"]
-        )
+        visual = recipe_payload.read(str(type_), settings.data.get("payload"), {}, inputs["inputs"])
         if visual is not None:  # Prepare, Group, Join: their typed settings, all of them
             inputs["settings"] = visual
         why = None

@@ -23,7 +23,6 @@ adopted.
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,8 +32,6 @@ from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import (
-    DssSession,
-    MarkedDocument,
     NotFound,
     after_creation,
     apply_descriptive,
@@ -44,11 +41,10 @@ from dsspulumi.providers.dss.client import (
     mark_fields,
     mark_tag,
     pick_paths,
-    read_mark,
     without_mark_tags,
     write_mark,
 )
-from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.providers.dss.generated import GeneratedIdProvider
 
 STEP_ENVELOPE = {
     "enabled": True,
@@ -142,55 +138,13 @@ def apply_definition(
     return d
 
 
-class ScenarioProvider(MarkReleaser):
+class ScenarioProvider(GeneratedIdProvider):
     marks_on_create = True  # the creation body carries the mark (custom field and tag)
-
-    def __init__(self, session: DssSession) -> None:
-        self.s = session
-        self._lock = threading.Lock()
-        self._attempts: dict[tuple[str, str], set[str]] = {}  # marks of creates this run
-
-    def _what(self, inputs: Mapping[str, Any], scenario_id: str | None = None) -> str:
-        ident = f" (id {scenario_id})" if scenario_id else ""
-        return f"scenario '{inputs['name']}' of project {inputs['project']}{ident}"
+    noun = "scenario"
+    type_token = "dss:Scenario"
 
     def _handle(self, inputs: Mapping[str, Any], scenario_id: str) -> Any:
         return self.s.client.get_project(inputs["project"]).get_scenario(scenario_id)
-
-    def _settings(self, inputs: Mapping[str, Any], scenario_id: str) -> Any:
-        with self.s.call(f"read the settings of {self._what(inputs, scenario_id)}"):
-            return self._handle(inputs, scenario_id).get_settings()
-
-    # --- finding the scenario ----------------------------------------------------------------
-
-    def _locate(
-        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], marks: set[str]
-    ) -> str:
-        """The scenario's id: recorded, or (after a lost answer) the same-named scenario
-        carrying one of ``marks``. NotFound when there is none."""
-        scenario_id = outputs.get("id")
-        if isinstance(scenario_id, str):
-            return scenario_id
-        key = inputs["project"]
-        with self.s.call(f"list the scenarios of project {key}"):
-            listed = self.s.client.get_project(key).list_scenarios(as_type="listitems")
-        candidates = []
-        for item in listed:
-            if item.get("name") != inputs["name"]:
-                continue
-            raw = self._settings(inputs, str(item["id"])).get_raw()
-            found = read_mark(raw)
-            if found is not None and (not marks or found in marks):
-                candidates.append((created_at(raw) or 0.0, str(item["id"])))
-        if not candidates:
-            raise NotFound(f"{self._what(inputs)}: no scenario of that name carries a mark")
-        # Without a mark to look for (the next run after a crash), the newest marked one: the
-        # engine adopts it only if it carries the interrupted operation's mark.
-        return max(candidates)[1]
-
-    def _attempted(self, inputs: Mapping[str, Any]) -> set[str]:
-        with self._lock:
-            return set(self._attempts.get((inputs["project"], inputs["name"]), set()))
 
     # --- the provider protocol ----------------------------------------------------------------
 
@@ -200,8 +154,7 @@ class ScenarioProvider(MarkReleaser):
         definition["customFields"] = {}
         write_mark(definition, mark)
         definition["tags"] = [*definition.get("tags", []), mark_tag(mark)]
-        with self._lock:
-            self._attempts.setdefault((inputs["project"], inputs["name"]), set()).add(mark.id)
+        self._remember(inputs, mark)
         with self.s.call(f"create {self._what(inputs)}"):
             handle = project.create_scenario(inputs["name"], inputs["type"], definition)
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
@@ -249,8 +202,7 @@ class ScenarioProvider(MarkReleaser):
 
     def list_existing(self, project_key: str) -> list[Existing]:
         try:
-            with self.s.call(f"list the scenarios of project {project_key}"):
-                items = self.s.client.get_project(project_key).list_scenarios(as_type="listitems")
+            items = self._listing(project_key)
         except NotFound:
             return []
         found: list[Existing] = []
@@ -331,21 +283,6 @@ class ScenarioProvider(MarkReleaser):
                 self._handle(inputs, scenario_id).delete()
         except NotFound:
             pass
-
-    def _marked_document(
-        self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], owner: str | None
-    ) -> MarkedDocument:
-        marks = {owner} if owner is not None else set()
-        if not isinstance(outputs.get("id"), str) and not marks:
-            raise NotFound(self._what(inputs))  # nothing proves which scenario is ours
-        scenario_id = self._locate(inputs, outputs, marks)
-        settings = self._settings(inputs, scenario_id)
-
-        def save() -> None:
-            with self.s.call(f"save the settings of {self._what(inputs, scenario_id)}"):
-                settings.save()
-
-        return MarkedDocument(settings.get_raw(), save)
 
     def _write(
         self,

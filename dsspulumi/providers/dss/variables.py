@@ -8,10 +8,10 @@ declared and no longer is, is removed; deleting removes the declared keys only.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
+from dsspulumi.kinds import registry, schema
 from dsspulumi.providers.dss.owned import ProjectPartProvider
 
 PARTS = ("standard", "local")
@@ -24,7 +24,7 @@ class ProjectVariablesProvider(ProjectPartProvider):
     def _existing_inputs(self, doc: dict[str, Any], key: str) -> dict[str, Any] | None:
         if not any(doc[part] for part in PARTS):
             return None  # a project without variables: nothing to declare
-        return {"project": key, **{part: copy.deepcopy(doc[part]) for part in PARTS}}
+        return schema.existing_of(registry.resource_class(self.type_token), doc, project=key)
 
     def _read(self, key: str) -> dict[str, Any]:
         with self.s.call(f"read the variables of project {key}"):
@@ -38,25 +38,15 @@ class ProjectVariablesProvider(ProjectPartProvider):
         with self.s.call(f"save the variables of project {key}"):
             self.s.client.get_project(key).set_variables(doc)
 
+    # What is written, removed and compared: the schema's (both parts managed key by key).
     def _apply(
         self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
     ) -> None:
-        for part in PARTS:
-            for name in (old or {}).get(part, {}):
-                if name not in new[part]:
-                    doc[part].pop(name, None)
-            doc[part].update(copy.deepcopy(dict(new[part])))
+        schema.write_into(registry.resource_class(self.type_token), doc, new, old)
 
     def _remove(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> None:
-        for part in PARTS:
-            for name in inputs[part]:
-                doc[part].pop(name, None)
+        schema.remove_from(registry.resource_class(self.type_token), doc, inputs)
 
     def _view(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "project": inputs["project"],
-            **{
-                part: {k: copy.deepcopy(doc[part][k]) for k in inputs[part] if k in doc[part]}
-                for part in PARTS
-            },
-        }
+        kind = registry.resource_class(self.type_token)
+        return schema.view_of(kind, doc, inputs, project=inputs["project"])

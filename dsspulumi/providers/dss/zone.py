@@ -19,31 +19,31 @@ the create is reported as a conflict naming it (nothing is created twice).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
-from dsspulumi.providers.dss.client import DssSession, NotFound, deep_merge, pick_paths
+from dsspulumi.providers.dss.client import NotFound
+from dsspulumi.providers.dss.generated import GeneratedIds
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
 
 _FIXED = ("id", "items", "shared")
 
 
-class FlowZoneProvider:
-    # A zone carries no mark: a create first checks that its name is free (as for datasets),
-    # and then the id DSS answered is the proof of ownership.
+class FlowZoneProvider(GeneratedIds):
+    # A zone carries no mark (its kind declares ``holds_mark = False``): a create first checks
+    # that its name is free (as for datasets), and then the id DSS answered is the proof of
+    # ownership; a lost answer is settled by the generic fallback (``generated``).
     marks_on_create = False
+    type_token = "dss:FlowZone"
 
-    def __init__(self, session: DssSession) -> None:
-        self.s = session
-        self._lock = threading.Lock()
-        # (project, name) -> (zone ids listed just before our create call, its mark)
-        self._attempts: dict[tuple[str, str], tuple[set[str], str]] = {}
+    def _kind(self) -> type:
+        return registry.resource_class(self.type_token)
 
-    def _what(self, inputs: Mapping[str, Any]) -> str:
+    def _what(self, inputs: Mapping[str, Any], ident: str | None = None) -> str:
         return f"flow zone {inputs['project']}.{inputs['name']}"
 
     def _flow(self, key: str) -> Any:
@@ -63,31 +63,12 @@ class FlowZoneProvider:
 
     # --- locating the zone ------------------------------------------------------------------
 
-    def _locate(
+    def _zone_id(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, proven: bool = False
     ) -> tuple[str, str]:
-        """The zone id and the mark it was created with; NotFound when it cannot be told.
-
-        Without a recorded id, a zone is looked up by name: ``proven`` (for a change or a
-        delete) accepts only the one this run's create made, never a same-named one.
-        """
-        zone_id = outputs.get("id")
-        if isinstance(zone_id, str):
-            return zone_id, recorded_mark(outputs) or ""
-        with self._lock:
-            attempt = self._attempts.get((inputs["project"], inputs["name"]))
-        if attempt is None and proven:
-            raise NotFound(f"{self._what(inputs)}: no zone id recorded")
-        before, mark = attempt if attempt is not None else (set(), "")
-        named = [
-            z["id"]
-            for z in self._zones(inputs["project"])
-            if z.get("name") == inputs["name"] and z["id"] not in before
-        ]
-        if not named:
-            raise NotFound(f"{self._what(inputs)}: no zone of that name")
-        # One that appeared since our create call is ours; any other is reported unmarked.
-        return named[0], mark if attempt is not None and len(named) == 1 else ""
+        """The zone id and the mark it was created with (``""`` when it cannot be told)."""
+        zone_id, mark = self._locate_unmarked(inputs, outputs, proven=proven)
+        return zone_id, mark or ""
 
     def _zone(self, key: str, zone_id: str) -> Any:
         with self.s.call(f"read flow zone {key}.{zone_id}"):
@@ -97,9 +78,7 @@ class FlowZoneProvider:
 
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         key = inputs["project"]
-        before = {z["id"] for z in self._zones(key)}
-        with self._lock:
-            self._attempts[(key, inputs["name"])] = (before, mark.id)
+        self._remember(inputs, mark)
         with self.s.call(f"create {self._what(inputs)}"):
             zone = self._flow(key).create_zone(inputs["name"], color=inputs["color"])
         crash_point("after-create-call", f"{key}.{inputs['name']}")
@@ -116,7 +95,7 @@ class FlowZoneProvider:
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
-            zone_id, mark = self._locate(inputs, outputs)
+            zone_id, mark = self._zone_id(inputs, outputs)
             raw = self._zone(inputs["project"], zone_id)._raw
         except NotFound:
             return None
@@ -148,14 +127,7 @@ class FlowZoneProvider:
     def _found(
         self, raw: Mapping[str, Any], inputs: Mapping[str, Any], zone_id: str, mark: str
     ) -> Found:
-        present = [r for r in inputs["items"] if r in raw.get("items", [])]
-        view = {
-            "project": inputs["project"],
-            "name": raw.get("name"),
-            "color": raw.get("color"),
-            "items": present,
-            "extra_settings": pick_paths(raw, inputs["extra_settings"]),
-        }
+        view = schema.view_of(self._kind(), raw, inputs, project=inputs["project"])
         outputs_found = {"id": zone_id, **({"mark": mark} if mark else {})}
         return Found(view, mark or None, outputs=outputs_found)
 
@@ -171,13 +143,7 @@ class FlowZoneProvider:
             raw = self._zone(key, zone_id)._raw
         except NotFound:
             return None
-        inputs = {
-            "project": key,
-            "name": raw.get("name"),
-            "color": raw.get("color"),
-            "items": [dict(i) for i in raw.get("items") or []],
-            "extra_settings": {},
-        }
+        inputs = schema.existing_of(self._kind(), raw, project=key)
         return Existing("dss:FlowZone", f"{key}.{raw.get('name')}", inputs, {"id": zone_id})
 
     def list_existing(self, project_key: str) -> list[Existing]:
@@ -198,7 +164,7 @@ class FlowZoneProvider:
         mark: Mark | None = None,
     ) -> dict[str, Any]:
         try:
-            zone_id, _ = self._locate(new, outputs, proven=True)
+            zone_id, _ = self._zone_id(new, outputs, proven=True)
         except NotFound as exc:
             raise ProviderError(f"{self._what(new)} cannot be changed: {exc}") from exc
         self._converge(self._zone(new["project"], zone_id), new, old)
@@ -208,7 +174,7 @@ class FlowZoneProvider:
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
     ) -> None:
         try:
-            zone_id, _ = self._locate(inputs, outputs, proven=True)
+            zone_id, _ = self._zone_id(inputs, outputs, proven=True)
             zone = self._zone(inputs["project"], zone_id)
             with self.s.call(f"delete {self._what(inputs)}"):
                 zone.delete()
@@ -221,8 +187,7 @@ class FlowZoneProvider:
         raw = zone._raw
         settings = zone.get_settings()
         wanted = {k: v for k, v in raw.items() if k not in _FIXED}
-        wanted.update(name=new["name"], color=new["color"])
-        deep_merge(wanted, new.get("extra_settings") or {})
+        schema.write_into(self._kind(), wanted, new, old)  # name, colour, extra settings
         if any(raw.get(k) != v for k, v in wanted.items()):
             settings.get_raw().update(wanted)
             with self.s.call(f"save the settings of {self._what(new)}"):
