@@ -36,8 +36,11 @@ Cost grows with the change, not with the stack: a step writes one small journal
 object; the full state is written once at the end of a run; history copies the
 state object server-side (CopyObject) instead of uploading it again.
 
-Third-party errors are translated here, once, into one-line ``BackendError``
-messages that name the bucket and what to check.
+This module is the protocol: which key holds what and what each refusal means. How one
+request reaches S3 (the client, the retry budget, conditional puts and deletes, listings)
+is ``S3Objects`` in ``s3_objects.py``, which the backend composes; third-party errors are
+translated there, once, into one-line ``BackendError`` messages that name the bucket and
+what to check.
 """
 
 from __future__ import annotations
@@ -46,63 +49,28 @@ import contextlib
 import email.utils
 import hashlib
 import json
-import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
-import boto3
-import botocore.config
-import botocore.exceptions
 
 from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned
-from dsspulumi.backends.s3_retry import backoff, s3_retries, transient
-from dsspulumi.errors import (
-    BackendError,
-    ConfigError,
-    LockLostError,
-    StateConflictError,
-    StateError,
+from dsspulumi.backends.s3_objects import (
+    CONDITIONAL_CONFLICT,
+    NO_SUCH_KEY,
+    PRECONDITION_FAILED,
+    REFUSALS,
+    Refused,
+    S3Objects,
 )
-
-PRECONDITION_FAILED = "PreconditionFailed"  # 412: If-Match / If-None-Match did not hold
-NO_SUCH_KEY = "NoSuchKey"  # 404: also what If-Match on a missing key answers
-CONDITIONAL_CONFLICT = "ConditionalRequestConflict"  # 409: a concurrent conditional request
-
-REFUSALS = (PRECONDITION_FAILED, NO_SUCH_KEY, CONDITIONAL_CONFLICT)
+from dsspulumi.errors import ConfigError, LockLostError, StateConflictError, StateError
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_CREDENTIAL_CODES = {
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "InvalidToken",
-    "TokenRefreshRequired",
-}
-_ACCESS_CODES = {"AccessDenied", "AllAccessDisabled", "Forbidden", "403"}
-_UNREACHABLE = (
-    botocore.exceptions.EndpointConnectionError,
-    botocore.exceptions.ConnectTimeoutError,
-    botocore.exceptions.ReadTimeoutError,
-    botocore.exceptions.ConnectionClosedError,
-    botocore.exceptions.ProxyConnectionError,
-)
-_PARALLEL_READS = 16
-
-
-class _Refused(Exception):
-    """A conditional request S3 declined (412, 404 on If-Match, 409): the caller decides."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @attrs.frozen
@@ -169,9 +137,10 @@ def _digest(data: bytes) -> str:
 class S3Backend(Backend):
     """The backend for ``s3://bucket/prefix``: boto3's credential chain, AWS_ENDPOINT_URL aware.
 
-    ``client`` may be passed in (tests use botocore's Stubber on it); otherwise one
-    is created on first use, so building a backend never touches the network.
-    ``counters`` counts requests by S3 operation plus bytes written, for benchmarks.
+    Requests go through ``objects`` (``S3Objects``). ``client`` may be passed in (tests use
+    botocore's Stubber on it); otherwise one is created on first use, so building a backend
+    never touches the network. ``counters`` counts requests by S3 operation plus bytes
+    written, for benchmarks.
     """
 
     def __init__(
@@ -192,12 +161,31 @@ class S3Backend(Backend):
         self.sse = sse
         self.kms_key_id = kms_key_id
         self.addressing_style = addressing_style
-        self._client = client
-        self._client_lock = threading.Lock()
-        self._counter_lock = threading.Lock()
+        self.objects = S3Objects(
+            bucket,
+            self._root(),
+            self.url,
+            sse=sse,
+            kms_key_id=kms_key_id,
+            addressing_style=addressing_style,
+            client=client,
+            retries=retries,
+        )
         self._written: dict[tuple[str, str], _Written] = {}
-        self.retries = s3_retries() if retries is None else retries
-        self.counters: dict[str, int] = {"requests": 0, "bytes_written": 0, "bytes_copied": 0}
+
+    @property
+    def client(self) -> Any:
+        """The boto3 S3 client, created on first use (credentials are resolved per request)."""
+        return self.objects.client
+
+    @property
+    def counters(self) -> dict[str, int]:
+        return self.objects.counters
+
+    @property
+    def retries(self) -> int:
+        """How many more rounds the backend tries above botocore's attempts (``s3_retry``)."""
+        return self.objects.retries
 
     @classmethod
     def from_url(cls, url: str) -> S3Backend:
@@ -210,145 +198,6 @@ class S3Backend(Backend):
             kms_key_id=loc.kms_key_id,
             addressing_style=loc.addressing_style,
         )
-
-    # --- client and the error boundary ----------------------------------------------------------
-    @property
-    def client(self) -> Any:
-        """The boto3 S3 client, created on first use (credentials are resolved per request)."""
-        if self._client is None:
-            with self._client_lock:
-                if self._client is None:
-                    self._client = self._make_client()
-        return self._client
-
-    def _make_client(self) -> Any:
-        # boto3 >= 1.28 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 itself. A custom endpoint
-        # (MinIO, moto, Ceph) usually has no wildcard DNS for virtual-hosted buckets, so it
-        # gets path-style addressing unless the URL asks otherwise.
-        custom_endpoint = bool(
-            os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        )
-        style = self.addressing_style or ("path" if custom_endpoint else "auto")
-        config = botocore.config.Config(
-            connect_timeout=10,
-            read_timeout=60,
-            # Standard mode retries throttling, 5xx and connection errors with backoff;
-            # AWS_MAX_ATTEMPTS still applies. 412/409 are never retried by botocore.
-            retries={"mode": os.environ.get("AWS_RETRY_MODE") or "standard"},
-            s3={"addressing_style": style},
-            user_agent_extra="dsspulumi",
-        )
-        try:
-            return boto3.session.Session().client("s3", config=config)
-        except botocore.exceptions.ProfileNotFound as exc:
-            raise BackendError(
-                f"AWS profile {exc.kwargs.get('profile')!r} (AWS_PROFILE) does not exist, needed "
-                f"for the S3 backend {self.url}; check ~/.aws/config or unset AWS_PROFILE"
-            ) from exc
-        except botocore.exceptions.BotoCoreError as exc:
-            raise BackendError(
-                f"cannot set up the S3 client for backend {self.url}: {exc}"
-            ) from exc
-
-    def _endpoint(self) -> str:
-        try:
-            return str(self.client.meta.endpoint_url)
-        except Exception:  # noqa: BLE001 - only for a message
-            return os.environ.get("AWS_ENDPOINT_URL", "the S3 endpoint")
-
-    def _count(self, op: str, written: int = 0, copied: int = 0) -> None:
-        with self._counter_lock:
-            self.counters["requests"] += 1
-            self.counters[op] = self.counters.get(op, 0) + 1
-            self.counters["bytes_written"] += written
-            self.counters["bytes_copied"] += copied
-
-    def _call(
-        self,
-        op: str,
-        key: str | None,
-        *,
-        refusals: tuple[str, ...] = (),
-        settle: Callable[[], dict[str, Any] | None] | None = None,
-        **params: Any,
-    ) -> dict[str, Any]:
-        """One S3 request, counted; errors in ``refusals`` raise _Refused, others BackendError.
-
-        A transient failure (5xx, throttling, a lost connection) that outlasted botocore's
-        own attempts is tried again here, ``retries`` times with backoff (``transient``). A
-        write whose outcome is then unknown is first settled by ``settle``: it reads the key
-        back and returns the response to use if the write landed (None: not applied, retry).
-        """
-        body = params.get("Body")
-        written = len(body) if isinstance(body, bytes | bytearray) else 0
-        method = getattr(self.client, _snake(op))
-        attempt = 0
-        while True:
-            self._count(op, written=written)
-            try:
-                return method(Bucket=self.bucket, **params)
-            except botocore.exceptions.ClientError as exc:
-                code = _refusal_code(exc)
-                if code is not None and code in refusals:
-                    raise _Refused(code) from exc
-                if attempt >= self.retries or not transient(exc):
-                    raise self._translate(op, key, exc) from exc
-            except botocore.exceptions.BotoCoreError as exc:
-                if attempt >= self.retries or not transient(exc):
-                    raise self._translate(op, key, exc) from exc
-            time.sleep(backoff(attempt))
-            attempt += 1
-            if settle is not None:
-                landed = settle()
-                if landed is not None:
-                    return landed
-
-    def _translate(self, op: str, key: str | None, exc: Exception) -> BackendError:
-        """Turn a botocore error into one line that names the bucket and what to check."""
-        b = self.bucket
-        if isinstance(
-            exc,
-            botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError,
-        ):
-            return BackendError(
-                f"no AWS credentials found for the S3 backend {self.url}: set AWS_PROFILE, or "
-                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an instance/task role"
-            )
-        if isinstance(exc, _UNREACHABLE):
-            return BackendError(
-                f"cannot reach the S3 endpoint {self._endpoint()} (bucket '{b}', backend "
-                f"{self.url}): check AWS_ENDPOINT_URL, the network and any proxy settings"
-            )
-        if isinstance(exc, botocore.exceptions.ClientError):
-            error = exc.response.get("Error", {})
-            code = str(error.get("Code", ""))
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code == "NoSuchBucket":
-                return BackendError(
-                    f"S3 bucket '{b}' does not exist (backend {self.url}); create it (see "
-                    "backends/README.md) or fix --backend/DSS_BACKEND"
-                )
-            if code in _CREDENTIAL_CODES:
-                return BackendError(
-                    f"S3 rejected the AWS credentials for bucket '{b}' ({code}): check "
-                    "AWS_PROFILE / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN"
-                )
-            if code in _ACCESS_CODES or status == 403:
-                kms = " plus kms:Encrypt, kms:Decrypt, kms:GenerateDataKey on the key"
-                return BackendError(
-                    f"access denied to S3 bucket '{b}' ({op} {key or ''}, backend {self.url}): "
-                    f"the credentials in use need s3:GetObject, s3:PutObject, s3:DeleteObject "
-                    f"on arn:aws:s3:::{b}/{self._root()}* and s3:ListBucket on "
-                    f"arn:aws:s3:::{b}{kms if self.sse == 'aws:kms' else ''} "
-                    "(see backends/iam-policy.json)"
-                )
-            message = " ".join(str(error.get("Message", "")).split())
-            where = f"s3://{b}/{key}" if key else f"bucket '{b}'"
-            return BackendError(
-                f"S3 {op} of {where} failed: {code or status} {message} (backend {self.url})"
-            )
-        text = " ".join(str(exc).split())
-        return BackendError(f"S3 {op} on backend {self.url} failed: {text}")
 
     # --- keys -----------------------------------------------------------------------------------
     def _root(self) -> str:
@@ -367,7 +216,7 @@ class S3Backend(Backend):
         return f"{self._root()}{stack}/history/{env}/"
 
     def _uri(self, key: str) -> str:
-        return f"s3://{self.bucket}/{key}"
+        return self.objects.uri(key)
 
     def where(self, stack: str, env: str) -> str:
         return self._uri(self._state_key(stack, env))
@@ -381,137 +230,9 @@ class S3Backend(Backend):
             f"`dss stack import {stack} -e {env} good.json --force`"
         )
 
-    # --- request helpers ------------------------------------------------------------------------
-    def _sse(self) -> dict[str, Any]:
-        params = {"ServerSideEncryption": self.sse}
-        if self.sse == "aws:kms" and self.kms_key_id:
-            params["SSEKMSKeyId"] = self.kms_key_id
-        return params
-
-    def _put(self, key: str, data: bytes, **condition: str) -> dict[str, Any]:
-        """A put; a conditional one whose outcome is unknown counts as done if the key now
-        holds exactly ``data`` (every body carries a nonce: equal bytes mean our write)."""
-        return self._call(
-            "PutObject",
-            key,
-            refusals=REFUSALS,
-            settle=(lambda: self._landed(key, data)) if condition else None,
-            Key=key,
-            Body=data,
-            ContentType="application/json",
-            **self._sse(),
-            **condition,
-        )
-
-    def _get(self, key: str) -> dict[str, Any] | None:
-        """GetObject with the body read; None if the key does not exist."""
-        try:
-            response = self._call("GetObject", key, refusals=(NO_SUCH_KEY,), Key=key)
-        except _Refused:
-            return None
-        try:
-            response["Data"] = response["Body"].read()
-        except botocore.exceptions.BotoCoreError as exc:
-            raise self._translate("GetObject", key, exc) from exc
-        return response
-
-    def _current_etag(self, key: str) -> str | None:
-        try:
-            return str(self._call("HeadObject", key, refusals=(NO_SUCH_KEY,), Key=key)["ETag"])
-        except _Refused:
-            return None
-
-    def _put_conditional(self, key: str, data: bytes, **condition: str) -> dict[str, Any]:
-        """A conditional put; a 409 is retried once, only if the key is still as expected."""
-        try:
-            return self._put(key, data, **condition)
-        except _Refused as exc:
-            if exc.code != CONDITIONAL_CONFLICT:
-                raise
-            if self._current_etag(key) != condition.get("IfMatch"):
-                raise
-            return self._put(key, data, **condition)
-
-    def _delete_conditional(self, key: str, etag: str) -> None:
-        """Delete ``key`` only while its ETag is ``etag``; a 409 is retried once the same way.
-
-        A delete whose outcome is unknown is settled by a HEAD: gone is done; another ETag
-        means the record is no longer the one we meant (refused); the same one, try again."""
-
-        def settle() -> dict[str, Any] | None:
-            current = self._current_etag(key)
-            if current is None:
-                return {}
-            if current != etag:
-                raise _Refused(PRECONDITION_FAILED)
-            return None
-
-        def delete() -> None:
-            self._call("DeleteObject", key, refusals=REFUSALS, settle=settle, Key=key, IfMatch=etag)
-
-        try:
-            delete()
-        except _Refused as exc:
-            if exc.code != CONDITIONAL_CONFLICT or self._current_etag(key) != etag:
-                raise
-            delete()
-
-    def _landed(self, key: str, data: bytes) -> dict[str, Any] | None:
-        """After a 412: the object, if it holds exactly our bytes (botocore retried a request
-        whose first attempt had landed); otherwise None. Bodies carry nonces, so equal bytes
-        mean our write."""
-        current = self._get(key)
-        if current is not None and current["Data"] == data:
-            return current
-        return None
-
-    def _list(self, prefix: str, delimiter: str | None = None) -> tuple[list[str], list[str]]:
-        """All keys and common prefixes under ``prefix`` (every page)."""
-        keys: list[str] = []
-        prefixes: list[str] = []
-        params: dict[str, Any] = {"Prefix": prefix}
-        if delimiter:
-            params["Delimiter"] = delimiter
-        while True:
-            page = self._call("ListObjectsV2", prefix, **params)
-            keys += [o["Key"] for o in page.get("Contents", [])]
-            prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
-            if not page.get("IsTruncated"):
-                return keys, prefixes
-            params["ContinuationToken"] = page["NextContinuationToken"]
-
-    def _get_many(self, keys: list[str]) -> list[bytes | None]:
-        """Bodies of ``keys`` in order (None for a key deleted meanwhile), read in parallel."""
-
-        def one(key: str) -> bytes | None:
-            response = self._get(key)
-            return None if response is None else bytes(response["Data"])
-
-        if len(keys) <= 2:
-            return [one(k) for k in keys]
-        with ThreadPoolExecutor(max_workers=min(_PARALLEL_READS, len(keys))) as pool:
-            return list(pool.map(one, keys))
-
-    def _delete_keys(self, keys: list[str]) -> None:
-        for start in range(0, len(keys), 1000):
-            batch = keys[start : start + 1000]
-            response = self._call(
-                "DeleteObjects",
-                batch[0],
-                Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
-            )
-            errors = response.get("Errors") or []
-            if errors:
-                first = errors[0]
-                raise BackendError(
-                    f"S3 could not delete {len(errors)} object(s) of backend {self.url}, e.g. "
-                    f"{self._uri(first.get('Key', '?'))}: {first.get('Code')} "
-                    f"{first.get('Message', '')}".rstrip()
-                )
-
     # --- state ----------------------------------------------------------------------------------
     def read_state(self, stack: str, env: str) -> Versioned | None:
-        response = self._get(self._state_key(stack, env))
+        response = self.objects.get(self._state_key(stack, env))
         if response is None:
             return None
         return Versioned(bytes(response["Data"]), str(response["ETag"]))
@@ -520,9 +241,9 @@ class S3Backend(Backend):
         key = self._state_key(stack, env)
         condition = {"IfNoneMatch": "*"} if expected is None else {"IfMatch": expected}
         try:
-            response = self._put_conditional(key, data, **condition)
-        except _Refused as exc:
-            landed = self._landed(key, data) if exc.code == PRECONDITION_FAILED else None
+            response = self.objects.put_conditional(key, data, **condition)
+        except Refused as exc:
+            landed = self.objects.landed(key, data) if exc.code == PRECONDITION_FAILED else None
             if landed is None:
                 raise self._state_conflict(stack, env, expected, exc.code) from None
             response = landed
@@ -542,7 +263,7 @@ class S3Backend(Backend):
         elif code == NO_SUCH_KEY:
             what = f"it was deleted since this run read version {expected} (404 NoSuchKey)"
         else:
-            found = self._current_etag(self._state_key(stack, env))
+            found = self.objects.current_etag(self._state_key(stack, env))
             what = (
                 f"another run wrote it since this run read it (expected version {expected}, "
                 f"found {found}; 412 PreconditionFailed)"
@@ -553,9 +274,9 @@ class S3Backend(Backend):
     def append_journal(self, stack: str, env: str, seq: int, data: bytes) -> None:
         key = f"{self._journal_prefix(stack, env)}{seq:08d}.json"
         try:
-            self._put_conditional(key, data, IfNoneMatch="*")
-        except _Refused as exc:
-            if exc.code == PRECONDITION_FAILED and self._landed(key, data) is not None:
+            self.objects.put_conditional(key, data, IfNoneMatch="*")
+        except Refused as exc:
+            if exc.code == PRECONDITION_FAILED and self.objects.landed(key, data) is not None:
                 return
             raise StateConflictError(
                 f"journal record {self._uri(key)} already exists or is being written "
@@ -564,17 +285,17 @@ class S3Backend(Backend):
 
     def _journal_keys(self, stack: str, env: str) -> list[str]:
         prefix = self._journal_prefix(stack, env)
-        keys, _ = self._list(prefix)
+        keys, _ = self.objects.list_keys(prefix)
         return sorted(k for k in keys if re.fullmatch(r"\d{8}\.json", k[len(prefix) :]))
 
     def read_journal(self, stack: str, env: str) -> list[bytes]:
         # S3 puts are atomic: there are no torn records to leave out. A record deleted
         # between list and get (a concurrent compaction seen by a lock-free preview) is
         # skipped; the records name the state version they build on.
-        return [d for d in self._get_many(self._journal_keys(stack, env)) if d is not None]
+        return [d for d in self.objects.get_many(self._journal_keys(stack, env)) if d is not None]
 
     def clear_journal(self, stack: str, env: str) -> None:
-        self._delete_keys(self._journal_keys(stack, env))
+        self.objects.delete_keys(self._journal_keys(stack, env))
 
     # --- history --------------------------------------------------------------------------------
     def append_history(self, stack: str, env: str, data: bytes, meta: dict[str, Any]) -> None:
@@ -582,19 +303,19 @@ class S3Backend(Backend):
         upload of a large state); upload ``data`` otherwise. Numbers are never reused: each
         entry is created with If-None-Match, and a taken number moves on to the next."""
         prefix = self._history_prefix(stack, env)
-        keys, _ = self._list(prefix)
+        keys, _ = self.objects.list_keys(prefix)
         numbers = [int(m.group(1)) for k in keys if (m := _HISTORY_KEY.fullmatch(k[len(prefix) :]))]
         n = max(numbers, default=0) + 1
         for _ in range(20):
             key = f"{prefix}{n:06d}.json"
             if self._copy_state_to(stack, env, data, key) or self._put_history(key, data):
-                self._call(
+                self.objects.call(
                     "PutObject",
                     key,
                     Key=f"{prefix}{n:06d}.meta",
                     Body=json.dumps(meta).encode(),
                     ContentType="application/json",
-                    **self._sse(),
+                    **self.objects.sse_params(),
                 )
                 return
             n += 1
@@ -614,7 +335,7 @@ class S3Backend(Backend):
         else:
             condition["CopySourceIfMatch"] = written.etag  # unversioned: still the same object
         try:
-            self._call(
+            self.objects.call(
                 "CopyObject",
                 key,
                 refusals=REFUSALS,
@@ -622,29 +343,28 @@ class S3Backend(Backend):
                 CopySource=source,
                 IfNoneMatch="*",
                 **condition,
-                **self._sse(),
+                **self.objects.sse_params(),
             )
-        except _Refused:
+        except Refused:
             return False  # source changed or gone, or number taken: the upload path decides
-        with self._counter_lock:
-            self.counters["bytes_copied"] += len(data)
+        self.objects.count_copied(len(data))
         return True
 
     def _put_history(self, key: str, data: bytes) -> bool:
         try:
-            self._put_conditional(key, data, IfNoneMatch="*")
-        except _Refused as exc:
-            if exc.code == PRECONDITION_FAILED and self._landed(key, data) is not None:
+            self.objects.put_conditional(key, data, IfNoneMatch="*")
+        except Refused as exc:
+            if exc.code == PRECONDITION_FAILED and self.objects.landed(key, data) is not None:
                 return True
             return False
         return True
 
     def list_history(self, stack: str, env: str) -> list[dict[str, Any]]:
         prefix = self._history_prefix(stack, env)
-        keys, _ = self._list(prefix)
+        keys, _ = self.objects.list_keys(prefix)
         metas = sorted(k for k in keys if re.fullmatch(r"\d{6}\.meta", k[len(prefix) :]))
         entries = []
-        for key, raw in zip(metas, self._get_many(metas), strict=True):
+        for key, raw in zip(metas, self.objects.get_many(metas), strict=True):
             if raw is None:
                 continue
             try:
@@ -656,7 +376,7 @@ class S3Backend(Backend):
         return entries
 
     def read_history(self, stack: str, env: str, version: int) -> bytes:
-        response = self._get(f"{self._history_prefix(stack, env)}{version:06d}.json")
+        response = self.objects.get(f"{self._history_prefix(stack, env)}{version:06d}.json")
         if response is None:
             raise StateError(f"no history entry {version} for stack '{stack}' (env '{env}')")
         return bytes(response["Data"])
@@ -669,18 +389,18 @@ class S3Backend(Backend):
     def try_lock(self, stack: str, env: str, info: LockInfo) -> Any | None:
         key = self._lock_key(stack, env)
         try:
-            return str(self._put(key, self._lock_body(info), IfNoneMatch="*")["ETag"])
-        except _Refused as exc:
+            return str(self.objects.put(key, self._lock_body(info), IfNoneMatch="*")["ETag"])
+        except Refused as exc:
             if exc.code != PRECONDITION_FAILED:
                 return None  # 409: someone else's create is in flight; the protocol retries
         # Ours after all? (botocore retried a create whose first attempt landed.)
-        current = self._get(key)
+        current = self.objects.get(key)
         if current is not None and _record_id(current["Data"]) == info.id:
             return str(current["ETag"])
         return None
 
     def observe_lock(self, stack: str, env: str) -> ObservedLock | None:
-        response = self._get(self._lock_key(stack, env))
+        response = self.objects.get(self._lock_key(stack, env))
         if response is None:
             return None
         try:
@@ -693,9 +413,9 @@ class S3Backend(Backend):
         key = self._lock_key(stack, env)
         body = self._lock_body(info)
         try:
-            return str(self._put_conditional(key, body, IfMatch=str(token))["ETag"])
-        except _Refused as exc:
-            if exc.code == PRECONDITION_FAILED and (current := self._get(key)) is not None:
+            return str(self.objects.put_conditional(key, body, IfMatch=str(token))["ETag"])
+        except Refused as exc:
+            if exc.code == PRECONDITION_FAILED and (current := self.objects.get(key)) is not None:
                 # Still our run's record (its id), written by a renewal whose answer was lost
                 # and could not be read back then: the lock is ours, under that ETag.
                 if _record_id(current["Data"]) == info.id:
@@ -707,15 +427,15 @@ class S3Backend(Backend):
 
     def release_lock(self, stack: str, env: str, token: Any) -> None:
         # Not ours any more (broken and maybe retaken): leave the new holder's record alone.
-        with contextlib.suppress(_Refused):
-            self._delete_conditional(self._lock_key(stack, env), str(token))
+        with contextlib.suppress(Refused):
+            self.objects.delete_conditional(self._lock_key(stack, env), str(token))
 
     def break_lock(self, stack: str, env: str, observed: ObservedLock) -> bool:
         if not observed.token:
             return False
         try:
-            self._delete_conditional(self._lock_key(stack, env), str(observed.token))
-        except _Refused:
+            self.objects.delete_conditional(self._lock_key(stack, env), str(observed.token))
+        except Refused:
             return False  # renewed, released or retaken since it was observed
         return True
 
@@ -729,10 +449,10 @@ class S3Backend(Backend):
         # One listing of the top level, then one per stack of its direct children: history
         # and journals stay in common prefixes and are never enumerated.
         root = self._root()
-        _, stack_prefixes = self._list(root, "/")
+        _, stack_prefixes = self.objects.list_keys(root, "/")
         for stack_prefix in sorted(stack_prefixes):
             stack = stack_prefix[len(root) :].rstrip("/")
-            keys, _ = self._list(stack_prefix, "/")
+            keys, _ = self.objects.list_keys(stack_prefix, "/")
             for key in sorted(keys):
                 name = key[len(stack_prefix) :]
                 if name.endswith(".json") and not name.endswith(".lock.json"):
@@ -741,28 +461,11 @@ class S3Backend(Backend):
     def delete_stack(self, stack: str, env: str) -> None:
         keys = [self._state_key(stack, env), *self._journal_keys(stack, env)]
         keys.append(self._lock_key(stack, env))
-        self._delete_keys(keys)
+        self.objects.delete_keys(keys)
         self._written.pop((stack, env), None)
 
 
 _HISTORY_KEY = re.compile(r"(\d{6})\.(?:json|meta)")
-
-
-def _snake(op: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
-
-
-def _refusal_code(exc: botocore.exceptions.ClientError) -> str | None:
-    """The refusal an S3 error stands for, by status first (HEAD answers carry no code)."""
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    if code == PRECONDITION_FAILED or status == 412:
-        return PRECONDITION_FAILED
-    if code == CONDITIONAL_CONFLICT:
-        return CONDITIONAL_CONFLICT
-    if code in (NO_SUCH_KEY, "404", "NotFound"):
-        return NO_SUCH_KEY
-    return None
 
 
 def _record_id(data: bytes) -> str | None:

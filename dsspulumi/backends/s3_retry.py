@@ -5,7 +5,7 @@ botocore (standard mode) retries throttling, 5xx and lost connections, then give
 to almost one request in a hundred, and one `dss up` makes a hundred requests (a journal
 record per step): without a budget of its own, most runs would fail. So the backend tries
 again, ``DSS_S3_RETRIES`` rounds with backoff; a write whose outcome is unknown is settled
-by reading the key back before it is sent again (``S3Backend._call``).
+by reading the key back before it is sent again (``S3Objects.call`` in ``s3_objects.py``).
 """
 
 from __future__ import annotations
