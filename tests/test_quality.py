@@ -98,3 +98,14 @@ def test_type_checkers_see_every_registered_name():
             for alias in node.names:
                 seen[alias.name] = node.module
     assert seen == registry.resource_sources()
+
+
+def test_no_module_of_the_package_is_over_600_lines():
+    """Small modules named for what they hold (issue 17): a module past 600 lines has more
+    than one job and is split by job."""
+    too_long = {
+        str(path.relative_to(REPO)): n
+        for path in sorted((REPO / "dsspulumi").rglob("*.py"))
+        if (n := len(path.read_text().splitlines())) > 600
+    }
+    assert not too_long, too_long
