@@ -57,6 +57,7 @@ from dsspulumi.kinds.marks import (  # noqa: F401
 from dsspulumi.outage import DssUnreachableError, Outage
 from dsspulumi.provider import Existing, Found, Mark, step_context
 from dsspulumi.providers.dss.breaker import Breaker
+from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.transport import (
     RetryEvent,
     RetryingAdapter,
@@ -221,7 +222,7 @@ def apply_descriptive(
     deep_merge(doc, new.get("extra_settings") or {})
 
 
-class ProjectObjectProvider:
+class ProjectObjectProvider(Updates):
     """What dataset and recipe providers share: one DSS settings document per object.
 
     Updates are one read-modify-write of that document (``_edit`` changes only what
@@ -310,19 +311,11 @@ class ProjectObjectProvider:
             return None
         return {"project": identity["project"], "name": identity["name"], "type": raw.get("type")}
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        if old["name"] != new["name"]:
-            self._rename(old, new, owner=owner)
-        self._write(new, old, owner=owner, mark=mark)
-        return dict(outputs)
+    def _update(self, change: Change) -> dict[str, Any]:
+        if change.old["name"] != change.new["name"]:
+            self._rename(change.old, change.new, owner=change.owner)
+        self._write(change.new, change.old, owner=change.owner, mark=change.mark)
+        return dict(change.outputs)
 
     def _rename(self, old: Mapping[str, Any], new: Mapping[str, Any], *, owner: str | None) -> None:
         """DSS's rename action (renamed in code, found under an alias): the same object keeps

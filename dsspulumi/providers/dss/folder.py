@@ -24,6 +24,7 @@ from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
 from dsspulumi.kinds.marks import check_owner, created_at, mark_fields, write_mark
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound, after_creation
 from dsspulumi.providers.dss.generated import GeneratedIdProvider
 
@@ -103,17 +104,15 @@ class ManagedFolderProvider(GeneratedIdProvider):
                 return {"project": identity["project"], "name": identity["name"], "id": item["id"]}
         return None
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        ident = self._proven_id(old, outputs, owner)
-        return self._write(new, old, {**dict(outputs), "id": ident}, owner=owner, mark=mark)
+    def _update(self, change: Change) -> dict[str, Any]:
+        ident = self._proven_id(change.old, change.outputs, change.owner)
+        return self._write(
+            change.new,
+            change.old,
+            {**dict(change.outputs), "id": ident},
+            owner=change.owner,
+            mark=change.mark,
+        )
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None

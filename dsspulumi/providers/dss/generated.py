@@ -28,12 +28,13 @@ from typing import Any
 from dsspulumi.kinds import registry
 from dsspulumi.kinds.marks import MarkedDocument, created_at, read_mark
 from dsspulumi.provider import Mark
+from dsspulumi.providers.dss.change import Updates
 from dsspulumi.providers.dss.client import DssSession, NotFound
 from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
 
 
-class GeneratedIds:
+class GeneratedIds(Updates):
     """Finding an object whose id DSS generates: by mark, or by the one generic fallback."""
 
     marks_on_create: bool = True

@@ -24,6 +24,7 @@ from dsspulumi.errors import ProviderError
 from dsspulumi.kinds import registry, schema
 from dsspulumi.kinds.marks import refuse_unless_owned
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import (
     DssSession,
     MarkFields,
@@ -64,7 +65,7 @@ def set_extra(doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any
     deep_merge(doc, new.get("extra_settings") or {})
 
 
-class InstanceObjectProvider:
+class InstanceObjectProvider(Updates):
     """Create (POST, then GET → edit → PUT), inspect, update and delete one settings document.
 
     Subclasses say how to reach the document (``_get``, ``_put``, ``_post``, ``_remove``),
@@ -180,21 +181,15 @@ class InstanceObjectProvider:
             return None
         return dict(identity)
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
+    def _update(self, change: Change) -> dict[str, Any]:
         try:
-            return self._write(new, old, outputs, owner=owner, mark=mark)
+            return self._write(
+                change.new, change.old, change.outputs, owner=change.owner, mark=change.mark
+            )
         except NotFound:
             raise ProviderError(
-                f"{self._what(new)} was deleted outside dsspulumi; run `dss refresh` to drop "
-                "it from the state, then `dss up` to create it again"
+                f"{self._what(change.new)} was deleted outside dsspulumi; run `dss refresh` to "
+                "drop it from the state, then `dss up` to create it again"
             ) from None
 
     def delete(

@@ -31,6 +31,7 @@ import attrs
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import (
     NotFound,
     after_creation,
@@ -246,27 +247,20 @@ class ScenarioProvider(GeneratedIdProvider):
             **mark_fields(d),
         )
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        marks = ({owner} if owner is not None else set()) | self._attempted(new)
-        if not isinstance(outputs.get("id"), str) and not marks:
+    def _update(self, change: Change) -> dict[str, Any]:
+        owner = change.owner
+        marks = ({owner} if owner is not None else set()) | self._attempted(change.new)
+        if not isinstance(change.outputs.get("id"), str) and not marks:
             raise ProviderError(
-                f"{self._what(new)}: its id was never recorded and it carries no mark to find "
-                "it by, so it was left untouched; run `dss refresh` to drop it from the state"
+                f"{self._what(change.new)}: its id was never recorded and it carries no mark to "
+                "find it by, so it was left untouched; run `dss refresh` to drop it from the state"
             )
         try:
-            scenario_id = self._locate(new, outputs, marks)
+            scenario_id = self._locate(change.new, change.outputs, marks)
         except NotFound as exc:
-            raise ProviderError(f"{self._what(new)} is not in DSS any more ({exc})") from exc
-        self._write(new, old, scenario_id, owner=owner, mark=mark)
-        return {**dict(outputs), "id": scenario_id}
+            raise ProviderError(f"{self._what(change.new)} is not in DSS any more ({exc})") from exc
+        self._write(change.new, change.old, scenario_id, owner=change.owner, mark=change.mark)
+        return {**dict(change.outputs), "id": scenario_id}
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
