@@ -21,11 +21,29 @@ from dsspulumi.provider import Mark
 class Change:
     """One update of one object, as the engine asked for it."""
 
-    old: Mapping[str, Any]  # the inputs the state recorded
+    old: Mapping[str, Any] | None  # the inputs the state recorded (None: the object is new)
     new: Mapping[str, Any]  # the inputs declared now
     outputs: Mapping[str, Any]  # the outputs the state recorded
     owner: str | None  # the mark proving the object ours (None: adopted, or unmarked)
     mark: Mark | None = None  # the mark to write with the change (None: keep the recorded one)
+
+    @classmethod
+    def creating(
+        cls, inputs: Mapping[str, Any], mark: Mark, outputs: Mapping[str, Any] | None = None
+    ) -> Change:
+        """The first write after a create: nothing before it, the new object's mark to write."""
+        return cls(None, inputs, outputs or {}, None, mark)
+
+    @property
+    def before(self) -> Mapping[str, Any]:
+        """The recorded inputs of an update (an update always has some)."""
+        if self.old is None:
+            raise TypeError("a create has no recorded inputs")
+        return self.old
+
+    def with_outputs(self, **values: Any) -> Change:
+        """The same change, addressing the object by ``values`` too (an id found on the way)."""
+        return attrs.evolve(self, outputs={**dict(self.outputs), **values})
 
 
 class Updates:

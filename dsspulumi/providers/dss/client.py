@@ -254,7 +254,7 @@ class ProjectObjectProvider(Updates):
     def _complete_create(self, inputs: Mapping[str, Any], mark: Mark) -> None:
         """The writes after a successful POST: settings and mark, in one GET + PUT."""
         with after_creation(self._what(inputs)):
-            self._write(inputs, None, mark=mark)
+            self._write(Change.creating(inputs, mark))
 
     def _settings(self, inputs: Mapping[str, Any]) -> Any:
         with self.s.call(f"read the settings of {self._what(inputs)}"):
@@ -312,9 +312,9 @@ class ProjectObjectProvider(Updates):
         return {"project": identity["project"], "name": identity["name"], "type": raw.get("type")}
 
     def _update(self, change: Change) -> dict[str, Any]:
-        if change.old["name"] != change.new["name"]:
-            self._rename(change.old, change.new, owner=change.owner)
-        self._write(change.new, change.old, owner=change.owner, mark=change.mark)
+        if change.before["name"] != change.new["name"]:
+            self._rename(change.before, change.new, owner=change.owner)
+        self._write(change)
         return dict(change.outputs)
 
     def _rename(self, old: Mapping[str, Any], new: Mapping[str, Any], *, owner: str | None) -> None:
@@ -341,14 +341,8 @@ class ProjectObjectProvider(Updates):
         except NotFound:
             pass
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> None:
+    def _write(self, change: Change) -> None:
+        new, old, owner, mark = change.new, change.old, change.owner, change.mark
         settings = self._settings(new)
         check_owner(self._raw(settings), owner, self._what(new))
         self._edit(settings, new, old)

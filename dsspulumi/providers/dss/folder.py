@@ -53,7 +53,7 @@ class ManagedFolderProvider(GeneratedIdProvider):
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
         outputs = {"id": folder.id}
         with after_creation(self._what(inputs, folder.id)):
-            self._write(inputs, None, outputs, mark=mark)
+            self._write(Change.creating(inputs, mark, outputs))
         return outputs
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
@@ -105,14 +105,8 @@ class ManagedFolderProvider(GeneratedIdProvider):
         return None
 
     def _update(self, change: Change) -> dict[str, Any]:
-        ident = self._proven_id(change.old, change.outputs, change.owner)
-        return self._write(
-            change.new,
-            change.old,
-            {**dict(change.outputs), "id": ident},
-            owner=change.owner,
-            mark=change.mark,
-        )
+        ident = self._proven_id(change.before, change.outputs, change.owner)
+        return self._write(change.with_outputs(id=ident))
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
@@ -128,20 +122,13 @@ class ManagedFolderProvider(GeneratedIdProvider):
         except NotFound:
             pass
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        outputs: dict[str, Any],
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
+    def _write(self, change: Change) -> dict[str, Any]:
         """One read-modify-write of the definition (plus DSS's rename action for a new name)."""
-        ident = outputs["id"]
+        new, old = change.new, change.old
+        ident = change.outputs["id"]
         settings = self._settings(new, ident)
         raw = settings.get_raw()
-        check_owner(raw, owner, self._what(new, ident))
+        check_owner(raw, change.owner, self._what(new, ident))
         if raw.get("name") != new["name"]:
             with self.s.call(f"rename managed folder {new['project']}.{raw.get('name')}"):
                 self._handle(new, ident).rename(new["name"])
@@ -154,8 +141,8 @@ class ManagedFolderProvider(GeneratedIdProvider):
             with self.s.call(f"check connection {new['connection']} of {self._what(new, ident)}"):
                 settings.set_connection_and_path(new["connection"], path)
         schema.write_into(registry.resource_class(TOKEN), raw, new, old)
-        if mark is not None:
-            write_mark(raw, mark)
+        if change.mark is not None:
+            write_mark(raw, change.mark)
         with self.s.call(f"save the settings of {self._what(new, ident)}"):
             settings.save()
-        return dict(outputs)
+        return dict(change.outputs)

@@ -83,9 +83,9 @@ class GlobalVariablesProvider(Updates):
 
     def _update(self, change: Change) -> dict[str, Any]:
         current = self._read()
-        added = [k for k in change.new["variables"] if k not in change.old.get("variables", {})]
+        added = [k for k in change.new["variables"] if k not in change.before.get("variables", {})]
         self._taken(current, added)
-        for key in change.old.get("variables", {}):
+        for key in change.before.get("variables", {}):
             if key not in change.new["variables"]:
                 current.pop(key, None)
         current.update(change.new["variables"])

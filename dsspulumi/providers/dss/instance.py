@@ -163,7 +163,7 @@ class InstanceObjectProvider(Updates):
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         self._post(inputs)
         with after_creation(self._what(inputs)):
-            return self._write(inputs, None, {}, mark=mark)
+            return self._write(Change.creating(inputs, mark))
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
@@ -183,9 +183,7 @@ class InstanceObjectProvider(Updates):
 
     def _update(self, change: Change) -> dict[str, Any]:
         try:
-            return self._write(
-                change.new, change.old, change.outputs, owner=change.owner, mark=change.mark
-            )
+            return self._write(change)
         except NotFound:
             raise ProviderError(
                 f"{self._what(change.new)} was deleted outside dsspulumi; run `dss refresh` to "
@@ -202,20 +200,13 @@ class InstanceObjectProvider(Updates):
         except NotFound:
             pass
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
+    def _write(self, change: Change) -> dict[str, Any]:
+        new, old = change.new, change.old
         doc = self._get(new)
-        self._check_owner(doc, outputs, owner, self._what(new))
+        self._check_owner(doc, change.outputs, change.owner, self._what(new))
         edited = copy.deepcopy(doc)
         self._edit(edited, new, old)
-        if mark is not None:
-            self._write_mark(edited, mark)
+        if change.mark is not None:
+            self._write_mark(edited, change.mark)
         self._put(new, edited)
-        return self._outputs(doc, mark) if mark is not None else dict(outputs)
+        return self._outputs(doc, change.mark) if change.mark is not None else dict(change.outputs)

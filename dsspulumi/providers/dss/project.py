@@ -96,10 +96,10 @@ class ProjectProvider(Updates, MarkReleaser):
 
     def _update(self, change: Change) -> dict[str, Any]:
         self._write_metadata(
-            change.new["key"], change.new, old=change.old, owner=change.owner, mark=change.mark
+            change.new["key"], change.new, old=change.before, owner=change.owner, mark=change.mark
         )
         extra = change.new.get("extra_settings") or {}
-        if extra and extra != (change.old.get("extra_settings") or {}):
+        if extra and extra != (change.before.get("extra_settings") or {}):
             self._write_settings(change.new["key"], extra)
         return dict(change.outputs)
 

@@ -160,7 +160,7 @@ class ScenarioProvider(GeneratedIdProvider):
             handle = project.create_scenario(inputs["name"], inputs["type"], definition)
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
         with after_creation(self._what(inputs, handle.id)):
-            self._write(inputs, None, handle.id, mark=mark)
+            self._write(Change.creating(inputs, mark, {"id": handle.id}))
         return {"id": handle.id}
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
@@ -259,7 +259,7 @@ class ScenarioProvider(GeneratedIdProvider):
             scenario_id = self._locate(change.new, change.outputs, marks)
         except NotFound as exc:
             raise ProviderError(f"{self._what(change.new)} is not in DSS any more ({exc})") from exc
-        self._write(change.new, change.old, scenario_id, owner=change.owner, mark=change.mark)
+        self._write(change.with_outputs(id=scenario_id))
         return {**dict(change.outputs), "id": scenario_id}
 
     def delete(
@@ -278,15 +278,9 @@ class ScenarioProvider(GeneratedIdProvider):
         except NotFound:
             pass
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        scenario_id: str,
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> None:
+    def _write(self, change: Change) -> None:
+        new, old, owner, mark = change.new, change.old, change.owner, change.mark
+        scenario_id = change.outputs["id"]
         settings = self._settings(new, scenario_id)
         raw = settings.get_raw()
         check_owner(raw, owner, self._what(new, scenario_id))
