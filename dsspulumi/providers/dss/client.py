@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import requests
 from dataikuapi import DSSClient
@@ -120,6 +120,16 @@ def dss_call(what: str, url: str) -> Iterator[None]:
         ) from exc
     except requests.exceptions.RequestException as exc:
         raise DssConnectionError(f"HTTP error talking to DSS at {url} ({what}): {exc}") from exc
+
+
+class SessionOptions(TypedDict, total=False):
+    """How a ``DssSession`` talks to DSS, beyond where and as whom (see ``DssSession``); the
+    ``DssProviders`` registry passes them through unchanged."""
+
+    verify_tls: bool
+    retries: int
+    on_retry: Callable[[RetryEvent], None] | None
+    on_progress: Callable[[str | None, str], None] | None
 
 
 class DssSession:

@@ -86,14 +86,6 @@ class ManagedFolderProvider(GeneratedIdProvider):
             aliases=(f"{key}.{ident}",),
         )
 
-    def list_existing(self, project_key: str) -> list[Existing]:
-        try:
-            folders = self._listing(project_key)
-        except NotFound:
-            return []
-        found = [self.read_existing(f"{project_key}.{f.get('id')}") for f in folders]
-        return [f for f in found if f is not None]
-
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         try:
             items = self._listing(identity["project"])

@@ -147,14 +147,6 @@ class FlowZoneProvider(GeneratedIds):
         inputs = schema.existing_of(self._kind(), raw, project=key)
         return Existing("dss:FlowZone", f"{key}.{raw.get('name')}", inputs, {"id": zone_id})
 
-    def list_existing(self, project_key: str) -> list[Existing]:
-        try:
-            zones = self._zones(project_key)
-        except NotFound:
-            return []
-        found = [self.read_existing(f"{project_key}.{z['id']}") for z in zones]
-        return [z for z in found if z is not None]
-
     def _update(self, change: Change) -> dict[str, Any]:
         try:
             zone_id, _ = self._zone_id(change.new, change.outputs, proven=True)
