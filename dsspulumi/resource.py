@@ -236,8 +236,8 @@ class Resource:
 
     @property
     def logical_name(self) -> str:
-        """Unique within a stack: parent project key + DSS name."""
-        raise NotImplementedError
+        """Unique within a stack: the DSS name, after the project key for what is in one."""
+        return self.dss_name
 
     def dependencies(self) -> list[Resource]:
         """Resources this one references (edges of the graph), before ``depends_on``."""

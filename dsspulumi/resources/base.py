@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -12,19 +12,39 @@ from dsspulumi.importer import Ref, lookup_ref
 from dsspulumi.kinds.schema import (
     project_arg,
     prop,
-    read_extra_settings,
     read_tags,
-    write_extra_settings,
 )
 from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
+from dsspulumi.resources.fields import extra_settings_prop
 from dsspulumi.resources.project import Project
 
 
 def project_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
     if not isinstance(value, Project):
         v.fail(inst, attribute, f"must be a dss.Project object (got {type(value).__name__})")
+
+
+def project_prop() -> Any:
+    """``project=`` of everything in a project: a ``dss.Project``, recorded by its key."""
+    return prop(to_input=lambda p: p.key, to_arg=project_arg, validator=project_ref)
+
+
+class InProject(Resource):
+    """Identity of what lives in one project: its logical name is ``PROJECT.<dss_name>``
+    (unique in the stack, since DSS names are unique in a project), and the project comes
+    before it in the graph."""
+
+    if TYPE_CHECKING:
+        project: Project
+
+    @property
+    def logical_name(self) -> str:
+        return f"{self.project.key}.{self.dss_name}"
+
+    def dependencies(self) -> list[Resource]:
+        return [self.project]
 
 
 def generated_id_outputs(resource: Any, import_id: str) -> dict[str, Any]:
@@ -40,16 +60,12 @@ def generated_id_outputs(resource: Any, import_id: str) -> dict[str, Any]:
 
 
 @attrs.define(slots=False, eq=False, repr=False)
-class ProjectObject(Resource):
+class ProjectObject(InProject):
     """A dataset, recipe, … of a project: identified by project key + name."""
 
     # Renames are DSS actions (the provider's), and the project is the object's address.
     name: str = prop(positional=True, dss="name", writes=False, validator=v.object_name)
-    project: Project = prop(
-        to_input=lambda p: p.key,
-        to_arg=project_arg,
-        validator=project_ref,
-    )
+    project: Project = project_prop()
     description: str | None = prop(
         dss="description",
         empty="",
@@ -66,26 +82,12 @@ class ProjectObject(Resource):
         converter=v.to_list,
         validator=v.str_list,
     )
-    extra_settings: dict[str, Any] = prop(
-        read=read_extra_settings,
-        write=write_extra_settings,
-        described=True,
-        factory=dict,
-        validator=v.json_dict,
-        doc="any other settings, merged into DSS's settings document (only these keys compared)",
-    )
+    extra_settings: dict[str, Any] = extra_settings_prop()
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property
     def dss_name(self) -> str:
         return self.name
-
-    @property
-    def logical_name(self) -> str:
-        return f"{self.project.key}.{self.name}"
-
-    def dependencies(self) -> list[Resource]:
-        return [self.project]
 
     @staticmethod
     def described_kwargs(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,7 +115,7 @@ class ProjectObject(Resource):
 
 
 @attrs.define(slots=False, eq=False, repr=False)
-class ProjectPart(Resource):
+class ProjectPart(InProject):
     """A part of a project's own settings (its variables, its permissions): one per project.
 
     It has no name of its own: the project is its identity, so a second one for the same
@@ -123,11 +125,7 @@ class ProjectPart(Resource):
     part: ClassVar[str] = ""  # what it is of the project: "variables", "permissions"
     holds_mark: ClassVar[bool] = False  # a part of the project: its record proves it ours
 
-    project: Project = prop(
-        to_input=lambda p: p.key,
-        to_arg=project_arg,
-        validator=project_ref,
-    )
+    project: Project = project_prop()
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     def import_outputs(self, import_id: str) -> dict[str, Any]:
@@ -139,13 +137,6 @@ class ProjectPart(Resource):
     @property
     def dss_name(self) -> str:
         return self.part
-
-    @property
-    def logical_name(self) -> str:
-        return f"{self.project.key}.{self.part}"
-
-    def dependencies(self) -> list[Resource]:
-        return [self.project]
 
     def validate(self) -> None:
         from dsspulumi import program_context

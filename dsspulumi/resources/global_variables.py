@@ -49,10 +49,6 @@ class GlobalVariables(Resource):
     def dss_name(self) -> str:
         return NAME
 
-    @property
-    def logical_name(self) -> str:
-        return NAME
-
     def import_outputs(self, import_id: str) -> dict[str, Any]:
         super().import_outputs(import_id)
         return {ADOPTING: True}  # DSS keeps no mark on them: read them for adoption

@@ -7,9 +7,8 @@ from typing import Any, ClassVar
 
 import attrs
 
-from dsspulumi.kinds.schema import prop, read_extra_settings, write_extra_settings
 from dsspulumi.resource import Resource, ResourceOptions
-from dsspulumi.resources import validators as v
+from dsspulumi.resources.fields import extra_settings_prop
 
 
 @attrs.define(slots=False, eq=False, repr=False)
@@ -19,20 +18,9 @@ class InstanceObject(Resource):
     # No custom fields (users excepted): the creation identity in the record proves it ours.
     holds_mark: ClassVar[bool] = False
 
-    extra_settings: dict[str, Any] = prop(
-        read=read_extra_settings,
-        write=write_extra_settings,
-        described=True,
-        factory=dict,
-        validator=v.json_dict,
-        doc="any other settings, merged into DSS's settings document (only these keys compared)",
-    )
+    extra_settings: dict[str, Any] = extra_settings_prop()
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property
     def dss_name(self) -> str:
         return str(getattr(self, "name"))  # noqa: B009 - defined by every subclass
-
-    @property
-    def logical_name(self) -> str:
-        return self.dss_name

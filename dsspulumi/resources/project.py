@@ -40,10 +40,6 @@ class Project(Resource):
     def dss_name(self) -> str:
         return self.key
 
-    @property
-    def logical_name(self) -> str:
-        return self.key
-
     @classmethod
     def get(cls, key: str) -> Project:
         """A read-only reference to an existing project the stack does not manage.

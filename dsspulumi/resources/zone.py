@@ -17,16 +17,18 @@ import attrs
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Ref, lookup_ref
 from dsspulumi.kinds.schema import (
-    project_arg,
     prop,
-    read_extra_settings,
-    write_extra_settings,
 )
 from dsspulumi.output import Output
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
-from dsspulumi.resources.base import generated_id_outputs, project_ref
+from dsspulumi.resources.base import (
+    InProject,
+    generated_id_outputs,
+    project_prop,
+)
 from dsspulumi.resources.dataset import AnyDataset
+from dsspulumi.resources.fields import extra_settings_prop
 from dsspulumi.resources.folder import ManagedFolder
 from dsspulumi.resources.project import Project
 from dsspulumi.resources.recipe import _RecipeBase
@@ -88,13 +90,13 @@ def _item_args(refs: list[dict[str, Any]], inputs: Mapping[str, Any]) -> list[Re
 
 
 @resource_type("dss:FlowZone")
-class FlowZone(Resource):
+class FlowZone(InProject):
     """A flow zone; ``name`` is its display name (free text), ``color`` '#RRGGBB'."""
 
     holds_mark: ClassVar[bool] = False  # DSS has nowhere to keep a mark
 
     name: str = prop(positional=True, dss="name", validator=v.name_string)
-    project: Project = prop(to_input=lambda p: p.key, to_arg=project_arg, validator=project_ref)
+    project: Project = project_prop()
     color: str = prop(dss="color", default=DEFAULT_COLOR, validator=_color)
     # Moved in and out by DSS's actions (the provider's); only the declared ones are compared.
     items: list[Any] = prop(
@@ -106,22 +108,12 @@ class FlowZone(Resource):
         converter=v.to_list,
         validator=_items,
     )
-    extra_settings: dict[str, Any] = prop(
-        read=read_extra_settings,
-        write=write_extra_settings,
-        described=True,
-        factory=dict,
-        validator=v.json_dict,
-    )
+    extra_settings: dict[str, Any] = extra_settings_prop(doc="")
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     @property
     def dss_name(self) -> str:
         return self.name
-
-    @property
-    def logical_name(self) -> str:
-        return f"{self.project.key}.{self.name}"
 
     def validate(self) -> None:
         if "/" in self.name:

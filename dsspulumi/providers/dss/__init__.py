@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 from dsspulumi.errors import PlanError
 from dsspulumi.kinds import registry
 from dsspulumi.outage import Outage
 from dsspulumi.provider import Provider
-from dsspulumi.providers.dss.client import DssSession
+from dsspulumi.providers.dss.client import DssSession, SessionOptions
 from dsspulumi.providers.dss.names import InstanceNames
-from dsspulumi.providers.dss.transport import RetryEvent, server_clock
+from dsspulumi.providers.dss.transport import server_clock
 
 # Type token -> provider class: from the one registry of kinds (``dsspulumi.kinds.registry``).
 _TYPES: dict[str, Any] = {token: registry.provider_class(token) for token in registry.tokens()}
@@ -20,24 +19,8 @@ _TYPES: dict[str, Any] = {token: registry.provider_class(token) for token in reg
 class DssProviders:
     """The ``ProviderRegistry`` for one DSS instance."""
 
-    def __init__(
-        self,
-        url: str,
-        api_key: str,
-        *,
-        verify_tls: bool = True,
-        retries: int = 5,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        on_progress: Callable[[str | None, str], None] | None = None,
-    ) -> None:
-        self.session = DssSession(
-            url,
-            api_key,
-            verify_tls=verify_tls,
-            retries=retries,
-            on_retry=on_retry,
-            on_progress=on_progress,
-        )
+    def __init__(self, url: str, api_key: str, **options: Unpack[SessionOptions]) -> None:
+        self.session = DssSession(url, api_key, **options)
         self._providers: dict[str, Provider] = {}
         self._names = InstanceNames(self.session)
 

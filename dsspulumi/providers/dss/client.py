@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import requests
 from dataikuapi import DSSClient
@@ -57,6 +57,7 @@ from dsspulumi.kinds.marks import (  # noqa: F401
 from dsspulumi.outage import DssUnreachableError, Outage
 from dsspulumi.provider import Existing, Found, Mark, step_context
 from dsspulumi.providers.dss.breaker import Breaker
+from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.transport import (
     RetryEvent,
     RetryingAdapter,
@@ -119,6 +120,16 @@ def dss_call(what: str, url: str) -> Iterator[None]:
         ) from exc
     except requests.exceptions.RequestException as exc:
         raise DssConnectionError(f"HTTP error talking to DSS at {url} ({what}): {exc}") from exc
+
+
+class SessionOptions(TypedDict, total=False):
+    """How a ``DssSession`` talks to DSS, beyond where and as whom (see ``DssSession``); the
+    ``DssProviders`` registry passes them through unchanged."""
+
+    verify_tls: bool
+    retries: int
+    on_retry: Callable[[RetryEvent], None] | None
+    on_progress: Callable[[str | None, str], None] | None
 
 
 class DssSession:
@@ -221,7 +232,7 @@ def apply_descriptive(
     deep_merge(doc, new.get("extra_settings") or {})
 
 
-class ProjectObjectProvider:
+class ProjectObjectProvider(Updates):
     """What dataset and recipe providers share: one DSS settings document per object.
 
     Updates are one read-modify-write of that document (``_edit`` changes only what
@@ -253,7 +264,7 @@ class ProjectObjectProvider:
     def _complete_create(self, inputs: Mapping[str, Any], mark: Mark) -> None:
         """The writes after a successful POST: settings and mark, in one GET + PUT."""
         with after_creation(self._what(inputs)):
-            self._write(inputs, None, mark=mark)
+            self._write(Change.creating(inputs, mark))
 
     def _settings(self, inputs: Mapping[str, Any]) -> Any:
         with self.s.call(f"read the settings of {self._what(inputs)}"):
@@ -310,19 +321,11 @@ class ProjectObjectProvider:
             return None
         return {"project": identity["project"], "name": identity["name"], "type": raw.get("type")}
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        if old["name"] != new["name"]:
-            self._rename(old, new, owner=owner)
-        self._write(new, old, owner=owner, mark=mark)
-        return dict(outputs)
+    def _update(self, change: Change) -> dict[str, Any]:
+        if change.before["name"] != change.new["name"]:
+            self._rename(change.before, change.new, owner=change.owner)
+        self._write(change)
+        return dict(change.outputs)
 
     def _rename(self, old: Mapping[str, Any], new: Mapping[str, Any], *, owner: str | None) -> None:
         """DSS's rename action (renamed in code, found under an alias): the same object keeps
@@ -348,14 +351,8 @@ class ProjectObjectProvider:
         except NotFound:
             pass
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> None:
+    def _write(self, change: Change) -> None:
+        new, old, owner, mark = change.new, change.old, change.owner, change.mark
         settings = self._settings(new)
         check_owner(self._raw(settings), owner, self._what(new))
         self._edit(settings, new, old)

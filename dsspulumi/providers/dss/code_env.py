@@ -24,6 +24,7 @@ from dataikuapi.dss.future import DSSFuture
 from dsspulumi.errors import ProviderError
 from dsspulumi.kinds import schema
 from dsspulumi.provider import Existing
+from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call
 
@@ -92,17 +93,10 @@ class CodeEnvProvider(InstanceObjectProvider):
         with admin_call(self.s, f"delete {self._what(inputs)}"):
             self._handle(inputs).delete()
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None = None,
-        mark: Any = None,
-    ) -> dict[str, Any]:
+    def _write(self, change: Change) -> dict[str, Any]:
+        new, old = change.new, change.old
         before = self._get(new)
-        result = super()._write(new, old, outputs, owner=owner, mark=mark)
+        result = super()._write(change)
         if (before.get("specPackageList") or "") != "\n".join(new["packages"]) or old is None:
             try:
                 self._install(new)

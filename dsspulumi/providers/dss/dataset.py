@@ -17,6 +17,7 @@ from typing import Any
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss import exposure
+from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
@@ -103,15 +104,9 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
         self._complete_create(inputs, mark)
         return {}
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> None:
-        super()._write(new, old, owner=owner, mark=mark)
+    def _write(self, change: Change) -> None:
+        new, old = change.new, change.old
+        super()._write(change)
         wanted = new.get("share_with") or []
         had = (old or {}).get("share_with") or []
         exposure.update(

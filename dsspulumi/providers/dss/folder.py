@@ -24,6 +24,7 @@ from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
 from dsspulumi.kinds.marks import check_owner, created_at, mark_fields, write_mark
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound, after_creation
 from dsspulumi.providers.dss.generated import GeneratedIdProvider
 
@@ -52,7 +53,7 @@ class ManagedFolderProvider(GeneratedIdProvider):
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
         outputs = {"id": folder.id}
         with after_creation(self._what(inputs, folder.id)):
-            self._write(inputs, None, outputs, mark=mark)
+            self._write(Change.creating(inputs, mark, outputs))
         return outputs
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
@@ -85,14 +86,6 @@ class ManagedFolderProvider(GeneratedIdProvider):
             aliases=(f"{key}.{ident}",),
         )
 
-    def list_existing(self, project_key: str) -> list[Existing]:
-        try:
-            folders = self._listing(project_key)
-        except NotFound:
-            return []
-        found = [self.read_existing(f"{project_key}.{f.get('id')}") for f in folders]
-        return [f for f in found if f is not None]
-
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         try:
             items = self._listing(identity["project"])
@@ -103,17 +96,9 @@ class ManagedFolderProvider(GeneratedIdProvider):
                 return {"project": identity["project"], "name": identity["name"], "id": item["id"]}
         return None
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        ident = self._proven_id(old, outputs, owner)
-        return self._write(new, old, {**dict(outputs), "id": ident}, owner=owner, mark=mark)
+    def _update(self, change: Change) -> dict[str, Any]:
+        ident = self._proven_id(change.before, change.outputs, change.owner)
+        return self._write(change.with_outputs(id=ident))
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
@@ -129,20 +114,13 @@ class ManagedFolderProvider(GeneratedIdProvider):
         except NotFound:
             pass
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        outputs: dict[str, Any],
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
+    def _write(self, change: Change) -> dict[str, Any]:
         """One read-modify-write of the definition (plus DSS's rename action for a new name)."""
-        ident = outputs["id"]
+        new, old = change.new, change.old
+        ident = change.outputs["id"]
         settings = self._settings(new, ident)
         raw = settings.get_raw()
-        check_owner(raw, owner, self._what(new, ident))
+        check_owner(raw, change.owner, self._what(new, ident))
         if raw.get("name") != new["name"]:
             with self.s.call(f"rename managed folder {new['project']}.{raw.get('name')}"):
                 self._handle(new, ident).rename(new["name"])
@@ -155,8 +133,8 @@ class ManagedFolderProvider(GeneratedIdProvider):
             with self.s.call(f"check connection {new['connection']} of {self._what(new, ident)}"):
                 settings.set_connection_and_path(new["connection"], path)
         schema.write_into(registry.resource_class(TOKEN), raw, new, old)
-        if mark is not None:
-            write_mark(raw, mark)
+        if change.mark is not None:
+            write_mark(raw, change.mark)
         with self.s.call(f"save the settings of {self._what(new, ident)}"):
             settings.save()
-        return dict(outputs)
+        return dict(change.outputs)

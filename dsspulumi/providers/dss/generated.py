@@ -27,13 +27,14 @@ from typing import Any
 
 from dsspulumi.kinds import registry
 from dsspulumi.kinds.marks import MarkedDocument, created_at, read_mark
-from dsspulumi.provider import Mark
+from dsspulumi.provider import Existing, Mark
+from dsspulumi.providers.dss.change import Updates
 from dsspulumi.providers.dss.client import DssSession, NotFound
 from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
 
 
-class GeneratedIds:
+class GeneratedIds(Updates):
     """Finding an object whose id DSS generates: by mark, or by the one generic fallback."""
 
     marks_on_create: bool = True
@@ -55,6 +56,19 @@ class GeneratedIds:
 
     def _handle(self, inputs: Mapping[str, Any], ident: str) -> Any:
         raise NotImplementedError
+
+    def read_existing(self, identity: str) -> Existing | None:
+        """Import: the object ``PROJECT.ID`` (None if absent, or not declarable)."""
+        raise NotImplementedError
+
+    def list_existing(self, project_key: str) -> list[Existing]:
+        """Import: every object of the kind the inventory lists in the project, read by id."""
+        try:
+            items = self._listing(project_key)
+        except NotFound:
+            return []
+        found = [self.read_existing(f"{project_key}.{item['id']}") for item in items]
+        return [f for f in found if f is not None]
 
     # --- shared ----------------------------------------------------------------------------------
     def _what(self, inputs: Mapping[str, Any], ident: str | None = None) -> str:

@@ -14,12 +14,13 @@ from typing import Any
 
 from dsspulumi.errors import ConflictError
 from dsspulumi.provider import ADOPTING, Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.instance import admin_call
 from dsspulumi.resources.global_variables import NAME
 
 
-class GlobalVariablesProvider:
+class GlobalVariablesProvider(Updates):
     # The create itself checks that no declared key is taken (a precise conflict message).
     marks_on_create = True
 
@@ -80,24 +81,16 @@ class GlobalVariablesProvider:
     def list_existing(self, project_key: str) -> list[Existing]:
         return []  # not part of any project
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
+    def _update(self, change: Change) -> dict[str, Any]:
         current = self._read()
-        added = [k for k in new["variables"] if k not in old.get("variables", {})]
+        added = [k for k in change.new["variables"] if k not in change.before.get("variables", {})]
         self._taken(current, added)
-        for key in old.get("variables", {}):
-            if key not in new["variables"]:
+        for key in change.before.get("variables", {}):
+            if key not in change.new["variables"]:
                 current.pop(key, None)
-        current.update(new["variables"])
+        current.update(change.new["variables"])
         self._save(current)
-        out = {"mark": mark.id} if mark is not None else dict(outputs)
+        out = {"mark": change.mark.id} if change.mark is not None else dict(change.outputs)
         out.pop(ADOPTING, None)
         return out
 

@@ -24,6 +24,7 @@ from dsspulumi.errors import ProviderError
 from dsspulumi.kinds import registry, schema
 from dsspulumi.kinds.marks import refuse_unless_owned
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import (
     DssSession,
     MarkFields,
@@ -64,7 +65,7 @@ def set_extra(doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any
     deep_merge(doc, new.get("extra_settings") or {})
 
 
-class InstanceObjectProvider:
+class InstanceObjectProvider(Updates):
     """Create (POST, then GET → edit → PUT), inspect, update and delete one settings document.
 
     Subclasses say how to reach the document (``_get``, ``_put``, ``_post``, ``_remove``),
@@ -162,7 +163,7 @@ class InstanceObjectProvider:
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         self._post(inputs)
         with after_creation(self._what(inputs)):
-            return self._write(inputs, None, {}, mark=mark)
+            return self._write(Change.creating(inputs, mark))
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
@@ -180,21 +181,13 @@ class InstanceObjectProvider:
             return None
         return dict(identity)
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
+    def _update(self, change: Change) -> dict[str, Any]:
         try:
-            return self._write(new, old, outputs, owner=owner, mark=mark)
+            return self._write(change)
         except NotFound:
             raise ProviderError(
-                f"{self._what(new)} was deleted outside dsspulumi; run `dss refresh` to drop "
-                "it from the state, then `dss up` to create it again"
+                f"{self._what(change.new)} was deleted outside dsspulumi; run `dss refresh` to "
+                "drop it from the state, then `dss up` to create it again"
             ) from None
 
     def delete(
@@ -207,20 +200,13 @@ class InstanceObjectProvider:
         except NotFound:
             pass
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
+    def _write(self, change: Change) -> dict[str, Any]:
+        new, old = change.new, change.old
         doc = self._get(new)
-        self._check_owner(doc, outputs, owner, self._what(new))
+        self._check_owner(doc, change.outputs, change.owner, self._what(new))
         edited = copy.deepcopy(doc)
         self._edit(edited, new, old)
-        if mark is not None:
-            self._write_mark(edited, mark)
+        if change.mark is not None:
+            self._write_mark(edited, change.mark)
         self._put(new, edited)
-        return self._outputs(doc, mark) if mark is not None else dict(outputs)
+        return self._outputs(doc, change.mark) if change.mark is not None else dict(change.outputs)

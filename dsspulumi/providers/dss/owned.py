@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import ADOPTING, Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import DssSession, NotFound
 
 MARK_OUTPUT = "mark"
@@ -42,12 +44,12 @@ def carry_mark(outputs: Mapping[str, Any], mark: Mark | None, **values: Any) -> 
     return out
 
 
-class ProjectPartProvider:
+class ProjectPartProvider(Updates):
     """Variables and permissions: one read-modify-write of a project document per change.
 
-    Subclasses say how to read and save the document (``_read``/``_save``), how the declared
-    entries are written into it and removed from it (``_apply``/``_remove``), and what DSS
-    holds for the declared entries (``_view``). Nothing else in the document is touched.
+    Subclasses say how to read and save the document (``_read``/``_save``); the declared
+    entries are written into it, removed from it and read back (``_apply``/``_remove``/
+    ``_view``) by the kind's schema. Nothing else in the document is touched.
     """
 
     marks_on_create = True  # nothing is created in DSS: the keys are written in place
@@ -64,16 +66,18 @@ class ProjectPartProvider:
     def _save(self, key: str, doc: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    # What is written, removed and compared: the kind's schema (entries managed one by one).
     def _apply(
         self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
     ) -> None:
-        raise NotImplementedError
+        schema.write_into(registry.resource_class(self.type_token), doc, new, old)
 
     def _remove(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> None:
-        raise NotImplementedError
+        schema.remove_from(registry.resource_class(self.type_token), doc, inputs)
 
     def _view(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        kind = registry.resource_class(self.type_token)
+        return schema.view_of(kind, doc, inputs, project=inputs["project"])
 
     def _write(self, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         key = new["project"]
@@ -119,17 +123,9 @@ class ProjectPartProvider:
         found = self.read_existing(f"{project_key}.{self.part}")
         return [found] if found is not None else []
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        self._write(new, old)
-        out = carry_mark(outputs, mark)
+    def _update(self, change: Change) -> dict[str, Any]:
+        self._write(change.new, change.old)
+        out = carry_mark(change.outputs, change.mark)
         out.pop(ADOPTING, None)  # adopted: from now on the recorded mark proves it ours
         return out
 

@@ -9,7 +9,6 @@ owner is written only when declared (DSS always has one, so it is never "removed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.kinds import registry, schema
@@ -40,16 +39,3 @@ class ProjectPermissionsProvider(ProjectPartProvider):
     def _save(self, key: str, doc: dict[str, Any]) -> None:
         with self.s.call(f"save the permissions of project {key}"):
             self.s.client.get_project(key).set_permissions(doc)
-
-    # What is written, removed and compared: the schema's (grants managed group by group).
-    def _apply(
-        self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
-    ) -> None:
-        schema.write_into(registry.resource_class(self.type_token), doc, new, old)
-
-    def _remove(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> None:
-        schema.remove_from(registry.resource_class(self.type_token), doc, inputs)
-
-    def _view(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        kind = registry.resource_class(self.type_token)
-        return schema.view_of(kind, doc, inputs, project=inputs["project"])

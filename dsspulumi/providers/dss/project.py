@@ -17,6 +17,7 @@ from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import (
     DssSession,
     MarkedDocument,
@@ -34,7 +35,7 @@ from dsspulumi.providers.dss.inventory import describe_objects, project_inventor
 from dsspulumi.providers.dss.marked import MarkReleaser
 
 
-class ProjectProvider(MarkReleaser):
+class ProjectProvider(Updates, MarkReleaser):
     # The creation body has no custom fields, but it has tags: the mark rides in a tag
     # until the metadata write that follows moves it into customFields.
     marks_on_create = True
@@ -93,20 +94,14 @@ class ProjectProvider(MarkReleaser):
             return None
         return {"key": identity["key"], "name": md.get("label")}
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        self._write_metadata(new["key"], new, old=old, owner=owner, mark=mark)
-        extra = new.get("extra_settings") or {}
-        if extra and extra != (old.get("extra_settings") or {}):
-            self._write_settings(new["key"], extra)
-        return dict(outputs)
+    def _update(self, change: Change) -> dict[str, Any]:
+        self._write_metadata(
+            change.new["key"], change.new, old=change.before, owner=change.owner, mark=change.mark
+        )
+        extra = change.new.get("extra_settings") or {}
+        if extra and extra != (change.before.get("extra_settings") or {}):
+            self._write_settings(change.new["key"], extra)
+        return dict(change.outputs)
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None

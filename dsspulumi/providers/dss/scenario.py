@@ -31,6 +31,7 @@ import attrs
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import (
     NotFound,
     after_creation,
@@ -159,7 +160,7 @@ class ScenarioProvider(GeneratedIdProvider):
             handle = project.create_scenario(inputs["name"], inputs["type"], definition)
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
         with after_creation(self._what(inputs, handle.id)):
-            self._write(inputs, None, handle.id, mark=mark)
+            self._write(Change.creating(inputs, mark, {"id": handle.id}))
         return {"id": handle.id}
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
@@ -246,27 +247,20 @@ class ScenarioProvider(GeneratedIdProvider):
             **mark_fields(d),
         )
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        marks = ({owner} if owner is not None else set()) | self._attempted(new)
-        if not isinstance(outputs.get("id"), str) and not marks:
+    def _update(self, change: Change) -> dict[str, Any]:
+        owner = change.owner
+        marks = ({owner} if owner is not None else set()) | self._attempted(change.new)
+        if not isinstance(change.outputs.get("id"), str) and not marks:
             raise ProviderError(
-                f"{self._what(new)}: its id was never recorded and it carries no mark to find "
-                "it by, so it was left untouched; run `dss refresh` to drop it from the state"
+                f"{self._what(change.new)}: its id was never recorded and it carries no mark to "
+                "find it by, so it was left untouched; run `dss refresh` to drop it from the state"
             )
         try:
-            scenario_id = self._locate(new, outputs, marks)
+            scenario_id = self._locate(change.new, change.outputs, marks)
         except NotFound as exc:
-            raise ProviderError(f"{self._what(new)} is not in DSS any more ({exc})") from exc
-        self._write(new, old, scenario_id, owner=owner, mark=mark)
-        return {**dict(outputs), "id": scenario_id}
+            raise ProviderError(f"{self._what(change.new)} is not in DSS any more ({exc})") from exc
+        self._write(change.with_outputs(id=scenario_id))
+        return {**dict(change.outputs), "id": scenario_id}
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
@@ -284,15 +278,9 @@ class ScenarioProvider(GeneratedIdProvider):
         except NotFound:
             pass
 
-    def _write(
-        self,
-        new: Mapping[str, Any],
-        old: Mapping[str, Any] | None,
-        scenario_id: str,
-        *,
-        owner: str | None = None,
-        mark: Mark | None = None,
-    ) -> None:
+    def _write(self, change: Change) -> None:
+        new, old, owner, mark = change.new, change.old, change.owner, change.mark
+        scenario_id = change.outputs["id"]
         settings = self._settings(new, scenario_id)
         raw = settings.get_raw()
         check_owner(raw, owner, self._what(new, scenario_id))

@@ -8,7 +8,6 @@ declared and no longer is, is removed; deleting removes the declared keys only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.kinds import registry, schema
@@ -37,16 +36,3 @@ class ProjectVariablesProvider(ProjectPartProvider):
     def _save(self, key: str, doc: dict[str, Any]) -> None:
         with self.s.call(f"save the variables of project {key}"):
             self.s.client.get_project(key).set_variables(doc)
-
-    # What is written, removed and compared: the schema's (both parts managed key by key).
-    def _apply(
-        self, doc: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
-    ) -> None:
-        schema.write_into(registry.resource_class(self.type_token), doc, new, old)
-
-    def _remove(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> None:
-        schema.remove_from(registry.resource_class(self.type_token), doc, inputs)
-
-    def _view(self, doc: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        kind = registry.resource_class(self.type_token)
-        return schema.view_of(kind, doc, inputs, project=inputs["project"])

@@ -26,6 +26,7 @@ from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound
 from dsspulumi.providers.dss.generated import GeneratedIds
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
@@ -146,29 +147,13 @@ class FlowZoneProvider(GeneratedIds):
         inputs = schema.existing_of(self._kind(), raw, project=key)
         return Existing("dss:FlowZone", f"{key}.{raw.get('name')}", inputs, {"id": zone_id})
 
-    def list_existing(self, project_key: str) -> list[Existing]:
+    def _update(self, change: Change) -> dict[str, Any]:
         try:
-            zones = self._zones(project_key)
-        except NotFound:
-            return []
-        found = [self.read_existing(f"{project_key}.{z['id']}") for z in zones]
-        return [z for z in found if z is not None]
-
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        try:
-            zone_id, _ = self._zone_id(new, outputs, proven=True)
+            zone_id, _ = self._zone_id(change.new, change.outputs, proven=True)
         except NotFound as exc:
-            raise ProviderError(f"{self._what(new)} cannot be changed: {exc}") from exc
-        self._converge(self._zone(new["project"], zone_id), new, old)
-        return carry_mark(outputs, mark, id=zone_id)
+            raise ProviderError(f"{self._what(change.new)} cannot be changed: {exc}") from exc
+        self._converge(self._zone(change.new["project"], zone_id), change.new, change.old)
+        return carry_mark(change.outputs, change.mark, id=zone_id)
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None

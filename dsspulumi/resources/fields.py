@@ -1,0 +1,26 @@
+"""Properties many kinds declare alike, written once (kept free of ``Project``, so the
+instance objects can use them without importing the project kinds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dsspulumi.kinds.schema import prop, read_extra_settings, write_extra_settings
+from dsspulumi.resources import validators as v
+
+EXTRA_SETTINGS_DOC = (
+    "any other settings, merged into DSS's settings document (only these keys compared)"
+)
+
+
+def extra_settings_prop(doc: str = EXTRA_SETTINGS_DOC) -> Any:
+    """The ``extra_settings`` escape hatch: keys merged into the settings document DSS keeps
+    for the object, and only those keys compared."""
+    return prop(
+        read=read_extra_settings,
+        write=write_extra_settings,
+        described=True,
+        factory=dict,
+        validator=v.json_dict,
+        doc=doc,
+    )
