@@ -204,6 +204,7 @@ LISTINGS: tuple[Listing, ...] = (
         "Jupyter notebook",
         "Jupyter notebooks",
         lambda p: ((n.name, n.name) for n in p.list_jupyter_notebooks(as_type="listitems")),
+        "dss:Notebook",
     ),
     Listing(
         "SQL notebook",
