@@ -88,6 +88,7 @@ KINDS: tuple[Kind, ...] = (
     kind("dss:FlowZone", "zone.FlowZoneProvider", "zone.FlowZone"),
     kind("dss:ManagedFolder", "folder.ManagedFolderProvider", "folder.ManagedFolder"),
     kind("dss:Notebook", "notebook.NotebookProvider", "notebook.Notebook"),
+    kind("dss:WikiArticle", "wiki.WikiArticleProvider", "wiki.WikiArticle"),
     kind("dss:Group", "group.GroupProvider", "group.Group"),
     kind("dss:User", "user.UserProvider", "user.User"),
     kind("dss:CodeEnv", "code_env.CodeEnvProvider", "code_env.CodeEnv"),

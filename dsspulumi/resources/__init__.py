@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # the type checkers' view of the registry's public names
     from dsspulumi.resources.visual_recipe import JoinRecipe as JoinRecipe
     from dsspulumi.resources.visual_recipe import PrepareRecipe as PrepareRecipe
     from dsspulumi.resources.visual_recipe import PrepareStep as PrepareStep
+    from dsspulumi.resources.wiki import WikiArticle as WikiArticle
     from dsspulumi.resources.zone import FlowZone as FlowZone
 
 # Where each public name lives, and the public names: from the one registry of kinds. The
