@@ -7,7 +7,8 @@ from __future__ import annotations
 def stack(home: str = "Home", body: str = "# Welcome", guide_parent: str = "home") -> str:
     return f"""
 p = dss.Project("WK", name="Wiki")
-home = dss.WikiArticle({home!r}, project=p, body={body!r}, opts=dss.ResourceOptions(aliases=["WK.Home"]))
+moved = dss.ResourceOptions(aliases=["WK.Home"])
+home = dss.WikiArticle({home!r}, project=p, body={body!r}, opts=moved)
 other = dss.WikiArticle("Other", project=p, body="other")
 dss.WikiArticle("Guide", project=p, body=dss.File("guide.md"), parent={guide_parent})
 """
