@@ -89,6 +89,7 @@ KINDS: tuple[Kind, ...] = (
     kind("dss:ManagedFolder", "folder.ManagedFolderProvider", "folder.ManagedFolder"),
     kind("dss:Notebook", "notebook.NotebookProvider", "notebook.Notebook"),
     kind("dss:WikiArticle", "wiki.WikiArticleProvider", "wiki.WikiArticle"),
+    kind("dss:LibraryFile", "library.LibraryFileProvider", "library.LibraryFile"),
     kind("dss:Group", "group.GroupProvider", "group.Group"),
     kind("dss:User", "user.UserProvider", "user.User"),
     kind("dss:CodeEnv", "code_env.CodeEnvProvider", "code_env.CodeEnv"),

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the type checkers' view of the registry's public names
     from dsspulumi.resources.folder import ManagedFolder as ManagedFolder
     from dsspulumi.resources.global_variables import GlobalVariables as GlobalVariables
     from dsspulumi.resources.group import Group as Group
+    from dsspulumi.resources.library import LibraryFile as LibraryFile
     from dsspulumi.resources.notebook import Notebook as Notebook
     from dsspulumi.resources.permissions import GroupPermission as GroupPermission
     from dsspulumi.resources.permissions import ProjectPermissions as ProjectPermissions
