@@ -16,6 +16,10 @@ from dsspulumi.kinds import registry
 
 if TYPE_CHECKING:  # the type checkers' view of the registry's public names
     from dsspulumi.resources.code_env import CodeEnv as CodeEnv
+    from dsspulumi.resources.code_recipes import PySparkRecipe as PySparkRecipe
+    from dsspulumi.resources.code_recipes import RRecipe as RRecipe
+    from dsspulumi.resources.code_recipes import ShellRecipe as ShellRecipe
+    from dsspulumi.resources.code_recipes import SparkSQLRecipe as SparkSQLRecipe
     from dsspulumi.resources.connection import Connection as Connection
     from dsspulumi.resources.dataset import Column as Column
     from dsspulumi.resources.dataset import Dataset as Dataset
