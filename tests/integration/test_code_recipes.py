@@ -105,3 +105,28 @@ dss.RRecipe("r", project=p, inputs=[raw], outputs=[raw], code="1", code_env="ren
     )
     r = ws.dss("preview", "e")
     assert r.exit_code == 1 and "RRecipe 'r': code_env=" in r.stdout + r.stderr
+
+
+def test_code_recipes_import_project_round_trip(ws):
+    client = ws.sandbox.client()
+    p = client.create_project("CRI", "Imported", "admin")
+    p.create_dataset("raw", "Filesystem", params={"connection": "filesystem_root", "path": "/r"})
+    for i, (_cls, dss_type, code) in enumerate(KINDS):
+        p.create_dataset(f"o{i}", "Filesystem", params={"connection": "filesystem_root"})
+        creator = p.new_recipe(dss_type, f"rec{i}")
+        creator.with_input("raw")
+        creator.with_output(f"o{i}")
+        creator.with_script(code)
+        creator.create()
+    r = ws.dss("import", "project", "CRI", "--out", "stacks/cri.py", "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert {f"CRI.rec{i}" for i in range(len(KINDS))} <= set(r.json["imported"])
+    assert r.json["unmodelled"] == []
+    code = (ws.root / "stacks" / "cri.py").read_text()
+    for i, (cls, _type, _code) in enumerate(KINDS):
+        assert f'rec{i} = dss.{cls}(\n    "rec{i}",' in code
+    written = sorted(f.name for f in (ws.root / "stacks" / "cri_code").iterdir())
+    assert written == ["rec0.R", "rec1.py", "rec2.sql", "rec3.sh"]
+    assert (ws.root / "stacks" / "cri_code" / "rec0.R").read_text() == "x <- 1"
+    r = ws.dss("preview", "cri", "--refresh", "--expect-no-changes")
+    assert r.exit_code == 0, r.stdout + r.stderr
