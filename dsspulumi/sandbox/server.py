@@ -542,8 +542,7 @@ class Sandbox:
             self._count(None, f"{method} {path}")
             return _not_found_route(path), True
         sub = path[len(root) :].strip("/")
-        # An empty segment (``contents//python/x.py``: the library client's paths start
-        # with "/") is skipped, as by DSS's servlet container (UNVERIFIED).
+        # Empty segments skipped (the library client sends ``contents//x.py``): UNVERIFIED.
         segments = [unquote(s) for s in sub.split("/") if s] if sub else []
         found = routes.match(method, segments)
         template = found[0].template if found else UNMATCHED
