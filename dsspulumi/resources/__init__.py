@@ -16,6 +16,10 @@ from dsspulumi.kinds import registry
 
 if TYPE_CHECKING:  # the type checkers' view of the registry's public names
     from dsspulumi.resources.code_env import CodeEnv as CodeEnv
+    from dsspulumi.resources.code_recipes import PySparkRecipe as PySparkRecipe
+    from dsspulumi.resources.code_recipes import RRecipe as RRecipe
+    from dsspulumi.resources.code_recipes import ShellRecipe as ShellRecipe
+    from dsspulumi.resources.code_recipes import SparkSQLRecipe as SparkSQLRecipe
     from dsspulumi.resources.connection import Connection as Connection
     from dsspulumi.resources.dataset import Column as Column
     from dsspulumi.resources.dataset import Dataset as Dataset
@@ -25,6 +29,8 @@ if TYPE_CHECKING:  # the type checkers' view of the registry's public names
     from dsspulumi.resources.folder import ManagedFolder as ManagedFolder
     from dsspulumi.resources.global_variables import GlobalVariables as GlobalVariables
     from dsspulumi.resources.group import Group as Group
+    from dsspulumi.resources.library import LibraryFile as LibraryFile
+    from dsspulumi.resources.notebook import Notebook as Notebook
     from dsspulumi.resources.permissions import GroupPermission as GroupPermission
     from dsspulumi.resources.permissions import ProjectPermissions as ProjectPermissions
     from dsspulumi.resources.project import Project as Project
@@ -46,6 +52,7 @@ if TYPE_CHECKING:  # the type checkers' view of the registry's public names
     from dsspulumi.resources.visual_recipe import JoinRecipe as JoinRecipe
     from dsspulumi.resources.visual_recipe import PrepareRecipe as PrepareRecipe
     from dsspulumi.resources.visual_recipe import PrepareStep as PrepareStep
+    from dsspulumi.resources.wiki import WikiArticle as WikiArticle
     from dsspulumi.resources.zone import FlowZone as FlowZone
 
 # Where each public name lives, and the public names: from the one registry of kinds. The

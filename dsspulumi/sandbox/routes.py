@@ -60,9 +60,17 @@ class Route:
     """One operation: ``method`` + ``template`` answered by ``handler``."""
 
     def __init__(
-        self, method: str, template: str, handler: Handler, *, write: bool | None = None
+        self,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        write: bool | None = None,
+        raw_body: bool = False,
     ) -> None:
         self.method = method
+        #: The body is text, not JSON (library files): the handler gets it as a string.
+        self.raw_body = raw_body
         self.template = template
         self.handler = handler
         #: Runs in a write transaction (every method but GET, unless said otherwise).

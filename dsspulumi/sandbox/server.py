@@ -542,7 +542,8 @@ class Sandbox:
             self._count(None, f"{method} {path}")
             return _not_found_route(path), True
         sub = path[len(root) :].strip("/")
-        segments = [unquote(s) for s in sub.split("/")] if sub else []
+        # Empty segments skipped (the library client sends ``contents//x.py``): UNVERIFIED.
+        segments = [unquote(s) for s in sub.split("/") if s] if sub else []
         found = routes.match(method, segments)
         template = found[0].template if found else UNMATCHED
         self._count(f"{method} {template}", None if found else f"{method} {path}")
@@ -564,7 +565,8 @@ class Sandbox:
 
         route, params = found
         try:
-            parsed = json.loads(body.decode("utf-8")) if body.strip() else None
+            text = body.decode("utf-8")
+            parsed = text if route.raw_body else json.loads(text) if body.strip() else None
         except (UnicodeDecodeError, ValueError) as exc:
             return _error(
                 DssApiError(

@@ -293,14 +293,14 @@ def test_import_lists_what_it_cannot_model_and_refuses_to_overwrite(ws):
     creator = p.new_managed_dataset("grouped")
     creator.with_store_into("filesystem_managed")
     creator.create()
-    r = p.new_recipe("r", "by_key")
+    r = p.new_recipe("sparkr", "by_key")
     r.with_input("src")
     r.with_output("grouped")
     r.with_script("print(1)")
     r.create()
     r = ws.dss("import", "project", "GRP", "--out", "stacks/grp.py")
     assert r.exit_code == 0, r.stderr
-    why = "recipe GRP.by_key: importing recipes of type 'r' is not supported yet"
+    why = "recipe GRP.by_key: importing recipes of type 'sparkr' is not supported yet"
     assert why in r.stdout and "not imported" in r.stdout
     assert f"- {why}" in (ws.root / "stacks" / "grp.py").read_text()
     assert "by_key" not in {x.name for x in ws.state("grp").resources}

@@ -370,7 +370,7 @@ def test_import_project_reports_what_it_cannot_import_from_the_same_inventory(ws
     client = ws.sandbox.client()
     p = client.create_project("MIXED", "Mixed", "admin")
     p.create_dataset("raw", "Filesystem", params={"connection": "filesystem_root", "path": "/r"})
-    p.create_jupyter_notebook("explore", {"metadata": {}, "cells": []})
+    p.create_jupyter_notebook("explore", {"metadata": {}, "cells": []})  # imported (Notebook)
     dash = p.create_dashboard("KPIs")
     p.get_flow().create_zone("Staging")  # a kind dsspulumi imports: not reported
     ws.sandbox.inject_failure(
@@ -384,12 +384,11 @@ def test_import_project_reports_what_it_cannot_import_from_the_same_inventory(ws
     r = ws.dss("import", "project", "MIXED", "--out", "stacks/mixed.py", "--json")
     assert r.exit_code == 0, r.stdout + r.stderr
     assert r.json["unmodelled"] == [
-        "Jupyter notebook MIXED.explore: no dsspulumi resource type yet",
         f"dashboard MIXED.KPIs (id {dash.dashboard_id}): no dsspulumi resource type yet",
         "web apps of project MIXED: could not be listed, check them in DSS (DSS refused to "
         "list the web apps of project MIXED: "
         "Action forbidden)",
     ]
-    assert sorted(r.json["imported"]) == ["MIXED", "MIXED.Staging", "MIXED.raw"]
+    assert sorted(r.json["imported"]) == ["MIXED", "MIXED.Staging", "MIXED.explore", "MIXED.raw"]
     text = (ws.root / "stacks" / "mixed.py").read_text()
-    assert "Jupyter notebook MIXED.explore" in text
+    assert f"dashboard MIXED.KPIs (id {dash.dashboard_id})" in text

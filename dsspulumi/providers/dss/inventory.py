@@ -204,6 +204,7 @@ LISTINGS: tuple[Listing, ...] = (
         "Jupyter notebook",
         "Jupyter notebooks",
         lambda p: ((n.name, n.name) for n in p.list_jupyter_notebooks(as_type="listitems")),
+        "dss:Notebook",
     ),
     Listing(
         "SQL notebook",
@@ -211,7 +212,7 @@ LISTINGS: tuple[Listing, ...] = (
         lambda p: _named(p.list_sql_notebooks()),
     ),
     Listing("web app", "web apps", lambda p: _named(p.list_webapps())),
-    Listing("wiki article", "wiki articles", _wiki_articles),
+    Listing("wiki article", "wiki articles", _wiki_articles, "dss:WikiArticle"),
     Listing("dashboard", "dashboards", lambda p: _named(p.list_dashboards())),
     Listing("insight", "insights", lambda p: _named(p.list_insights())),
     Listing("agent", "agents", lambda p: _named(p.list_agents()), family="saved model"),

@@ -138,7 +138,8 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
         return view
 
     # The recipe types a resource class declares, and whether their payload is code.
-    CODE_TYPES = {"python": True, "sql_query": True, "sync": False}
+    CODE_TYPES = {"python": True, "sql_query": True, "sync": False, "r": True, "pyspark": True}
+    CODE_TYPES.update(spark_sql_query=True, shell=True)  # resources/code_recipes.py
 
     def _names(self, project_key: str) -> list[str]:
         # The list items carry name, type and tags only (never the payload): each recipe is

@@ -369,15 +369,40 @@ def _delete(spec: Spec) -> Callable[[Tx, Request], Any]:
     return handler
 
 
+def _notebook_content(tx: Tx, req: Request) -> Any:
+    """``DSSJupyterNotebook.get_content()``: the ``.ipynb`` document itself (its shape beyond
+    ``cells``/``metadata``/``nbformat`` UNVERIFIED)."""
+    key, name = req.project_key, req.params["objectId"]
+    doc = project.lookup_object(tx, "jupyternotebook", "jupyter notebook", key, name)
+    return doc.get("content") or {"metadata": {}, "cells": [], "nbformat": 4, "nbformat_minor": 4}
+
+
+def _save_notebook(tx: Tx, req: Request) -> Any:
+    """``DSSNotebookContent.save()``: PUT of the whole document (answer UNVERIFIED)."""
+    key, name = req.project_key, req.params["objectId"]
+    doc = project.lookup_object(tx, "jupyternotebook", "jupyter notebook", key, name)
+    content = require_object(req.body, "notebook content")
+    if not isinstance(content.get("cells", []), list):
+        raise invalid("Invalid notebook content: 'cells' must be a list")
+    meta: dict[str, Any] = content.get("metadata") or {}
+    doc.update(
+        content=content,
+        language=(meta.get("language_info") or {}).get("name", doc.get("language", "python")),
+        kernelSpec=meta.get("kernelspec") or doc.get("kernelSpec") or {},
+    )
+    tx.put("jupyternotebook", key, name, doc)
+    return {"projectKey": key, "name": name}
+
+
 def _routes() -> list[Route]:
-    out = []
+    out = [Route("PUT", "/projects/{projectKey}/jupyter-notebooks/{objectId}", _save_notebook)]
     for spec in SPECS:
         base = f"/projects/{{projectKey}}/{spec.path}/"
         one = base + "{objectId}"
         out += [
             Route("GET", base, _list(spec)),
             Route("POST", one if spec.create_in_path else base, _create(spec)),
-            Route("GET", one, _get(spec)),
+            Route("GET", one, _notebook_content if spec.kind == "jupyternotebook" else _get(spec)),
             Route("DELETE", one, _delete(spec)),
         ]
         if spec.create_path:
