@@ -136,6 +136,25 @@ def _global_variables_drift(client: Any, rec: ResourceState) -> None:
     doc.save()
 
 
+def _notebook_drift(client: Any, rec: ResourceState) -> None:
+    held = client.get_project(rec.inputs["project"]).get_jupyter_notebook(rec.inputs["name"])
+    content = held.get_content()
+    content.get_raw()["cells"][0]["source"] = "print('changed by hand')"
+    content.save()
+
+
+def _wiki_drift(client: Any, rec: ResourceState) -> None:
+    article = client.get_project(rec.inputs["project"]).get_wiki().get_article(_out(rec, "id"))
+    data = article.get_data()
+    data.set_body(HAND)
+    data.save()
+
+
+def _library_drift(client: Any, rec: ResourceState) -> None:
+    library = client.get_project(rec.inputs["project"]).get_library()
+    library.get_file(rec.inputs["path"]).write(HAND)
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample(
         "dss:Project",
@@ -265,6 +284,33 @@ SAMPLES: tuple[Sample, ...] = (
         update_path="color",
         drift=_zone_drift,
         drift_path="color",
+    ),
+    Sample(
+        "dss:Notebook",
+        'dss.Notebook("selftest_notebook", project=project, content={\n'
+        '    "metadata": {}, "nbformat": 4, "nbformat_minor": 4,\n'
+        '    "cells": [{"cell_type": "code", "metadata": {}, "source": "print(\'v$v\')"}]})',
+        logical="$key.selftest_notebook",
+        update_path="content",
+        drift=_notebook_drift,
+        drift_path="content",
+    ),
+    Sample(
+        "dss:WikiArticle",
+        'dss.WikiArticle("selftest_article", project=project, body="selftest v$v")',
+        logical="$key.selftest_article",
+        update_path="body",
+        drift=_wiki_drift,
+        drift_path="body",
+    ),
+    Sample(
+        "dss:LibraryFile",
+        'dss.LibraryFile("python/selftest_helpers.py", project=project,\n'
+        '                content="VERSION = $v\\n")',
+        logical="$key.python/selftest_helpers.py",
+        update_path="content",
+        drift=_library_drift,
+        drift_path="content",
     ),
 )
 

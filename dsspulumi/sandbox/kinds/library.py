@@ -26,10 +26,9 @@ import base64
 from typing import Any
 
 from dsspulumi.sandbox.errors import invalid, not_found
+from dsspulumi.sandbox.lookups import require_project
 from dsspulumi.sandbox.routes import Request, Route
 from dsspulumi.sandbox.store import Tx
-
-from . import project
 
 FILE = "libraryfile"
 FOLDER = "libraryfolder"
@@ -63,13 +62,13 @@ def _children(tx: Tx, key: str, folder: str) -> list[dict[str, Any]]:
 
 
 def list_contents(tx: Tx, req: Request) -> list[dict[str, Any]]:
-    project.require(tx, req.project_key)
+    require_project(tx, req.project_key)
     return _children(tx, req.project_key, "")
 
 
 def get_item(tx: Tx, req: Request) -> dict[str, Any]:
     key, path = req.project_key, _path(req)
-    project.require(tx, key)
+    require_project(tx, key)
     name = path.rsplit("/", 1)[-1]
     doc = tx.get(FILE, key, path)
     if doc is not None:
@@ -84,7 +83,7 @@ def get_item(tx: Tx, req: Request) -> dict[str, Any]:
 
 def write_file(tx: Tx, req: Request) -> dict[str, Any]:
     key, path = req.project_key, _path(req)
-    project.require(tx, key)
+    require_project(tx, key)
     if path in _folders(tx, key):
         raise invalid(f"Library path {path} is a folder")
     parents = path.split("/")[:-1]
@@ -100,7 +99,7 @@ def write_file(tx: Tx, req: Request) -> dict[str, Any]:
 
 def add_folder(tx: Tx, req: Request) -> dict[str, Any]:
     key, path = req.project_key, _path(req)
-    project.require(tx, key)
+    require_project(tx, key)
     if tx.exists(FILE, key, path):
         raise invalid(f"Library path {path} is a file")
     parts = path.split("/")
@@ -111,7 +110,7 @@ def add_folder(tx: Tx, req: Request) -> dict[str, Any]:
 
 def delete_item(tx: Tx, req: Request) -> dict[str, Any]:
     key, path = req.project_key, _path(req)
-    project.require(tx, key)
+    require_project(tx, key)
     if tx.exists(FILE, key, path):
         tx.delete(FILE, key, path)
         return {"msg": f"Library file {path} deleted"}

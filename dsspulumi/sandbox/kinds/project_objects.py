@@ -373,14 +373,14 @@ def _notebook_content(tx: Tx, req: Request) -> Any:
     """``DSSJupyterNotebook.get_content()``: the ``.ipynb`` document itself (its shape beyond
     ``cells``/``metadata``/``nbformat`` UNVERIFIED)."""
     key, name = req.project_key, req.params["objectId"]
-    doc = project.lookup_object(tx, "jupyternotebook", "jupyter notebook", key, name)
+    doc = project_object(tx, "jupyternotebook", "jupyter notebook", key, name)
     return doc.get("content") or {"metadata": {}, "cells": [], "nbformat": 4, "nbformat_minor": 4}
 
 
 def _save_notebook(tx: Tx, req: Request) -> Any:
     """``DSSNotebookContent.save()``: PUT of the whole document (answer UNVERIFIED)."""
     key, name = req.project_key, req.params["objectId"]
-    doc = project.lookup_object(tx, "jupyternotebook", "jupyter notebook", key, name)
+    doc = project_object(tx, "jupyternotebook", "jupyter notebook", key, name)
     content = require_object(req.body, "notebook content")
     if not isinstance(content.get("cells", []), list):
         raise invalid("Invalid notebook content: 'cells' must be a list")
