@@ -499,4 +499,5 @@ def test_every_kind_that_keeps_its_mark_in_dss_can_release_it():
         "dss:ManagedFolder",
         "dss:Scenario",
         "dss:User",
+        "dss:Notebook",  # its mark is in the notebook's metadata.customFields
     }
