@@ -21,7 +21,7 @@ from dsspulumi.sandbox.errors import (
     string_list,
 )
 from dsspulumi.sandbox.lookups import connection
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "connection"
@@ -186,11 +186,10 @@ def delete_connection(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 ROUTES = [
-    Route("GET", "/admin/connections/", list_connections),
-    Route("POST", "/admin/connections/", create_connection),
-    Route("GET", "/admin/connections/{name}", get_connection),
-    Route("PUT", "/admin/connections/{name}", update_connection),
-    Route("DELETE", "/admin/connections/{name}", delete_connection),
+    *collection(
+        "/admin/connections/{name}",
+        (list_connections, create_connection, get_connection, update_connection, delete_connection),
+    ),
     Route("GET", "/connections/get-names", connection_names),
     Route("GET", "/connections/{name}/info", connection_info),
 ]

@@ -20,7 +20,7 @@ from dsspulumi.sandbox.errors import (
 from dsspulumi.sandbox.lookups import connection, folder_exists, project_object, require_project
 from dsspulumi.sandbox.managed_datasets import build_managed, check_new_name, new_dataset, save
 from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "dataset"
@@ -230,15 +230,9 @@ def rename_dataset(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/datasets/{datasetName}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/datasets/", list_datasets),
-    Route("POST", "/projects/{projectKey}/datasets/", create_dataset),
+    *collection(_ONE, (list_datasets, create_dataset, get_dataset, set_dataset, delete_dataset)),
     Route("POST", "/projects/{projectKey}/datasets/managed", create_managed_dataset),
-    Route("GET", _ONE, get_dataset),
-    Route("PUT", _ONE, set_dataset),
-    Route("DELETE", _ONE, delete_dataset),
-    Route("GET", _ONE + "/schema", get_schema),
-    Route("PUT", _ONE + "/schema", set_schema),
-    Route("GET", _ONE + "/metadata", get_metadata),
-    Route("PUT", _ONE + "/metadata", set_metadata),
+    *get_put(_ONE + "/schema", get_schema, set_schema),
+    *get_put(_ONE + "/metadata", get_metadata, set_metadata),
     Route("POST", "/projects/{projectKey}/actions/renameDataset", rename_dataset),
 ]

@@ -18,7 +18,7 @@ from dsspulumi.sandbox.errors import (
     optional_str,
     require_object,
 )
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "group"
@@ -144,9 +144,7 @@ def delete_group(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 ROUTES = [
-    Route("GET", "/admin/groups/", list_groups),
-    Route("POST", "/admin/groups/", create_group),
-    Route("GET", "/admin/groups/{name}", get_group),
-    Route("PUT", "/admin/groups/{name}", set_group),
-    Route("DELETE", "/admin/groups/{name}", delete_group),
+    *collection(
+        "/admin/groups/{name}", (list_groups, create_group, get_group, set_group, delete_group)
+    ),
 ]

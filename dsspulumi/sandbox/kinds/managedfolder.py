@@ -30,7 +30,7 @@ from dsspulumi.sandbox.errors import (
     string_list,
 )
 from dsspulumi.sandbox.lookups import connection, project_object, require_project
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "managedfolder"
@@ -180,11 +180,7 @@ def list_contents(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/managedfolders/{folderId}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/managedfolders/", list_folders),
-    Route("POST", "/projects/{projectKey}/managedfolders/", create_folder),
-    Route("GET", _ONE, get_folder),
-    Route("PUT", _ONE, set_folder),
-    Route("DELETE", _ONE, delete_folder),
+    *collection(_ONE, (list_folders, create_folder, get_folder, set_folder, delete_folder)),
     Route("GET", _ONE + "/contents", list_contents),
     Route("POST", "/projects/{projectKey}/actions/renameManagedFolder", rename_folder),
 ]

@@ -28,7 +28,7 @@ from dsspulumi.sandbox.lookups import (
     require_enterprise,
     require_project,
 )
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "project"
@@ -308,12 +308,8 @@ ROUTES = [
     Route("POST", "/projects/", create_project),
     Route("GET", "/projects/{projectKey}", project_summary),
     Route("DELETE", "/projects/{projectKey}", delete_project),
-    Route("GET", "/projects/{projectKey}/metadata", get_metadata),
-    Route("PUT", "/projects/{projectKey}/metadata", set_metadata),
-    Route("GET", "/projects/{projectKey}/settings", get_settings),
-    Route("PUT", "/projects/{projectKey}/settings", set_settings),
-    Route("GET", "/projects/{projectKey}/permissions", get_permissions),
-    Route("PUT", "/projects/{projectKey}/permissions", set_permissions),
-    Route("GET", "/projects/{projectKey}/variables/", get_variables),
-    Route("PUT", "/projects/{projectKey}/variables/", set_variables),
+    *get_put("/projects/{projectKey}/metadata", get_metadata, set_metadata),
+    *get_put("/projects/{projectKey}/settings", get_settings, set_settings),
+    *get_put("/projects/{projectKey}/permissions", get_permissions, set_permissions),
+    *get_put("/projects/{projectKey}/variables/", get_variables, set_variables),
 ]

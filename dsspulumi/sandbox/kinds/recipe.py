@@ -36,7 +36,7 @@ from dsspulumi.sandbox.lookups import (
 from dsspulumi.sandbox.managed_datasets import build_managed, check_new_name
 from dsspulumi.sandbox.managed_datasets import save as save_dataset
 from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "recipe"
@@ -412,12 +412,7 @@ def rename_recipe(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/recipes/{recipeName}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/recipes/", list_recipes),
-    Route("POST", "/projects/{projectKey}/recipes/", create_recipe),
-    Route("GET", _ONE, get_recipe),
-    Route("PUT", _ONE, set_recipe),
-    Route("DELETE", _ONE, delete_recipe),
-    Route("GET", _ONE + "/metadata", get_metadata),
-    Route("PUT", _ONE + "/metadata", set_metadata),
+    *collection(_ONE, (list_recipes, create_recipe, get_recipe, set_recipe, delete_recipe)),
+    *get_put(_ONE + "/metadata", get_metadata, set_metadata),
     Route("POST", "/projects/{projectKey}/actions/renameRecipe", rename_recipe),
 ]

@@ -45,7 +45,7 @@ from dsspulumi.sandbox.lookups import (
     require_project,
     user_exists,
 )
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, collection, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "scenario"
@@ -298,13 +298,9 @@ def delete_scenario(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/scenarios/{scenarioId}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/scenarios/", list_scenarios),
-    Route("POST", "/projects/{projectKey}/scenarios/", create_scenario),
-    Route("GET", _ONE, get_scenario),
-    Route("PUT", _ONE, set_scenario),
-    Route("DELETE", _ONE, delete_scenario),
-    Route("GET", _ONE + "/light", get_light),
-    Route("PUT", _ONE + "/light", set_light),
-    Route("GET", _ONE + "/payload", get_payload),
-    Route("PUT", _ONE + "/payload", set_payload),
+    *collection(
+        _ONE, (list_scenarios, create_scenario, get_scenario, set_scenario, delete_scenario)
+    ),
+    *get_put(_ONE + "/light", get_light, set_light),
+    *get_put(_ONE + "/payload", get_payload, set_payload),
 ]

@@ -25,7 +25,7 @@ from dsspulumi.sandbox.errors import (
     string_list,
 )
 from dsspulumi.sandbox.lookups import GROUP, group_exists
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "user"
@@ -213,11 +213,7 @@ def users_info(tx: Tx, req: Request) -> list[dict[str, Any]]:
 
 
 ROUTES = [
-    Route("GET", "/admin/users/", list_users),
-    Route("POST", "/admin/users/", create_user),
-    Route("GET", "/admin/users/{login}", get_user),
-    Route("PUT", "/admin/users/{login}", set_user),
-    Route("DELETE", "/admin/users/{login}", delete_user),
+    *collection("/admin/users/{login}", (list_users, create_user, get_user, set_user, delete_user)),
     Route("GET", "/users/{login}", user_info),
     Route("GET", "/users/", users_info),
 ]
