@@ -33,9 +33,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from dsspulumi.background import BackgroundServer
 
 from . import routes
 from .errors import ADMIN_LOGIN, NOT_AUTHENTICATED, USER_LOGIN, DssApiError, admin_required
@@ -205,7 +206,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Quiet: the sandbox's own access log (``access_log=``) says what happened."""
 
 
-class Sandbox:
+class Sandbox(BackgroundServer):
     """An in-process DSS lookalike that the real ``dataikuapi.DSSClient`` can talk to.
 
     ``api_key=None`` generates a random key (or reuses the one saved in ``data_dir``).
@@ -340,17 +341,6 @@ class Sandbox:
             pass
         finally:
             self.stop()
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
