@@ -46,6 +46,20 @@ def declare(schema: Iterable[str] = (), seed: Callable[[Tx], Any] | None = None)
         _SEEDERS.append(seed)
 
 
+class _MetaValue:
+    """A string of the ``meta`` table, read and written as an attribute of the store (None:
+    not set; setting None removes it)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __get__(self, store: Store, owner: type[Store]) -> str | None:
+        return store._meta(self.key)
+
+    def __set__(self, store: Store, value: str | None) -> None:
+        store._set_meta(self.key, value)
+
+
 class Store:
     """The sandbox's content: a :class:`~dsspulumi.sandbox.db.Database` and its helpers.
 
@@ -118,23 +132,10 @@ class Store:
                     (name, value),
                 )
 
-    @property
-    def api_key(self) -> str | None:
-        """The admin user's key."""
-        return self._meta("apiKey")
-
-    @api_key.setter
-    def api_key(self, key: str | None) -> None:
-        self._set_meta("apiKey", key)
-
-    @property
-    def user_api_key(self) -> str | None:
-        """The key of the non-admin user (:data:`~.errors.USER_LOGIN`)."""
-        return self._meta("userApiKey")
-
-    @user_api_key.setter
-    def user_api_key(self, key: str | None) -> None:
-        self._set_meta("userApiKey", key)
+    #: The admin user's key.
+    api_key = _MetaValue("apiKey")
+    #: The key of the non-admin user (:data:`~.errors.USER_LOGIN`).
+    user_api_key = _MetaValue("userApiKey")
 
     # ---- futures (memory only) ---------------------------------------------------------------
 
