@@ -29,6 +29,7 @@ import string
 from typing import Any
 
 from dsspulumi.sandbox import hooks
+from dsspulumi.sandbox.documents import keep_immutable
 from dsspulumi.sandbox.errors import (
     ADMIN_LOGIN,
     admin_required,
@@ -219,12 +220,9 @@ def set_scenario(tx: Tx, req: Request) -> dict[str, Any]:
     doc = _lookup(tx, project_key, scenario_id)
     current = doc["definition"]
     body = require_object(req.body, "scenario")
-    for key in ("id", "projectKey", "type"):
-        if key in body and body[key] != current[key]:
-            raise invalid(
-                f"Cannot change the {key} of scenario {project_key}.{scenario_id} "
-                f"(from {current[key]!r} to {body[key]!r})"
-            )
+    keep_immutable(
+        current, body, ("id", "projectKey", "type"), f"scenario {project_key}.{scenario_id}"
+    )
     _check_run_as(tx, req, body.get("runAsUser"), current.get("runAsUser"))
     updated = _checked(body, current["type"])
     updated.update(
