@@ -1,6 +1,7 @@
-"""What the project-object kinds of the sandbox do alike to their documents: the metadata a
-new object starts with, the fields a save may not change, a rename request, a delete. Kind
-modules never import each other, so what they share lives here."""
+"""What the kinds of the sandbox do alike to their documents: the name of a new instance
+object, the metadata a new project object starts with, the fields a save may not change, a
+rename request, a delete. Kind modules never import each other, so what they share lives
+here."""
 
 from __future__ import annotations
 
@@ -29,6 +30,17 @@ def blank_meta(tx: Tx) -> dict[str, Any]:
         "creationTag": tx.tag(),
         "versionTag": tx.tag(),
     }
+
+
+def new_instance_name(tx: Tx, kind: str, body: dict[str, Any], field: str, what: str) -> str:
+    """The name of an instance-level object (connection, group, user) about to be created:
+    a string, not blank, without a '/', not taken."""
+    name = body.get(field)
+    if not isinstance(name, str) or not name.strip() or "/" in name:
+        raise invalid(f"Invalid {what} {field} '{name}'")
+    if tx.exists(kind, "", name):
+        raise invalid(f"{what.capitalize()} {name} already exists")
+    return name
 
 
 def keep_immutable(

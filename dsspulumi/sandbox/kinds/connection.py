@@ -13,6 +13,7 @@ import re
 import secrets
 from typing import Any
 
+from dsspulumi.sandbox.documents import new_instance_name
 from dsspulumi.sandbox.errors import (
     invalid,
     optional_object,
@@ -120,11 +121,7 @@ def connection_info(tx: Tx, req: Request) -> dict[str, Any]:
 
 def create_connection(tx: Tx, req: Request) -> dict[str, Any]:
     body = require_object(req.body, "connection")
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or "/" in name:
-        raise invalid(f"Invalid connection name '{name}'")
-    if tx.exists(KIND, "", name):
-        raise invalid(f"Connection {name} already exists")
+    name = new_instance_name(tx, KIND, body, "name", "connection")
     type_ = body.get("type")
     if not isinstance(type_, str) or not type_:
         raise invalid("Connection type is required")

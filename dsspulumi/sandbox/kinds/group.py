@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsspulumi.sandbox import hooks
+from dsspulumi.sandbox.documents import new_instance_name
 from dsspulumi.sandbox.errors import (
     USERS_GROUP,
     invalid,
@@ -95,11 +96,7 @@ def list_groups(tx: Tx, req: Request) -> list[dict[str, Any]]:
 
 def create_group(tx: Tx, req: Request) -> dict[str, Any]:
     body = require_object(req.body, "group")
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or "/" in name:
-        raise invalid(f"Invalid group name '{name}'")
-    if exists(tx, name):
-        raise invalid(f"Group {name} already exists")
+    name = new_instance_name(tx, KIND, body, "name", "group")
     group = new_group(
         tx,
         name,

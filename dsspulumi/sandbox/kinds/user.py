@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from dsspulumi.sandbox import hooks
+from dsspulumi.sandbox.documents import new_instance_name
 from dsspulumi.sandbox.errors import (
     ADMIN_LOGIN,
     USER_LOGIN,
@@ -130,11 +131,7 @@ def list_users(tx: Tx, req: Request) -> list[dict[str, Any]]:
 
 def create_user(tx: Tx, req: Request) -> dict[str, Any]:
     body = require_object(req.body, "user")
-    login = body.get("login")
-    if not isinstance(login, str) or not login.strip() or "/" in login:
-        raise invalid(f"Invalid user login '{login}'")
-    if tx.exists(KIND, "", login):
-        raise invalid(f"User {login} already exists")
+    login = new_instance_name(tx, KIND, body, "login", "user")
     source = body.get("sourceType") or "LOCAL"
     if source not in SOURCE_TYPES:
         raise invalid(f"Invalid sourceType '{source}'")
