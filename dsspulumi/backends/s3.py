@@ -59,7 +59,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
-from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned
+from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned, restore_steps
 from dsspulumi.backends.s3_objects import (
     CONDITIONAL_CONFLICT,
     NO_SUCH_KEY,
@@ -212,9 +212,7 @@ class S3Backend(Backend):
         return (
             f"earlier versions are kept under {self._uri(self._history_prefix(stack, env))} "
             f"(and as object versions of {self.where(stack, env)} when bucket versioning is "
-            f"on): `dss stack history {stack} -e {env}` lists them; restore one with "
-            f"`dss stack history {stack} -e {env} --show N > good.json` and "
-            f"`dss stack import {stack} -e {env} good.json --force`"
+            "on): " + restore_steps(stack, env)
         )
 
     # --- state ----------------------------------------------------------------------------------
