@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import os
 import random
@@ -106,28 +107,23 @@ class _Failure:
         return DROP if self.mode == "drop" else _error(self.error)
 
 
+@dataclasses.dataclass(eq=False)  # each injection is its own, even when two look alike
 class _Injection:
-    def __init__(
-        self,
-        method: str,
-        route: str,
-        times: int,
-        status: int,
-        message: str,
-        error_type: str,
-        after: int,
-        when: str,
-        mode: str,
-    ) -> None:
-        self.method = method.upper()
-        self.route = route
-        self.remaining = times
-        self.status = status
-        self.message = message
-        self.error_type = error_type
-        self.skip = after
-        self.when = when
-        self.mode = mode
+    """A failure armed by the control API: ``remaining`` more times, after ``skip`` more
+    matching requests go through."""
+
+    method: str
+    route: str
+    remaining: int
+    status: int
+    message: str
+    error_type: str
+    skip: int
+    when: str
+    mode: str
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
 
     def matches(self, method: str, template: str) -> bool:
         if self.method not in ("*", method):
