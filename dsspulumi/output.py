@@ -364,29 +364,47 @@ def _shell(
     return Secret(out) if secret else out
 
 
+def _map_leaves(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """A copy of the dicts and lists of ``value``, with ``leaf`` applied to everything else."""
+    if isinstance(value, Mapping):
+        return {k: _map_leaves(v, leaf) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_leaves(v, leaf) for v in value]
+    return leaf(value)
+
+
+def _reveal(value: Any) -> Any:
+    return reveal_all(value.reveal()) if isinstance(value, Secret) else value
+
+
 def reveal_all(value: Any) -> Any:
     """Engine values -> what the provider sends to DSS (plaintext)."""
-    if isinstance(value, Secret):
-        return reveal_all(value.reveal())
-    if isinstance(value, Mapping):
-        return {k: reveal_all(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [reveal_all(v) for v in value]
+    return _map_leaves(value, _reveal)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, Secret | Sealed):
+        return MASK
+    if isinstance(value, Unknown):
+        return {"unknown": True}
     return value
 
 
 def mask_all(value: Any) -> Any:
     """Engine values -> what may be shown: secrets as ``[secret]``, values known only after
     apply as ``{"unknown": true}``."""
-    if isinstance(value, Secret | Sealed):
-        return MASK
-    if isinstance(value, Unknown):
-        return {"unknown": True}
-    if isinstance(value, Mapping):
-        return {k: mask_all(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_all(v) for v in value]
-    return value
+    return _map_leaves(value, _mask)
+
+
+#: Stands for a value known only after apply in a plan dumped as JSON; the renderers then
+#: replace it by the bare words (no quotes: it is not a string DSS will get).
+UNKNOWN_TOKEN = "\u2063known after apply\u2063"
+
+
+def shown(value: Any) -> Any:
+    """``value`` as a plan may show it: secrets masked, values known only after apply as
+    :data:`UNKNOWN_TOKEN`."""
+    return _map_leaves(value, lambda v: UNKNOWN_TOKEN if isinstance(v, Unknown) else _mask(v))
 
 
 def contains_secret(value: Any) -> bool:

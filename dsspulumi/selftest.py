@@ -328,15 +328,15 @@ class SelfTest:
                 self._results[type_token].fail(
                     Problem(
                         "update",
-                        f"planned {op} instead of an update of {sample.update_path}",
+                        f"planned {op} instead of an update of {sample.path}",
                         object=_short(logical),
                     )
                 )
-            elif not any(_paths_match(p, sample.update_path) for p in paths):
+            elif not any(_paths_match(p, sample.path) for p in paths):
                 self._results[type_token].fail(
                     Problem(
                         "update",
-                        f"planned changes of {paths}, not of {sample.update_path}",
+                        f"planned changes of {paths}, not of {sample.path}",
                         object=_short(logical),
                     )
                 )
@@ -367,11 +367,11 @@ class SelfTest:
             sample = self._samples[type_token]
             drift = found.get(logical)
             paths = [d.path for d in drift.diff] if drift is not None else []
-            if not any(_paths_match(p, sample.drift_path) for p in paths):
+            if not any(_paths_match(p, sample.path) for p in paths):
                 self._results[type_token].fail(
                     Problem(
                         "drift",
-                        f"{sample.drift_path} was changed by hand, but refresh reported "
+                        f"{sample.path} was changed by hand, but refresh reported "
                         + (f"changes of {paths}" if paths else "no drift"),
                         object=_short(logical),
                     )

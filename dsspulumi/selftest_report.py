@@ -67,13 +67,8 @@ class KindResult:
         return f"{self.kind:<{width}}FAILED  " + "; ".join(p.describe() for p in self.problems)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "type": self.type,
-            "status": self.status,
-            "note": self.note,
-            "problems": [p.to_json() for p in self.problems],
-        }
+        problems = [p.to_json() for p in self.problems]
+        return {"kind": self.kind, **attrs.asdict(self, recurse=False), "problems": problems}
 
 
 @attrs.define
@@ -84,8 +79,8 @@ class Report:
     kinds: list[KindResult] = attrs.field(factory=list)
     left_behind: list[str] = attrs.field(factory=list)  # objects the cleanup could not remove
     error: str | None = None  # what stopped the run before every phase ran
-    kept: str | None = None  # the command that removes what is left (its state is kept)
     interrupted: bool = False
+    kept: str | None = None  # the command that removes what is left (its state is kept)
 
     @property
     def ok(self) -> bool:
@@ -112,14 +107,5 @@ class Report:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "dss_url": self.dss_url,
-            "project": self.project,
-            "admin": self.admin,
-            "kinds": [k.to_json() for k in self.kinds],
-            "left_behind": self.left_behind,
-            "error": self.error,
-            "interrupted": self.interrupted,
-            "kept": self.kept,
-        }
+        kinds = [k.to_json() for k in self.kinds]
+        return {"ok": self.ok, **attrs.asdict(self, recurse=False), "kinds": kinds}

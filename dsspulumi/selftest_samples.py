@@ -5,8 +5,8 @@ throwaway project's key, ``$name`` the kind's prefixed instance name, ``$v`` the
 ``1`` when created, ``2`` after the update, ``$group`` a group the API key belongs to).
 The samples are laid out in dependency order, so a later one may use an earlier one's
 variable (the recipe reads the dataset). ``drift`` changes one field of the object through
-``dataikuapi`` by hand, as a colleague would in the DSS UI, and ``drift_path`` is the
-property ``--refresh`` must then report as changed.
+``dataikuapi`` by hand, as a colleague would in the DSS UI. ``path`` is the one property both
+change: the update must plan a change of it, and ``--refresh`` must then report it as changed.
 
 A kind the tool supports without a sample here is reported by ``dss selftest`` as not
 covered (exit 1): adding a kind means adding its sample.
@@ -34,9 +34,8 @@ class Sample:
     type: str
     source: str  # stack program lines (string.Template)
     logical: str  # the logical name of the object checked through update and drift
-    update_path: str  # the property the update (v1 -> v2) changes
+    path: str  # the property the update (v1 -> v2) and the hand change (``drift``) both change
     drift: Drifter  # a change made through dataikuapi by hand
-    drift_path: str  # the property refresh must report after ``drift``
     admin: bool = False  # an instance-level kind: needs an admin API key
 
     def render(self, **values: str) -> str:
@@ -161,18 +160,16 @@ SAMPLES: tuple[Sample, ...] = (
         'project = dss.Project("$key", name="dsspulumi selftest $key",\n'
         '                      description="selftest v$v", tags=["selftest"])',
         logical="$key",
-        update_path="description",
+        path="description",
         drift=_project_drift,
-        drift_path="description",
     ),
     Sample(
         "dss:Group",
         'group = dss.Group("${name}_group", description="selftest v$v",\n'
         "                  may_create_projects=False)",
         logical="${name}_group",
-        update_path="description",
+        path="description",
         drift=_definition_drift(lambda c, r: c.get_group(r.inputs["name"]), "description"),
-        drift_path="description",
         admin=True,
     ),
     Sample(
@@ -180,9 +177,8 @@ SAMPLES: tuple[Sample, ...] = (
         'dss.User("${name}_user", display_name="selftest v$v", email="selftest@example.com",\n'
         "         groups=[group])",
         logical="${name}_user",
-        update_path="display_name",
+        path="display_name",
         drift=_user_drift,
-        drift_path="display_name",
         admin=True,
     ),
     Sample(
@@ -190,9 +186,8 @@ SAMPLES: tuple[Sample, ...] = (
         'dss.Connection("${name}_conn", type="Filesystem", params={"root": "/tmp/$key"},\n'
         '               allowed_groups=[group], description="selftest v$v")',
         logical="${name}_conn",
-        update_path="description",
+        path="description",
         drift=_definition_drift(lambda c, r: c.get_connection(r.inputs["name"]), "description"),
-        drift_path="description",
         admin=True,
     ),
     Sample(
@@ -200,18 +195,16 @@ SAMPLES: tuple[Sample, ...] = (
         'dss.CodeEnv("${dashed}-env", lang="python",\n'
         '            packages=[] if "$v" == "1" else ["six"])',
         logical="${dashed}-env",
-        update_path="packages",
+        path="packages",
         drift=_code_env_drift,
-        drift_path="packages",
         admin=True,
     ),
     Sample(
         "dss:GlobalVariables",
         'dss.GlobalVariables({"${name}_var": "selftest v$v"})',
         logical="instance-variables",
-        update_path="variables",
+        path="variables",
         drift=_global_variables_drift,
-        drift_path="variables",
         admin=True,
     ),
     Sample(
@@ -221,20 +214,18 @@ SAMPLES: tuple[Sample, ...] = (
         '                             description="selftest v$v", tags=["selftest", "v$v"],\n'
         '                             schema=[dss.Column("id", "bigint"), dss.Column("name")])',
         logical="$key.selftest_in",
-        update_path="description",
+        path="description",
         drift=_raw_settings_drift(lambda p, r: p.get_dataset(r.inputs["name"]).get_settings()),
-        drift_path="description",
     ),
     Sample(
         "dss:ManagedFolder",
         'folder = dss.ManagedFolder("selftest_folder", project=project,\n'
         '                           description="selftest v$v")',
         logical="$key.selftest_folder",
-        update_path="description",
+        path="description",
         drift=_raw_settings_drift(
             lambda p, r: p.get_managed_folder(r.outputs["id"]).get_settings()
         ),
-        drift_path="description",
     ),
     Sample(
         "dss:Recipe",
@@ -244,9 +235,8 @@ SAMPLES: tuple[Sample, ...] = (
         "                          outputs=[output], code=\"print('selftest v$v')\\n\",\n"
         '                          description="selftest recipe")',
         logical="$key.selftest_recipe",
-        update_path="code",
+        path="code",
         drift=_recipe_drift,
-        drift_path="code",
     ),
     Sample(
         "dss:Scenario",
@@ -254,36 +244,32 @@ SAMPLES: tuple[Sample, ...] = (
         "             steps=[dss.BuildStep([output])],\n"
         '             triggers=[dss.TemporalTrigger("Daily", hour=2, minute=30)])',
         logical="$key.selftest_scenario",
-        update_path="active",
+        path="active",
         drift=_scenario_drift,
-        drift_path="active",
     ),
     Sample(
         "dss:ProjectVariables",
         'dss.ProjectVariables(project=project, standard={"version": "v$v"},\n'
         '                     local={"debug": False})',
         logical="$key.variables",
-        update_path="standard",
+        path="standard",
         drift=_variables_drift,
-        drift_path="standard",
     ),
     Sample(
         "dss:ProjectPermissions",
         "dss.ProjectPermissions(project=project, permissions=[\n"
         '    dss.GroupPermission("$group", write_project_content="$v" == "2")])',
         logical="$key.permissions",
-        update_path="permissions",
+        path="permissions",
         drift=_permissions_drift,
-        drift_path="permissions",
     ),
     Sample(
         "dss:FlowZone",
         'dss.FlowZone("selftest_zone", project=project,\n'
         '             color="#ff9900" if "$v" == "1" else "#0099ff", items=[dataset])',
         logical="$key.selftest_zone",
-        update_path="color",
+        path="color",
         drift=_zone_drift,
-        drift_path="color",
     ),
     Sample(
         "dss:Notebook",

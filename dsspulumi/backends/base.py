@@ -92,6 +92,15 @@ class Versioned:
     version: str
 
 
+def restore_steps(stack: str, env: str) -> str:
+    """How to list and restore an earlier state, the end of every backend's history hint."""
+    return (
+        f"`dss stack history {stack} -e {env}` lists them; restore one with "
+        f"`dss stack history {stack} -e {env} --show N > good.json` and "
+        f"`dss stack import {stack} -e {env} good.json --force`"
+    )
+
+
 class Backend(abc.ABC):
     url: str
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned
+from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned, restore_steps
 from dsspulumi.errors import BackendError, LockLostError, StateConflictError, StateError
 
 if TYPE_CHECKING:
@@ -89,9 +89,7 @@ class LocalBackend(Backend):
     def history_hint(self, stack: str, env: str) -> str:
         return (
             f"earlier versions are kept in {self._history_dir(stack, env)}/ (newest last): "
-            f"`dss stack history {stack} -e {env}` lists them; restore one with "
-            f"`dss stack history {stack} -e {env} --show N > good.json` and "
-            f"`dss stack import {stack} -e {env} good.json --force`"
+            + restore_steps(stack, env)
         )
 
     def _io(self, what: str, exc: OSError) -> StateError:

@@ -54,12 +54,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
-from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned
+from dsspulumi.backends.base import Backend, LockInfo, ObservedLock, Versioned, restore_steps
 from dsspulumi.backends.s3_objects import (
     CONDITIONAL_CONFLICT,
     NO_SUCH_KEY,
@@ -67,6 +67,7 @@ from dsspulumi.backends.s3_objects import (
     REFUSALS,
     Refused,
     S3Objects,
+    S3Options,
 )
 from dsspulumi.errors import ConfigError, LockLostError, StateConflictError, StateError
 
@@ -148,29 +149,15 @@ class S3Backend(Backend):
         bucket: str,
         prefix: str = "",
         url: str | None = None,
-        *,
-        sse: str = "AES256",
-        kms_key_id: str | None = None,
-        addressing_style: str | None = None,
-        client: Any = None,
-        retries: int | None = None,
+        **options: Unpack[S3Options],
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.url = url or f"s3://{bucket}/{self.prefix}".rstrip("/")
-        self.sse = sse
-        self.kms_key_id = kms_key_id
-        self.addressing_style = addressing_style
-        self.objects = S3Objects(
-            bucket,
-            self._root(),
-            self.url,
-            sse=sse,
-            kms_key_id=kms_key_id,
-            addressing_style=addressing_style,
-            client=client,
-            retries=retries,
-        )
+        self.objects = S3Objects(bucket, self._root(), self.url, **options)
+        self.sse = self.objects.sse
+        self.kms_key_id = self.objects.kms_key_id
+        self.addressing_style = self.objects.addressing_style
         self._written: dict[tuple[str, str], _Written] = {}
 
     @property
@@ -225,9 +212,7 @@ class S3Backend(Backend):
         return (
             f"earlier versions are kept under {self._uri(self._history_prefix(stack, env))} "
             f"(and as object versions of {self.where(stack, env)} when bucket versioning is "
-            f"on): `dss stack history {stack} -e {env}` lists them; restore one with "
-            f"`dss stack history {stack} -e {env} --show N > good.json` and "
-            f"`dss stack import {stack} -e {env} good.json --force`"
+            "on): " + restore_steps(stack, env)
         )
 
     # --- state ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import boto3
 import botocore.config
@@ -60,6 +60,19 @@ class Refused(Exception):
         self.code = code
 
 
+class S3Options(TypedDict, total=False):
+    """How the objects are written and reached, as the backend URL or the caller says:
+    ``sse`` (AES256, the default, or aws:kms) and ``kms_key_id``; ``addressing_style`` (path
+    or virtual; default: path for a custom endpoint); ``client``, a boto3 client to use;
+    ``retries``, rounds above botocore's attempts (default: ``s3_retries()``)."""
+
+    sse: str
+    kms_key_id: str | None
+    addressing_style: str | None
+    client: Any
+    retries: int | None
+
+
 class S3Objects:
     """Requests on the objects of one bucket, for the backend at ``url``.
 
@@ -73,22 +86,18 @@ class S3Objects:
         bucket: str,
         root: str,
         url: str,
-        *,
-        sse: str = "AES256",
-        kms_key_id: str | None = None,
-        addressing_style: str | None = None,
-        client: Any = None,
-        retries: int | None = None,
+        **options: Unpack[S3Options],
     ) -> None:
         self.bucket = bucket
         self.root = root  # "" or "prefix/": named in the access-denied message
         self.url = url
-        self.sse = sse
-        self.kms_key_id = kms_key_id
-        self.addressing_style = addressing_style
-        self._client = client
+        self.sse = options.get("sse", "AES256")
+        self.kms_key_id = options.get("kms_key_id")
+        self.addressing_style = options.get("addressing_style")
+        self._client = options.get("client")
         self._client_lock = threading.Lock()
         self._counter_lock = threading.Lock()
+        retries = options.get("retries")
         self.retries = s3_retries() if retries is None else retries
         self.counters: dict[str, int] = {"requests": 0, "bytes_written": 0, "bytes_copied": 0}
 

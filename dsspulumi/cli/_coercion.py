@@ -15,9 +15,8 @@ it was written against (pyproject pins typer 0.29).
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal, get_args, get_origin
-
-_installed = False
 
 
 def _unchanged(descriptor: Any, value: Any) -> bool:
@@ -37,11 +36,8 @@ def _unchanged(descriptor: Any, value: Any) -> bool:
     return False
 
 
+@functools.cache  # once per process: a second install would wrap typer's code twice
 def install() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
     try:
         import typer
         from typer import _coercion, core

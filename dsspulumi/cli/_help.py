@@ -13,9 +13,8 @@ every command's help (tests/cli/test_help.py) then fails, which is the point.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, get_args, get_origin
-
-_installed = False
 
 # A value's Python type -> its name in help, as click names its own types.
 _NAMES = {str: "TEXT", int: "INTEGER", float: "FLOAT", bool: "BOOLEAN"}
@@ -49,11 +48,8 @@ def value_form(param: Any) -> str:
     return _type_name(desc.annotation)
 
 
+@functools.cache  # once per process: a second install would wrap typer's code twice
 def install() -> None:
-    global _installed
-    if _installed:
-        return
-    _installed = True
     try:
         import typer
         from typer import core

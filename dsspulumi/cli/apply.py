@@ -14,6 +14,8 @@ from dsspulumi.cli.common import Consoles, handle_errors, stdin_is_terminal
 from dsspulumi.errors import ProtectedError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dsspulumi.cli.session import CliSession
 
 StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")]
@@ -260,76 +262,50 @@ def _apply(
             raise typer.Exit(1)
 
 
-def up(
-    stack: StackArg,
-    env: EnvOpt = "dev",
-    json_out: JsonOpt = False,
-    diff: DiffOpt = False,
-    target: TargetOpt = None,
-    refresh: RefreshOpt = False,
-    parallel: ParallelOpt = 10,
-    yes: YesOpt = False,
-    expect_no_changes: ExpectOpt = False,
-    backend: BackendOpt = None,
-    dss_url: DssUrlOpt = None,
-    lock_timeout: LockTimeoutOpt = 0.0,
-    retries: RetriesOpt = 5,
-    debug: DebugOpt = False,
-) -> None:
-    """Preview, confirm (or --yes), apply, save state."""
-    _apply(
-        "up",
-        stack,
-        env=env,
-        json_out=json_out,
-        diff=diff,
-        target=target,
-        refresh=refresh,
-        parallel=parallel,
-        yes=yes,
-        expect_no_changes=expect_no_changes,
-        backend=backend,
-        dss_url=dss_url,
-        debug=debug,
-        lock_timeout=lock_timeout,
-        retries=retries,
-    )
+def _apply_command(kind: Literal["up", "destroy"], doc: str) -> Callable[..., None]:
+    """``up`` and ``destroy`` take the same options; one signature serves both commands."""
+
+    def command(
+        stack: StackArg,
+        env: EnvOpt = "dev",
+        json_out: JsonOpt = False,
+        diff: DiffOpt = False,
+        target: TargetOpt = None,
+        refresh: RefreshOpt = False,
+        parallel: ParallelOpt = 10,
+        yes: YesOpt = False,
+        expect_no_changes: ExpectOpt = False,
+        backend: BackendOpt = None,
+        dss_url: DssUrlOpt = None,
+        lock_timeout: LockTimeoutOpt = 0.0,
+        retries: RetriesOpt = 5,
+        debug: DebugOpt = False,
+    ) -> None:
+        _apply(
+            kind,
+            stack,
+            env=env,
+            json_out=json_out,
+            diff=diff,
+            target=target,
+            refresh=refresh,
+            parallel=parallel,
+            yes=yes,
+            expect_no_changes=expect_no_changes,
+            backend=backend,
+            dss_url=dss_url,
+            debug=debug,
+            lock_timeout=lock_timeout,
+            retries=retries,
+        )
+
+    command.__name__ = command.__qualname__ = kind
+    command.__doc__ = doc
+    return command
 
 
-def destroy(
-    stack: StackArg,
-    env: EnvOpt = "dev",
-    json_out: JsonOpt = False,
-    diff: DiffOpt = False,
-    target: TargetOpt = None,
-    refresh: RefreshOpt = False,
-    parallel: ParallelOpt = 10,
-    yes: YesOpt = False,
-    expect_no_changes: ExpectOpt = False,
-    backend: BackendOpt = None,
-    dss_url: DssUrlOpt = None,
-    lock_timeout: LockTimeoutOpt = 0.0,
-    retries: RetriesOpt = 5,
-    debug: DebugOpt = False,
-) -> None:
-    """Delete everything the stack's state holds, dependants first."""
-    _apply(
-        "destroy",
-        stack,
-        env=env,
-        json_out=json_out,
-        diff=diff,
-        target=target,
-        refresh=refresh,
-        parallel=parallel,
-        yes=yes,
-        expect_no_changes=expect_no_changes,
-        backend=backend,
-        dss_url=dss_url,
-        debug=debug,
-        lock_timeout=lock_timeout,
-        retries=retries,
-    )
+up = _apply_command("up", "Preview, confirm (or --yes), apply, save state.")
+destroy = _apply_command("destroy", "Delete everything the stack's state holds, dependants first.")
 
 
 def refresh(

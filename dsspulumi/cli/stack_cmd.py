@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,6 +21,9 @@ from dsspulumi.cli.common import (
 )
 from dsspulumi.errors import ConfigError, DssPulumiError
 from dsspulumi.output import MASK, reveal_all
+
+if TYPE_CHECKING:
+    from dsspulumi.backends.base import Backend
 
 stack_app = typer.Typer(
     help=HELP["stack"],
@@ -43,6 +46,13 @@ def _name(arg: str) -> str:
     if not name or "/" in name:
         raise ConfigError(f"invalid stack name {arg!r}")
     return name
+
+
+def _backend(stack: str, backend: str | None) -> Backend:
+    """The backend holding ``stack``'s state: --backend, else what its folder configures."""
+    from dsspulumi.backends import open_backend
+
+    return open_backend(resolve_backend_url(backend, stack_folder(stack)))
 
 
 def mask_sealed(value: Any) -> Any:
@@ -125,11 +135,10 @@ def history(
     """Completed updates of a stack, oldest first; --show N prints that version's state."""
     from rich.table import Table
 
-    from dsspulumi.backends import open_backend
 
     with handle_errors(debug):
         name, env = _name(stack), check_env(env)
-        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
+        b = _backend(stack, backend)
         if show is not None:
             sys.stdout.buffer.write(b.read_history(name, env, show))
             sys.stdout.write("\n")
@@ -175,11 +184,10 @@ def output(
 ) -> None:
     """The stack's exported values (dss.export); secrets as [secret] unless --show-secrets."""
     from dsspulumi import admin
-    from dsspulumi.backends import open_backend
 
     with handle_errors(debug):
         stack_name, env = _name(stack), check_env(env)
-        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
+        b = _backend(stack, backend)
         if show_secrets:
             if b.read_state(stack_name, env) is None:
                 raise DssPulumiError(f"stack '{stack_name}' has no state in env '{env}'")
@@ -214,10 +222,9 @@ def export(
 ) -> None:
     """Print the stack's state as JSON (to move it, back it up, or inspect it)."""
     from dsspulumi import admin
-    from dsspulumi.backends import open_backend
 
     with handle_errors(debug):
-        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
+        b = _backend(stack, backend)
         typer.echo(json.dumps(admin.export_state(b, _name(stack), check_env(env)), indent=1))
 
 
@@ -243,14 +250,13 @@ def import_(
     export of another stack (or environment) and rewrites its URNs.
     """
     from dsspulumi import admin
-    from dsspulumi.backends import open_backend
 
     with handle_errors(debug):
         try:
             data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
         except OSError as exc:
             raise DssPulumiError(f"cannot read {file}: {exc.strerror}") from None
-        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
+        b = _backend(stack, backend)
         state = admin.import_state(
             b,
             _name(stack),
@@ -276,11 +282,10 @@ def rm(
 ) -> None:
     """Remove a stack environment's state (refused while it manages resources, unless --force)."""
     from dsspulumi import admin
-    from dsspulumi.backends import open_backend
 
     with handle_errors(debug):
         name, env = _name(stack), check_env(env)
-        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
+        b = _backend(stack, backend)
         forgotten = admin.remove_stack(b, name, env, force=force)
         extra = f"; {forgotten} resource(s) left in DSS, no longer managed" if forgotten else ""
         typer.echo(f"removed stack '{name}' (env '{env}'){extra}")
@@ -298,10 +303,9 @@ def unlock(
     from rich.markup import escape
 
     from dsspulumi import admin
-    from dsspulumi.backends import open_backend
 
     with handle_errors(debug):
-        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
+        b = _backend(stack, backend)
         typer.echo(escape(admin.unlock(b, _name(stack), check_env(env), force=force)))
 
 
@@ -341,14 +345,13 @@ def change_secrets_provider(
 ) -> None:
     """Re-encrypt the config's secrets and the state's with a new provider."""
     from dsspulumi import admin
-    from dsspulumi.backends import open_backend
     from dsspulumi.config import StackConfig
 
     with handle_errors(debug):
         loc = resolve_stack(stack)
         env = check_env(env)
         config = StackConfig.load(loc.file, loc.name, env)
-        b = open_backend(resolve_backend_url(backend, stack_folder(stack)))
+        b = _backend(stack, backend)
         count = admin.change_secrets_provider(b, config, provider)
         typer.echo(
             f"{config.what}: secrets now encrypted with {provider} "

@@ -26,7 +26,7 @@ from dsspulumi.display.failures import (
 )
 from dsspulumi.engine import RunResult
 from dsspulumi.executor import StepOutcome
-from dsspulumi.output import UNKNOWN_TEXT, Unknown, contains_secret, mask_all
+from dsspulumi.output import UNKNOWN_TEXT, UNKNOWN_TOKEN, contains_secret, shown
 from dsspulumi.plan import RETAIN, Op, Plan, Step
 from dsspulumi.provider import RetryEvent
 from dsspulumi.status import FAILED, SKIPPED, SUCCEEDED
@@ -66,25 +66,10 @@ DONE_VERB: dict[str, str] = {
 SUMMARY_ORDER = (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE, RETAIN, Op.IMPORT, Op.SAME, Op.READ)
 
 
-# Stands for a value known only after apply while the value is dumped as JSON, then
-# replaced by the bare words (no quotes: it is not a string DSS will get).
-_UNKNOWN_TOKEN = "\u2063known after apply\u2063"
-
-
-def _shown(v: Any) -> Any:
-    if isinstance(v, Unknown):
-        return _UNKNOWN_TOKEN
-    if isinstance(v, dict):
-        return {k: _shown(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_shown(x) for x in v]
-    return mask_all(v)
-
-
 def _value(v: Any, limit: int = 80) -> str:
-    v = _shown(v)
+    v = shown(v)
     text = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else json.dumps(v)
-    text = text.replace(f'"{_UNKNOWN_TOKEN}"', UNKNOWN_TEXT)
+    text = text.replace(f'"{UNKNOWN_TOKEN}"', UNKNOWN_TEXT)
     if len(text) > limit:
         text = text[: limit - 15] + f"… ({len(text)} chars)"
     return text

@@ -16,18 +16,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from dsspulumi import output
-from dsspulumi.output import MASK, contains_secret, mask_all
+from dsspulumi.output import MASK, UNKNOWN_TEXT, UNKNOWN_TOKEN, contains_secret, shown
 from dsspulumi.plan import RETAIN, Op, Plan, Step
 from dsspulumi.urn import logical_name
-
-# Values only DSS knows until the step runs (a folder's generated id): the engine carries
-# them as ``output.Unknown`` where this dsspulumi has such values at all.
-_UNKNOWN: tuple[type, ...] = tuple(
-    t for t in (getattr(output, "Unknown", None),) if isinstance(t, type)
-)
-UNKNOWN_TEXT = "(known after apply)"
-_UNKNOWN_TOKEN = "\u2063known after apply\u2063"  # replaced by UNKNOWN_TEXT once dumped
 
 # The order and wording of the summary, and each op's mark (the terminal plan's marks).
 SUMMARY: tuple[tuple[str, str], ...] = (
@@ -246,20 +237,9 @@ def _is_text(old: Any, new: Any) -> bool:
     return any(isinstance(x, str) and "\n" in x for x in (old, new))
 
 
-def _shown(value: Any) -> Any:
-    """``value`` as it may be shown: secrets masked, unknown values marked."""
-    if _UNKNOWN and isinstance(value, _UNKNOWN):
-        return _UNKNOWN_TOKEN
-    if isinstance(value, dict):
-        return {k: _shown(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shown(v) for v in value]
-    return mask_all(value)
-
-
 def _value(value: Any) -> str:
-    text = json.dumps(_shown(value), ensure_ascii=False)
-    text = text.replace(f'"{_UNKNOWN_TOKEN}"', UNKNOWN_TEXT)
+    text = json.dumps(shown(value), ensure_ascii=False)
+    text = text.replace(f'"{UNKNOWN_TOKEN}"', UNKNOWN_TEXT)
     if len(text) > VALUE_LIMIT:
         text = text[: VALUE_LIMIT - 20] + f"… ({len(text)} chars)"
     return text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .documents import blank_meta
 from .errors import check_object_name, invalid, optional_object, require_object
 from .lookups import DATASET, connection, project_object
 from .objects import split_ref
@@ -141,14 +142,7 @@ def new_dataset(
                 "rebuildBehavior": "NORMAL",
                 "crossProjectBuildBehavior": "DEFAULT",
             },
-            "tags": [],
-            "description": "",
-            "shortDesc": "",
-            "checklists": {"checklists": []},
-            "customMeta": {"kv": {}},
-            "customFields": {},
-            "creationTag": tx.tag(),
-            "versionTag": tx.tag(),
+            **blank_meta(tx),
         }
     )
     return dataset

@@ -96,6 +96,28 @@ class Route:
         return params
 
 
+def collection(
+    one: str, handlers: tuple[Handler, Handler, Handler, Handler, Handler], base: str = ""
+) -> list[Route]:
+    """The five routes DSS gives most kinds, written once so each kind names only its handlers:
+    list and create on ``base`` (by default ``one``'s parent, with its trailing slash); get,
+    save and delete on ``one``."""
+    base = base or one[: one.rindex("/") + 1]
+    list_all, create, get, put, delete = handlers
+    return [
+        Route("GET", base, list_all),
+        Route("POST", base, create),
+        Route("GET", one, get),
+        Route("PUT", one, put),
+        Route("DELETE", one, delete),
+    ]
+
+
+def get_put(template: str, get: Handler, put: Handler) -> list[Route]:
+    """A document DSS reads with GET and saves whole with PUT (settings, metadata, schema...)."""
+    return [Route("GET", template, get), Route("PUT", template, put)]
+
+
 _TABLE: list[Route] = []
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import os
 import random
@@ -33,9 +34,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from dsspulumi.background import BackgroundServer
 
 from . import routes
 from .errors import ADMIN_LOGIN, NOT_AUTHENTICATED, USER_LOGIN, DssApiError, admin_required
@@ -105,28 +107,23 @@ class _Failure:
         return DROP if self.mode == "drop" else _error(self.error)
 
 
+@dataclasses.dataclass(eq=False)  # each injection is its own, even when two look alike
 class _Injection:
-    def __init__(
-        self,
-        method: str,
-        route: str,
-        times: int,
-        status: int,
-        message: str,
-        error_type: str,
-        after: int,
-        when: str,
-        mode: str,
-    ) -> None:
-        self.method = method.upper()
-        self.route = route
-        self.remaining = times
-        self.status = status
-        self.message = message
-        self.error_type = error_type
-        self.skip = after
-        self.when = when
-        self.mode = mode
+    """A failure armed by the control API: ``remaining`` more times, after ``skip`` more
+    matching requests go through."""
+
+    method: str
+    route: str
+    remaining: int
+    status: int
+    message: str
+    error_type: str
+    skip: int
+    when: str
+    mode: str
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
 
     def matches(self, method: str, template: str) -> bool:
         if self.method not in ("*", method):
@@ -205,7 +202,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Quiet: the sandbox's own access log (``access_log=``) says what happened."""
 
 
-class Sandbox:
+class Sandbox(BackgroundServer):
     """An in-process DSS lookalike that the real ``dataikuapi.DSSClient`` can talk to.
 
     ``api_key=None`` generates a random key (or reuses the one saved in ``data_dir``).
@@ -340,17 +337,6 @@ class Sandbox:
             pass
         finally:
             self.stop()
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

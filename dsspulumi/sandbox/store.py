@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .db import DB_FORMAT_VERSION, Database
 from .errors import ADMIN_LOGIN, DssApiError, not_found
@@ -44,6 +44,20 @@ def declare(schema: Iterable[str] = (), seed: Callable[[Tx], Any] | None = None)
     _SCHEMA.extend(schema)
     if seed is not None:
         _SEEDERS.append(seed)
+
+
+class _MetaValue:
+    """A string of the ``meta`` table, read and written as an attribute of the store (None:
+    not set; setting None removes it)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __get__(self, store: Store, owner: type[Store]) -> str | None:
+        return store._meta(self.key)
+
+    def __set__(self, store: Store, value: str | None) -> None:
+        store._set_meta(self.key, value)
 
 
 class Store:
@@ -118,23 +132,10 @@ class Store:
                     (name, value),
                 )
 
-    @property
-    def api_key(self) -> str | None:
-        """The admin user's key."""
-        return self._meta("apiKey")
-
-    @api_key.setter
-    def api_key(self, key: str | None) -> None:
-        self._set_meta("apiKey", key)
-
-    @property
-    def user_api_key(self) -> str | None:
-        """The key of the non-admin user (:data:`~.errors.USER_LOGIN`)."""
-        return self._meta("userApiKey")
-
-    @user_api_key.setter
-    def user_api_key(self, key: str | None) -> None:
-        self._set_meta("userApiKey", key)
+    #: The admin user's key.
+    api_key = _MetaValue("apiKey")
+    #: The key of the non-admin user (:data:`~.errors.USER_LOGIN`).
+    user_api_key = _MetaValue("userApiKey")
 
     # ---- futures (memory only) ---------------------------------------------------------------
 
@@ -214,28 +215,16 @@ class Tx:
 
     def docs(self, kind: str, project: str | None = None) -> list[dict[str, Any]]:
         """Documents of one kind (in one project, or all), in creation order."""
-        if project is None:
-            rows = self.conn.execute(
-                "SELECT doc FROM objects WHERE kind = ? ORDER BY rowid", (kind,)
-            )
-        else:
-            rows = self.conn.execute(
-                "SELECT doc FROM objects WHERE kind = ? AND project = ? ORDER BY rowid",
-                (kind, project),
-            )
-        return [json.loads(r[0]) for r in rows]
+        return [json.loads(v) for v in self._column("doc", kind, project)]
 
     def ids(self, kind: str, project: str | None = None) -> list[str]:
-        if project is None:
-            rows = self.conn.execute(
-                "SELECT id FROM objects WHERE kind = ? ORDER BY rowid", (kind,)
-            )
-        else:
-            rows = self.conn.execute(
-                "SELECT id FROM objects WHERE kind = ? AND project = ? ORDER BY rowid",
-                (kind, project),
-            )
-        return [str(r[0]) for r in rows]
+        return [str(v) for v in self._column("id", kind, project)]
+
+    def _column(self, column: Literal["doc", "id"], kind: str, project: str | None) -> list[Any]:
+        """One column of the objects of a kind (in one project, or all), in creation order."""
+        where, args = ("", (kind,)) if project is None else (" AND project = ?", (kind, project))
+        sql = f"SELECT {column} FROM objects WHERE kind = ?{where} ORDER BY rowid"
+        return [r[0] for r in self.conn.execute(sql, args)]
 
     def count(self, kind: str) -> int:
         return int(

@@ -113,24 +113,31 @@ def decrypt_value(crypter: Crypter, token: str) -> Any:
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
+_Todo = list[tuple[Any, Any, Any]]  # (value, container, key): copy value into container[key]
+
+
+def _walk(data: Any, level: Callable[[Any, _Todo], Any]) -> Any:
+    """Copy ``data`` without recursion: ``level`` turns one value into its copy and queues its
+    children (no nesting depth reaches the recursion limit). A plain value costs one type test."""
+    if type(data) in _PLAIN:
+        return data
+    root: list[Any] = [None]
+    todo: _Todo = [(data, root, 0)]
+    while todo:
+        item, container, key = todo.pop()
+        container[key] = level(item, todo)
+    return root[0]
+
+
 def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
     """JSON-able copy of ``data`` with every Secret encrypted (Sealed ones kept as they are).
 
     Iterative, like ``unseal``: every state write walks every recorded value.
     """
-    if type(data) in _PLAIN:
-        return data
-    root: list[Any] = [None]
-    todo: list[tuple[Any, Any, Any]] = [(data, root, 0)]
-    while todo:
-        item, container, key = todo.pop()
-        container[key] = _seal_level(item, crypter, where, todo)
-    return root[0]
+    return _walk(data, lambda item, todo: _seal_level(item, crypter, where, todo))
 
 
-def _seal_level(
-    data: Any, crypter: Crypter | None, where: str, todo: list[tuple[Any, Any, Any]]
-) -> Any:
+def _seal_level(data: Any, crypter: Crypter | None, where: str, todo: _Todo) -> Any:
     if isinstance(data, SecretDigest):
         return data.to_state()  # the digest only: the plaintext never reaches a file
     if isinstance(data, Secret):
@@ -153,17 +160,10 @@ def unseal(data: Any, crypter: Crypter | None) -> Any:
     Iterative (every state load walks every recorded value): plain values cost one type
     test, and no nesting depth reaches the recursion limit.
     """
-    if type(data) in _PLAIN:
-        return data
-    root: list[Any] = [None]
-    todo: list[tuple[Any, Any, Any]] = [(data, root, 0)]
-    while todo:
-        item, container, key = todo.pop()
-        container[key] = _unseal_level(item, crypter, todo)
-    return root[0]
+    return _walk(data, lambda item, todo: _unseal_level(item, crypter, todo))
 
 
-def _unseal_level(data: Any, crypter: Crypter | None, todo: list[tuple[Any, Any, Any]]) -> Any:
+def _unseal_level(data: Any, crypter: Crypter | None, todo: _Todo) -> Any:
     if isinstance(data, Mapping):
         if len(data) == 1 and isinstance(data.get(SECRET_KEY), str):
             token = data[SECRET_KEY]
@@ -177,7 +177,7 @@ def _unseal_level(data: Any, crypter: Crypter | None, todo: list[tuple[Any, Any,
     return data
 
 
-def _copy_queueing(data: Any, todo: list[tuple[Any, Any, Any]]) -> Any:
+def _copy_queueing(data: Any, todo: _Todo) -> Any:
     """A shallow copy of a dict or list whose non-plain values are queued in ``todo`` to be
     filled in (the walks of ``seal`` and ``unseal`` are iterative)."""
     out: Any

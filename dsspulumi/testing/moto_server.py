@@ -43,10 +43,11 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable
-from types import TracebackType
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from dsspulumi.background import BackgroundServer
 
 TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -277,7 +278,7 @@ def _json(start_response: StartResponse, status: str, data: Any) -> list[bytes]:
     return [body]
 
 
-class MotoServer:
+class MotoServer(BackgroundServer):
     """An S3 endpoint on 127.0.0.1 served from a thread; ``with MotoServer() as s: s.url``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -316,17 +317,6 @@ class MotoServer:
         self._server = None
         self._thread = None
 
-    def __enter__(self) -> MotoServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def client(self) -> Any:
         """A boto3 S3 client for this server with the test credentials (ignores the env)."""
         return s3_client(self.url)
@@ -335,25 +325,10 @@ class MotoServer:
         return create_bucket(self.url, name, versioning=versioning)
 
     def set_fault(
-        self,
-        fail: str | None,
-        status: int = 503,
-        *,
-        code: str | None = None,
-        after: int = 0,
-        count: int | None = None,
-        when: str = "before",
+        self, fail: str | None, status: int = 503, **options: Unpack[FaultOptions]
     ) -> None:
-        spec = {
-            "fail": fail,
-            "status": status,
-            "code": code,
-            "after": after,
-            "count": count,
-            "when": when,
-        }
         assert self.app is not None, "start() the server first"
-        self.app.set_fault(spec)
+        self.app.set_fault(fault_spec(fail, status, options))
 
     def set_chaos(
         self, rate: float, modes: Iterable[str] = CHAOS_MODES, seed: int | None = None
@@ -398,26 +373,35 @@ def create_bucket(url: str, name: str, *, versioning: bool = True) -> str:
     return name
 
 
-def set_fault(
-    url: str,
-    fail: str | None,
-    status: int = 503,
-    *,
-    code: str | None = None,
-    after: int = 0,
-    count: int | None = None,
-    when: str = "before",
-) -> None:
-    """Switch the fault of a server (possibly in another process); ``fail=None`` heals it."""
-    spec = {
+class FaultOptions(TypedDict, total=False):
+    """How a fault fails, besides what and with which status (see ``/__fault__``): ``code``,
+    the S3 error code; ``after``, requests let through first; ``count``, failures before it
+    heals (None: never); ``when``, ``before`` the request is applied or ``after``."""
+
+    code: str | None
+    after: int
+    count: int | None
+    when: str
+
+
+def fault_spec(fail: str | None, status: int, options: FaultOptions) -> dict[str, Any]:
+    """The one body of ``POST /__fault__``, whether it goes over HTTP or straight to the app."""
+    return {
         "fail": fail,
         "status": status,
-        "code": code,
-        "after": after,
-        "count": count,
-        "when": when,
+        "code": None,
+        "after": 0,
+        "count": None,
+        "when": "before",
+        **options,
     }
-    _request(url, "/__fault__", "POST", spec)
+
+
+def set_fault(
+    url: str, fail: str | None, status: int = 503, **options: Unpack[FaultOptions]
+) -> None:
+    """Switch the fault of a server (possibly in another process); ``fail=None`` heals it."""
+    _request(url, "/__fault__", "POST", fault_spec(fail, status, options))
 
 
 def set_chaos(

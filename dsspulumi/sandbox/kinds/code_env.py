@@ -23,7 +23,7 @@ from dsspulumi.sandbox.errors import (
     optional_object,
     require_object,
 )
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "code_env"
@@ -177,8 +177,7 @@ _ONE = "/admin/code-envs/{lang}/{name}"
 ROUTES = [
     Route("GET", "/admin/code-envs/", list_code_envs),
     Route("POST", _ONE, create_code_env),
-    Route("GET", _ONE, get_code_env),
-    Route("PUT", _ONE, set_code_env),
+    *get_put(_ONE, get_code_env, set_code_env),
     Route("DELETE", _ONE, delete_code_env),
     Route("POST", _ONE + "/packages", update_packages),
 ]

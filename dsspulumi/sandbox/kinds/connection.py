@@ -13,6 +13,7 @@ import re
 import secrets
 from typing import Any
 
+from dsspulumi.sandbox.documents import new_instance_name
 from dsspulumi.sandbox.errors import (
     invalid,
     optional_object,
@@ -21,7 +22,7 @@ from dsspulumi.sandbox.errors import (
     string_list,
 )
 from dsspulumi.sandbox.lookups import connection
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "connection"
@@ -120,11 +121,7 @@ def connection_info(tx: Tx, req: Request) -> dict[str, Any]:
 
 def create_connection(tx: Tx, req: Request) -> dict[str, Any]:
     body = require_object(req.body, "connection")
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or "/" in name:
-        raise invalid(f"Invalid connection name '{name}'")
-    if tx.exists(KIND, "", name):
-        raise invalid(f"Connection {name} already exists")
+    name = new_instance_name(tx, KIND, body, "name", "connection")
     type_ = body.get("type")
     if not isinstance(type_, str) or not type_:
         raise invalid("Connection type is required")
@@ -186,11 +183,10 @@ def delete_connection(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 ROUTES = [
-    Route("GET", "/admin/connections/", list_connections),
-    Route("POST", "/admin/connections/", create_connection),
-    Route("GET", "/admin/connections/{name}", get_connection),
-    Route("PUT", "/admin/connections/{name}", update_connection),
-    Route("DELETE", "/admin/connections/{name}", delete_connection),
+    *collection(
+        "/admin/connections/{name}",
+        (list_connections, create_connection, get_connection, update_connection, delete_connection),
+    ),
     Route("GET", "/connections/get-names", connection_names),
     Route("GET", "/connections/{name}/info", connection_info),
 ]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from dsspulumi.sandbox import hooks
+from dsspulumi.sandbox.documents import deleted, keep_immutable, rename_request
 from dsspulumi.sandbox.errors import (
-    check_object_name,
     invalid,
     not_found,
     optional_object,
@@ -20,7 +20,7 @@ from dsspulumi.sandbox.errors import (
 from dsspulumi.sandbox.lookups import connection, folder_exists, project_object, require_project
 from dsspulumi.sandbox.managed_datasets import build_managed, check_new_name, new_dataset, save
 from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "dataset"
@@ -147,12 +147,7 @@ def set_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     project_key, name = req.project_key, req.params["datasetName"]
     current = lookup(tx, project_key, name)
     body = require_object(req.body, "dataset")
-    for key in ("name", "projectKey", "type"):
-        if key in body and body[key] != current[key]:
-            raise invalid(
-                f"Cannot change the {key} of dataset {project_key}.{name} "
-                f"(from {current[key]!r} to {body[key]!r})"
-            )
+    keep_immutable(current, body, ("name", "projectKey", "type"), f"dataset {project_key}.{name}")
     params = optional_object(body.get("params", current["params"]), "dataset params")
     _check_connection_params(tx, params, current["type"])
     _check_folder(tx, project_key, current["type"], params)
@@ -202,9 +197,7 @@ def set_metadata(tx: Tx, req: Request) -> dict[str, Any]:
 def delete_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     project_key, name = req.project_key, req.params["datasetName"]
     lookup(tx, project_key, name)
-    tx.delete(KIND, project_key, name)
-    hooks.deleted(tx, KIND, project_key, name)
-    return {"msg": f"Dataset {project_key}.{name} deleted"}
+    return deleted(tx, KIND, "Dataset", project_key, name)
 
 
 def rename_dataset(tx: Tx, req: Request) -> dict[str, Any]:
@@ -212,14 +205,9 @@ def rename_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     name; what references it follows, by the kinds' rename hooks: recipes, scenarios, zones
     and project exposures (ENDPOINTS.md says what, and what is UNVERIFIED)."""
     project_key = req.project_key
-    body = require_object(req.body, "rename")
-    old = body.get("oldName")
-    if not isinstance(old, str) or not old:
-        raise invalid("Invalid rename: 'oldName' of the dataset is required")
-    dataset = lookup(tx, project_key, old)
-    new = check_object_name("dataset", body.get("newName"))
-    if new == old or exists(tx, project_key, new):
-        raise invalid(f"Dataset {project_key}.{new} already exists")
+    old, new, dataset = rename_request(
+        req, "dataset", lambda n: lookup(tx, project_key, n), lambda n: exists(tx, project_key, n)
+    )
     dataset["name"] = new
     tx.bump(dataset)
     tx.delete(KIND, project_key, old)
@@ -230,15 +218,9 @@ def rename_dataset(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/datasets/{datasetName}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/datasets/", list_datasets),
-    Route("POST", "/projects/{projectKey}/datasets/", create_dataset),
+    *collection(_ONE, (list_datasets, create_dataset, get_dataset, set_dataset, delete_dataset)),
     Route("POST", "/projects/{projectKey}/datasets/managed", create_managed_dataset),
-    Route("GET", _ONE, get_dataset),
-    Route("PUT", _ONE, set_dataset),
-    Route("DELETE", _ONE, delete_dataset),
-    Route("GET", _ONE + "/schema", get_schema),
-    Route("PUT", _ONE + "/schema", set_schema),
-    Route("GET", _ONE + "/metadata", get_metadata),
-    Route("PUT", _ONE + "/metadata", set_metadata),
+    *get_put(_ONE + "/schema", get_schema, set_schema),
+    *get_put(_ONE + "/metadata", get_metadata, set_metadata),
     Route("POST", "/projects/{projectKey}/actions/renameDataset", rename_dataset),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsspulumi.sandbox import hooks
+from dsspulumi.sandbox.documents import new_instance_name
 from dsspulumi.sandbox.errors import (
     USERS_GROUP,
     invalid,
@@ -18,7 +19,7 @@ from dsspulumi.sandbox.errors import (
     optional_str,
     require_object,
 )
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "group"
@@ -95,11 +96,7 @@ def list_groups(tx: Tx, req: Request) -> list[dict[str, Any]]:
 
 def create_group(tx: Tx, req: Request) -> dict[str, Any]:
     body = require_object(req.body, "group")
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or "/" in name:
-        raise invalid(f"Invalid group name '{name}'")
-    if exists(tx, name):
-        raise invalid(f"Group {name} already exists")
+    name = new_instance_name(tx, KIND, body, "name", "group")
     group = new_group(
         tx,
         name,
@@ -144,9 +141,7 @@ def delete_group(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 ROUTES = [
-    Route("GET", "/admin/groups/", list_groups),
-    Route("POST", "/admin/groups/", create_group),
-    Route("GET", "/admin/groups/{name}", get_group),
-    Route("PUT", "/admin/groups/{name}", set_group),
-    Route("DELETE", "/admin/groups/{name}", delete_group),
+    *collection(
+        "/admin/groups/{name}", (list_groups, create_group, get_group, set_group, delete_group)
+    ),
 ]

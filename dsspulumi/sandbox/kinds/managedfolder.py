@@ -21,7 +21,7 @@ import secrets
 import string
 from typing import Any
 
-from dsspulumi.sandbox import hooks
+from dsspulumi.sandbox.documents import blank_meta, deleted, keep_immutable
 from dsspulumi.sandbox.errors import (
     invalid,
     optional_object,
@@ -30,7 +30,7 @@ from dsspulumi.sandbox.errors import (
     string_list,
 )
 from dsspulumi.sandbox.lookups import connection, project_object, require_project
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "managedfolder"
@@ -104,14 +104,7 @@ def create_folder(tx: Tx, req: Request) -> dict[str, Any]:
         "params": params,
         "partitioning": {"ignoreNonMatchingFile": False, "dimensions": []},
         "flowOptions": {"virtualizable": False, "rebuildBehavior": "NORMAL"},
-        "tags": [],
-        "description": "",
-        "shortDesc": "",
-        "checklists": {"checklists": []},
-        "customMeta": {"kv": {}},
-        "customFields": {},
-        "creationTag": tx.tag(),
-        "versionTag": tx.tag(),
+        **blank_meta(tx),
     }
     tx.put(KIND, project_key, ident, folder)
     return {"id": ident}
@@ -126,12 +119,7 @@ def set_folder(tx: Tx, req: Request) -> dict[str, Any]:
     project_key, ident = req.project_key, req.params["folderId"]
     current = lookup(tx, project_key, ident)
     body = require_object(req.body, "managed folder")
-    for key in ("id", "projectKey"):
-        if key in body and body[key] != current[key]:
-            raise invalid(
-                f"Cannot change the {key} of managed folder {project_key}.{ident} "
-                f"(from {current[key]!r} to {body[key]!r})"
-            )
+    keep_immutable(current, body, ("id", "projectKey"), f"managed folder {project_key}.{ident}")
     updated = dict(body)
     updated.update(
         id=ident,
@@ -155,9 +143,7 @@ def delete_folder(tx: Tx, req: Request) -> dict[str, Any]:
     answered with JSON (the client parses it)."""
     project_key, ident = req.project_key, req.params["folderId"]
     lookup(tx, project_key, ident)
-    tx.delete(KIND, project_key, ident)
-    hooks.deleted(tx, KIND, project_key, ident)
-    return {"msg": f"Managed folder {project_key}.{ident} deleted"}
+    return deleted(tx, KIND, "Managed folder", project_key, ident)
 
 
 def rename_folder(tx: Tx, req: Request) -> dict[str, Any]:
@@ -180,11 +166,7 @@ def list_contents(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/managedfolders/{folderId}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/managedfolders/", list_folders),
-    Route("POST", "/projects/{projectKey}/managedfolders/", create_folder),
-    Route("GET", _ONE, get_folder),
-    Route("PUT", _ONE, set_folder),
-    Route("DELETE", _ONE, delete_folder),
+    *collection(_ONE, (list_folders, create_folder, get_folder, set_folder, delete_folder)),
     Route("GET", _ONE + "/contents", list_contents),
     Route("POST", "/projects/{projectKey}/actions/renameManagedFolder", rename_folder),
 ]

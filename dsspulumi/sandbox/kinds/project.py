@@ -8,6 +8,7 @@ deleting a project is one indexed delete.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dsspulumi.sandbox import hooks
@@ -28,7 +29,7 @@ from dsspulumi.sandbox.lookups import (
     require_enterprise,
     require_project,
 )
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Handler, Request, Route, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "project"
@@ -210,15 +211,8 @@ def delete_project(tx: Tx, req: Request) -> dict[str, Any]:
     return tx.finished_future(result)
 
 
-def get_metadata(tx: Tx, req: Request) -> dict[str, Any]:
-    return dict(lookup(tx, req.project_key)["metadata"])
-
-
-def set_metadata(tx: Tx, req: Request) -> dict[str, Any]:
+def _check_metadata(tx: Tx, project: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     """Whole-object PUT: every field sent is kept as sent (``customFields`` included)."""
-    key = req.project_key
-    project = lookup(tx, key)
-    body = require_object(req.body, "project metadata")
     label = body.get("label", project["metadata"]["label"])
     if not isinstance(label, str) or not label.strip():
         raise invalid("Project name (label) cannot be empty")
@@ -230,37 +224,17 @@ def set_metadata(tx: Tx, req: Request) -> dict[str, Any]:
     meta.setdefault("checklists", {"checklists": []})
     meta.setdefault("custom", {"kv": {}})
     meta["customFields"] = optional_object(body.get("customFields"), "customFields")
-    project["metadata"] = meta
-    tx.bump(project)
-    _save(tx, key, project)
     return meta
 
 
-def get_settings(tx: Tx, req: Request) -> dict[str, Any]:
-    return dict(lookup(tx, req.project_key)["settings"])
-
-
-def set_settings(tx: Tx, req: Request) -> dict[str, Any]:
-    key = req.project_key
-    project = lookup(tx, key)
-    body = require_object(req.body, "project settings")
+def _check_settings(tx: Tx, project: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     require_object(body.get("settings", {}), "project settings.settings")
     exposed = require_object(body.get("exposedObjects", {"objects": []}), "exposedObjects")
     _check_exposed_objects(exposed)
-    project["settings"] = body
-    tx.bump(project)
-    _save(tx, key, project)
-    return {"msg": "Project settings saved"}
+    return body
 
 
-def get_permissions(tx: Tx, req: Request) -> dict[str, Any]:
-    return dict(lookup(tx, req.project_key)["permissions"])
-
-
-def set_permissions(tx: Tx, req: Request) -> dict[str, Any]:
-    key = req.project_key
-    project = lookup(tx, key)
-    body = require_object(req.body, "project permissions")
+def _check_permissions(tx: Tx, project: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     items = body.get("permissions", [])
     if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
         raise invalid("Invalid permissions: expected a list of objects")
@@ -274,28 +248,40 @@ def set_permissions(tx: Tx, req: Request) -> dict[str, Any]:
     perms = dict(body)
     perms["owner"] = owner
     perms["permissions"] = items
-    project["permissions"] = perms
-    tx.bump(project)
-    _save(tx, key, project)
-    return {"msg": "Project permissions saved"}
+    return perms
 
 
-def get_variables(tx: Tx, req: Request) -> dict[str, Any]:
-    return dict(lookup(tx, req.project_key)["variables"])
-
-
-def set_variables(tx: Tx, req: Request) -> dict[str, Any]:
-    key = req.project_key
-    project = lookup(tx, key)
-    body = require_object(req.body, "project variables")
+def _check_variables(tx: Tx, project: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     for part in ("standard", "local"):
         if part not in body:
             raise invalid(f"Missing '{part}' key in project variables")
         require_object(body[part], f"project variables.{part}")
-    project["variables"] = {"standard": body["standard"], "local": body["local"]}
-    tx.bump(project)
-    _save(tx, key, project)
-    return {"msg": "Project variables saved"}
+    return {"standard": body["standard"], "local": body["local"]}
+
+
+def _part(
+    part: str,
+    check: Callable[[Tx, dict[str, Any], dict[str, Any]], dict[str, Any]],
+    *,
+    echo: bool = False,
+) -> tuple[Handler, Handler]:
+    """GET and whole-document PUT of one part of the project document: every part is read,
+    checked, stored and versioned the same way; only the check differs. DSS answers a saved
+    metadata with the metadata (``echo``), the other parts with a message."""
+
+    def get(tx: Tx, req: Request) -> dict[str, Any]:
+        return dict(lookup(tx, req.project_key)[part])
+
+    def put(tx: Tx, req: Request) -> dict[str, Any]:
+        key = req.project_key
+        project = lookup(tx, key)
+        body = require_object(req.body, f"project {part}")
+        project[part] = check(tx, project, body)
+        tx.bump(project)
+        _save(tx, key, project)
+        return dict(project[part]) if echo else {"msg": f"Project {part} saved"}
+
+    return get, put
 
 
 # A project's exposed datasets follow them: a deleted one is no longer exposed, a renamed one
@@ -308,12 +294,8 @@ ROUTES = [
     Route("POST", "/projects/", create_project),
     Route("GET", "/projects/{projectKey}", project_summary),
     Route("DELETE", "/projects/{projectKey}", delete_project),
-    Route("GET", "/projects/{projectKey}/metadata", get_metadata),
-    Route("PUT", "/projects/{projectKey}/metadata", set_metadata),
-    Route("GET", "/projects/{projectKey}/settings", get_settings),
-    Route("PUT", "/projects/{projectKey}/settings", set_settings),
-    Route("GET", "/projects/{projectKey}/permissions", get_permissions),
-    Route("PUT", "/projects/{projectKey}/permissions", set_permissions),
-    Route("GET", "/projects/{projectKey}/variables/", get_variables),
-    Route("PUT", "/projects/{projectKey}/variables/", set_variables),
+    *get_put("/projects/{projectKey}/metadata", *_part("metadata", _check_metadata, echo=True)),
+    *get_put("/projects/{projectKey}/settings", *_part("settings", _check_settings)),
+    *get_put("/projects/{projectKey}/permissions", *_part("permissions", _check_permissions)),
+    *get_put("/projects/{projectKey}/variables/", *_part("variables", _check_variables)),
 ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsspulumi.sandbox import hooks, recipe_payloads
+from dsspulumi.sandbox.documents import keep_immutable, rename_request
 from dsspulumi.sandbox.errors import (
     check_object_name,
     invalid,
@@ -36,7 +37,7 @@ from dsspulumi.sandbox.lookups import (
 from dsspulumi.sandbox.managed_datasets import build_managed, check_new_name
 from dsspulumi.sandbox.managed_datasets import save as save_dataset
 from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "recipe"
@@ -276,12 +277,9 @@ def set_recipe(tx: Tx, req: Request) -> dict[str, Any]:
     current = lookup(tx, project_key, name)
     body = require_object(req.body, "recipe settings")
     recipe = require_object(body.get("recipe"), "recipe")
-    for key in ("name", "projectKey", "type"):
-        if key in recipe and recipe[key] != current["recipe"][key]:
-            raise invalid(
-                f"Cannot change the {key} of recipe {project_key}.{name} "
-                f"(from {current['recipe'][key]!r} to {recipe[key]!r})"
-            )
+    keep_immutable(
+        current["recipe"], recipe, ("name", "projectKey", "type"), f"recipe {project_key}.{name}"
+    )
     payload = body.get("payload", current["payload"])
     if payload is None:
         payload = current["payload"]
@@ -394,14 +392,12 @@ def rename_recipe(tx: Tx, req: Request) -> dict[str, Any]:
     """``{oldName, newName}``: the same recipe (payload, tags, creationTag) under a new name;
     it stays in its flow zone."""
     project_key = req.project_key
-    body = require_object(req.body, "rename")
-    old = body.get("oldName")
-    if not isinstance(old, str) or not old:
-        raise invalid("Invalid rename: 'oldName' of the recipe is required")
-    doc = lookup(tx, project_key, old)
-    new = check_object_name("recipe", body.get("newName"))
-    if new == old or tx.exists(KIND, project_key, new):
-        raise invalid(f"Recipe {project_key}.{new} already exists")
+    old, new, doc = rename_request(
+        req,
+        "recipe",
+        lambda n: lookup(tx, project_key, n),
+        lambda n: tx.exists(KIND, project_key, n),
+    )
     doc["recipe"]["name"] = new
     tx.bump(doc["recipe"])
     remove(tx, project_key, old)
@@ -412,12 +408,7 @@ def rename_recipe(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/recipes/{recipeName}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/recipes/", list_recipes),
-    Route("POST", "/projects/{projectKey}/recipes/", create_recipe),
-    Route("GET", _ONE, get_recipe),
-    Route("PUT", _ONE, set_recipe),
-    Route("DELETE", _ONE, delete_recipe),
-    Route("GET", _ONE + "/metadata", get_metadata),
-    Route("PUT", _ONE + "/metadata", set_metadata),
+    *collection(_ONE, (list_recipes, create_recipe, get_recipe, set_recipe, delete_recipe)),
+    *get_put(_ONE + "/metadata", get_metadata, set_metadata),
     Route("POST", "/projects/{projectKey}/actions/renameRecipe", rename_recipe),
 ]

@@ -29,6 +29,7 @@ import string
 from typing import Any
 
 from dsspulumi.sandbox import hooks
+from dsspulumi.sandbox.documents import keep_immutable
 from dsspulumi.sandbox.errors import (
     ADMIN_LOGIN,
     admin_required,
@@ -45,7 +46,7 @@ from dsspulumi.sandbox.lookups import (
     require_project,
     user_exists,
 )
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, collection, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "scenario"
@@ -219,12 +220,9 @@ def set_scenario(tx: Tx, req: Request) -> dict[str, Any]:
     doc = _lookup(tx, project_key, scenario_id)
     current = doc["definition"]
     body = require_object(req.body, "scenario")
-    for key in ("id", "projectKey", "type"):
-        if key in body and body[key] != current[key]:
-            raise invalid(
-                f"Cannot change the {key} of scenario {project_key}.{scenario_id} "
-                f"(from {current[key]!r} to {body[key]!r})"
-            )
+    keep_immutable(
+        current, body, ("id", "projectKey", "type"), f"scenario {project_key}.{scenario_id}"
+    )
     _check_run_as(tx, req, body.get("runAsUser"), current.get("runAsUser"))
     updated = _checked(body, current["type"])
     updated.update(
@@ -298,13 +296,9 @@ def delete_scenario(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/scenarios/{scenarioId}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/scenarios/", list_scenarios),
-    Route("POST", "/projects/{projectKey}/scenarios/", create_scenario),
-    Route("GET", _ONE, get_scenario),
-    Route("PUT", _ONE, set_scenario),
-    Route("DELETE", _ONE, delete_scenario),
-    Route("GET", _ONE + "/light", get_light),
-    Route("PUT", _ONE + "/light", set_light),
-    Route("GET", _ONE + "/payload", get_payload),
-    Route("PUT", _ONE + "/payload", set_payload),
+    *collection(
+        _ONE, (list_scenarios, create_scenario, get_scenario, set_scenario, delete_scenario)
+    ),
+    *get_put(_ONE + "/light", get_light, set_light),
+    *get_put(_ONE + "/payload", get_payload, set_payload),
 ]

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from dsspulumi.sandbox import hooks
+from dsspulumi.sandbox.documents import new_instance_name
 from dsspulumi.sandbox.errors import (
     ADMIN_LOGIN,
     USER_LOGIN,
@@ -25,7 +26,7 @@ from dsspulumi.sandbox.errors import (
     string_list,
 )
 from dsspulumi.sandbox.lookups import GROUP, group_exists
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "user"
@@ -130,11 +131,7 @@ def list_users(tx: Tx, req: Request) -> list[dict[str, Any]]:
 
 def create_user(tx: Tx, req: Request) -> dict[str, Any]:
     body = require_object(req.body, "user")
-    login = body.get("login")
-    if not isinstance(login, str) or not login.strip() or "/" in login:
-        raise invalid(f"Invalid user login '{login}'")
-    if tx.exists(KIND, "", login):
-        raise invalid(f"User {login} already exists")
+    login = new_instance_name(tx, KIND, body, "login", "user")
     source = body.get("sourceType") or "LOCAL"
     if source not in SOURCE_TYPES:
         raise invalid(f"Invalid sourceType '{source}'")
@@ -213,11 +210,7 @@ def users_info(tx: Tx, req: Request) -> list[dict[str, Any]]:
 
 
 ROUTES = [
-    Route("GET", "/admin/users/", list_users),
-    Route("POST", "/admin/users/", create_user),
-    Route("GET", "/admin/users/{login}", get_user),
-    Route("PUT", "/admin/users/{login}", set_user),
-    Route("DELETE", "/admin/users/{login}", delete_user),
+    *collection("/admin/users/{login}", (list_users, create_user, get_user, set_user, delete_user)),
     Route("GET", "/users/{login}", user_info),
     Route("GET", "/users/", users_info),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dsspulumi.sandbox.errors import require_object
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "variables"
@@ -31,6 +31,5 @@ def set_variables(tx: Tx, req: Request) -> dict[str, Any]:
 
 
 ROUTES = [
-    Route("GET", "/admin/variables/", get_variables),
-    Route("PUT", "/admin/variables/", set_variables),
+    *get_put("/admin/variables/", get_variables, set_variables),
 ]

@@ -19,7 +19,7 @@ from typing import Any
 
 from dsspulumi.sandbox.errors import invalid, not_found, require_object
 from dsspulumi.sandbox.lookups import require_project
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, get_put
 from dsspulumi.sandbox.store import Tx
 
 KIND = "wikiarticle"
@@ -179,10 +179,8 @@ def delete_article(tx: Tx, req: Request) -> dict[str, Any]:
 
 _ONE = "/projects/{projectKey}/wiki/{articleId}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/wiki/", get_settings),
-    Route("PUT", "/projects/{projectKey}/wiki/", set_settings),
+    *get_put("/projects/{projectKey}/wiki/", get_settings, set_settings),
     Route("POST", "/projects/{projectKey}/wiki/", create_article),
-    Route("GET", _ONE, get_article),
-    Route("PUT", _ONE, save_article),
+    *get_put(_ONE, get_article, save_article),
     Route("DELETE", _ONE, delete_article),
 ]

@@ -29,7 +29,7 @@ from dsspulumi.sandbox import hooks
 from dsspulumi.sandbox.errors import invalid, not_found, require_object
 from dsspulumi.sandbox.flow import Node, project_nodes, ref_key, subgraph
 from dsspulumi.sandbox.lookups import PROJECT, require_project
-from dsspulumi.sandbox.routes import Request, Route
+from dsspulumi.sandbox.routes import Request, Route, collection
 from dsspulumi.sandbox.store import Tx
 
 KIND = "zone"
@@ -251,13 +251,10 @@ def _follow_renames(object_type: str) -> hooks.RenameHook:
 for _kind, _object_type in ZONED_KINDS.items():
     hooks.on_rename(_kind, _follow_renames(_object_type))
 
-_ONE = "/projects/{projectKey}/flow/zones/{zoneId}"
+_ZONES = "/projects/{projectKey}/flow/zones"
+_ONE = _ZONES + "/{zoneId}"
 ROUTES = [
-    Route("GET", "/projects/{projectKey}/flow/zones", list_zones),
-    Route("POST", "/projects/{projectKey}/flow/zones", create_zone),
-    Route("GET", _ONE, get_zone),
-    Route("PUT", _ONE, set_zone),
-    Route("DELETE", _ONE, delete_zone),
+    *collection(_ONE, (list_zones, create_zone, get_zone, set_zone, delete_zone), _ZONES),
     Route("POST", _ONE + "/items", add_item),
     Route("POST", _ONE + "/add-items", add_items),
     Route("GET", _ONE + "/graph", zone_graph),
