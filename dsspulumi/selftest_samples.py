@@ -277,26 +277,23 @@ SAMPLES: tuple[Sample, ...] = (
         '    "metadata": {}, "nbformat": 4, "nbformat_minor": 4,\n'
         '    "cells": [{"cell_type": "code", "metadata": {}, "source": "print(\'v$v\')"}]})',
         logical="$key.selftest_notebook",
-        update_path="content",
+        path="content",
         drift=_notebook_drift,
-        drift_path="content",
     ),
     Sample(
         "dss:WikiArticle",
         'dss.WikiArticle("selftest_article", project=project, body="selftest v$v")',
         logical="$key.selftest_article",
-        update_path="body",
+        path="body",
         drift=_wiki_drift,
-        drift_path="body",
     ),
     Sample(
         "dss:LibraryFile",
         'dss.LibraryFile("python/selftest_helpers.py", project=project,\n'
         '                content="VERSION = $v\\n")',
         logical="$key.python/selftest_helpers.py",
-        update_path="content",
+        path="content",
         drift=_library_drift,
-        drift_path="content",
     ),
 )
 
