@@ -15,6 +15,7 @@ import pytest
 
 import dsspulumi as dss
 from dsspulumi.importer.codegen import instantiate
+from dsspulumi.kinds import schema
 from dsspulumi.output import Output
 
 BEFORE = json.loads(
@@ -87,19 +88,26 @@ def test_dataset_inputs_are_unchanged(name):
 
 
 # Before the schema, importing an uploaded-files dataset with a connection wrote it as
-# params["uploadConnection"], which the constructor refuses.
-_IMPORT_BROKEN_BEFORE = {"uploaded", "uploaded_by_type"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True)) if n in _IMPORT_BROKEN_BEFORE else n
-        for n in sorted(set(BEFORE) - {"in_folder"})
-    ],
-)
+# params["uploadConnection"], which the constructor refuses ("uploaded", "uploaded_by_type").
+@pytest.mark.parametrize("name", sorted(set(BEFORE) - {"in_folder"}))
 def test_dataset_import_call_declares_exactly_the_inputs(name):
     resource = _examples()[name]
     calls = [c.from_inputs(resource.inputs()) for c in (dss.Dataset, dss.ManagedDataset)]
     call = next(c for c in calls if c is not None)
     assert instantiate(call).inputs() == resource.inputs()
+
+
+@pytest.mark.parametrize(
+    "cls", [dss.Dataset, dss.ManagedDataset, dss.S3Dataset, dss.UploadedFilesDataset]
+)
+def test_dataset_classes_are_declared_by_their_schema(cls):
+    assert schema.declares(cls)
+    assert "inputs" not in vars(cls)
+
+
+def test_typed_spellings_are_imported_as_dss_dataset():
+    s3 = _examples()["s3"].inputs()
+    assert dss.S3Dataset.from_inputs(s3) is None
+    assert dss.UploadedFilesDataset.from_inputs(_examples()["uploaded"].inputs()) is None
+    call = dss.Dataset.from_inputs(s3)
+    assert call is not None and call.cls == "Dataset"
