@@ -160,7 +160,9 @@ def _read_type(raw: Mapping[str, Any], declared: Any) -> Any:
 
 
 def _read_format_type(raw: Mapping[str, Any], declared: Any) -> Any:
-    return raw.get("formatType") or None
+    """As DSS holds it; for an import, an empty format is none declared."""
+    value = raw.get("formatType")
+    return value if declared is not None else value or None
 
 
 def _share_keys(targets: list[Project | str]) -> list[str]:

@@ -17,6 +17,7 @@ import dsspulumi as dss
 from dsspulumi.importer.codegen import instantiate
 from dsspulumi.kinds import schema
 from dsspulumi.output import Output
+from dsspulumi.providers.dss.dataset import DatasetProvider, apply_settings
 
 BEFORE = json.loads(
     (Path(__file__).parent / "data" / "dataset_inputs_before_schema.json").read_text()
@@ -111,3 +112,50 @@ def test_typed_spellings_are_imported_as_dss_dataset():
     assert dss.UploadedFilesDataset.from_inputs(_examples()["uploaded"].inputs()) is None
     call = dss.Dataset.from_inputs(s3)
     assert call is not None and call.cls == "Dataset"
+
+
+# --- the provider's view and write, derived from the schema (pure: raw documents) -------------
+
+_SQL_RAW = {
+    "name": "raw",
+    "type": "PostgreSQL",
+    "managed": False,
+    "params": {"connection": "pg", "table": "t", "mode": "table"},
+    "tags": ["x"],
+    "schema": {"columns": [{"name": "a", "type": "string", "comment": "kept"}]},
+}
+
+
+def test_writing_a_sql_dataset_adds_no_format_params():
+    inputs = _examples()["external_minimal"].inputs()
+    raw = apply_settings(_SQL_RAW, inputs, None)
+    assert "formatParams" not in raw
+    assert raw["params"] == {"connection": "pg", "table": "t", "mode": "table"}
+    assert raw["tags"] == [] and raw["schema"] == _SQL_RAW["schema"]
+
+
+def test_a_param_no_longer_declared_is_removed_and_others_kept():
+    old = _examples()["external_minimal"].inputs()
+    new = {**old, "params": {}, "schema": [{"name": "b", "type": "int"}]}
+    raw = apply_settings(_SQL_RAW, new, old)
+    assert raw["params"] == {"connection": "pg", "mode": "table"}
+    assert raw["schema"] == {"columns": [{"name": "b", "type": "int"}], "userModified": True}
+
+
+def test_the_view_reads_the_declared_keys_and_the_kind_dss_holds():
+    managed = _examples()["managed_min"].inputs()
+    view = DatasetProvider._view_raw(None, _SQL_RAW, managed)  # type: ignore[arg-type]
+    # A managed dataset that DSS holds as an external one differs in type and managed.
+    assert (view["type"], view["managed"], view["connection"]) == ("PostgreSQL", False, "pg")
+    uploaded = _examples()["uploaded"].inputs()
+    view = DatasetProvider._view_raw(None, _SQL_RAW, uploaded)  # type: ignore[arg-type]
+    assert view["connection"] == "pg" and view["params"] == {"uploadConnection": None}
+    assert "share_with" not in view  # the project's exposed objects: read by the caller
+
+
+def test_import_reads_every_param_but_the_connection():
+    found = DatasetProvider._existing_raw(None, _SQL_RAW, "P", "raw", [])  # type: ignore[arg-type]
+    assert found.inputs["params"] == {"table": "t", "mode": "table"}
+    assert found.inputs["connection"] == "pg" and "share_with" not in found.inputs
+    assert found.inputs["schema"] == [{"name": "a", "type": "string"}]
+    assert found.inputs["description"] is None and found.inputs["format_type"] is None
