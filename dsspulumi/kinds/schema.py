@@ -93,6 +93,9 @@ class Prop:
     omit_default: bool = False
     # For ``Compare.KEYS`` over a list: the key naming each entry (``"group"``).
     entry_key: str | None = None
+    # A constructor argument that is not an input of its own: another field's input holds it
+    # (an S3 dataset's ``bucket`` and ``path`` are its ``params``). Skipped by every view.
+    folded: bool = False
 
 
 def prop(
@@ -110,6 +113,7 @@ def prop(
     omit_default: bool = False,
     input_from: str | None = None,
     entry_key: str | None = None,
+    folded: bool = False,
     doc: str = "",
     positional: bool = False,
     **field_args: Any,
@@ -133,6 +137,7 @@ def prop(
         omit_default=omit_default,
         input_from=input_from,
         entry_key=entry_key,
+        folded=folded,
     )
     metadata = {SCHEMA: spec, **({"doc": doc} if doc else {})}
     return attrs.field(kw_only=not positional, metadata=metadata, **field_args)
@@ -146,6 +151,9 @@ class Field:
     prop: Prop
     positional: bool
     default: Any  # attrs.NOTHING when required
+    # False: not a constructor argument (a constant of the class, such as a managed
+    # dataset's ``managed=True``): an input, never an argument of the import call.
+    init: bool = True
 
     @property
     def optional(self) -> bool:
@@ -166,9 +174,9 @@ def fields(cls: type) -> tuple[Field, ...]:
     found = _CACHE.get(cls)
     if found is None:
         own = [
-            Field(a.name, a.metadata[SCHEMA], not a.kw_only, a.default)
+            Field(a.name, a.metadata[SCHEMA], not a.kw_only, a.default, a.init)
             for a in attrs.fields(cls)
-            if SCHEMA in a.metadata
+            if SCHEMA in a.metadata and not a.metadata[SCHEMA].folded
         ]
         found = _CACHE[cls] = tuple(sorted(own, key=lambda f: f.prop.described))
     return found
@@ -226,6 +234,8 @@ def call_from_inputs(cls: type, inputs: Mapping[str, Any]) -> Call:
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for f in fields(cls):
+        if not f.init:
+            continue
         value = inputs.get(f.name)
         convert = f.prop.to_arg
         arg = convert(value, inputs) if convert is not None and value is not None else value

@@ -7,6 +7,7 @@ of one URN racing a create of another with the same DSS name.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -14,6 +15,8 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Call, Ref
+from dsspulumi.kinds.documents import pick_paths
+from dsspulumi.kinds.schema import Compare, prop
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
@@ -104,20 +107,148 @@ def _folder_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"must be a dss.ManagedFolder (got {type(value).__name__})")
 
 
+def _columns_input(schema: list[Column] | None) -> list[dict[str, str]] | None:
+    return [c.to_json() for c in schema] if schema is not None else None
+
+
+def _columns_arg(columns: list[dict[str, str]], inputs: Mapping[str, Any]) -> list[Call]:
+    for c in columns:
+        Column(c["name"], c["type"])  # an unknown column type: not importable
+    return [Call("Column", (c["name"], c["type"])) for c in columns]
+
+
+def _read_columns(raw: Mapping[str, Any], declared: Any) -> list[dict[str, Any]]:
+    columns = (raw.get("schema") or {}).get("columns") or []
+    return [{"name": c.get("name"), "type": c.get("type")} for c in columns]
+
+
+def _write_columns(raw: dict[str, Any], new: Any, old: Any) -> None:
+    if new is not None:
+        raw["schema"] = {"columns": copy.deepcopy(new), "userModified": True}
+
+
+def _read_format_params(raw: Mapping[str, Any], declared: Any) -> dict[str, Any]:
+    have = raw.get("formatParams") or {}
+    return copy.deepcopy(dict(have)) if declared is None else pick_paths(have, declared)
+
+
+def _write_format_params(raw: dict[str, Any], new: Any, old: Any) -> None:
+    """Only when the stack manages format params: a dataset without any (SQL) keeps none."""
+    if not new and not old:
+        return
+    have = raw.get("formatParams") or {}
+    raw["formatParams"] = have
+    for key in old or {}:
+        if key not in new:
+            have.pop(key, None)
+    have.update(copy.deepcopy(dict(new)))
+
+
+def _read_params(raw: Mapping[str, Any], declared: Any) -> dict[str, Any]:
+    """The declared keys of ``params``; for an import, all but the connection (its own input),
+    and none of a managed dataset's (DSS fills them from its connection)."""
+    params = raw.get("params") or {}
+    if declared is not None:
+        return pick_paths(params, declared)
+    if raw.get("managed"):
+        return {}
+    return {k: copy.deepcopy(val) for k, val in params.items() if k != "connection"}
+
+
+def _read_type(raw: Mapping[str, Any], declared: Any) -> Any:
+    return None if raw.get("managed") else raw.get("type")
+
+
+def _read_format_type(raw: Mapping[str, Any], declared: Any) -> Any:
+    """As DSS holds it; for an import, an empty format is none declared."""
+    value = raw.get("formatType")
+    return value if declared is not None else value or None
+
+
+def _share_keys(targets: list[Project | str]) -> list[str]:
+    """The keys of the projects a dataset is exposed to, sorted (DSS keeps a set)."""
+    return sorted({p.key if isinstance(p, Project) else p for p in targets or []})
+
+
+def connection_prop(**field_args: Any) -> Any:
+    """``connection``: ``params.connection`` of the settings document (by name)."""
+    return prop(dss="params.connection", **field_args)
+
+
+def type_prop(**field_args: Any) -> Any:
+    """``type``: DSS's type string (None for a managed dataset); changing it is a replace."""
+    return prop(dss="type", read=_read_type, writes=False, **field_args)
+
+
+def constant(value: Any, *, dss: str | None = None, **spec: Any) -> Any:
+    """An input the class fixes (an S3 dataset's ``type``): not a constructor argument."""
+    return prop(dss=dss, writes=False, init=False, default=value, **spec)
+
+
+def _read_managed(raw: Mapping[str, Any], declared: Any) -> bool:
+    return bool(raw.get("managed"))
+
+
+def params_prop(**field_args: Any) -> Any:
+    """``params``: the declared keys of the settings document's ``params``."""
+    return prop(dss="params", compare=Compare.KEYS, read=_read_params, **field_args)
+
+
+def format_type_prop() -> Any:
+    return prop(
+        dss="formatType",
+        read=_read_format_type,
+        default=None,
+        validator=v.of_type(str, optional=True),
+    )
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class _DatasetBase(ProjectObject):
     # DSS's renameDataset keeps the dataset (data, settings) and repoints its references.
     renames_in_place: ClassVar[bool] = True
+    # Which datasets ``from_inputs`` declares: an import writes ``dss.Dataset`` or
+    # ``dss.ManagedDataset``, never the typed spellings of a ``dss.Dataset``.
+    imports: ClassVar[bool | None] = None  # True: managed ones, False: the others
 
-    format_params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    schema: list[Column] | None = attrs.field(
-        kw_only=True, default=None, converter=v.to_list, validator=_schema
+    format_params: dict[str, Any] = prop(
+        dss="formatParams",
+        compare=Compare.KEYS,
+        read=_read_format_params,
+        write=_write_format_params,
+        factory=dict,
+        validator=v.json_dict,
+    )
+    schema: list[Column] | None = prop(
+        dss="schema.columns",
+        read=_read_columns,
+        write=_write_columns,
+        to_input=_columns_input,
+        to_arg=_columns_arg,
+        empty=[],
+        default=None,
+        converter=v.to_list,
+        validator=_schema,
     )
     # Projects this dataset is exposed to (DSS: "exposed objects" of the dataset's project),
-    # so that their recipes may read it as PROJECT.name.
-    share_with: list[Project | str] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=_share_targets
+    # so that their recipes may read it as PROJECT.name. Not in the dataset's document: the
+    # provider reads and writes the project's exposed objects. Absent from the inputs when
+    # not declared: records from before stay unchanged.
+    share_with: list[Project | str] = prop(
+        compare=Compare.SET,
+        writes=False,
+        to_input=_share_keys,
+        omit_default=True,
+        factory=list,
+        converter=v.to_list,
+        validator=_share_targets,
     )
+
+    @classmethod
+    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        if cls.imports is None or bool(inputs.get("managed")) != cls.imports:
+            return None
+        return super().from_inputs(inputs)
 
     def dependencies(self) -> list[Resource]:
         conn = getattr(self, "connection", None)
@@ -134,36 +265,7 @@ class _DatasetBase(ProjectObject):
 
     def shared_with_keys(self) -> list[str]:
         """The keys of the projects this dataset is exposed to, sorted (DSS keeps a set)."""
-        keys = (p.key if isinstance(p, Project) else p for p in self.share_with or [])
-        return sorted(set(keys))
-
-    @classmethod
-    def _import_kwargs(cls, inputs: Mapping[str, Any]) -> dict[str, Any]:
-        """Import: the arguments every dataset class shares (format, schema, description…)."""
-        kwargs: dict[str, Any] = {}
-        if inputs.get("format_type") is not None:
-            kwargs["format_type"] = inputs["format_type"]
-        if inputs.get("format_params"):
-            kwargs["format_params"] = dict(inputs["format_params"])
-        if inputs.get("schema") is not None:
-            for c in inputs["schema"]:
-                Column(c["name"], c["type"])  # an unknown column type: not importable
-            kwargs["schema"] = [Call("Column", (c["name"], c["type"])) for c in inputs["schema"]]
-        if inputs.get("share_with"):
-            kwargs["share_with"] = list(inputs["share_with"])
-        return {**kwargs, **cls.described_kwargs(inputs)}
-
-    def _common_inputs(self) -> dict[str, Any]:
-        out = {
-            "project": self.project.key,
-            "name": self.name,
-            "format_params": dict(self.format_params),
-            "schema": [c.to_json() for c in self.schema] if self.schema is not None else None,
-            **self.described(),
-        }
-        if self.share_with:  # absent when not declared: records from before stay unchanged
-            out["share_with"] = self.shared_with_keys()
-        return out
+        return _share_keys(self.share_with)
 
 
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
@@ -177,16 +279,21 @@ class Dataset(_DatasetBase):
     upload connection when ``connection`` is unset), the same as ``dss.UploadedFilesDataset``.
     """
 
-    type: str = attrs.field(kw_only=True, validator=v.name_string)
-    connection: str | Connection | None = attrs.field(
-        kw_only=True, default=None, validator=_optional_connection
+    imports: ClassVar[bool | None] = False
+
+    type: str = type_prop(validator=v.name_string)
+    managed: bool = constant(False, dss="managed", read=_read_managed)
+    # The input is the connection only where DSS keeps it in ``params.connection``; the
+    # others are in ``params`` (``connection_param``).
+    connection: str | Connection | None = connection_prop(
+        input_from="connection_input", default=None, validator=_optional_connection
     )
-    params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
+    params: dict[str, Any] = params_prop(
+        input_from="params_input", factory=dict, validator=v.json_dict
+    )
     # The managed folder a ``FilesInFolder`` dataset reads (``params.folderSmartId``).
-    folder: Any = attrs.field(kw_only=True, default=None, validator=_folder_ref)
-    format_type: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
-    )
+    folder: Any = prop(folded=True, default=None, validator=_folder_ref)
+    format_type: str | None = format_type_prop()
 
     @classmethod
     def get(cls, ref: str, *, project: Project | None = None) -> Dataset:
@@ -218,24 +325,40 @@ class Dataset(_DatasetBase):
     def lookup_inputs(self) -> dict[str, Any]:
         return {"project": self.project.key, "name": self.name}
 
+    @property
+    def connection_input(self) -> str | None:
+        key = connection_param(self.type)
+        return connection_name(self.connection) if key == "connection" else None
+
+    @property
+    def params_input(self) -> dict[str, Any]:
+        folder = (
+            {"folderSmartId": self.folder.smart_id(self.project.key)}
+            if self.folder is not None
+            else {}
+        )
+        params = {**self.params, **folder}
+        return _connection_fields(self.type, self.connection, params)["params"]
+
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        if inputs.get("managed"):
+        """The derived call, with what ``params`` holds for another argument given back to
+        it: the folder of a FilesInFolder dataset, the connection of an uploaded one."""
+        call = super().from_inputs(inputs)
+        if call is None:
             return None
-        kwargs: dict[str, Any] = {
-            "project": cls.project_ref(inputs["project"]),
-            "type": inputs["type"],
-        }
-        params = dict(inputs.get("params") or {})
+        kwargs = dict(call.kwargs)
+        params = dict(kwargs.pop("params", {}))
         smart_id = params.pop("folderSmartId", None)
         if smart_id is not None:  # FilesInFolder: the folder, by its generated id
             full = smart_id if "." in str(smart_id) else f"{inputs['project']}.{smart_id}"
             kwargs["folder"] = Ref("dss:ManagedFolder", full, "")
-        if inputs.get("connection") is not None:
-            kwargs["connection"] = inputs["connection"]
+        key = connection_param(inputs["type"])
+        if key is not None and key != "connection" and key in params:
+            kwargs["connection"] = params.pop(key)
         if params:
             kwargs["params"] = params
-        return Call("Dataset", (inputs["name"],), {**kwargs, **cls._import_kwargs(inputs)})
+        return Call(call.cls, call.args, kwargs)
 
     def dependencies(self) -> list[Resource]:
         return [*super().dependencies(), *([self.folder] if self.folder is not None else [])]
@@ -276,26 +399,6 @@ class Dataset(_DatasetBase):
                 f"contradicts connection={conn!r}; set the connection once"
             )
 
-    def inputs(self) -> dict[str, Any]:
-        return {
-            **self._common_inputs(),
-            "type": self.type,
-            "managed": False,
-            **_connection_fields(
-                self.type,
-                self.connection,
-                {
-                    **self.params,
-                    **(
-                        {"folderSmartId": self.folder.smart_id(self.project.key)}
-                        if self.folder is not None
-                        else {}
-                    ),
-                },
-            ),
-            "format_type": self.format_type,
-        }
-
 
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
 class ManagedDataset(_DatasetBase):
@@ -306,27 +409,15 @@ class ManagedDataset(_DatasetBase):
     SQL connection, where the data lives in a table), and the stack does not manage it.
     """
 
-    connection: str | Connection = attrs.field(kw_only=True, validator=connection_ref)
-    format_type: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    imports: ClassVar[bool | None] = True
+
+    type: str | None = constant(None, dss="type", read=_read_type)
+    managed: bool = constant(True, dss="managed", read=_read_managed)
+    connection: str | Connection = connection_prop(
+        to_input=connection_name, validator=connection_ref
     )
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        if not inputs.get("managed"):
-            return None
-        kwargs = {"project": cls.project_ref(inputs["project"]), "connection": inputs["connection"]}
-        return Call("ManagedDataset", (inputs["name"],), {**kwargs, **cls._import_kwargs(inputs)})
-
-    def inputs(self) -> dict[str, Any]:
-        return {
-            **self._common_inputs(),
-            "type": None,
-            "managed": True,
-            "connection": connection_name(self.connection),
-            "params": {},
-            "format_type": self.format_type,
-        }
+    params: dict[str, Any] = params_prop(init=False, writes=False, factory=dict)
+    format_type: str | None = format_type_prop()
 
 
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
@@ -337,25 +428,19 @@ class S3Dataset(_DatasetBase):
     between the two spellings changes nothing. DSS refuses a connection of another type.
     """
 
-    connection: str | Connection = attrs.field(kw_only=True, validator=connection_ref)
-    path: str = attrs.field(kw_only=True, validator=v.name_string)
-    bucket: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    type: str = constant("S3", dss="type", read=_read_type)
+    managed: bool = constant(False, dss="managed", read=_read_managed)
+    connection: str | Connection = connection_prop(
+        to_input=connection_name, validator=connection_ref
     )
-    format_type: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
-    )
+    params: dict[str, Any] = params_prop(input_from="params_input", init=False, factory=dict)
+    path: str = prop(folded=True, validator=v.name_string)
+    bucket: str | None = prop(folded=True, default=None, validator=v.of_type(str, optional=True))
+    format_type: str | None = format_type_prop()
 
-    def inputs(self) -> dict[str, Any]:
-        params = {"bucket": self.bucket, "path": self.path} if self.bucket else {"path": self.path}
-        return {
-            **self._common_inputs(),
-            "type": "S3",
-            "managed": False,
-            "connection": connection_name(self.connection),
-            "params": params,
-            "format_type": self.format_type,
-        }
+    @property
+    def params_input(self) -> dict[str, Any]:
+        return {"bucket": self.bucket, "path": self.path} if self.bucket else {"path": self.path}
 
 
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
@@ -366,21 +451,22 @@ class UploadedFilesDataset(_DatasetBase):
     themselves are data, not configuration: the stack manages the definition only.
     """
 
-    connection: str | Connection | None = attrs.field(
-        kw_only=True, default=None, validator=_optional_connection
+    type: str = constant("UploadedFiles", dss="type", read=_read_type)
+    managed: bool = constant(False, dss="managed", read=_read_managed)
+    # Kept in ``params.uploadConnection``: never an input of its own.
+    connection: str | Connection | None = connection_prop(
+        input_from="connection_input", default=None, validator=_optional_connection
     )
-    format_type: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
-    )
+    params: dict[str, Any] = params_prop(input_from="params_input", init=False, factory=dict)
+    format_type: str | None = format_type_prop()
 
-    def inputs(self) -> dict[str, Any]:
-        return {
-            **self._common_inputs(),
-            "type": "UploadedFiles",
-            "managed": False,
-            **_connection_fields("UploadedFiles", self.connection, {}),
-            "format_type": self.format_type,
-        }
+    @property
+    def connection_input(self) -> None:
+        return None
+
+    @property
+    def params_input(self) -> dict[str, Any]:
+        return _connection_fields("UploadedFiles", self.connection, {})["params"]
 
 
 AnyDataset = Dataset | ManagedDataset | S3Dataset | UploadedFilesDataset

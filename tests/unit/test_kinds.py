@@ -84,6 +84,11 @@ def _examples():
             permissions=[dss.GroupPermission("g", write_project_content=True)],
             owner="admin",
         ),
+        dss.Dataset(
+            "raw", project=project, type="PostgreSQL", connection="pg", schema=[dss.Column("a")]
+        ),
+        dss.Dataset("up", project=project, type="UploadedFiles", connection="uploads"),
+        dss.ManagedDataset("m", project=project, connection="fs", share_with=["Q"], tags=["t"]),
     ]
 
 

@@ -6,6 +6,10 @@ document, which writes the ownership mark into ``customFields`` with the rest.
 Updates are one GET + one PUT of the whole definition, changing only what the
 stack manages. A dataset declared with ``share_with`` is also exposed to those projects in
 its project's settings (``exposure``): one more GET (+ PUT when it changes).
+
+What is read and written in the document comes from the kind's schema
+(``resources/dataset.py``); the provider's own business is what is not in it: the creation
+call of each dataset type, the rename action, and ``share_with`` (the exposed objects).
 """
 
 from __future__ import annotations
@@ -15,19 +19,26 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dsspulumi.faults import crash_point
+from dsspulumi.kinds import schema
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss import exposure
 from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
-    apply_descriptive,
     existing_in,
     found_in,
-    managed_value,
-    pick_paths,
 )
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.resources.dataset import Dataset, ManagedDataset
+
+TOKEN = "dss:Dataset"
+
+
+def dataset_class(inputs: Mapping[str, Any]) -> type:
+    """The class whose schema reads and writes a dataset of these inputs: the typed
+    spellings of ``dss.Dataset`` (S3, uploaded files) have the same fields as it."""
+    return ManagedDataset if inputs.get("managed") else Dataset
 
 
 def apply_settings(
@@ -35,27 +46,7 @@ def apply_settings(
 ) -> dict[str, Any]:
     """The definition with the declared properties written in; unmanaged fields kept."""
     d = copy.deepcopy(definition)
-    params = d.setdefault("params", {})
-    # FilesInFolder and UploadedFiles datasets have none (resources/dataset.py connection_param)
-    if new["connection"] is not None:
-        params["connection"] = new["connection"]
-    for key in (old or {}).get("params", {}):
-        if key not in new["params"]:
-            params.pop(key, None)
-    params.update(copy.deepcopy(new["params"]))
-    if new.get("format_type") is not None:
-        d["formatType"] = new["format_type"]
-    if new["format_params"] or (old or {}).get("format_params"):
-        # Only when the stack manages format params: a dataset without any (SQL) keeps none.
-        format_params = d.get("formatParams") or {}
-        d["formatParams"] = format_params
-        for key in (old or {}).get("format_params", {}):
-            if key not in new["format_params"]:
-                format_params.pop(key, None)
-        format_params.update(copy.deepcopy(new["format_params"]))
-    if new.get("schema") is not None:
-        d["schema"] = {"columns": copy.deepcopy(new["schema"]), "userModified": True}
-    apply_descriptive(d, new, old)
+    schema.write_into(dataset_class(new), d, new, old)
     return d
 
 
@@ -144,25 +135,17 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
         return view
 
     def _view_raw(self, d: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-        params = d.get("params") or {}
-        schema = (d.get("schema") or {}).get("columns") or []
-        return {
-            "project": inputs["project"],
-            "name": inputs["name"],
-            "format_params": pick_paths(d.get("formatParams") or {}, inputs["format_params"]),
-            "schema": managed_value(
-                inputs.get("schema"),
-                [{"name": c.get("name"), "type": c.get("type")} for c in schema],
-            ),
-            "description": managed_value(inputs.get("description"), d.get("description") or ""),
-            "tags": list(d.get("tags") or []),
-            "extra_settings": pick_paths(d, inputs["extra_settings"]),
-            "type": None if d.get("managed") else d.get("type"),
-            "managed": bool(d.get("managed")),
-            "connection": params.get("connection"),
-            "params": pick_paths(params, inputs["params"]),
-            "format_type": managed_value(inputs.get("format_type"), d.get("formatType")),
-        }
+        """What the schema reads for the declared fields. ``share_with`` is the caller's: it
+        lives in the project's exposed objects, not in the dataset's document."""
+        view = schema.view_of(
+            dataset_class(inputs), d, inputs, project=inputs["project"], name=inputs["name"]
+        )
+        view.pop("share_with", None)
+        # The dataset's kind as DSS holds it, even where the declaration has none (a managed
+        # dataset's type, an uploaded one's connection): a different kind is a difference.
+        view["type"] = None if d.get("managed") else d.get("type")
+        view["connection"] = (d.get("params") or {}).get("connection")
+        return view
 
     def inspect_many(
         self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
@@ -220,28 +203,11 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
     def _existing_raw(
         self, raw: Mapping[str, Any], project_key: str, name: str, shared: list[str]
     ) -> Existing:
-        params = copy.deepcopy(dict(raw.get("params") or {}))
-        connection = params.pop("connection", None)
-        managed = bool(raw.get("managed"))
-        columns = [
-            {"name": c.get("name"), "type": c.get("type")}
-            for c in (raw.get("schema") or {}).get("columns") or []
-        ]
-        inputs = {
-            "project": project_key,
-            "name": name,
-            "format_params": copy.deepcopy(dict(raw.get("formatParams") or {})),
-            "schema": columns or None,
-            "description": raw.get("description") or None,
-            "tags": list(raw.get("tags") or []),
-            "extra_settings": {},
-            "type": None if managed else raw.get("type"),
-            "managed": managed,
-            "connection": connection,
-            "params": {} if managed else params,
-            "format_type": raw.get("formatType") or None,
-            **({"share_with": list(shared)} if shared else {}),
-        }
+        inputs = schema.existing_of(Dataset, raw, project=project_key, name=name)
+        inputs.pop("share_with", None)  # not in the document: the project's exposed objects
+        if shared:
+            inputs["share_with"] = list(shared)
+        connection = inputs["connection"]
         in_folder = raw.get("type") == "FilesInFolder"
         why = None if connection or in_folder else "a dataset without a connection"
         return existing_in("dss:Dataset", f"{project_key}.{name}", inputs, raw, why)
