@@ -81,6 +81,10 @@ class Prop:
     # ``write(raw, new, old)`` writes it.
     read: Callable[[Mapping[str, Any], Any], Any] | None = None
     write: Callable[[dict[str, Any], Any, Any], None] | None = None
+    # ``write`` is given all the inputs, new and old (``{}`` on create), instead of the field's
+    # own value: for a value written from more than one field (a connection's plain and
+    # secret params).
+    write_whole: bool = False
     # What DSS holds when the path is absent (a description DSS never got reads as "").
     empty: Any = None
     # Written when a value declared before is no longer declared (None: left as DSS has it).
@@ -110,6 +114,7 @@ def prop(
     omit_default: bool = False,
     input_from: str | None = None,
     entry_key: str | None = None,
+    write_whole: bool = False,
     doc: str = "",
     positional: bool = False,
     **field_args: Any,
@@ -133,6 +138,7 @@ def prop(
         omit_default=omit_default,
         input_from=input_from,
         entry_key=entry_key,
+        write_whole=write_whole,
     )
     metadata = {SCHEMA: spec, **({"doc": doc} if doc else {})}
     return attrs.field(kw_only=not positional, metadata=metadata, **field_args)
@@ -331,7 +337,9 @@ def write_into(
             continue
         value = new.get(f.name)
         before = old.get(f.name) if old is not None else None
-        if f.prop.write is not None:
+        if f.prop.write is not None and f.prop.write_whole:
+            f.prop.write(raw, new, old or {})
+        elif f.prop.write is not None:
             f.prop.write(raw, value, before)
         elif f.prop.compare is Compare.KEYS and f.prop.entry_key is not None:
             _write_entries(raw, f.prop, value or [], before or [])

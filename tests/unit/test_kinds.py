@@ -25,6 +25,7 @@ CONVERTED = [
     "dss:CodeEnv",
     "dss:FlowZone",
     "dss:ProjectPermissions",
+    "dss:Connection",
 ]
 
 
@@ -83,6 +84,16 @@ def _examples():
             project=dss.Project("S", name="S"),
             permissions=[dss.GroupPermission("g", write_project_content=True)],
             owner="admin",
+        ),
+        dss.Connection("fs", type="Filesystem", params={"root": "/data"}),
+        dss.Connection(
+            "pg",
+            type="PostgreSQL",
+            params={"host": "h", "db": {"x": 1}},
+            allowed_groups=["g", dss.Group("h")],
+            usable_by="ALL",
+            description="d",
+            extra_settings={"detailsReadability": {"readableBy": "ALL"}},
         ),
     ]
 
@@ -201,3 +212,26 @@ def test_entries_are_managed_one_by_one():
     assert schema.view_of(dss.ProjectPermissions, doc, new, project="P") == new
     schema.remove_from(dss.ProjectPermissions, doc, new)
     assert [i.get("group") for i in doc["permissions"]] == ["theirs", None]
+
+
+def test_a_connection_writes_plain_and_secret_params_together():
+    """The params' write hook sees both fields: a param no longer declared in either is
+    removed, the secret ones written from the plaintext the engine hands, the rest kept."""
+    new = {
+        **dss.Connection("pg", type="PostgreSQL", params={"host": "h2"}).inputs(),
+        "secret_params": {"password": "plain"},
+    }
+    old = {**new, "params": {"host": "h", "port": 5432}, "secret_params": {"token": "digest"}}
+    raw = {"params": {"host": "h", "port": 5432, "token": "enc", "theirs": 1}, "type": "x"}
+    schema.write_into(dss.Connection, raw, new, old)
+    assert raw["params"] == {"host": "h2", "password": "plain", "theirs": 1}
+    assert raw["usableBy"] == "ALLOWED" and raw["allowedGroups"] == [] and raw["type"] == "x"
+    view = schema.view_of(
+        dss.Connection, raw, {**new, "secret_params": {"password": "d"}}, name="pg"
+    )
+    assert view["params"] == {"host": "h2"} and view["secret_params"] == {"password": "(set)"}
+    imported = schema.existing_of(dss.Connection, raw, name="pg")
+    assert imported["params"] == raw["params"] and imported["secret_params"] == {}
+    call = dss.Connection.from_inputs({**imported, "params": {"password": "enc"}})
+    assert "secret_params" not in call.kwargs
+    assert type(call.kwargs["params"]["password"]).__name__ == "SecretValue"
