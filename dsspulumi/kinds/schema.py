@@ -15,8 +15,10 @@ writer may write it. From that one declaration come, by default:
 
 A kind with an unusual field overrides only that field: ``to_input``/``to_arg`` (a reference to
 another resource, stored as its name), ``read``/``write`` (a value that is not one path of the
-document, such as ``extra_settings``), or ``writes=False`` (a value DSS changes through an
-action -- a rename, a connection change -- which the provider performs itself).
+document, such as ``extra_settings``; with ``write_whole``, a write that needs the other
+fields too, such as a connection's plain and secret params), or ``writes=False`` (a value
+DSS changes through an action -- a rename, a connection change -- which the provider performs
+itself).
 
 Comparison (``Compare``): the plan compares inputs exactly, so a field compared as a set or
 ignoring order is *normalised* the same way on both sides -- in ``inputs_of`` and in

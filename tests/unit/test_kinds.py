@@ -26,6 +26,7 @@ CONVERTED = [
     "dss:FlowZone",
     "dss:ProjectPermissions",
     "dss:Connection",
+    "dss:Scenario",
 ]
 
 
@@ -95,6 +96,19 @@ def _examples():
             description="d",
             extra_settings={"detailsReadability": {"readableBy": "ALL"}},
         ),
+        dss.Scenario("empty", project=project),
+        dss.Scenario(
+            "nightly",
+            project=project,
+            active=True,
+            steps=[dss.SetVariablesStep({"a": 1}, name="vars"), dss.PythonStep("print(1)")],
+            triggers=[dss.TemporalTrigger("Weekly", days_of_week=["Monday"], hour=3)],
+            reporters=[{"type": "mail"}],
+            run_as="runner",
+            description="d",
+            tags=["t"],
+        ),
+        dss.PythonScenario("py", project=project, script="print(2)", active=True),
     ]
 
 
@@ -235,3 +249,15 @@ def test_a_connection_writes_plain_and_secret_params_together():
     call = dss.Connection.from_inputs({**imported, "params": {"password": "enc"}})
     assert "secret_params" not in call.kwargs
     assert type(call.kwargs["params"]["password"]).__name__ == "SecretValue"
+
+
+def test_a_scenario_is_imported_only_by_the_class_of_its_type():
+    project = dss.Project("P", name="P")
+    step_based = dss.Scenario("s", project=project).inputs()
+    python = dss.PythonScenario("p", project=project, script="x").inputs()
+    assert step_based["type"] == "step_based" and step_based["script"] is None
+    assert python["type"] == "custom_python" and python["steps"] is None
+    assert dss.PythonScenario.from_inputs(step_based) is None
+    assert dss.Scenario.from_inputs(python) is None
+    call = dss.PythonScenario.from_inputs({**python, "script": None})
+    assert call is not None and call.kwargs["script"].text == ""
