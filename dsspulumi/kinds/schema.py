@@ -15,8 +15,10 @@ writer may write it. From that one declaration come, by default:
 
 A kind with an unusual field overrides only that field: ``to_input``/``to_arg`` (a reference to
 another resource, stored as its name), ``read``/``write`` (a value that is not one path of the
-document, such as ``extra_settings``), or ``writes=False`` (a value DSS changes through an
-action -- a rename, a connection change -- which the provider performs itself).
+document, such as ``extra_settings``; with ``write_whole``, a write that needs the other
+fields too, such as a connection's plain and secret params), or ``writes=False`` (a value
+DSS changes through an action -- a rename, a connection change -- which the provider performs
+itself).
 
 Comparison (``Compare``): the plan compares inputs exactly, so a field compared as a set or
 ignoring order is *normalised* the same way on both sides -- in ``inputs_of`` and in
@@ -81,6 +83,10 @@ class Prop:
     # ``write(raw, new, old)`` writes it.
     read: Callable[[Mapping[str, Any], Any], Any] | None = None
     write: Callable[[dict[str, Any], Any, Any], None] | None = None
+    # ``write`` is given all the inputs, new and old (``{}`` on create), instead of the field's
+    # own value: for a value written from more than one field (a connection's plain and
+    # secret params).
+    write_whole: bool = False
     # What DSS holds when the path is absent (a description DSS never got reads as "").
     empty: Any = None
     # Written when a value declared before is no longer declared (None: left as DSS has it).
@@ -114,6 +120,7 @@ def prop(
     input_from: str | None = None,
     entry_key: str | None = None,
     folded: bool = False,
+    write_whole: bool = False,
     doc: str = "",
     positional: bool = False,
     **field_args: Any,
@@ -138,6 +145,7 @@ def prop(
         input_from=input_from,
         entry_key=entry_key,
         folded=folded,
+        write_whole=write_whole,
     )
     metadata = {SCHEMA: spec, **({"doc": doc} if doc else {})}
     return attrs.field(kw_only=not positional, metadata=metadata, **field_args)
@@ -341,7 +349,9 @@ def write_into(
             continue
         value = new.get(f.name)
         before = old.get(f.name) if old is not None else None
-        if f.prop.write is not None:
+        if f.prop.write is not None and f.prop.write_whole:
+            f.prop.write(raw, new, old or {})
+        elif f.prop.write is not None:
             f.prop.write(raw, value, before)
         elif f.prop.compare is Compare.KEYS and f.prop.entry_key is not None:
             _write_entries(raw, f.prop, value or [], before or [])

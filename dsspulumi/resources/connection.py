@@ -18,7 +18,9 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.importer import Call, SecretValue
+from dsspulumi.importer import SecretValue
+from dsspulumi.kinds.documents import pick_paths
+from dsspulumi.kinds.schema import Compare, prop
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.group import Group, group_list, group_names
@@ -38,6 +40,48 @@ def _usable_by(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         v.fail(inst, attribute, f"must be one of {', '.join(USABLE_BY)} (got {value!r})")
 
 
+def _plain_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The params recorded as they are: the secret ones are recorded as digests instead."""
+    return {k: val for k, val in params.items() if not is_secret(val)}
+
+
+def _params_arg(value: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Import: a credential-looking param becomes a secret config placeholder (DSS gives
+    back its encrypted token, which is sent back unchanged if the placeholder is kept)."""
+    name = inputs["name"]
+    return {
+        k: SecretValue(f"{name}_{k}", val)
+        if SECRET_NAME.search(k) and isinstance(val, str) and val
+        else val
+        for k, val in value.items()
+    }
+
+
+def _read_params(raw: Mapping[str, Any], declared: Any) -> dict[str, Any]:
+    """The declared params as DSS holds them; for an import, every param (secrets as DSS's
+    encrypted tokens)."""
+    params = raw.get("params") or {}
+    return dict(params) if declared is None else pick_paths(params, declared)
+
+
+def _read_secret_params(raw: Mapping[str, Any], declared: Any) -> dict[str, Any]:
+    """Never read back (DSS returns them encrypted): the declared ones, if still set."""
+    params = raw.get("params") or {}
+    return {k: ("(set)" if params.get(k) else None) for k in declared or {}}
+
+
+def _write_params(raw: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any]) -> None:
+    """Plain and secret params together: a param no longer declared (in either) is removed,
+    and the secret ones are the plaintext the engine hands for this run's declaration."""
+    params = raw.setdefault("params", {})
+    managed = {*new["params"], *new["secret_params"]}
+    for key in {*(old.get("params") or {}), *(old.get("secret_params") or {})}:
+        if key not in managed:
+            params.pop(key, None)
+    params.update(new["params"])
+    params.update(new["secret_params"])
+
+
 @resource_type("dss:Connection", replace_on=("type",))
 class Connection(InstanceObject):
     """An instance-level DSS connection (needs an admin API key).
@@ -48,21 +92,46 @@ class Connection(InstanceObject):
     string is refused. Changing ``type`` replaces the connection.
     """
 
-    name: str = attrs.field(validator=_connection_name)
-    # Required; None only so that a bare ``dss.Connection("c")`` can point at ``.get``.
-    type: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    name: str = prop(positional=True, validator=_connection_name)  # its address
+    # Required; None only so that a bare ``dss.Connection("c")`` can point at ``.get``. Set at
+    # creation only: changing it replaces the connection.
+    type: str | None = prop(
+        dss="type", writes=False, default=None, validator=v.of_type(str, optional=True)
     )
-    params: dict[str, Any] = attrs.field(kw_only=True, factory=dict, validator=v.json_dict)
-    allowed_groups: list[str | Group] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=group_list
+    params: dict[str, Any] = prop(
+        dss="params",
+        to_input=_plain_params,
+        to_arg=_params_arg,
+        read=_read_params,
+        write=_write_params,
+        write_whole=True,
+        factory=dict,
+        validator=v.json_dict,
+        doc="DSS's params document of the connection type; secret values from secret config",
     )
-    usable_by: str = attrs.field(kw_only=True, default="ALLOWED", validator=_usable_by)
-    description: str | None = attrs.field(
-        kw_only=True, default=None, validator=v.of_type(str, optional=True)
+    # The digests of the secret params, made at construction (inside the program run); written
+    # with ``params`` (its write sees both).
+    secret_params: dict[str, Any] = prop(
+        compare=Compare.SECRET,
+        writes=False,
+        read=_read_secret_params,
+        to_arg=lambda value, inputs: {},  # declared through params=
+        init=False,
+        factory=dict,
+        repr=False,
     )
-    # The digests of the secret params, made at construction (inside the program run).
-    _secret_params: dict[str, Any] = attrs.field(init=False, factory=dict, repr=False)
+    allowed_groups: list[str | Group] = prop(
+        dss="allowedGroups",
+        empty=[],
+        to_input=group_names,
+        factory=list,
+        converter=v.to_list,
+        validator=group_list,
+    )
+    usable_by: str = prop(dss="usableBy", empty="ALLOWED", default="ALLOWED", validator=_usable_by)
+    description: str | None = prop(
+        dss="description", empty="", clear="", default=None, validator=v.of_type(str, optional=True)
+    )
 
     def validate(self) -> None:
         if not self.type or not self.type.strip():
@@ -91,27 +160,7 @@ class Connection(InstanceObject):
                 f"Connection '{self.name}': set connection parameters with params=, not "
                 "extra_settings['params']"
             )
-        self._secret_params = secret
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        name = inputs["name"]
-        params = {
-            k: SecretValue(f"{name}_{k}", val)
-            if SECRET_NAME.search(k) and isinstance(val, str) and val
-            else val
-            for k, val in (inputs.get("params") or {}).items()
-        }
-        kwargs: dict[str, Any] = {"type": inputs["type"]}
-        if params:
-            kwargs["params"] = params
-        if inputs.get("allowed_groups"):
-            kwargs["allowed_groups"] = list(inputs["allowed_groups"])
-        if inputs.get("usable_by", "ALLOWED") != "ALLOWED":
-            kwargs["usable_by"] = inputs["usable_by"]
-        if inputs.get("description") is not None:
-            kwargs["description"] = inputs["description"]
-        return Call("Connection", (name,), kwargs)
+        self.secret_params = secret
 
     @classmethod
     def get(cls, name: str) -> Connection:
@@ -130,19 +179,6 @@ class Connection(InstanceObject):
 
     def instance_names(self) -> list[tuple[str, str]]:
         return [(Group.type_token, g) for g in group_names(self.allowed_groups)]
-
-    def inputs(self) -> dict[str, Any]:
-        secret = self._secret_params
-        return {
-            "name": self.name,
-            "type": self.type,
-            "params": {k: val for k, val in self.params.items() if k not in secret},
-            "secret_params": dict(secret),
-            "allowed_groups": group_names(self.allowed_groups),
-            "usable_by": self.usable_by,
-            "description": self.description,
-            "extra_settings": dict(self.extra_settings),
-        }
 
 
 def connection_ref(inst: Any, attribute: attrs.Attribute, value: Any) -> None:

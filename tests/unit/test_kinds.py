@@ -25,6 +25,8 @@ CONVERTED = [
     "dss:CodeEnv",
     "dss:FlowZone",
     "dss:ProjectPermissions",
+    "dss:Connection",
+    "dss:Scenario",
 ]
 
 
@@ -89,6 +91,29 @@ def _examples():
         ),
         dss.Dataset("up", project=project, type="UploadedFiles", connection="uploads"),
         dss.ManagedDataset("m", project=project, connection="fs", share_with=["Q"], tags=["t"]),
+        dss.Connection("fs", type="Filesystem", params={"root": "/data"}),
+        dss.Connection(
+            "pg",
+            type="PostgreSQL",
+            params={"host": "h", "db": {"x": 1}},
+            allowed_groups=["g", dss.Group("h")],
+            usable_by="ALL",
+            description="d",
+            extra_settings={"detailsReadability": {"readableBy": "ALL"}},
+        ),
+        dss.Scenario("empty", project=project),
+        dss.Scenario(
+            "nightly",
+            project=project,
+            active=True,
+            steps=[dss.SetVariablesStep({"a": 1}, name="vars"), dss.PythonStep("print(1)")],
+            triggers=[dss.TemporalTrigger("Weekly", days_of_week=["Monday"], hour=3)],
+            reporters=[{"type": "mail"}],
+            run_as="runner",
+            description="d",
+            tags=["t"],
+        ),
+        dss.PythonScenario("py", project=project, script="print(2)", active=True),
     ]
 
 
@@ -206,3 +231,38 @@ def test_entries_are_managed_one_by_one():
     assert schema.view_of(dss.ProjectPermissions, doc, new, project="P") == new
     schema.remove_from(dss.ProjectPermissions, doc, new)
     assert [i.get("group") for i in doc["permissions"]] == ["theirs", None]
+
+
+def test_a_connection_writes_plain_and_secret_params_together():
+    """The params' write hook sees both fields: a param no longer declared in either is
+    removed, the secret ones written from the plaintext the engine hands, the rest kept."""
+    new = {
+        **dss.Connection("pg", type="PostgreSQL", params={"host": "h2"}).inputs(),
+        "secret_params": {"password": "plain"},
+    }
+    old = {**new, "params": {"host": "h", "port": 5432}, "secret_params": {"token": "digest"}}
+    raw = {"params": {"host": "h", "port": 5432, "token": "enc", "theirs": 1}, "type": "x"}
+    schema.write_into(dss.Connection, raw, new, old)
+    assert raw["params"] == {"host": "h2", "password": "plain", "theirs": 1}
+    assert raw["usableBy"] == "ALLOWED" and raw["allowedGroups"] == [] and raw["type"] == "x"
+    view = schema.view_of(
+        dss.Connection, raw, {**new, "secret_params": {"password": "d"}}, name="pg"
+    )
+    assert view["params"] == {"host": "h2"} and view["secret_params"] == {"password": "(set)"}
+    imported = schema.existing_of(dss.Connection, raw, name="pg")
+    assert imported["params"] == raw["params"] and imported["secret_params"] == {}
+    call = dss.Connection.from_inputs({**imported, "params": {"password": "enc"}})
+    assert "secret_params" not in call.kwargs
+    assert type(call.kwargs["params"]["password"]).__name__ == "SecretValue"
+
+
+def test_a_scenario_is_imported_only_by_the_class_of_its_type():
+    project = dss.Project("P", name="P")
+    step_based = dss.Scenario("s", project=project).inputs()
+    python = dss.PythonScenario("p", project=project, script="x").inputs()
+    assert step_based["type"] == "step_based" and step_based["script"] is None
+    assert python["type"] == "custom_python" and python["steps"] is None
+    assert dss.PythonScenario.from_inputs(step_based) is None
+    assert dss.Scenario.from_inputs(python) is None
+    call = dss.PythonScenario.from_inputs({**python, "script": None})
+    assert call is not None and call.kwargs["script"].text == ""
