@@ -16,7 +16,10 @@ import pytest
 
 import dsspulumi as dss
 from dsspulumi.importer.codegen import instantiate
+from dsspulumi.kinds import schema
 from dsspulumi.output import Output
+from dsspulumi.providers.dss.recipe import apply_definition
+from dsspulumi.resources.recipe import _RecipeBase
 
 BEFORE = json.loads(
     (Path(__file__).parent / "data" / "recipe_inputs_before_schema.json").read_text()
@@ -104,3 +107,89 @@ def test_recipe_import_call_declares_exactly_the_inputs(name):
     calls = [c for c in (cls.from_inputs(inputs) for cls in CODE_CLASSES) if c is not None]
     assert len(calls) == 1 and calls[0].cls == type(resource).__name__
     assert instantiate(calls[0]).inputs() == inputs
+
+
+@pytest.mark.parametrize(
+    ("name", "arg", "suffix"),
+    [
+        ("python_min", "code", ".py"),
+        ("sql_query", "sql", ".sql"),
+        ("r", "code", ".R"),
+        ("pyspark", "code", ".py"),
+        ("spark_sql", "code", ".sql"),
+        ("shell", "code", ".sh"),
+    ],
+)
+def test_import_writes_the_code_to_a_file_of_its_language(name, arg, suffix):
+    resource = _examples()[name]
+    call = type(resource).from_inputs(resource.inputs())
+    assert call is not None and call.kwargs[arg].suffix == suffix
+    assert "code_env" not in call.kwargs and "type" not in call.kwargs
+
+
+@pytest.mark.parametrize("cls", CODE_CLASSES)
+def test_code_recipe_classes_are_declared_by_their_schema(cls):
+    assert schema.declares(cls)
+    assert "from_inputs" not in vars(cls) and "inputs" not in vars(cls)
+
+
+# --- the provider's view and write, derived from the schema (pure: raw documents) -------------
+
+_RAW = {
+    "type": "python",
+    "name": "compute_b",
+    "inputs": {"main": {"items": [{"ref": "a", "deps": ["kept"]}]}},
+    "outputs": {"main": {"items": [{"ref": "b", "appendMode": True}]}},
+    "params": {"envSelection": {"envMode": "INHERIT"}, "other": 1},
+    "tags": ["x"],
+    "customFields": {"k": "v"},
+}
+
+
+def test_write_keeps_what_dss_holds_for_a_ref_and_adds_defaults_for_a_new_one():
+    old = _examples()["python_min"].inputs()
+    new = {**old, "inputs": ["a", "Q.f"], "outputs": ["c"], "description": "now"}
+    raw = apply_definition(_RAW, new, old)
+    assert raw["inputs"]["main"]["items"] == [
+        {"ref": "a", "deps": ["kept"]},
+        {"ref": "Q.f", "deps": []},
+    ]
+    assert raw["outputs"]["main"]["items"] == [{"ref": "c", "appendMode": False}]
+    assert raw["description"] == "now" and raw["tags"] == []
+    assert raw["customFields"] == {"k": "v"} and raw["type"] == "python"
+    assert _RAW["inputs"]["main"]["items"] == [{"ref": "a", "deps": ["kept"]}]  # a copy
+
+
+def test_code_env_is_written_into_params_and_the_rest_kept():
+    inputs = _examples()["python_env_name"].inputs()
+    raw = apply_definition(_RAW, inputs, None)
+    assert raw["params"] == {
+        "envSelection": {"envMode": "EXPLICIT_ENV", "envName": "myenv"},
+        "other": 1,
+    }
+
+
+def test_the_view_reads_the_roles_and_only_the_declared_extra_settings():
+    inputs = _examples()["python_env_name"].inputs()
+    view = schema.view_of(_RecipeBase, _RAW, inputs, project="P", name="with_env", code="")
+    assert view["inputs"] == ["a"] and view["outputs"] == ["b"] and view["type"] == "python"
+    # The declared keys only: an env chosen by hand in DSS shows as a change of code_env.
+    selection = {"envMode": "INHERIT", "envName": None}
+    assert view["extra_settings"] == {"params": {"envSelection": selection}}
+    assert view["description"] is None and view["tags"] == ["x"]
+    assert set(view) == set(inputs)
+
+
+def test_import_reads_the_whole_definition_but_no_extra_settings():
+    found = schema.existing_of(_RecipeBase, _RAW, project="P", name="compute_b", code="x=1")
+    assert found == {
+        "project": "P",
+        "name": "compute_b",
+        "type": "python",
+        "inputs": ["a"],
+        "outputs": ["b"],
+        "code": "x=1",
+        "description": None,
+        "tags": ["x"],
+        "extra_settings": {},
+    }

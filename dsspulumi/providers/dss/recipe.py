@@ -17,21 +17,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.faults import crash_point
+from dsspulumi.kinds import schema
 from dsspulumi.provider import Existing, Mark
 from dsspulumi.providers.dss import recipe_payload
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
     after_creation,
-    apply_descriptive,
     existing_in,
     managed_value,
-    pick_paths,
     read_mark,
     write_mark,
 )
 from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.resources.recipe import _RecipeBase
 
 
 def _split_ref(ref: str) -> tuple[str, str | None]:
@@ -41,26 +41,13 @@ def _split_ref(ref: str) -> tuple[str, str | None]:
     return ref, None
 
 
-def _refs(role_map: Mapping[str, Any] | None) -> list[str]:
-    items = ((role_map or {}).get("main") or {}).get("items") or []
-    return [i.get("ref") for i in items]
-
-
 def apply_definition(
     recipe: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
 ) -> dict[str, Any]:
+    """The definition with the declared properties written in (the schema's): its roles,
+    description, tags and extra settings; the payload is written by the provider."""
     r = copy.deepcopy(recipe)
-    inputs = r.setdefault("inputs", {})
-    old_in = {i.get("ref"): i for i in ((inputs.get("main") or {}).get("items") or [])}
-    inputs["main"] = {
-        "items": [old_in.get(ref) or {"ref": ref, "deps": []} for ref in new["inputs"]]
-    }
-    outputs = r.setdefault("outputs", {})
-    old_out = {i.get("ref"): i for i in ((outputs.get("main") or {}).get("items") or [])}
-    outputs["main"] = {
-        "items": [old_out.get(ref) or {"ref": ref, "appendMode": False} for ref in new["outputs"]]
-    }
-    apply_descriptive(r, new, old)
+    schema.write_into(_RecipeBase, r, new, old)
     return r
 
 
@@ -119,21 +106,13 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
-        refs = _refs(r.get("inputs"))
-        view = {
-            "project": inputs["project"],
-            "name": inputs["name"],
-            "type": r.get("type"),
-            "inputs": refs,
-            "outputs": _refs(r.get("outputs")),
-            "code": managed_value(inputs.get("code"), settings.data.get("payload") or ""),
-            "description": managed_value(inputs.get("description"), r.get("description") or ""),
-            "tags": list(r.get("tags") or []),
-            "extra_settings": pick_paths(r, inputs["extra_settings"]),
-        }
+        code = managed_value(inputs.get("code"), settings.data.get("payload") or "")
+        view = schema.view_of(
+            _RecipeBase, r, inputs, project=inputs["project"], name=inputs["name"], code=code
+        )
         if "settings" in inputs:
             view["settings"] = recipe_payload.read(
-                str(r.get("type")), settings.data.get("payload"), inputs["settings"], refs
+                str(r.get("type")), settings.data.get("payload"), inputs["settings"], view["inputs"]
             )
         return view
 
@@ -153,17 +132,8 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
         r = settings.get_recipe_raw_definition()
         type_ = r.get("type")
         has_code = self.CODE_TYPES.get(type_)
-        inputs = {
-            "project": project_key,
-            "name": name,
-            "type": type_,
-            "inputs": _refs(r.get("inputs")),
-            "outputs": _refs(r.get("outputs")),
-            "code": (settings.data.get("payload") or "") if has_code else None,
-            "description": r.get("description") or None,
-            "tags": list(r.get("tags") or []),
-            "extra_settings": {},
-        }
+        code = (settings.data.get("payload") or "") if has_code else None
+        inputs = schema.existing_of(_RecipeBase, r, project=project_key, name=name, code=code)
         visual = recipe_payload.read(str(type_), settings.data.get("payload"), {}, inputs["inputs"])
         if visual is not None:  # Prepare, Group, Join: their typed settings, all of them
             inputs["settings"] = visual
