@@ -13,11 +13,12 @@ the ``{recipe, payload}`` document.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.faults import crash_point
-from dsspulumi.kinds import schema
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Mark
 from dsspulumi.providers.dss import recipe_payload
 from dsspulumi.providers.dss.client import (
@@ -116,9 +117,17 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
             )
         return view
 
-    # The recipe types a resource class declares, and whether their payload is code.
-    CODE_TYPES = {"python": True, "sql_query": True, "sync": False, "r": True, "pyspark": True}
-    CODE_TYPES.update(spark_sql_query=True, shell=True)  # resources/code_recipes.py
+    @functools.cached_property
+    def code_types(self) -> dict[str, bool]:
+        """The recipe types a class declares by its schema (not the visual ones: their typed
+        settings are read from the payload), and whether their payload is code (their class
+        takes it as an argument): a new code recipe class is importable as is."""
+        classes = registry.resource_classes("dss:Recipe")  # and the value types they take
+        return {
+            cls.recipe_type: any(f.name == "code" and f.init for f in schema.fields(cls))
+            for cls in classes
+            if isinstance(cls, type) and issubclass(cls, _RecipeBase) and schema.declares(cls)
+        }
 
     def _names(self, project_key: str) -> list[str]:
         # The list items carry name, type and tags only (never the payload): each recipe is
@@ -131,7 +140,7 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
     def _existing(self, settings: Any, project_key: str, name: str) -> Existing:
         r = settings.get_recipe_raw_definition()
         type_ = r.get("type")
-        has_code = self.CODE_TYPES.get(type_)
+        has_code = self.code_types.get(type_)
         code = (settings.data.get("payload") or "") if has_code else None
         inputs = schema.existing_of(_RecipeBase, r, project=project_key, name=name, code=code)
         visual = recipe_payload.read(str(type_), settings.data.get("payload"), {}, inputs["inputs"])
