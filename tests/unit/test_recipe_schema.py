@@ -81,6 +81,32 @@ def _examples() -> dict[str, Any]:
         "pyspark": dss.PySparkRecipe("ps", project=p, inputs=[a], outputs=[b], code="df"),
         "spark_sql": dss.SparkSQLRecipe("ss", project=p, inputs=[a], outputs=[b], code="SELECT"),
         "shell": dss.ShellRecipe("sh", project=p, inputs=[a], outputs=[b], code="echo hi"),
+        "prepare": dss.PrepareRecipe(
+            "prep",
+            project=p,
+            inputs=[a],
+            outputs=[b],
+            steps=[dss.PrepareStep("ColumnRenamer", {"renamings": []}, disabled=True)],
+            tags=["v"],
+        ),
+        "prepare_empty": dss.PrepareRecipe("prep0", project=p, inputs=[a], outputs=[c]),
+        "group": dss.GroupRecipe(
+            "grp",
+            project=p,
+            inputs=[a],
+            outputs=[c],
+            keys=["k"],
+            aggregations={"x": ["sum", "avg"]},
+            global_count=True,
+            description="g",
+        ),
+        "join": dss.JoinRecipe(
+            "jn",
+            project=p,
+            inputs=[a, foreign],
+            outputs=[c],
+            joins=[dss.Join(a, foreign, type="INNER", on=[("id", "fid")])],
+        ),
     }
 
 
@@ -104,7 +130,8 @@ def test_recipe_inputs_are_unchanged(name):
 def test_recipe_import_call_declares_exactly_the_inputs(name):
     resource = _examples()[name]
     inputs = resource.inputs()
-    calls = [c for c in (cls.from_inputs(inputs) for cls in CODE_CLASSES) if c is not None]
+    classes = (*CODE_CLASSES, dss.PrepareRecipe, dss.GroupRecipe, dss.JoinRecipe)
+    calls = [c for c in (cls.from_inputs(inputs) for cls in classes) if c is not None]
     assert len(calls) == 1 and calls[0].cls == type(resource).__name__
     assert instantiate(calls[0]).inputs() == inputs
 
