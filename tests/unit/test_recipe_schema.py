@@ -126,7 +126,10 @@ def test_recipe_inputs_are_unchanged(name):
     assert json.dumps(inputs, sort_keys=True) == json.dumps(BEFORE[name], sort_keys=True)
 
 
-@pytest.mark.parametrize("name", sorted(set(BEFORE) - {"python_folder", "python_env_obj"}))
+# A folder's id and a CodeEnv object cannot round-trip as plain inputs; a join's sides are
+# checked by identity against its inputs, which ``instantiate`` looks up one Ref at a time
+# (an import's code names each dataset once: tests/integration/test_import_project.py).
+@pytest.mark.parametrize("name", sorted(set(BEFORE) - {"python_folder", "python_env_obj", "join"}))
 def test_recipe_import_call_declares_exactly_the_inputs(name):
     resource = _examples()[name]
     inputs = resource.inputs()
