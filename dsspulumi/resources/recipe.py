@@ -140,6 +140,12 @@ class _RecipeBase(ProjectObject):
     )
     # The payload of a code recipe (its class declares it); None for the others.
     code: str | None = prop(writes=False, init=False, default=None)
+    # A visual recipe's typed settings, from its own arguments (folded into this one input);
+    # DSS keeps them in the payload, read and written by the provider (recipe_payload). Not
+    # an input of the other recipes, whose states never had it.
+    settings: dict[str, Any] | None = prop(
+        writes=False, init=False, default=None, omit_default=True, input_from="_settings_input"
+    )
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]
@@ -188,17 +194,10 @@ class _RecipeBase(ProjectObject):
         """Import: the keywords of a visual recipe's typed settings (see visual_recipe)."""
         return {}
 
-    def settings(self) -> dict[str, Any] | None:
-        """A visual recipe's typed payload (``None`` for code recipes: ``code`` is theirs)."""
+    @property
+    def _settings_input(self) -> dict[str, Any] | None:
+        """A visual recipe's typed settings as plain data (None for the others)."""
         return None
-
-    def inputs(self) -> dict[str, Any]:
-        """The schema's inputs; a visual recipe adds its typed ``settings``."""
-        out = schema.inputs_of(self)
-        settings = self.settings()
-        if settings is not None:
-            out["settings"] = settings
-        return out
 
 
 @resource_type("dss:Recipe", replace_on=("type",))

@@ -8,6 +8,10 @@ their type POSTs (a join's inputs go as ``virtualInputs``, a grouping's first
 key as ``groupKey``), DSS builds a default payload, then GET + PUT writes the
 declared payload (``recipe_payload``). Any later change is one GET + one PUT of
 the ``{recipe, payload}`` document.
+
+What the definition holds for the stack (type, roles, description, tags, extra settings),
+what ``dss import`` reads and what is written into it come from the recipe classes' schema;
+the payload (code, or a visual recipe's typed settings) is this provider's own.
 """
 
 from __future__ import annotations
@@ -107,21 +111,21 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
-        code = managed_value(inputs.get("code"), settings.data.get("payload") or "")
-        view = schema.view_of(
-            _RecipeBase, r, inputs, project=inputs["project"], name=inputs["name"], code=code
-        )
-        if "settings" in inputs:
-            view["settings"] = recipe_payload.read(
-                str(r.get("type")), settings.data.get("payload"), inputs["settings"], view["inputs"]
+        payload = settings.data.get("payload")
+        given: dict[str, Any] = {"project": inputs["project"], "name": inputs["name"]}
+        given["code"] = managed_value(inputs.get("code"), payload or "")
+        if "settings" in inputs:  # a visual recipe's: read from its payload, as declared
+            refs = schema.view_of(_RecipeBase, r, {}, **given)["inputs"]
+            given["settings"] = recipe_payload.read(
+                str(r.get("type")), payload, inputs["settings"], refs
             )
-        return view
+        return schema.view_of(_RecipeBase, r, inputs, **given)
 
     @functools.cached_property
     def code_types(self) -> dict[str, bool]:
-        """The recipe types a class declares by its schema (not the visual ones: their typed
-        settings are read from the payload), and whether their payload is code (their class
-        takes it as an argument): a new code recipe class is importable as is."""
+        """The recipe types a class declares, and whether their payload is code (their class
+        takes it as an argument; a visual recipe's is its typed settings): a new recipe class
+        is importable as is."""
         classes = registry.resource_classes("dss:Recipe")  # and the value types they take
         return {
             cls.recipe_type: any(f.name == "code" and f.init for f in schema.fields(cls))
@@ -141,10 +145,14 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
         r = settings.get_recipe_raw_definition()
         type_ = r.get("type")
         has_code = self.code_types.get(type_)
-        code = (settings.data.get("payload") or "") if has_code else None
+        payload = settings.data.get("payload")
+        code = (payload or "") if has_code else None
         inputs = schema.existing_of(_RecipeBase, r, project=project_key, name=name, code=code)
-        visual = recipe_payload.read(str(type_), settings.data.get("payload"), {}, inputs["inputs"])
-        if visual is not None:  # Prepare, Group, Join: their typed settings, all of them
+        # Prepare, Group, Join: their typed settings, all of them (the others have none).
+        visual = recipe_payload.read(str(type_), payload, {}, inputs["inputs"])
+        if visual is None:
+            inputs.pop("settings")
+        else:
             inputs["settings"] = visual
         why = None
         if has_code is None and visual is None:
