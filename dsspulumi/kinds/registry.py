@@ -138,4 +138,20 @@ def resource_class(token: str) -> type:
     raise KeyError(token)
 
 
-__all__ = ["KINDS", "Kind", "provider_class", "resource_class", "resource_sources", "tokens"]
+def resource_classes(token: str) -> list[type]:
+    """Every public resource class declaring ``token`` (a recipe's: one per DSS type)."""
+    for k in KINDS:
+        if k.token == token:
+            return [getattr(importlib.import_module(m), n) for n, m in k.sources.items()]
+    raise KeyError(token)
+
+
+__all__ = [
+    "KINDS",
+    "Kind",
+    "provider_class",
+    "resource_class",
+    "resource_classes",
+    "resource_sources",
+    "tokens",
+]

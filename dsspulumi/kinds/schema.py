@@ -102,6 +102,9 @@ class Prop:
     # A constructor argument that is not an input of its own: another field's input holds it
     # (an S3 dataset's ``bucket`` and ``path`` are its ``params``). Skipped by every view.
     folded: bool = False
+    # The input's key, when not the constructor argument's name (a SQL recipe's ``sql=`` is
+    # stored as ``code``, as every code recipe's payload is).
+    key: str | None = None
 
 
 def prop(
@@ -121,6 +124,7 @@ def prop(
     entry_key: str | None = None,
     folded: bool = False,
     write_whole: bool = False,
+    key: str | None = None,
     doc: str = "",
     positional: bool = False,
     **field_args: Any,
@@ -146,6 +150,7 @@ def prop(
         entry_key=entry_key,
         folded=folded,
         write_whole=write_whole,
+        key=key,
     )
     metadata = {SCHEMA: spec, **({"doc": doc} if doc else {})}
     return attrs.field(kw_only=not positional, metadata=metadata, **field_args)
@@ -153,15 +158,19 @@ def prop(
 
 @attrs.frozen
 class Field:
-    """One declared property of a kind: its name, its ``Prop`` and its attrs default."""
+    """One declared property of a kind: its input key, its ``Prop`` and its attrs default."""
 
-    name: str
+    name: str  # the key of its input (the constructor argument's name unless ``Prop.key``)
     prop: Prop
     positional: bool
     default: Any  # attrs.NOTHING when required
     # False: not a constructor argument (a constant of the class, such as a managed
     # dataset's ``managed=True``): an input, never an argument of the import call.
     init: bool = True
+    # The attribute that holds it and the constructor argument, when not ``name`` (a
+    # recipe's ``inputs=`` is its attribute ``inputs_``: ``inputs()`` is the method).
+    attribute: str = ""
+    arg: str = ""
 
     @property
     def optional(self) -> bool:
@@ -182,12 +191,18 @@ def fields(cls: type) -> tuple[Field, ...]:
     found = _CACHE.get(cls)
     if found is None:
         own = [
-            Field(a.name, a.metadata[SCHEMA], not a.kw_only, a.default, a.init)
+            _field(a)
             for a in attrs.fields(cls)
             if SCHEMA in a.metadata and not a.metadata[SCHEMA].folded
         ]
         found = _CACHE[cls] = tuple(sorted(own, key=lambda f: f.prop.described))
     return found
+
+
+def _field(a: attrs.Attribute) -> Field:
+    spec: Prop = a.metadata[SCHEMA]
+    arg = a.alias or a.name
+    return Field(spec.key or arg, spec, not a.kw_only, a.default, a.init, a.name, arg)
 
 
 def declares(cls: type) -> bool:
@@ -224,7 +239,7 @@ def inputs_of(resource: Any) -> dict[str, Any]:
     """``Resource.inputs()``: every declared property as plain JSON data."""
     out: dict[str, Any] = {}
     for f in fields(type(resource)):
-        value = getattr(resource, f.prop.input_from or f.name)
+        value = getattr(resource, f.prop.input_from or f.attribute or f.name)
         if f.prop.to_input is not None:
             value = f.prop.to_input(value)
         if f.prop.omit_default and value == f.default_value():
@@ -250,7 +265,7 @@ def call_from_inputs(cls: type, inputs: Mapping[str, Any]) -> Call:
         if f.positional:
             args.append(arg)
         elif value is not None and arg != f.default_value():
-            kwargs[f.name] = copy.deepcopy(arg)
+            kwargs[f.arg or f.name] = copy.deepcopy(arg)
     return Call(cls.__name__, tuple(args), kwargs)
 
 

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.resource import resource_type
-from dsspulumi.resources.recipe import PythonRecipe
+from dsspulumi.resources.recipe import PythonRecipe, code_prop
 
 
 class _CodeRecipe(PythonRecipe):
@@ -32,7 +32,7 @@ class RRecipe(_CodeRecipe):
     """An R recipe; ``code`` is a string or ``dss.File``; ``code_env`` an R code env."""
 
     recipe_type: ClassVar[str] = "r"
-    code_arg: ClassVar[tuple[str, str] | None] = ("code", ".R")
+    code: str = code_prop(".R")
 
 
 @resource_type("dss:Recipe", replace_on=("type",))
@@ -40,7 +40,7 @@ class PySparkRecipe(_CodeRecipe):
     """A PySpark recipe; ``code`` is a string or ``dss.File``; ``code_env`` a Python env."""
 
     recipe_type: ClassVar[str] = "pyspark"
-    code_arg: ClassVar[tuple[str, str] | None] = ("code", ".py")
+    code: str = code_prop(".py")
 
 
 @resource_type("dss:Recipe", replace_on=("type",))
@@ -48,7 +48,7 @@ class SparkSQLRecipe(_CodeRecipe):
     """A Spark SQL query recipe; ``code`` is the query, a string or ``dss.File``."""
 
     recipe_type: ClassVar[str] = "spark_sql_query"
-    code_arg: ClassVar[tuple[str, str] | None] = ("code", ".sql")
+    code: str = code_prop(".sql")
 
 
 @resource_type("dss:Recipe", replace_on=("type",))
@@ -56,4 +56,4 @@ class ShellRecipe(_CodeRecipe):
     """A shell recipe; ``code`` is the script, a string or ``dss.File``."""
 
     recipe_type: ClassVar[str] = "shell"
-    code_arg: ClassVar[tuple[str, str] | None] = ("code", ".sh")
+    code: str = code_prop(".sh")

@@ -13,10 +13,12 @@ EXTRA_SETTINGS_DOC = (
 )
 
 
-def extra_settings_prop(doc: str = EXTRA_SETTINGS_DOC) -> Any:
+def extra_settings_prop(doc: str = EXTRA_SETTINGS_DOC, input_from: str | None = None) -> Any:
     """The ``extra_settings`` escape hatch: keys merged into the settings document DSS keeps
-    for the object, and only those keys compared."""
+    for the object, and only those keys compared (``input_from``: a kind that folds another
+    argument into them, such as a recipe's ``code_env``)."""
     return prop(
+        input_from=input_from,
         read=read_extra_settings,
         write=write_extra_settings,
         described=True,

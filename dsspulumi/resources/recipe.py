@@ -7,6 +7,7 @@ replace.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -14,12 +15,15 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Call, CodeText, Ref, lookup_ref
+from dsspulumi.kinds import schema
+from dsspulumi.kinds.schema import prop
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
 from dsspulumi.resources.code_env import CodeEnv, explicit_env
 from dsspulumi.resources.dataset import AnyDataset
+from dsspulumi.resources.fields import extra_settings_prop
 from dsspulumi.resources.folder import ManagedFolder
 
 #: What a recipe reads or writes: a dataset or, for the recipes that take them, a folder.
@@ -72,6 +76,51 @@ def dataset_ref(project_key: str, ref: str) -> Ref:
     return lookup_ref("dss:Dataset", ref if "." in ref else f"{project_key}.{ref}")
 
 
+def _refs_arg(refs: list[str], inputs: Mapping[str, Any]) -> list[Ref]:
+    return [dataset_ref(inputs["project"], r) for r in refs]
+
+
+def role_refs(role_map: Any) -> list[str]:
+    """The refs of a role of the recipe definition (``inputs``/``outputs``), in order."""
+    main = (role_map or {}).get("main") if isinstance(role_map, Mapping) else None
+    return [i.get("ref") for i in ((main or {}).get("items") or [])]
+
+
+def _refs_prop(role: str, new_item: Mapping[str, Any], **field_args: Any) -> Any:
+    """A role of the definition: DSS keeps each item's own fields (``deps``, ``appendMode``)
+    for a ref it already has; a new ref gets DSS's defaults."""
+
+    def write(raw: dict[str, Any], new: Any, old: Any) -> None:
+        have = raw.setdefault(role, {})
+        items = {i.get("ref"): i for i in ((have.get("main") or {}).get("items") or [])}
+        have["main"] = {
+            "items": [items.get(r) or {"ref": r, **copy.deepcopy(dict(new_item))} for r in new]
+        }
+
+    return prop(
+        dss=role,
+        read=lambda raw, declared: role_refs(raw.get(role)),
+        write=write,
+        to_arg=_refs_arg,
+        converter=v.to_list,
+        validator=_datasets,
+        **field_args,
+    )
+
+
+def code_prop(suffix: str, **field_args: Any) -> Any:
+    """A code recipe's code: a string or ``dss.File``; DSS keeps it as the recipe's payload,
+    outside the definition, so the provider reads and writes it (``writes=False``). Import
+    writes it to a file with ``suffix``."""
+    return prop(
+        writes=False,
+        to_arg=lambda code, inputs: CodeText(code or "", suffix),
+        converter=_read_code,
+        validator=_code,
+        **field_args,
+    )
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class _RecipeBase(ProjectObject):
     recipe_type: ClassVar[str] = ""
@@ -81,10 +130,22 @@ class _RecipeBase(ProjectObject):
     #: Whether managed folders may be inputs and outputs (code recipes; not visual ones).
     takes_folders: ClassVar[bool] = True
 
-    inputs_: list[FlowItem] = attrs.field(
-        kw_only=True, alias="inputs", converter=v.to_list, validator=_datasets
+    # The DSS type: fixed by the class (a new type is a replace), never an argument.
+    type: str = prop(dss="type", writes=False, init=False, input_from="recipe_type", default="")
+    inputs_: list[FlowItem] = _refs_prop(
+        "inputs", {"deps": []}, alias="inputs", input_from="_input_refs"
     )
-    outputs: list[FlowItem] = attrs.field(kw_only=True, converter=v.to_list, validator=_datasets)
+    outputs: list[FlowItem] = _refs_prop(
+        "outputs", {"appendMode": False}, input_from="_output_refs"
+    )
+    # The payload of a code recipe (its class declares it); None for the others.
+    code: str | None = prop(writes=False, init=False, default=None)
+    # A visual recipe's typed settings, from its own arguments (folded into this one input);
+    # DSS keeps them in the payload, read and written by the provider (recipe_payload). Not
+    # an input of the other recipes, whose states never had it.
+    settings: dict[str, Any] | None = prop(
+        writes=False, init=False, default=None, omit_default=True, input_from="_settings_input"
+    )
 
     def dependencies(self) -> list[Resource]:
         return [self.project, *self.inputs_, *self.outputs]
@@ -96,57 +157,47 @@ class _RecipeBase(ProjectObject):
             return ds.smart_id(self.project.key)
         return ds.name if ds.project.key == self.project.key else f"{ds.project.key}.{ds.name}"
 
-    def payload(self) -> str | None:
-        return None
+    @property
+    def _input_refs(self) -> list[Any]:
+        return [self._ref(d) for d in self.inputs_]
+
+    @property
+    def _output_refs(self) -> list[Any]:
+        return [self._ref(d) for d in self.outputs]
+
+    @property
+    def _extra_settings_input(self) -> dict[str, Any]:
+        return dict(self.extra_settings)
 
     def instance_names(self) -> list[tuple[str, str]]:
-        params = self.described()["extra_settings"].get("params")
+        params = self._extra_settings_input.get("params")
         env = explicit_env(params.get("envSelection") if isinstance(params, Mapping) else None)
         return [("dss:CodeEnv", env)] if env is not None else []
 
-    # Import: the keyword that holds the payload, and the suffix of the file it goes to.
-    code_arg: ClassVar[tuple[str, str] | None] = None
-
     @classmethod
     def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
+        """The schema's call, for a recipe of this class's DSS type only; a visual recipe's
+        typed settings go before the described keywords."""
         if inputs.get("type") != cls.recipe_type:
             return None
-        key = inputs["project"]
-        kwargs: dict[str, Any] = {
-            "project": cls.project_ref(key),
-            "inputs": [dataset_ref(key, r) for r in inputs["inputs"]],
-            "outputs": [dataset_ref(key, r) for r in inputs["outputs"]],
-        }
-        if cls.code_arg is not None:
-            arg, suffix = cls.code_arg
-            kwargs[arg] = CodeText(inputs.get("code") or "", suffix)
-        if inputs.get("settings") is not None:
-            kwargs.update(cls._import_settings(inputs["settings"], inputs))
-        return Call(cls.__name__, (inputs["name"],), {**kwargs, **cls.described_kwargs(inputs)})
+        call = schema.call_from_inputs(cls, inputs)
+        if inputs.get("settings") is None:
+            return call
+        described = {f.arg for f in schema.fields(cls) if f.prop.described}
+        own = {k: a for k, a in call.kwargs.items() if k not in described}
+        last = {k: a for k, a in call.kwargs.items() if k in described}
+        settings = cls._import_settings(inputs["settings"], inputs)
+        return Call(call.cls, call.args, {**own, **settings, **last})
 
     @classmethod
     def _import_settings(cls, settings: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
         """Import: the keywords of a visual recipe's typed settings (see visual_recipe)."""
         return {}
 
-    def settings(self) -> dict[str, Any] | None:
-        """A visual recipe's typed payload (``None`` for code recipes: ``code`` is theirs)."""
+    @property
+    def _settings_input(self) -> dict[str, Any] | None:
+        """A visual recipe's typed settings as plain data (None for the others)."""
         return None
-
-    def inputs(self) -> dict[str, Any]:
-        out = {
-            "project": self.project.key,
-            "name": self.name,
-            "type": self.recipe_type,
-            "inputs": [self._ref(d) for d in self.inputs_],
-            "outputs": [self._ref(d) for d in self.outputs],
-            "code": self.payload(),
-            **self.described(),
-        }
-        settings = self.settings()
-        if settings is not None:
-            out["settings"] = settings
-        return out
 
 
 @resource_type("dss:Recipe", replace_on=("type",))
@@ -159,12 +210,11 @@ class PythonRecipe(_RecipeBase):
     """
 
     recipe_type: ClassVar[str] = "python"
-    code_arg: ClassVar[tuple[str, str] | None] = ("code", ".py")
-    code: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
-    code_env: str | CodeEnv | None = attrs.field(kw_only=True, default=None, validator=_code_env)
-
-    def payload(self) -> str | None:
-        return self.code
+    code: str = code_prop(".py")
+    # Not an input of its own: DSS keeps the choice in ``params.envSelection`` of the
+    # definition, so it is folded into ``extra_settings`` (``set_code_env`` writes the same).
+    code_env: str | CodeEnv | None = prop(folded=True, default=None, validator=_code_env)
+    extra_settings: dict[str, Any] = extra_settings_prop(input_from="_extra_settings_input")
 
     def validate(self) -> None:
         params = self.extra_settings.get("params")
@@ -178,14 +228,13 @@ class PythonRecipe(_RecipeBase):
         env = self.code_env
         return [*super().dependencies(), *([env] if isinstance(env, CodeEnv) else [])]
 
-    def described(self) -> dict[str, Any]:
-        out = super().described()
+    @property
+    def _extra_settings_input(self) -> dict[str, Any]:
+        out = dict(self.extra_settings)
         if self.code_env is not None:
-            # DSS's own place for it (``set_code_env`` of dataikuapi writes the same).
             name = self.code_env if isinstance(self.code_env, str) else self.code_env.name
             selection = {"envMode": "EXPLICIT_ENV", "envName": name}
-            params = {**(out["extra_settings"].get("params") or {}), "envSelection": selection}
-            out["extra_settings"] = {**out["extra_settings"], "params": params}
+            out["params"] = {**(out.get("params") or {}), "envSelection": selection}
         return out
 
 
@@ -194,11 +243,12 @@ class SqlQueryRecipe(_RecipeBase):
     """A SQL query recipe; ``sql`` is a string or ``dss.File``."""
 
     recipe_type: ClassVar[str] = "sql_query"
-    code_arg: ClassVar[tuple[str, str] | None] = ("sql", ".sql")
-    sql: str = attrs.field(kw_only=True, converter=_read_code, validator=_code)
+    # Its argument is ``sql=``; its input is ``code``, as every code recipe's payload.
+    code: str = code_prop(".sql", alias="sql", key="code")
 
-    def payload(self) -> str | None:
-        return self.sql
+    @property
+    def sql(self) -> str:
+        return self.code
 
 
 @resource_type("dss:Recipe", replace_on=("type",))

@@ -20,6 +20,7 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Call
+from dsspulumi.kinds.schema import prop
 from dsspulumi.resource import resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.dataset import AnyDataset
@@ -89,14 +90,15 @@ class PrepareRecipe(_RecipeBase):
 
     recipe_type: ClassVar[str] = "shaker"
     takes_folders: ClassVar[bool] = False  # visual recipes work on datasets
-    steps: list[PrepareStep] = attrs.field(
-        kw_only=True, factory=list, converter=v.to_list, validator=_steps
+    steps: list[PrepareStep] = prop(
+        folded=True, factory=list, converter=v.to_list, validator=_steps
     )
 
     def validate(self) -> None:
         _one_each(self)
 
-    def settings(self) -> dict[str, Any]:
+    @property
+    def _settings_input(self) -> dict[str, Any]:
         return {"steps": [s.to_json() for s in self.steps]}
 
     @classmethod
@@ -154,11 +156,9 @@ class GroupRecipe(_RecipeBase):
 
     recipe_type: ClassVar[str] = "grouping"
     takes_folders: ClassVar[bool] = False  # visual recipes work on datasets
-    keys: list[str] = attrs.field(kw_only=True, factory=list, converter=v.to_list, validator=_keys)
-    aggregations: dict[str, list[str]] = attrs.field(
-        kw_only=True, factory=dict, validator=_aggregations
-    )
-    global_count: bool = attrs.field(kw_only=True, default=False, validator=v.of_type(bool))
+    keys: list[str] = prop(folded=True, factory=list, converter=v.to_list, validator=_keys)
+    aggregations: dict[str, list[str]] = prop(folded=True, factory=dict, validator=_aggregations)
+    global_count: bool = prop(folded=True, default=False, validator=v.of_type(bool))
 
     def validate(self) -> None:
         _one_each(self)
@@ -179,7 +179,8 @@ class GroupRecipe(_RecipeBase):
             kwargs["global_count"] = True
         return kwargs
 
-    def settings(self) -> dict[str, Any]:
+    @property
+    def _settings_input(self) -> dict[str, Any]:
         return {
             "keys": list(self.keys),
             # One canonical order, so that ["avg", "sum"] and ["sum", "avg"] are the same.
@@ -240,7 +241,7 @@ class JoinRecipe(_RecipeBase):
 
     recipe_type: ClassVar[str] = "join"
     takes_folders: ClassVar[bool] = False  # visual recipes work on datasets
-    joins: list[Join] = attrs.field(kw_only=True, converter=v.to_list, validator=_joins)
+    joins: list[Join] = prop(folded=True, converter=v.to_list, validator=_joins)
 
     def validate(self) -> None:
         who = f"JoinRecipe '{self.name}'"
@@ -288,7 +289,8 @@ class JoinRecipe(_RecipeBase):
             joins.append(Call("Join", sides, kwargs))
         return {"joins": joins}
 
-    def settings(self) -> dict[str, Any]:
+    @property
+    def _settings_input(self) -> dict[str, Any]:
         return {
             "joins": [
                 {

@@ -27,6 +27,7 @@ CONVERTED = [
     "dss:ProjectPermissions",
     "dss:Connection",
     "dss:Scenario",
+    "dss:Recipe",  # the code recipes; visual recipes add their typed settings
 ]
 
 
@@ -114,6 +115,22 @@ def _examples():
             tags=["t"],
         ),
         dss.PythonScenario("py", project=project, script="print(2)", active=True),
+        dss.PythonRecipe(
+            "compute",
+            project=project,
+            inputs=[dss.Dataset.get("P.raw")],
+            outputs=[dss.Dataset.get("P.out")],
+            code="print(3)",
+            code_env="py311",
+            tags=["t"],
+        ),
+        dss.SqlQueryRecipe(
+            "q",
+            project=project,
+            inputs=[dss.Dataset.get("Q.a")],
+            outputs=[dss.Dataset.get("P.b")],
+            sql="SELECT 1",
+        ),
     ]
 
 

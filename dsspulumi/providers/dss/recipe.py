@@ -8,30 +8,35 @@ their type POSTs (a join's inputs go as ``virtualInputs``, a grouping's first
 key as ``groupKey``), DSS builds a default payload, then GET + PUT writes the
 declared payload (``recipe_payload``). Any later change is one GET + one PUT of
 the ``{recipe, payload}`` document.
+
+What the definition holds for the stack (type, roles, description, tags, extra settings),
+what ``dss import`` reads and what is written into it come from the recipe classes' schema;
+the payload (code, or a visual recipe's typed settings) is this provider's own.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.faults import crash_point
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Mark
 from dsspulumi.providers.dss import recipe_payload
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
     after_creation,
-    apply_descriptive,
     existing_in,
     managed_value,
-    pick_paths,
     read_mark,
     write_mark,
 )
 from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.resources.recipe import _RecipeBase
 
 
 def _split_ref(ref: str) -> tuple[str, str | None]:
@@ -41,26 +46,13 @@ def _split_ref(ref: str) -> tuple[str, str | None]:
     return ref, None
 
 
-def _refs(role_map: Mapping[str, Any] | None) -> list[str]:
-    items = ((role_map or {}).get("main") or {}).get("items") or []
-    return [i.get("ref") for i in items]
-
-
 def apply_definition(
     recipe: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
 ) -> dict[str, Any]:
+    """The definition with the declared properties written in (the schema's): its roles,
+    description, tags and extra settings; the payload is written by the provider."""
     r = copy.deepcopy(recipe)
-    inputs = r.setdefault("inputs", {})
-    old_in = {i.get("ref"): i for i in ((inputs.get("main") or {}).get("items") or [])}
-    inputs["main"] = {
-        "items": [old_in.get(ref) or {"ref": ref, "deps": []} for ref in new["inputs"]]
-    }
-    outputs = r.setdefault("outputs", {})
-    old_out = {i.get("ref"): i for i in ((outputs.get("main") or {}).get("items") or [])}
-    outputs["main"] = {
-        "items": [old_out.get(ref) or {"ref": ref, "appendMode": False} for ref in new["outputs"]]
-    }
-    apply_descriptive(r, new, old)
+    schema.write_into(_RecipeBase, r, new, old)
     return r
 
 
@@ -119,27 +111,27 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
-        refs = _refs(r.get("inputs"))
-        view = {
-            "project": inputs["project"],
-            "name": inputs["name"],
-            "type": r.get("type"),
-            "inputs": refs,
-            "outputs": _refs(r.get("outputs")),
-            "code": managed_value(inputs.get("code"), settings.data.get("payload") or ""),
-            "description": managed_value(inputs.get("description"), r.get("description") or ""),
-            "tags": list(r.get("tags") or []),
-            "extra_settings": pick_paths(r, inputs["extra_settings"]),
-        }
-        if "settings" in inputs:
-            view["settings"] = recipe_payload.read(
-                str(r.get("type")), settings.data.get("payload"), inputs["settings"], refs
+        payload = settings.data.get("payload")
+        given: dict[str, Any] = {"project": inputs["project"], "name": inputs["name"]}
+        given["code"] = managed_value(inputs.get("code"), payload or "")
+        if "settings" in inputs:  # a visual recipe's: read from its payload, as declared
+            refs = schema.view_of(_RecipeBase, r, {}, **given)["inputs"]
+            given["settings"] = recipe_payload.read(
+                str(r.get("type")), payload, inputs["settings"], refs
             )
-        return view
+        return schema.view_of(_RecipeBase, r, inputs, **given)
 
-    # The recipe types a resource class declares, and whether their payload is code.
-    CODE_TYPES = {"python": True, "sql_query": True, "sync": False, "r": True, "pyspark": True}
-    CODE_TYPES.update(spark_sql_query=True, shell=True)  # resources/code_recipes.py
+    @functools.cached_property
+    def code_types(self) -> dict[str, bool]:
+        """The recipe types a class declares, and whether their payload is code (their class
+        takes it as an argument; a visual recipe's is its typed settings): a new recipe class
+        is importable as is."""
+        classes = registry.resource_classes("dss:Recipe")  # and the value types they take
+        return {
+            cls.recipe_type: any(f.name == "code" and f.init for f in schema.fields(cls))
+            for cls in classes
+            if isinstance(cls, type) and issubclass(cls, _RecipeBase) and schema.declares(cls)
+        }
 
     def _names(self, project_key: str) -> list[str]:
         # The list items carry name, type and tags only (never the payload): each recipe is
@@ -152,20 +144,15 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
     def _existing(self, settings: Any, project_key: str, name: str) -> Existing:
         r = settings.get_recipe_raw_definition()
         type_ = r.get("type")
-        has_code = self.CODE_TYPES.get(type_)
-        inputs = {
-            "project": project_key,
-            "name": name,
-            "type": type_,
-            "inputs": _refs(r.get("inputs")),
-            "outputs": _refs(r.get("outputs")),
-            "code": (settings.data.get("payload") or "") if has_code else None,
-            "description": r.get("description") or None,
-            "tags": list(r.get("tags") or []),
-            "extra_settings": {},
-        }
-        visual = recipe_payload.read(str(type_), settings.data.get("payload"), {}, inputs["inputs"])
-        if visual is not None:  # Prepare, Group, Join: their typed settings, all of them
+        has_code = self.code_types.get(type_)
+        payload = settings.data.get("payload")
+        code = (payload or "") if has_code else None
+        inputs = schema.existing_of(_RecipeBase, r, project=project_key, name=name, code=code)
+        # Prepare, Group, Join: their typed settings, all of them (the others have none).
+        visual = recipe_payload.read(str(type_), payload, {}, inputs["inputs"])
+        if visual is None:
+            inputs.pop("settings")
+        else:
             inputs["settings"] = visual
         why = None
         if has_code is None and visual is None:
