@@ -2,8 +2,8 @@
 
 The sandbox imitates DSS from public sources, and some shapes it answers are marked
 UNVERIFIED (docs/sandbox.md). The self-test is how a team checks them on its DSS version:
-for every kind the tool supports, it declares one small sample (``selftest_samples``) in a
-throwaway project and runs the same engine as ``dss up`` on it, with its state in a
+for every kind the tool supports, it declares one small sample (``SELFTEST`` of its provider
+module) in a throwaway project and runs the same engine as ``dss up`` on it, with its state in a
 temporary local backend, then:
 
 1. create: ``up`` of the samples;
@@ -222,7 +222,7 @@ class SelfTest:
             sample = known.get(type_token)
             if sample is None:
                 res.fail(
-                    Problem("setup", "no sample for this kind (dsspulumi/selftest_samples.py)")
+                    Problem("setup", "no sample for this kind (SELFTEST in its provider module)")
                 )
             elif sample.admin and not self.report.admin:
                 res.status, res.note = SKIPPED, ADMIN_SKIP

@@ -4,8 +4,9 @@ Each line names a type token, the provider class that serves it (a module of
 ``dsspulumi.providers.dss``) and the public names its resource modules define (modules of
 ``dsspulumi.resources``: the resource classes and the value types their arguments take). From
 this table come the public names of ``dsspulumi`` and ``dsspulumi.resources`` (their
-``__all__`` and lazy loading), the providers' registry (``DssProviders``) and the import order
-of ``dss import project``.
+``__all__`` and lazy loading), the providers' registry (``DssProviders``), the import order
+of ``dss import project``, the inventory listing each kind models (``listing=``) and the
+``dss selftest`` samples (each provider module's ``SELFTEST``).
 
 Strings only, resolved on first use: reading the table imports nothing (``dss --help`` stays
 cheap), and this module imports neither the resource classes nor ``dataikuapi``.
@@ -14,6 +15,7 @@ cheap), and this module imports neither the resource classes nor ``dataikuapi``.
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import Any, NamedTuple
 
 RESOURCES = "dsspulumi.resources"
@@ -24,6 +26,9 @@ class Kind(NamedTuple):
     token: str  # "dss:ManagedFolder"
     provider: str  # "folder.ManagedFolderProvider", under dsspulumi.providers.dss
     names: tuple[str, ...]  # "folder.ManagedFolder", under dsspulumi.resources
+    #: The project inventory's listing (``providers.dss.inventory``) of the DSS objects this
+    #: kind models, if any: ``dss import project`` imports those and reports the rest.
+    listing: str | None = None
 
     @property
     def sources(self) -> dict[str, str]:
@@ -35,8 +40,8 @@ class Kind(NamedTuple):
         return out
 
 
-def kind(token: str, provider: str, *names: str) -> Kind:
-    return Kind(token, provider, names)
+def kind(token: str, provider: str, *names: str, listing: str | None = None) -> Kind:
+    return Kind(token, provider, names, listing)
 
 
 # In the order ``dss import project`` reads the kinds (what others refer to first).
@@ -50,6 +55,7 @@ KINDS: tuple[Kind, ...] = (
         "dataset.S3Dataset",
         "dataset.UploadedFilesDataset",
         "dataset.Column",
+        listing="dataset",
     ),
     kind(
         "dss:Recipe",
@@ -66,6 +72,7 @@ KINDS: tuple[Kind, ...] = (
         "visual_recipe.GroupRecipe",
         "visual_recipe.JoinRecipe",
         "visual_recipe.Join",
+        listing="recipe",
     ),
     kind("dss:Connection", "connection.ConnectionProvider", "connection.Connection"),
     kind(
@@ -79,6 +86,7 @@ KINDS: tuple[Kind, ...] = (
         "scenario.PythonStep",
         "scenario.TemporalTrigger",
         "scenario.DatasetChangeTrigger",
+        listing="scenario",
     ),
     kind(
         "dss:ProjectVariables", "variables.ProjectVariablesProvider", "variables.ProjectVariables"
@@ -89,10 +97,17 @@ KINDS: tuple[Kind, ...] = (
         "permissions.ProjectPermissions",
         "permissions.GroupPermission",
     ),
-    kind("dss:FlowZone", "zone.FlowZoneProvider", "zone.FlowZone"),
-    kind("dss:ManagedFolder", "folder.ManagedFolderProvider", "folder.ManagedFolder"),
-    kind("dss:Notebook", "notebook.NotebookProvider", "notebook.Notebook"),
-    kind("dss:WikiArticle", "wiki.WikiArticleProvider", "wiki.WikiArticle"),
+    kind("dss:FlowZone", "zone.FlowZoneProvider", "zone.FlowZone", listing="flow zone"),
+    kind(
+        "dss:ManagedFolder",
+        "folder.ManagedFolderProvider",
+        "folder.ManagedFolder",
+        listing="managed folder",
+    ),
+    kind(
+        "dss:Notebook", "notebook.NotebookProvider", "notebook.Notebook", listing="Jupyter notebook"
+    ),
+    kind("dss:WikiArticle", "wiki.WikiArticleProvider", "wiki.WikiArticle", listing="wiki article"),
     kind("dss:LibraryFile", "library.LibraryFileProvider", "library.LibraryFile"),
     kind("dss:Group", "group.GroupProvider", "group.Group"),
     kind("dss:User", "user.UserProvider", "user.User"),
@@ -110,6 +125,19 @@ def tokens() -> list[str]:
     return [k.token for k in KINDS]
 
 
+def listing_tokens() -> dict[str, str]:
+    """The inventory's listing of each modelled kind -> the type token modelling it."""
+    return {k.listing: k.token for k in KINDS if k.listing is not None}
+
+
+def provider_module(token: str) -> ModuleType:
+    """The module of ``dsspulumi.providers.dss`` serving ``token`` (imports it)."""
+    for k in KINDS:
+        if k.token == token:
+            return importlib.import_module(f"{PROVIDERS}.{k.provider.rpartition('.')[0]}")
+    raise KeyError(token)
+
+
 def resource_sources() -> dict[str, str]:
     """Every public name of ``dsspulumi.resources`` -> the module defining it, sorted by name."""
     out: dict[str, str] = {}
@@ -122,8 +150,7 @@ def provider_class(token: str) -> Any:
     """The provider class serving ``token`` (imports its module); None if unknown."""
     for k in KINDS:
         if k.token == token:
-            module, _, name = k.provider.rpartition(".")
-            return getattr(importlib.import_module(f"{PROVIDERS}.{module}"), name)
+            return getattr(provider_module(token), k.provider.rpartition(".")[2])
     return None
 
 
@@ -149,7 +176,9 @@ def resource_classes(token: str) -> list[type]:
 __all__ = [
     "KINDS",
     "Kind",
+    "listing_tokens",
     "provider_class",
+    "provider_module",
     "resource_class",
     "resource_classes",
     "resource_sources",

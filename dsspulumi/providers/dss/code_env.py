@@ -27,6 +27,8 @@ from dsspulumi.provider import Existing
 from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call
+from dsspulumi.selftest_samples import Sample
+from dsspulumi.state import ResourceState
 
 POLL_FIRST = 0.2
 POLL_MAX = 2.0
@@ -148,3 +150,24 @@ class CodeEnvProvider(InstanceObjectProvider):
         if isinstance(messages, Mapping) and messages.get("error"):
             raise ProviderError(f"DSS failed {doing} for {what}: {_message_text(messages)}")
         self.s.progress(f"{doing}: done in {time.monotonic() - started:.1f}s")
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    env = client.get_code_env(rec.inputs["lang"], rec.inputs["name"])
+    doc = env.get_definition()
+    doc["specPackageList"] = "\n".join([*rec.inputs.get("packages", []), "six"])
+    env.set_definition(doc)
+
+
+SELFTEST = Sample(
+    "dss:CodeEnv",
+    'dss.CodeEnv("${dashed}-env", lang="python",\n'
+    '            packages=[] if "$v" == "1" else ["six"])',
+    logical="${dashed}-env",
+    path="packages",
+    drift=_selftest_drift,
+    admin=True,
+)

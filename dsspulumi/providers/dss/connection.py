@@ -21,6 +21,7 @@ from typing import Any
 
 from dsspulumi.providers.dss.client import NotFound
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call
+from dsspulumi.selftest_samples import Sample, definition_drift
 
 
 class ConnectionProvider(InstanceObjectProvider):
@@ -61,3 +62,16 @@ class ConnectionProvider(InstanceObjectProvider):
     def _remove(self, inputs: Mapping[str, Any]) -> None:
         with admin_call(self.s, f"delete {self._what(inputs)}"):
             self.s.client.get_connection(inputs["name"]).delete()
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+SELFTEST = Sample(
+    "dss:Connection",
+    'dss.Connection("${name}_conn", type="Filesystem", params={"root": "/tmp/$key"},\n'
+    '               allowed_groups=[group], description="selftest v$v")',
+    logical="${name}_conn",
+    path="description",
+    drift=definition_drift(lambda c, r: c.get_connection(r.inputs["name"]), "description"),
+    admin=True,
+)

@@ -31,6 +31,7 @@ from dsspulumi.providers.dss.client import (
 )
 from dsspulumi.providers.dss.marked import MarkReleaser
 from dsspulumi.resources.dataset import Dataset, ManagedDataset
+from dsspulumi.selftest_samples import Sample, raw_settings_drift
 
 TOKEN = "dss:Dataset"
 
@@ -217,3 +218,17 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
 
     def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         settings.settings = apply_settings(settings.get_raw(), new, old)
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+SELFTEST = Sample(
+    "dss:Dataset",
+    'dataset = dss.ManagedDataset("selftest_in", project=project,\n'
+    '                             connection="filesystem_managed",\n'
+    '                             description="selftest v$v", tags=["selftest", "v$v"],\n'
+    '                             schema=[dss.Column("id", "bigint"), dss.Column("name")])',
+    logical="$key.selftest_in",
+    path="description",
+    drift=raw_settings_drift(lambda p, r: p.get_dataset(r.inputs["name"]).get_settings()),
+)

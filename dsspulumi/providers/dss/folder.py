@@ -27,6 +27,7 @@ from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound, after_creation
 from dsspulumi.providers.dss.generated import GeneratedIdProvider
+from dsspulumi.selftest_samples import Sample, raw_settings_drift
 
 TOKEN = "dss:ManagedFolder"
 
@@ -138,3 +139,15 @@ class ManagedFolderProvider(GeneratedIdProvider):
         with self.s.call(f"save the settings of {self._what(new, ident)}"):
             settings.save()
         return dict(change.outputs)
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+SELFTEST = Sample(
+    "dss:ManagedFolder",
+    'folder = dss.ManagedFolder("selftest_folder", project=project,\n'
+    '                           description="selftest v$v")',
+    logical="$key.selftest_folder",
+    path="description",
+    drift=raw_settings_drift(lambda p, r: p.get_managed_folder(r.outputs["id"]).get_settings()),
+)

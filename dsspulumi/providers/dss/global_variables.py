@@ -18,6 +18,8 @@ from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import DssSession
 from dsspulumi.providers.dss.instance import admin_call
 from dsspulumi.resources.global_variables import NAME
+from dsspulumi.selftest_samples import HAND, Sample
+from dsspulumi.state import ResourceState
 
 
 class GlobalVariablesProvider(Updates):
@@ -103,3 +105,23 @@ class GlobalVariablesProvider(Updates):
         for key in inputs["variables"]:
             current.pop(key, None)
         self._save(current)
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    doc = client.get_global_variables()  # a dict that saves itself
+    for name in rec.inputs["variables"]:
+        doc[name] = HAND
+    doc.save()
+
+
+SELFTEST = Sample(
+    "dss:GlobalVariables",
+    'dss.GlobalVariables({"${name}_var": "selftest v$v"})',
+    logical="instance-variables",
+    path="variables",
+    drift=_selftest_drift,
+    admin=True,
+)

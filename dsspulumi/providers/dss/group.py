@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call
+from dsspulumi.selftest_samples import Sample, definition_drift
 
 
 class GroupProvider(InstanceObjectProvider):
@@ -36,3 +37,16 @@ class GroupProvider(InstanceObjectProvider):
     def _remove(self, inputs: Mapping[str, Any]) -> None:
         with admin_call(self.s, f"delete {self._what(inputs)}"):
             self.s.client.get_group(inputs["name"]).delete()
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+SELFTEST = Sample(
+    "dss:Group",
+    'group = dss.Group("${name}_group", description="selftest v$v",\n'
+    "                  may_create_projects=False)",
+    logical="${name}_group",
+    path="description",
+    drift=definition_drift(lambda c, r: c.get_group(r.inputs["name"]), "description"),
+    admin=True,
+)

@@ -27,6 +27,7 @@ import attrs
 from dataikuapi.utils import DataikuException
 
 from dsspulumi.errors import ProviderError, TransientError
+from dsspulumi.kinds.registry import listing_tokens
 from dsspulumi.providers.dss.client import DssSession, NotFound
 from dsspulumi.providers.dss.transport import last_error
 
@@ -65,12 +66,16 @@ class Listing:
     kind: str
     plural: str
     read: Callable[[Any], Items]  # DSSProject -> (id, name) of each object
-    #: The dsspulumi resource type that models this kind, if any.
-    token: str | None = None
     #: Every DSS serves this listing: even a 404 of its URL is a failure, not "none".
     required: bool = False
     #: Kinds DSS keeps as one (agents are saved models): an id is reported once per family.
     family: str | None = None
+
+    @property
+    def token(self) -> str | None:
+        """The dsspulumi resource type that models this kind, if any: the kinds registry says
+        (its ``listing=``), so that adding a kind names its type token in one place."""
+        return listing_tokens().get(self.kind)
 
 
 def _field(item: Any, key: str) -> Any:
@@ -175,36 +180,31 @@ LISTINGS: tuple[Listing, ...] = (
         "dataset",
         "datasets",
         lambda p: ((d["name"], d["name"]) for d in p.list_datasets(as_type="listitems")),
-        "dss:Dataset",
         required=True,
     ),
     Listing(
         "recipe",
         "recipes",
         lambda p: ((r["name"], r["name"]) for r in p.list_recipes(as_type="listitems")),
-        "dss:Recipe",
         required=True,
     ),
     Listing(
         "managed folder",
         "managed folders",
         lambda p: _named(p.list_managed_folders()),
-        "dss:ManagedFolder",
         required=True,
     ),
     Listing(
         "scenario",
         "scenarios",
         lambda p: _named(p.list_scenarios(as_type="listitems")),
-        "dss:Scenario",
         required=True,
     ),
-    Listing("flow zone", "flow zones", _zones, "dss:FlowZone", required=True),
+    Listing("flow zone", "flow zones", _zones, required=True),
     Listing(
         "Jupyter notebook",
         "Jupyter notebooks",
         lambda p: ((n.name, n.name) for n in p.list_jupyter_notebooks(as_type="listitems")),
-        "dss:Notebook",
     ),
     Listing(
         "SQL notebook",
@@ -212,7 +212,7 @@ LISTINGS: tuple[Listing, ...] = (
         lambda p: _named(p.list_sql_notebooks()),
     ),
     Listing("web app", "web apps", lambda p: _named(p.list_webapps())),
-    Listing("wiki article", "wiki articles", _wiki_articles, "dss:WikiArticle"),
+    Listing("wiki article", "wiki articles", _wiki_articles),
     Listing("dashboard", "dashboards", lambda p: _named(p.list_dashboards())),
     Listing("insight", "insights", lambda p: _named(p.list_insights())),
     Listing("agent", "agents", lambda p: _named(p.list_agents()), family="saved model"),

@@ -26,6 +26,8 @@ from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import DssSession, NotFound
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
+from dsspulumi.selftest_samples import HAND, Sample
+from dsspulumi.state import ResourceState
 
 TOKEN = "dss:LibraryFile"
 
@@ -152,3 +154,21 @@ class LibraryFileProvider:
                     item.delete()
         except NotFound:
             pass  # the project is gone, and its library with it
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    library = client.get_project(rec.inputs["project"]).get_library()
+    library.get_file(rec.inputs["path"]).write(HAND)
+
+
+SELFTEST = Sample(
+    "dss:LibraryFile",
+    'dss.LibraryFile("python/selftest_helpers.py", project=project,\n'
+    '                content="VERSION = $v\\n")',
+    logical="$key.python/selftest_helpers.py",
+    path="content",
+    drift=_selftest_drift,
+)

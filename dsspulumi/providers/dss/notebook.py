@@ -26,6 +26,8 @@ from dsspulumi.provider import Existing, Mark
 from dsspulumi.providers.dss.client import NotFound, ProjectObjectProvider
 from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.selftest_samples import Sample
+from dsspulumi.state import ResourceState
 
 TOKEN = "dss:Notebook"
 
@@ -106,3 +108,24 @@ class NotebookProvider(ProjectObjectProvider, MarkReleaser):
         except NotFound:
             return None
         return {"project": identity["project"], "name": identity["name"]}
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    held = client.get_project(rec.inputs["project"]).get_jupyter_notebook(rec.inputs["name"])
+    content = held.get_content()
+    content.get_raw()["cells"][0]["source"] = "print('changed by hand')"
+    content.save()
+
+
+SELFTEST = Sample(
+    "dss:Notebook",
+    'dss.Notebook("selftest_notebook", project=project, content={\n'
+    '    "metadata": {}, "nbformat": 4, "nbformat_minor": 4,\n'
+    '    "cells": [{"cell_type": "code", "metadata": {}, "source": "print(\'v$v\')"}]})',
+    logical="$key.selftest_notebook",
+    path="content",
+    drift=_selftest_drift,
+)

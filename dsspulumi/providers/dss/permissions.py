@@ -13,6 +13,8 @@ from typing import Any
 
 from dsspulumi.kinds import registry, schema
 from dsspulumi.providers.dss.owned import ProjectPartProvider
+from dsspulumi.selftest_samples import Sample
+from dsspulumi.state import ResourceState
 
 
 def _group(item: Any) -> Any:
@@ -39,3 +41,24 @@ class ProjectPermissionsProvider(ProjectPartProvider):
     def _save(self, key: str, doc: dict[str, Any]) -> None:
         with self.s.call(f"save the permissions of project {key}"):
             self.s.client.get_project(key).set_permissions(doc)
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    project = client.get_project(rec.inputs["project"])
+    doc = project.get_permissions()
+    for grant in doc.get("permissions", []):
+        grant["writeProjectContent"] = not grant.get("writeProjectContent")
+    project.set_permissions(doc)
+
+
+SELFTEST = Sample(
+    "dss:ProjectPermissions",
+    "dss.ProjectPermissions(project=project, permissions=[\n"
+    '    dss.GroupPermission("$group", write_project_content="$v" == "2")])',
+    logical="$key.permissions",
+    path="permissions",
+    drift=_selftest_drift,
+)

@@ -33,6 +33,8 @@ from dsspulumi.providers.dss.client import (
 )
 from dsspulumi.providers.dss.inventory import describe_objects, project_inventory
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.selftest_samples import HAND, Sample
+from dsspulumi.state import ResourceState
 
 
 class ProjectProvider(Updates, MarkReleaser):
@@ -193,3 +195,23 @@ class ProjectProvider(Updates, MarkReleaser):
             write_mark(wanted, mark)
         with self.s.call(f"update the metadata of project {key}"):
             self.s.client.get_project(key).set_metadata(wanted)
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    project = client.get_project(rec.inputs["key"])
+    md = project.get_metadata()
+    md["description"] = HAND
+    project.set_metadata(md)
+
+
+SELFTEST = Sample(
+    "dss:Project",
+    'project = dss.Project("$key", name="dsspulumi selftest $key",\n'
+    '                      description="selftest v$v", tags=["selftest"])',
+    logical="$key",
+    path="description",
+    drift=_selftest_drift,
+)

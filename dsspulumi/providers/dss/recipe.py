@@ -37,6 +37,8 @@ from dsspulumi.providers.dss.client import (
 from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
 from dsspulumi.resources.recipe import _RecipeBase
+from dsspulumi.selftest_samples import Sample
+from dsspulumi.state import ResourceState
 
 
 def _split_ref(ref: str) -> tuple[str, str | None]:
@@ -172,3 +174,26 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
                     new["type"], settings.data.get("payload"), new["settings"], new["inputs"]
                 )
             )
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    settings = client.get_project(rec.inputs["project"]).get_recipe(rec.inputs["name"])
+    settings = settings.get_settings()
+    settings.set_code("print('changed by hand')\n")
+    settings.save()
+
+
+SELFTEST = Sample(
+    "dss:Recipe",
+    'output = dss.ManagedDataset("selftest_out", project=project,\n'
+    '                            connection="filesystem_managed")\n'
+    'recipe = dss.PythonRecipe("selftest_recipe", project=project, inputs=[dataset],\n'
+    "                          outputs=[output], code=\"print('selftest v$v')\\n\",\n"
+    '                          description="selftest recipe")',
+    logical="$key.selftest_recipe",
+    path="code",
+    drift=_selftest_drift,
+)

@@ -46,6 +46,8 @@ from dsspulumi.providers.dss.client import (
     write_mark,
 )
 from dsspulumi.providers.dss.generated import GeneratedIdProvider
+from dsspulumi.selftest_samples import Sample
+from dsspulumi.state import ResourceState
 
 STEP_ENVELOPE = {
     "enabled": True,
@@ -293,3 +295,24 @@ class ScenarioProvider(GeneratedIdProvider):
             settings.code = new["script"]
         with self.s.call(f"save the settings of {self._what(new, scenario_id)}"):
             settings.save()
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    project = client.get_project(rec.inputs["project"])
+    settings = project.get_scenario(rec.outputs.get("id")).get_settings()
+    settings.active = not rec.inputs.get("active")
+    settings.save()
+
+
+SELFTEST = Sample(
+    "dss:Scenario",
+    'dss.Scenario("selftest_scenario", project=project, active="$v" == "2",\n'
+    "             steps=[dss.BuildStep([output])],\n"
+    '             triggers=[dss.TemporalTrigger("Daily", hour=2, minute=30)])',
+    logical="$key.selftest_scenario",
+    path="active",
+    drift=_selftest_drift,
+)

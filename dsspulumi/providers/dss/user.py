@@ -22,6 +22,8 @@ from dsspulumi.providers.dss.client import (
 )
 from dsspulumi.providers.dss.instance import InstanceObjectProvider, admin_call
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.selftest_samples import HAND, Sample
+from dsspulumi.state import ResourceState
 
 
 class UserProvider(InstanceObjectProvider, MarkReleaser):
@@ -82,3 +84,23 @@ class UserProvider(InstanceObjectProvider, MarkReleaser):
 
     def _outputs(self, doc: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         return {}
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    settings = client.get_user(rec.inputs["login"]).get_settings()
+    settings.get_raw()["displayName"] = HAND
+    settings.save()
+
+
+SELFTEST = Sample(
+    "dss:User",
+    'dss.User("${name}_user", display_name="selftest v$v", email="selftest@example.com",\n'
+    "         groups=[group])",
+    logical="${name}_user",
+    path="display_name",
+    drift=_selftest_drift,
+    admin=True,
+)

@@ -12,6 +12,8 @@ from typing import Any
 
 from dsspulumi.kinds import registry, schema
 from dsspulumi.providers.dss.owned import ProjectPartProvider
+from dsspulumi.selftest_samples import HAND, Sample
+from dsspulumi.state import ResourceState
 
 PARTS = ("standard", "local")
 
@@ -36,3 +38,23 @@ class ProjectVariablesProvider(ProjectPartProvider):
     def _save(self, key: str, doc: dict[str, Any]) -> None:
         with self.s.call(f"save the variables of project {key}"):
             self.s.client.get_project(key).set_variables(doc)
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    project = client.get_project(rec.inputs["project"])
+    doc = project.get_variables()
+    doc["standard"]["version"] = HAND  # a declared key (undeclared keys are not managed)
+    project.set_variables(doc)
+
+
+SELFTEST = Sample(
+    "dss:ProjectVariables",
+    'dss.ProjectVariables(project=project, standard={"version": "v$v"},\n'
+    '                     local={"debug": False})',
+    logical="$key.variables",
+    path="standard",
+    drift=_selftest_drift,
+)

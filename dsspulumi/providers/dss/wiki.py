@@ -25,6 +25,8 @@ from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.client import NotFound
 from dsspulumi.providers.dss.generated import GeneratedIds
 from dsspulumi.providers.dss.owned import carry_mark
+from dsspulumi.selftest_samples import HAND, Sample
+from dsspulumi.state import ResourceState
 
 TOKEN = "dss:WikiArticle"
 
@@ -164,3 +166,22 @@ class WikiArticleProvider(GeneratedIds):
                 self._wiki(inputs["project"]).get_article(ident).delete()
         except NotFound:
             pass
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    wiki = client.get_project(rec.inputs["project"]).get_wiki()
+    data = wiki.get_article(rec.outputs.get("id")).get_data()
+    data.set_body(HAND)
+    data.save()
+
+
+SELFTEST = Sample(
+    "dss:WikiArticle",
+    'dss.WikiArticle("selftest_article", project=project, body="selftest v$v")',
+    logical="$key.selftest_article",
+    path="body",
+    drift=_selftest_drift,
+)

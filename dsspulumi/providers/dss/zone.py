@@ -30,6 +30,8 @@ from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound
 from dsspulumi.providers.dss.generated import GeneratedIds
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
+from dsspulumi.selftest_samples import Sample
+from dsspulumi.state import ResourceState
 
 _FIXED = ("id", "items", "shared")
 
@@ -188,3 +190,23 @@ class FlowZoneProvider(GeneratedIds):
                 self._flow(key).get_default_zone().add_items(
                     [self._object(r, key) for r in released]
                 )
+
+
+# What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).
+
+
+def _selftest_drift(client: Any, rec: ResourceState) -> None:
+    flow = client.get_project(rec.inputs["project"]).get_flow()
+    settings = flow.get_zone(rec.outputs.get("id")).get_settings()
+    settings.color = "#123456"
+    settings.save()
+
+
+SELFTEST = Sample(
+    "dss:FlowZone",
+    'dss.FlowZone("selftest_zone", project=project,\n'
+    '             color="#ff9900" if "$v" == "1" else "#0099ff", items=[dataset])',
+    logical="$key.selftest_zone",
+    path="color",
+    drift=_selftest_drift,
+)
