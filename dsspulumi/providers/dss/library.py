@@ -24,6 +24,7 @@ from dataikuapi.utils import DataikuException
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import DssSession, NotFound
 from dsspulumi.providers.dss.owned import carry_mark, recorded_mark
 from dsspulumi.selftest_samples import HAND, Sample
@@ -43,7 +44,7 @@ def file_paths(folder: Any) -> list[str]:
     return sorted(out)
 
 
-class LibraryFileProvider:
+class LibraryFileProvider(Updates):
     marks_on_create = False  # nowhere to carry one: the path is claimed first (``engine``)
     type_token = TOKEN
 
@@ -132,17 +133,9 @@ class LibraryFileProvider:
         found = [self.read_existing(f"{project_key}.{p}") for p in paths]
         return [f for f in found if f is not None]
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
-        self._write_text(new)
-        return carry_mark(outputs, mark)
+    def _update(self, change: Change) -> dict[str, Any]:
+        self._write_text(change.new)
+        return carry_mark(change.outputs, change.mark)
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None

@@ -22,6 +22,7 @@ from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound
 from dsspulumi.providers.dss.generated import GeneratedIds
 from dsspulumi.providers.dss.owned import carry_mark
@@ -141,21 +142,14 @@ class WikiArticleProvider(GeneratedIds):
         found = [self.read_existing(f"{project_key}.{a['id']}") for a in articles]
         return [a for a in found if a is not None]
 
-    def update(
-        self,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        outputs: Mapping[str, Any],
-        *,
-        owner: str | None,
-        mark: Mark | None = None,
-    ) -> dict[str, Any]:
+    def _update(self, change: Change) -> dict[str, Any]:
+        old, new, outputs = change.before, change.new, change.outputs
         try:
             ident, _ = self._locate_unmarked(new, outputs, proven=True)
         except NotFound as exc:
             raise ProviderError(f"{self._what(new)} cannot be changed: {exc}") from exc
         self._write(new, old, ident)
-        return carry_mark(outputs, mark, id=ident)
+        return carry_mark(outputs, change.mark, id=ident)
 
     def delete(
         self, inputs: Mapping[str, Any], outputs: Mapping[str, Any], *, owner: str | None
