@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dsspulumi.policy.evaluate import Declared, PolicyCheck, PolicyStack
+from dsspulumi.policy.evaluate import Declared, PolicyCheck, PolicyStack, declared_of
 from dsspulumi.policy.packs import Pack, load_pack, resolve_packs
 from dsspulumi.policy.rules import ADVISORY, MANDATORY, Rule, rule, stack_rule
 from dsspulumi.policy.violation import Context, Violation, blocking
@@ -63,6 +63,7 @@ __all__ = [
     "Rule",
     "Violation",
     "blocking",
+    "declared_of",
     "enabled",
     "load_pack",
     "resolve_packs",

@@ -43,8 +43,9 @@ class Rule:
 
     @property
     def description(self) -> str:
-        """The docstring's first line: what ``dss policy ls`` shows."""
-        return self.doc.split("\n", 1)[0].strip()
+        """The docstring's first sentence or paragraph, on one line: what ``dss policy ls``
+        shows."""
+        return " ".join(self.doc.split("\n\n", 1)[0].split())
 
     @property
     def location(self) -> str:
