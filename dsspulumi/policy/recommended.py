@@ -28,8 +28,9 @@ from dsspulumi.output import Output
 PACK_NAME = "recommended"
 
 CONFIG: dict[str, Any] = {
-    # project_key_naming: the regular expression every project key matches.
-    "project_key_pattern": r"^[A-Z][A-Z0-9_]{1,63}$",
+    # project_key_naming: the regular expression every project key matches (by default:
+    # words of capitals and digits joined by single underscores, at most 32 characters).
+    "project_key_pattern": r"^(?=.{2,32}$)[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$",
     # projects_are_described / managed_datasets_are_documented: the shortest description.
     "min_description_length": 10,
     # projects_have_an_owner_group: the groups that may own a project (a regex; "" any).
