@@ -30,7 +30,7 @@ HELP = {
     "config": "Configuration of a stack, per environment (committed TOML).",
     "sandbox": "The DSS sandbox: a local server that speaks the DSS REST API.",
     "import": "Adopt existing DSS objects; generate stack code from a project.",
-    "policy": "Policy as code: list the rules of the enabled packs, check live projects.",
+    "policy": "Policy as code: list the enabled rules, check live projects.",
     "graph": "Draw the flow: DOT, Mermaid, SVG or HTML, coloured with --plan.",
     "convert": "Turn a YAML config of the Dataiku IaC prototype into a stack.",
     "new": "Create a new repository with a stack, its config, a test and CI.",

@@ -126,7 +126,9 @@ def check(
         checker = _check(policy_pack, env, policy_advisory_only)
         io = consoles(json_out)
         with _registry(dss_url) as registry:
-            keys = live.project_keys(registry) if all_projects else list(dict.fromkeys(project))
+            keys = (
+                live.project_keys(registry) if all_projects else list(dict.fromkeys(project or []))
+            )
             violations: list[Any] = []
             skipped: dict[str, list[str]] = {}
             for key in keys:
