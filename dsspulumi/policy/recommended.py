@@ -35,16 +35,18 @@ CONFIG: dict[str, Any] = {
     "min_description_length": 10,
     # projects_have_an_owner_group: the groups that may own a project (a regex; "" any).
     "owner_group_pattern": "",
-    # The environments that are production (filesystem connections, code envs).
+    # The environments that are production (for the connection and code env rules).
     "production_envs": ["prod"],
     # no_filesystem_datasets_in_production: connection name patterns (fnmatch) refused there.
     "forbidden_production_connections": ["filesystem_*"],
-    # ... and, per environment, the only connections managed datasets may use (none: any).
+    # no_filesystem_datasets_in_production: per env, the only connections managed datasets
+    # may use there (an env not listed: any connection).
     "allowed_connections": {},
     # python_recipes_declare_a_code_env: the recipe types that must name a code env.
     "code_env_recipe_types": ["python"],
-    # no_secrets_in_variables: variable names that hold secrets, and values that look like one.
+    # no_secrets_in_variables: variable names that hold secrets (a regex).
     "secret_name_pattern": r"(?i)(passw(or)?d|secret|token|api[_-]?key|private[_-]?key|credential)",
+    # no_secrets_in_variables: values that look like a credential, whatever their name.
     "secret_value_patterns": [
         r"AKIA[0-9A-Z]{16}",  # an AWS access key id
         r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
