@@ -379,7 +379,7 @@ def _apply_command(kind: Literal["up", "destroy"], doc: str) -> Callable[..., No
     if kind == "destroy":  # policy rules judge what a stack declares: not a destroy
         import inspect
 
-        sig = inspect.signature(command)
+        sig = inspect.signature(command, eval_str=True)
         kept = [p for n, p in sig.parameters.items() if not n.startswith("policy_")]
         command.__signature__ = sig.replace(parameters=kept)  # type: ignore[attr-defined]
     command.__doc__ = doc
