@@ -254,3 +254,47 @@ def test_policy_check_needs_projects_and_a_pack(ws):
     assert r.exit_code == 1 and "no policy pack enabled" in r.stderr
     r = ws.dss("policy", "check", "--project", "NOPE", "--policy-pack", "team.py")
     assert r.exit_code == 1 and "project NOPE does not exist" in r.stderr
+
+
+RECORDED_PACK = '''
+from dsspulumi import policy
+import dsspulumi as dss
+
+@policy.stack_rule(severity="advisory")
+def recorded_description(stack, report):
+    """Reports what the state holds for each dataset (refreshed by --refresh)."""
+    for ds in stack.of_kind(dss.ManagedDataset):
+        step = stack.step(ds)
+        if step is not None and step.old is not None:
+            report(f"recorded: {step.old.inputs.get('description')}", resource=ds)
+'''
+
+
+def test_rules_see_refreshed_values_and_the_library_returns_them(ws, sandbox):
+    from dsspulumi.session import Session
+
+    ws.stack(
+        "fresh",
+        """
+p = dss.Project("POLFRESH", name="Fresh")
+raw = dss.ManagedDataset("raw", project=p, connection="filesystem_managed", description="ours")
+""",
+    )
+    assert ws.dss("up", "fresh", "--yes").exit_code == 0
+    ds = sandbox.client().get_project("POLFRESH").get_dataset("raw")
+    settings = ds.get_settings()
+    settings.get_raw()["description"] = "changed by hand"
+    settings.save()
+    (ws.root / "recorded.py").write_text(RECORDED_PACK)
+    r = ws.dss("preview", "fresh", "--refresh", "--json", "--policy-pack", "recorded.py")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["policy"][0]["message"] == "recorded: changed by hand"
+
+    env = {"DKU_DSS_URL": sandbox.url, "DKU_API_KEY": sandbox.api_key}
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        with Session("fresh", policy_packs=["recorded.py"]) as s:
+            result = s.run().preview(s.program())
+    assert [v.message for v in result.policy] == ["recorded: ours"]  # no refresh: the state
+    assert ws.dss("destroy", "fresh", "--yes").exit_code == 0
