@@ -18,7 +18,14 @@ from dsspulumi.sandbox.errors import (
     string_list,
 )
 from dsspulumi.sandbox.lookups import connection, folder_exists, project_object, require_project
-from dsspulumi.sandbox.managed_datasets import build_managed, check_new_name, new_dataset, save
+from dsspulumi.sandbox.managed_datasets import (
+    SQL_TYPES,
+    build_managed,
+    check_new_name,
+    managed_format,
+    new_dataset,
+    save,
+)
 from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
 from dsspulumi.sandbox.routes import Request, Route, collection, get_put
 from dsspulumi.sandbox.store import Tx
@@ -119,13 +126,28 @@ def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     if format_type is not None and not isinstance(format_type, str):
         raise invalid("Invalid formatType: expected a string")
     format_params = optional_object(body.get("formatParams"), "formatParams")
-    save(
-        tx,
-        new_dataset(
-            tx, project_key, name, type_, params, format_type, format_params, managed=False
-        ),
+    keeps = tx.store.creation_keeps_fields
+    managed = keeps and body.get("managed") is True
+    if managed and type_ not in SQL_TYPES and not format_params:
+        # DSS's defaults for the format, as /datasets/managed gives them.
+        default_type, format_params = managed_format(format_type)
+        format_type = format_type or default_type
+    dataset = new_dataset(
+        tx, project_key, name, type_, params, format_type, format_params, managed=managed
     )
+    if keeps:  # the rest of the definition, kept as sent (as a PUT keeps it)
+        extra = {k: val for k, val in body.items() if k not in _CREATION_BASICS}
+        dataset.update(extra, schema=check_schema(body.get("schema", dataset["schema"])))
+        dataset["tags"] = string_list(dataset.get("tags"), "tags")
+    save(tx, dataset)
     return {"msg": f"Dataset {project_key}.{name} created"}
+
+
+#: What ``POST /datasets/`` keeps on a DSS that drops the rest (``creation_keeps_fields``).
+_CREATION_BASICS = frozenset(
+    ["name", "projectKey", "type", "params", "formatType", "formatParams", "managed"]
+    + ["creationTag", "versionTag"]
+)
 
 
 def create_managed_dataset(tx: Tx, req: Request) -> dict[str, Any]:
