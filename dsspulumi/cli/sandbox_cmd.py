@@ -89,7 +89,7 @@ def serve(
             help="yes: creation calls keep every field they carry (mark, description, code, "
             "definition...); no: they keep only the basics, as a DSS that drops the rest would",
         ),
-    ] = "yes",
+    ] = "no",
     debug: Annotated[bool, typer.Option("--debug")] = False,
 ) -> None:
     """Serve the sandbox until interrupted; prints its URL and API keys (admin, non-admin)."""

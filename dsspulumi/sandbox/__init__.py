@@ -64,15 +64,15 @@ not depend on any of it:
   ``type`` (they are immutable); ``versionTag`` / ``creationTag`` are server-managed (client
   values ignored, ``versionTag.versionNumber`` goes up on every save).
 * Creation calls and what they keep (UNVERIFIED on real DSS, so both are imitated;
-  ``creation_keeps_fields``, ``dss sandbox serve --creation-keeps-fields yes|no``). ``yes``
-  (the default): ``POST /projects/{pk}/datasets/`` keeps the whole definition sent (the
-  ``managed`` flag -- a managed files dataset sent without a format gets the default of
-  ``/datasets/managed`` --, schema, tags, description, customFields...), a managed folder's
-  and a scenario's POST keep the definition sent, a code recipe keeps its script and the
-  prototype's customFields. ``no``: a dataset POST keeps only name, type, params, formatType
-  and formatParams (not managed); a folder POST only name, type and params; a scenario POST
-  only name, type and its params; a recipe's prototype loses its customFields, description
-  and tags (its script is kept): the rest is set with GET -> PUT.
+  ``creation_keeps_fields``, ``dss sandbox serve --creation-keeps-fields yes|no``). ``no``
+  (the default, what the sandbox always did; dss-rest-api.md §13 says not to rely on more):
+  ``POST /projects/{pk}/datasets/`` keeps only name, type, params, formatType and
+  formatParams, ``.../datasets/managed`` only what its creationSettings say (schema, tags,
+  description, customFields... are ignored: set them with GET -> PUT); a managed folder's POST
+  keeps name, type and params; a scenario's POST its name, type and params. ``yes``: both
+  dataset calls also keep the rest of their body as a PUT would (a managed dataset's declared
+  formatParams over DSS's defaults); a folder's and a scenario's POST keep the definition
+  sent. Recipes: a code recipe keeps its script and the prototype's customFields either way.
 * Managed folders (``ENDPOINTS.md`` §7): ids are 8 random letters and digits; names are
   labels, may repeat, and only an empty or blank one is refused (400 ``CodedException``); a
   missing folder is ``managed folder does not exist: PK.id``; a folder id is a valid recipe

@@ -216,8 +216,8 @@ class Sandbox(BackgroundServer):
     unless given, kept in ``data_dir`` like the admin key) to ``sandbox_user``, a non-admin
     user of group ``data_team``, refused on every ``/admin/`` endpoint (403
     ``UnauthorizedException``). ``code_env_seconds`` is how long a code env creation (a long
-    task, answered as a running future) takes. ``creation_keeps_fields=False`` imitates a DSS
-    whose creation calls drop what they carry beyond the basics (``Store``).
+    task, answered as a running future) takes. ``creation_keeps_fields`` (default False: they
+    drop what they carry beyond the basics, the conservative reading of DSS) see ``Store``.
 
     Failures: ``fail_rate`` makes that fraction of API calls fail (``seed`` makes the draw
     reproducible), each drawn evenly from ``fail_mix``: ``"before"`` (a 500 before the
@@ -243,7 +243,7 @@ class Sandbox(BackgroundServer):
         access_log: TextIO | None = None,
         user_api_key: str | None = None,
         code_env_seconds: float = 1.0,
-        creation_keeps_fields: bool = True,
+        creation_keeps_fields: bool = False,
     ) -> None:
         self.host = host
         self.port = port

@@ -1,7 +1,7 @@
 """Provider for ``dss:Dataset`` (external and managed).
 
-A create is one ``POST /projects/{pk}/datasets/`` carrying the whole definition, the
-ownership mark in ``customFields`` included (``dataset_create``); whether DSS keeps it all is
+A create is one call carrying the whole definition, the ownership mark in ``customFields``
+included (``dataset_create``); whether DSS keeps it all is
 checked once per run (``creation``), and where it does not, the settings and mark are written
 just after (GET + PUT), as before. Updates are one GET + one PUT of the whole definition,
 changing only what the stack manages. A dataset declared with ``share_with`` is also exposed
@@ -32,7 +32,7 @@ from dsspulumi.providers.dss.client import (
     found_in,
     read_mark,
 )
-from dsspulumi.providers.dss.dataset_create import creation_body
+from dsspulumi.providers.dss.dataset_create import check_kind, creation_body, endpoint
 from dsspulumi.providers.dss.marked import MarkReleaser
 from dsspulumi.resources.dataset import Dataset, ManagedDataset
 from dsspulumi.selftest_samples import Sample, raw_settings_drift
@@ -67,10 +67,7 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
         raw: dict[str, Any] = settings.get_raw()
         return raw
 
-    @property
-    def marks_on_create(self) -> bool:  # type: ignore[override]
-        """Once DSS was seen keeping the mark sent in a creation call (``creation``)."""
-        return self.s.creation.carries_mark(TOKEN)
+    marks_on_create = False  # until DSS is seen keeping it (``creation``): names are claimed
 
     def free_since(self, inputs: Mapping[str, Any]) -> float | None:
         """The engine's name check, from one listing per project (``claims``)."""
@@ -78,16 +75,14 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
         return self.s.names.free_since(key, TOKEN, inputs["name"], lambda: self._names(key))
 
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
-        body = creation_body(self.s, dataset_class(inputs), inputs, mark)
+        body = creation_body(dataset_class(inputs), inputs, mark)
         with self.s.call(f"create {self._what(inputs)}"):
-            # DSSProject.create_dataset posts the same endpoint with the basics only; the
-            # client's own request method sends the whole definition.
-            self.s.client._perform_json(
-                "POST", f"/projects/{inputs['project']}/datasets/", body=body
-            )
+            # DSSProject's creators post the same endpoints with the basics only; the
+            # client's own request method sends the whole body.
+            self.s.client._perform_json("POST", endpoint(inputs), body=body)
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
         with after_creation(self._what(inputs)):
-            kept = self.s.creation.created(TOKEN, lambda: self._kept(inputs, mark))
+            kept = self.s.creation.created(check_kind(inputs), lambda: self._kept(inputs, mark))
         if not kept:
             self._complete_create(inputs, mark)
         elif inputs.get("share_with"):
@@ -229,8 +224,7 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
 
     def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         settings.settings = apply_settings(settings.get_raw(), new, old)
-        if old is None:  # after a create whose call DSS did not keep whole: the flag too
-            settings.settings["managed"] = bool(new.get("managed"))
+
 
 
 # What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).

@@ -18,14 +18,7 @@ from dsspulumi.sandbox.errors import (
     string_list,
 )
 from dsspulumi.sandbox.lookups import connection, folder_exists, project_object, require_project
-from dsspulumi.sandbox.managed_datasets import (
-    SQL_TYPES,
-    build_managed,
-    check_new_name,
-    managed_format,
-    new_dataset,
-    save,
-)
+from dsspulumi.sandbox.managed_datasets import build_managed, check_new_name, new_dataset, save
 from dsspulumi.sandbox.objects import apply_metadata, metadata_view, split_ref
 from dsspulumi.sandbox.routes import Request, Route, collection, get_put
 from dsspulumi.sandbox.store import Tx
@@ -126,28 +119,32 @@ def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     if format_type is not None and not isinstance(format_type, str):
         raise invalid("Invalid formatType: expected a string")
     format_params = optional_object(body.get("formatParams"), "formatParams")
-    keeps = tx.store.creation_keeps_fields
-    managed = keeps and body.get("managed") is True
-    if managed and type_ not in SQL_TYPES and not format_params:
-        # DSS's defaults for the format, as /datasets/managed gives them.
-        default_type, format_params = managed_format(format_type)
-        format_type = format_type or default_type
     dataset = new_dataset(
-        tx, project_key, name, type_, params, format_type, format_params, managed=managed
+        tx, project_key, name, type_, params, format_type, format_params, managed=False
     )
-    if keeps:  # the rest of the definition, kept as sent (as a PUT keeps it)
-        extra = {k: val for k, val in body.items() if k not in _CREATION_BASICS}
-        dataset.update(extra, schema=check_schema(body.get("schema", dataset["schema"])))
-        dataset["tags"] = string_list(dataset.get("tags"), "tags")
-    save(tx, dataset)
+    save(tx, _with_extras(tx, dataset, body))
     return {"msg": f"Dataset {project_key}.{name} created"}
 
 
-#: What ``POST /datasets/`` keeps on a DSS that drops the rest (``creation_keeps_fields``).
+#: What a creation call is made of; the rest of its body is kept only by a DSS that keeps
+#: the fields of a creation call (``creation_keeps_fields``).
 _CREATION_BASICS = frozenset(
     ["name", "projectKey", "type", "params", "formatType", "formatParams", "managed"]
-    + ["creationTag", "versionTag"]
+    + ["creationTag", "versionTag", "creationSettings"]
 )
+
+
+def _with_extras(tx: Tx, dataset: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """The new dataset with the rest of its creation body, as a PUT would keep it."""
+    if not tx.store.creation_keeps_fields:
+        return dataset
+    extra = {k: val for k, val in body.items() if k not in _CREATION_BASICS}
+    dataset.update(extra, schema=check_schema(body.get("schema", dataset["schema"])))
+    dataset["tags"] = string_list(dataset.get("tags"), "tags")
+    if dataset["managed"]:  # declared format params, over DSS's defaults
+        declared = optional_object(body.get("formatParams"), "formatParams")
+        dataset["formatParams"] = {**dataset.get("formatParams", {}), **declared}
+    return dataset
 
 
 def create_managed_dataset(tx: Tx, req: Request) -> dict[str, Any]:
@@ -155,7 +152,8 @@ def create_managed_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     require_project(tx, project_key)
     body = require_object(req.body, "managed dataset")
     name = check_new_name(tx, project_key, body.get("name"))
-    save(tx, build_managed(tx, project_key, name, body.get("creationSettings")))
+    dataset = build_managed(tx, project_key, name, body.get("creationSettings"))
+    save(tx, _with_extras(tx, dataset, body))
     return {"msg": f"Dataset {project_key}.{name} created"}
 
 
