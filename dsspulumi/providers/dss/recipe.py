@@ -59,7 +59,13 @@ def apply_definition(
 
 
 class RecipeProvider(ProjectObjectProvider, MarkReleaser):
-    marks_on_create = True  # the recipe prototype carries customFields
+    # The recipe prototype carries customFields, but whether DSS keeps them is unverified
+    # (``creation``): names are claimed first, from one listing per project (``claims``).
+    marks_on_create = False
+
+    def free_since(self, inputs: Mapping[str, Any]) -> float | None:
+        key = inputs["project"]
+        return self.s.names.free_since(key, "dss:Recipe", inputs["name"], lambda: self._names(key))
 
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"{inputs.get('type') or ''} recipe {inputs['project']}.{inputs['name']}".lstrip()
@@ -96,20 +102,22 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
             or inputs.get("extra_settings")
             or inputs.get("settings") is not None
         )
+        if not needs_write:
+            # Whether DSS keeps the prototype's ``customFields`` and the script is unverified:
+            # the first such create of the run reads its recipe back (``creation``).
+            check = functools.partial(self._kept, inputs, mark)
+            with after_creation(self._what(inputs)):
+                needs_write = not self.s.creation.created(f"{inputs['type']} recipe", check)
         if needs_write:
             self._complete_create(inputs, mark)
-        else:
-            self._ensure_mark(inputs, mark)
         return {}
 
-    def _ensure_mark(self, inputs: Mapping[str, Any], mark: Mark) -> None:
-        """Whether DSS keeps ``customFields`` from a recipe prototype is unverified: check."""
-        with after_creation(self._what(inputs)):
-            settings = self._settings(inputs)
-            if read_mark(self._raw(settings)) != mark.id:
-                write_mark(self._raw(settings), mark)
-                with self.s.call(f"save the settings of {self._what(inputs)}"):
-                    settings.save()
+    def _kept(self, inputs: Mapping[str, Any], mark: Mark) -> bool:
+        """Whether the new recipe holds its mark and every declared setting."""
+        settings = self._settings(inputs)
+        return read_mark(self._raw(settings)) == mark.id and self._view(settings, inputs) == {
+            k: val for k, val in inputs.items()
+        }
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
