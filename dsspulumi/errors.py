@@ -129,3 +129,7 @@ class MissingLookupError(DssPulumiError):
 
 class AdoptionError(DssPulumiError):
     """An existing DSS object cannot be imported (absent, or managed by another stack)."""
+
+
+class PolicyError(DssPulumiError):
+    """A policy pack cannot be used: it does not load, or one of its rules failed."""

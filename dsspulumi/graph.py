@@ -78,6 +78,8 @@ class ResourceGraph:
     nodes: dict[str, Node] = attrs.field(factory=dict)
     exports: dict[str, Any] = attrs.field(factory=dict)
     components: dict[str, ComponentNode] = attrs.field(factory=dict)
+    # URN -> the typed object the program declared, kept only for policy rules (``keep``).
+    declared: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     def topological_order(self) -> list[str]:
         return topological_order({urn: n.deps for urn, n in self.nodes.items()})
@@ -90,6 +92,8 @@ class ResourceGraph:
         resources: Iterable[Resource],
         exports: Mapping[str, Any] = {},
         components: Iterable[ComponentResource] = (),
+        *,
+        keep: bool = False,
     ) -> ResourceGraph:
         import os
 
@@ -177,6 +181,8 @@ class ResourceGraph:
                 )
             )
             parent = opts.parent
+            if keep:
+                graph.declared[urn] = r
             graph.nodes[urn] = Node(
                 urn=urn,
                 type=r.type_token,

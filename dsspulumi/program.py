@@ -173,8 +173,10 @@ def run_program(
     config: dict[str, Any] | None = None,
     services: dict[str, Any] | None = None,
     quiet_stdout: bool = False,
+    keep: bool = False,
 ) -> ResourceGraph:
-    """Run the stack file and return what it declared.
+    """Run the stack file and return what it declared (``keep``: with the typed objects,
+    for policy rules).
 
     ``quiet_stdout``: the command's stdout carries a document, so what the program prints
     goes to stderr (``stdout_to_stderr``).
@@ -215,4 +217,4 @@ def run_program(
     # The context holds what the resource model registered (it knows them by protocol only).
     resources = cast("Iterable[Resource]", ctx.resources.values())
     components = cast("Iterable[ComponentResource]", ctx.components)
-    return ResourceGraph.from_resources(stack, env, resources, ctx.exports, components)
+    return ResourceGraph.from_resources(stack, env, resources, ctx.exports, components, keep=keep)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from dsspulumi.config import StackConfig
     from dsspulumi.engine import Listener, StackRun
     from dsspulumi.graph import ResourceGraph
+    from dsspulumi.policy import PolicyCheck
     from dsspulumi.provider import RetryEvent
     from dsspulumi.providers.dss import DssProviders
     from dsspulumi.secrets import Crypter
@@ -46,9 +47,13 @@ class Session(contextlib.ExitStack):
         quiet_stdout: bool = False,
         notice: Callable[[str], None] = lambda _message: None,
         sandbox_dir: Path = EMBEDDED_SANDBOX_DIR,
+        policy_packs: list[str] | None = None,
+        policy_advisory_only: bool = False,
     ) -> None:
         """``quiet_stdout``: stdout carries a document (``--json``), so what the stack's
-        program prints goes to stderr. ``command`` names the run in locks and history."""
+        program prints goes to stderr. ``command`` names the run in locks and history.
+        ``policy_packs``: None runs no policy; a list (even empty) enables those packs and
+        the repository's ``[tool.dsspulumi] policy_packs`` (``dsspulumi.policy``)."""
         from dsspulumi.backends import open_backend
         from dsspulumi.config import StackConfig
 
@@ -66,6 +71,18 @@ class Session(contextlib.ExitStack):
         self.keyring = ConfigKeyring(self.config)
         self.listener: Any = None
         self._registry: DssProviders | None = None
+        self.policy: PolicyCheck | None = None
+        if policy_packs is not None:
+            from dsspulumi import policy
+
+            self.policy = policy.enabled(
+                policy_packs,
+                start=self.loc.file.parent,
+                env=self.env,
+                stack=self.loc.name,
+                stack_config=self.config.namespaces(),
+                advisory_only=policy_advisory_only,
+            )
 
     def providers(self) -> DssProviders:
         if self._registry is None:
@@ -115,6 +132,7 @@ class Session(contextlib.ExitStack):
             command=self.command,
             keyring=self.keyring,
             retries=self.retries,
+            policy=self.policy,
         )
 
     def _services(self) -> dict[str, Any]:
@@ -136,6 +154,7 @@ class Session(contextlib.ExitStack):
             config=self.config.namespaces(),
             services=self._services(),
             quiet_stdout=self.quiet_stdout if document is None else document,
+            keep=self.policy is not None,
         )
 
     def declare(self, build: Callable[[], Any]) -> Any:

@@ -360,6 +360,65 @@ def catalogue_markdown() -> str:
     return "\n".join(out)
 
 
+# --- the recommended policy pack -----------------------------------------------------------
+
+POLICY_MARKER = "<!-- generated: recommended-pack -->"
+
+
+def recommended_markdown() -> str:
+    """The reference of ``dsspulumi.policy.recommended``: its rules (from their docstrings)
+    and its settings (from ``CONFIG`` and the comment above each key)."""
+    from pathlib import Path
+
+    from dsspulumi.policy import load_pack
+    from dsspulumi.policy import recommended as module
+
+    pack = load_pack("dsspulumi.policy.recommended", Path.cwd())
+    out = [
+        "| Rule | Severity | Applies to | What it checks |",
+        "|---|---|---|---|",
+    ]
+    for rule in pack.rules:
+        kinds = "the stack" if rule.stack else ", ".join(f"`dss.{k.__name__}`" for k in rule.kinds)
+        text = rst_to_md(" ".join(rule.doc.split()))
+        out.append(f"| `{rule.name}` | {rule.severity} | {kinds} | {cell(text)} |")
+    out += ["", "Settings (`[tool.dsspulumi.policy.recommended]`), with their defaults:", ""]
+    out += ["| Setting | Default | Meaning |", "|---|---|---|"]
+    notes = _config_comments(Path(inspect.getfile(module)))
+    for key, default in module.CONFIG.items():
+        value = code(repr(default))
+        if "|" in value:  # a table cell keeps "\\|" literally inside a code span
+            import html
+
+            value = f"<code>{html.escape(repr(default)).replace('|', '&#124;')}</code>"
+        out.append(f"| `{key}` | {value} | {cell(rst_to_md(notes.get(key, '')))} |")
+    return "\n".join(out) + "\n"
+
+
+def _config_comments(path: Path) -> dict[str, str]:
+    """The ``# ...`` lines above each key of the pack's ``CONFIG`` dict."""
+    notes: dict[str, str] = {}
+    pending: list[str] = []
+    inside = False
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("CONFIG"):
+            inside = True
+            continue
+        if not inside:
+            continue
+        if stripped == "}":
+            break
+        if stripped.startswith("#"):
+            pending.append(stripped.lstrip("# "))
+            continue
+        found = re.match(r'"(\w+)":', stripped)
+        if found:
+            notes[found.group(1)] = " ".join(pending)
+            pending = []
+    return notes
+
+
 # --- mkdocs events --------------------------------------------------------------------------
 
 GENERATED = {"resources.md": resources_markdown, "cli.md": cli_markdown}
@@ -381,4 +440,8 @@ def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
         if CATALOGUE_MARKER not in markdown:
             raise ValueError(f"troubleshooting.md lost its marker {CATALOGUE_MARKER}")
         return markdown.replace(CATALOGUE_MARKER, catalogue_markdown())
+    if page.file.src_uri == "policy.md":
+        if POLICY_MARKER not in markdown:
+            raise ValueError(f"policy.md lost its marker {POLICY_MARKER}")
+        return markdown.replace(POLICY_MARKER, recommended_markdown())
     return markdown

@@ -12,6 +12,7 @@ GROUPS = {
     "config": ("dsspulumi.cli.config_cmd", "config_app"),
     "sandbox": ("dsspulumi.cli.sandbox_cmd", "sandbox_app"),
     "import": ("dsspulumi.cli.import_cmd", "import_app"),
+    "policy": ("dsspulumi.cli.policy_cmd", "policy_app"),
 }
 
 # name -> (module, attribute holding the command's function): top-level commands built
@@ -29,6 +30,7 @@ HELP = {
     "config": "Configuration of a stack, per environment (committed TOML).",
     "sandbox": "The DSS sandbox: a local server that speaks the DSS REST API.",
     "import": "Adopt existing DSS objects; generate stack code from a project.",
+    "policy": "Policy as code: list the enabled rules, check live projects.",
     "graph": "Draw the flow: DOT, Mermaid, SVG or HTML, coloured with --plan.",
     "convert": "Turn a YAML config of the Dataiku IaC prototype into a stack.",
     "new": "Create a new repository with a stack, its config, a test and CI.",

@@ -26,6 +26,7 @@ TEXT = (
     '  config    Configuration of a stack, per environment (committed TOML).\n'
     '  sandbox   The DSS sandbox: a local server that speaks the DSS REST API.\n'
     '  import    Adopt existing DSS objects; generate stack code from a project.\n'
+    '  policy    Policy as code: list the enabled rules, check live projects.\n'
     '  graph     Draw the flow: DOT, Mermaid, SVG or HTML, coloured with --plan.\n'
     '  convert   Turn a YAML config of the Dataiku IaC prototype into a stack.\n'
     '  new       Create a new repository with a stack, its config, a test and CI.\n'

@@ -62,6 +62,20 @@ LockTimeoutOpt = Annotated[
     float,
     typer.Option("--lock-timeout", min=0, help="Seconds to wait for another run's lock"),
 ]
+PolicyPackOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--policy-pack",
+        help="A policy pack (a .py file or an importable module) whose rules run on the plan "
+        "before anything changes; repeatable, added to [tool.dsspulumi] policy_packs",
+    ),
+]
+AdvisoryOnlyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--policy-advisory-only", help="Policy violations only warn, mandatory ones included"
+    ),
+]
 
 
 def _emit_json(doc: dict[str, Any]) -> None:
@@ -83,6 +97,8 @@ def preview(
     dss_url: DssUrlOpt = None,
     parallel: ReadsOpt = 10,
     retries: RetriesOpt = 5,
+    policy_pack: PolicyPackOpt = None,
+    policy_advisory_only: AdvisoryOnlyOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Run the program, diff it against the state, print the plan. Changes nothing."""
@@ -101,6 +117,8 @@ def preview(
             json_mode=fmt != "text",
             command="dss preview",
             retries=retries,
+            policy_packs=policy_pack or [],
+            policy_advisory_only=policy_advisory_only,
         ) as s,
     ):
         t0 = time.perf_counter()
@@ -114,17 +132,49 @@ def preview(
             if refresh:
                 doc["drift"] = [d.to_json() for d in result.drift]
             doc["timings"] = {"program": t1 - t0, **result.timings}
+            if s.policy is not None:
+                doc["policy"] = [v.to_json() for v in result.policy]
             _emit_json(doc)
         elif fmt == "markdown":
             from dsspulumi.display.markdown import render_drift, render_plan
 
-            typer.echo(render_drift(result.drift) + render_plan(result.plan), nl=False)
+            head = _policy_markdown(s, result)
+            typer.echo(head + render_drift(result.drift) + render_plan(result.plan), nl=False)
         else:
             from dsspulumi.display import console as show
 
             show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
+            _show_policy(s, result)
+        _stop_on_policy(s, result, "preview")
         if expect_no_changes and result.plan.has_changes:
             raise typer.Exit(3)
+
+
+def _policy_markdown(s: CliSession, result: Any) -> str:
+    if s.policy is None:
+        return ""
+    from dsspulumi.display.policy import markdown
+
+    return markdown(s.policy, result.policy)
+
+
+def _show_policy(s: CliSession, result: Any) -> None:
+    if s.policy is not None:
+        from dsspulumi.display.policy import print_violations
+
+        print_violations(s.io.out, s.policy, result.policy)
+
+
+def _stop_on_policy(s: CliSession, result: Any, kind: str) -> None:
+    """A mandatory violation: exit 1 (``up`` changed nothing: the engine stopped first)."""
+    if s.policy is not None and s.policy.blocks(result.policy):
+        from rich.markup import escape
+
+        from dsspulumi.display.policy import blocked_message
+
+        message = escape(blocked_message(result.policy, kind=kind))
+        s.io.err.print(f"[bold red]error:[/bold red] {message}")
+        raise typer.Exit(1)
 
 
 def _confirm_or_refuse(
@@ -147,13 +197,22 @@ def _confirm_or_refuse(
         raise typer.Exit(2)
 
 
-def _asker(io: Consoles, kind: str, *, yes: bool, json_mode: bool, show_diff: bool) -> Any:
+def _asker(
+    io: Consoles,
+    kind: str,
+    *,
+    yes: bool,
+    json_mode: bool,
+    show_diff: bool,
+    policy: Callable[[], None] = lambda: None,
+) -> Any:
     def confirm(plan: Any) -> bool:
         if not json_mode:
             from dsspulumi.display import console as show
 
             title = "Previewing update" if kind == "up" else "Previewing destroy"
             show.print_plan(io.out, plan, show_diff=show_diff, title=title)
+            policy()  # the violations, before the question
         if yes:
             return True
         io.out.print()
@@ -179,6 +238,8 @@ def _apply(
     debug: bool,
     lock_timeout: float,
     retries: int,
+    policy_pack: list[str] | None = None,
+    policy_advisory_only: bool = False,
 ) -> None:
     """``up`` or ``destroy``: every option by keyword, as the command received it."""
     from dsspulumi.cli.session import CliSession
@@ -195,8 +256,13 @@ def _apply(
             json_mode=json_out,
             command=f"dss {kind}",
             retries=retries,
+            policy_packs=(policy_pack or []) if kind == "up" else None,
+            policy_advisory_only=policy_advisory_only,
         ) as s,
     ):
+        from dsspulumi.display.policy import ShowOnce
+
+        show_policy = ShowOnce(s.io.out, None if json_out else s.policy)
         _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
         graph = s.program() if kind == "up" else None
         title = "Previewing update" if kind == "up" else "Previewing destroy"
@@ -204,7 +270,9 @@ def _apply(
         live = (not json_out) and s.io.out.is_terminal
         with show.ProgressListener(s.io.out, s.io.err, live=live, quiet=json_out) as listener:
             run = s.run(listener)
-            listener_confirm = _asker(s.io, kind, yes=yes, json_mode=json_out, show_diff=diff)
+            listener_confirm = _asker(
+                s.io, kind, yes=yes, json_mode=json_out, show_diff=diff, policy=show_policy
+            )
 
             def confirm(plan: Any) -> bool:
                 ok = listener_confirm(plan)
@@ -237,6 +305,8 @@ def _apply(
             doc = run_dict(result, retries=listener.retries)
             if refresh:
                 doc["drift"] = [d.to_json() for d in result.drift]
+            if s.policy is not None:
+                doc["policy"] = [v.to_json() for v in result.policy]
             _emit_json(doc)
         elif not result.applied:
             if not result.cancelled:
@@ -247,6 +317,8 @@ def _apply(
             show.print_result(s.io.out, result, kind=kind, summary=False)
         else:
             show.print_result(s.io.out, result, kind=kind)
+        show_policy(result.policy)
+        _stop_on_policy(s, result, kind)
         if result.cancelled:
             s.io.err.print(f"{kind} cancelled: nothing was changed")
             raise typer.Exit(1)
@@ -279,6 +351,8 @@ def _apply_command(kind: Literal["up", "destroy"], doc: str) -> Callable[..., No
         dss_url: DssUrlOpt = None,
         lock_timeout: LockTimeoutOpt = 0.0,
         retries: RetriesOpt = 5,
+        policy_pack: PolicyPackOpt = None,
+        policy_advisory_only: AdvisoryOnlyOpt = False,
         debug: DebugOpt = False,
     ) -> None:
         _apply(
@@ -297,9 +371,17 @@ def _apply_command(kind: Literal["up", "destroy"], doc: str) -> Callable[..., No
             debug=debug,
             lock_timeout=lock_timeout,
             retries=retries,
+            policy_pack=policy_pack,
+            policy_advisory_only=policy_advisory_only,
         )
 
     command.__name__ = command.__qualname__ = kind
+    if kind == "destroy":  # policy rules judge what a stack declares: not a destroy
+        import inspect
+
+        sig = inspect.signature(command, eval_str=True)
+        kept = [p for n, p in sig.parameters.items() if not n.startswith("policy_")]
+        command.__signature__ = sig.replace(parameters=kept)  # type: ignore[attr-defined]
     command.__doc__ = doc
     return command
 

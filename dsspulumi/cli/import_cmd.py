@@ -88,11 +88,9 @@ def import_project(
                     )
             registry = s.providers()
             registry.check_connection()
-            objects = []
-            for token in registry.types():
-                provider = registry.provider(token)
-                if hasattr(provider, "list_existing"):
-                    objects += provider.list_existing(key)
+            from dsspulumi.importer.reader import read_project
+
+            objects = read_project(registry, key)
             if not any(o.type == "dss:Project" for o in objects):
                 raise AdoptionError(f"project {key} does not exist in DSS at {registry.url}")
             _check_adoptable(objects, loc.name, s.env, _owner(s))

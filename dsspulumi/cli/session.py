@@ -22,6 +22,8 @@ class CliSession(Session):
         json_mode: bool,
         command: str,
         retries: int = 5,
+        policy_packs: list[str] | None = None,
+        policy_advisory_only: bool = False,
     ) -> None:
         self.io = consoles(json_mode)
         self.printer = NoticePrinter(self.io.err)
@@ -34,4 +36,6 @@ class CliSession(Session):
             retries=retries,
             quiet_stdout=json_mode,
             notice=self.printer.notice,
+            policy_packs=policy_packs,
+            policy_advisory_only=policy_advisory_only,
         )

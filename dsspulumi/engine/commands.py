@@ -51,6 +51,9 @@ class StackRun:
     command: str = "dss"
     keyring: Keyring | None = None
     retries: int = 5
+    # The enabled policy packs (``dsspulumi.policy.PolicyCheck``): run on the plan, before
+    # anything changes. None: no pack, no cost.
+    policy: Any = None
     dss: ProviderRegistry | None = attrs.field(default=None, init=False)  # once made
 
     def _crypter(self) -> Crypter | None:
@@ -122,7 +125,10 @@ class StackRun:
         t2 = time.perf_counter()
         self.listener.plan_ready(planned.plan)
         timings = {"load_state": t1 - t0, "plan": t2 - t1}
-        return RunResult(plan=planned.plan, drift=planned.drift, timings=timings)
+        result = RunResult(plan=planned.plan, drift=planned.drift, timings=timings)
+        if self.policy is not None:
+            result.policy = self.policy.check(graph, planned.plan, mode="preview")
+        return result
 
     @stops_when_dss_down("it stopped before any step ran: nothing was changed")
     def apply(
@@ -161,6 +167,10 @@ class StackRun:
             plan = planned.plan
             self.listener.plan_ready(plan)
             result = RunResult(plan=plan, drift=planned.drift)
+            if self.policy is not None:  # a mandatory violation: nothing is changed
+                result.policy = self.policy.check(graph, plan, mode=kind)
+                if self.policy.blocks(result.policy):
+                    return result
             if expect_no_changes and plan.has_changes:
                 return result
             if plan.has_changes and not confirm(plan):

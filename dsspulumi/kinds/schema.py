@@ -248,6 +248,16 @@ def inputs_of(resource: Any) -> dict[str, Any]:
     return out
 
 
+@attrs.frozen
+class Unfolded:
+    """What a ``to_arg`` gives for an input that holds other constructor arguments (folded):
+    its own argument, and theirs (``{"folder": Ref(...)}``; None: not given). They are
+    written after the kind's other arguments, and the input's own argument last."""
+
+    value: Any
+    others: Mapping[str, Any]
+
+
 def call_from_inputs(cls: type, inputs: Mapping[str, Any]) -> Call:
     """``Resource.from_inputs()``: the constructor call declaring exactly ``inputs``.
 
@@ -256,17 +266,22 @@ def call_from_inputs(cls: type, inputs: Mapping[str, Any]) -> Call:
     """
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
+    last: dict[str, Any] = {}
     for f in fields(cls):
         if not f.init:
             continue
         value = inputs.get(f.name)
         convert = f.prop.to_arg
         arg = convert(value, inputs) if convert is not None and value is not None else value
+        into = kwargs
+        if isinstance(arg, Unfolded):
+            last.update({k: v for k, v in arg.others.items() if v is not None})
+            arg, into = arg.value, last
         if f.positional:
             args.append(arg)
         elif value is not None and arg != f.default_value():
-            kwargs[f.arg or f.name] = copy.deepcopy(arg)
-    return Call(cls.__name__, tuple(args), kwargs)
+            into[f.arg or f.name] = copy.deepcopy(arg)
+    return Call(cls.__name__, tuple(args), {**kwargs, **last})
 
 
 def project_arg(key: Any, inputs: Mapping[str, Any]) -> Any:
@@ -451,6 +466,7 @@ __all__ = [
     "Compare",
     "Field",
     "Prop",
+    "Unfolded",
     "call_from_inputs",
     "existing_of",
     "fields",

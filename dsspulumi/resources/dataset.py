@@ -16,7 +16,7 @@ import attrs
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Call, Ref
 from dsspulumi.kinds.documents import pick_paths
-from dsspulumi.kinds.schema import Compare, prop
+from dsspulumi.kinds.schema import Compare, Unfolded, prop
 from dsspulumi.resource import Resource, resource_type
 from dsspulumi.resources import validators as v
 from dsspulumi.resources.base import ProjectObject
@@ -268,6 +268,20 @@ class _DatasetBase(ProjectObject):
         return _share_keys(self.share_with)
 
 
+def _params_arg(params: Mapping[str, Any], inputs: Mapping[str, Any]) -> Unfolded:
+    """Import: what ``params`` holds for another argument, given back to it: the folder of a
+    FilesInFolder dataset (by its generated id), the connection of an uploaded one."""
+    rest = dict(params)
+    smart_id = rest.pop("folderSmartId", None)
+    folder = None
+    if smart_id is not None:
+        full = smart_id if "." in str(smart_id) else f"{inputs['project']}.{smart_id}"
+        folder = Ref("dss:ManagedFolder", full, "")
+    key = connection_param(inputs["type"])
+    connection = rest.pop(key, None) if key is not None and key != "connection" else None
+    return Unfolded(rest, {"folder": folder, "connection": connection})
+
+
 @resource_type("dss:Dataset", replace_on=("type", "managed"))
 class Dataset(_DatasetBase):
     """An external dataset (Filesystem, S3, PostgreSQL, Snowflake, …).
@@ -289,7 +303,7 @@ class Dataset(_DatasetBase):
         input_from="connection_input", default=None, validator=_optional_connection
     )
     params: dict[str, Any] = params_prop(
-        input_from="params_input", factory=dict, validator=v.json_dict
+        input_from="params_input", to_arg=_params_arg, factory=dict, validator=v.json_dict
     )
     # The managed folder a ``FilesInFolder`` dataset reads (``params.folderSmartId``).
     folder: Any = prop(folded=True, default=None, validator=_folder_ref)
@@ -339,26 +353,6 @@ class Dataset(_DatasetBase):
         )
         params = {**self.params, **folder}
         return _connection_fields(self.type, self.connection, params)["params"]
-
-    @classmethod
-    def from_inputs(cls, inputs: Mapping[str, Any]) -> Call | None:
-        """The derived call, with what ``params`` holds for another argument given back to
-        it: the folder of a FilesInFolder dataset, the connection of an uploaded one."""
-        call = super().from_inputs(inputs)
-        if call is None:
-            return None
-        kwargs = dict(call.kwargs)
-        params = dict(kwargs.pop("params", {}))
-        smart_id = params.pop("folderSmartId", None)
-        if smart_id is not None:  # FilesInFolder: the folder, by its generated id
-            full = smart_id if "." in str(smart_id) else f"{inputs['project']}.{smart_id}"
-            kwargs["folder"] = Ref("dss:ManagedFolder", full, "")
-        key = connection_param(inputs["type"])
-        if key is not None and key != "connection" and key in params:
-            kwargs["connection"] = params.pop(key)
-        if params:
-            kwargs["params"] = params
-        return Call(call.cls, call.args, kwargs)
 
     def dependencies(self) -> list[Resource]:
         return [*super().dependencies(), *([self.folder] if self.folder is not None else [])]

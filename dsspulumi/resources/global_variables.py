@@ -29,8 +29,11 @@ class GlobalVariables(Resource):
 
     holds_mark: ClassVar[bool] = False  # DSS has nowhere to keep a mark
 
-    # The whole instance document, managed key by key (its provider checks a new key is free).
-    variables: dict[str, Any] = prop(positional=True, compare=Compare.KEYS, validator=v.json_dict)
+    # The whole instance dict, managed key by key (its provider checks a new key is free and
+    # presents DSS's dict to the schema as the document ``{"variables": ...}``).
+    variables: dict[str, Any] = prop(
+        positional=True, dss="variables", compare=Compare.KEYS, validator=v.json_dict
+    )
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 
     def validate(self) -> None:

@@ -21,6 +21,7 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Call, CodeText, lookup_ref
+from dsspulumi.kinds.items import items_read, items_write
 from dsspulumi.kinds.schema import prop
 from dsspulumi.output import Output, unwrap
 from dsspulumi.resource import File, Resource, _translate_init_errors, resource_type
@@ -354,16 +355,39 @@ def _plain_dicts(items: list[Any]) -> list[dict[str, Any]]:
     return [dict(r) for r in items]
 
 
+def _write_run_as(raw: dict[str, Any], new: Any, old: Any) -> None:
+    """A ``run_as`` no longer declared goes back to DSS's default (the last modifier)."""
+    if new is not None:
+        raw["runAsUser"] = new
+    elif old is not None:
+        raw.pop("runAsUser", None)
+
+
+# What DSS wraps every step in (its run conditions and retries), written on a new step.
+STEP_ENVELOPE = {
+    "enabled": True,
+    "runConditionType": "RUN_IF_STATUS_MATCH",
+    "runConditionStatuses": ["SUCCESS", "WARNING"],
+    "runConditionExpression": "",
+    "resetScenarioStatus": False,
+    "delayBetweenRetries": 10,
+    "maxRetriesOnFail": 0,
+}
+
+
 @attrs.define(slots=False, eq=False, repr=False)
 class _ScenarioBase(ProjectObject):
     scenario_type: ClassVar[str] = ""
 
     # Scenario names are free text in DSS ("Daily build"), not identifiers.
-    name: str = prop(positional=True, dss="name", writes=False, validator=v.name_string)
-    active: bool = prop(dss="active", default=False, validator=v.of_type(bool))
+    # Renamed in place: the name is a field of the definition, not an address.
+    name: str = prop(positional=True, dss="name", validator=v.name_string)
+    active: bool = prop(dss="active", empty=False, default=False, validator=v.of_type(bool))
     # Typed triggers; their input is DSS's JSON of each (``to_json``, which needs the project).
     triggers: list[AnyTrigger] = prop(
         dss="triggers",
+        read=items_read("triggers", absent=[]),
+        write=items_write("triggers"),
         input_from="_triggers_json",
         to_arg=_triggers_arg,
         factory=list,
@@ -372,13 +396,17 @@ class _ScenarioBase(ProjectObject):
     )
     reporters: list[dict[str, Any]] = prop(
         dss="reporters",
+        read=items_read("reporters", absent=[]),
+        write=items_write("reporters"),
         to_input=_plain_dicts,
         to_arg=lambda value, inputs: _plain_dicts(value),
         factory=list,
         converter=v.to_list,
         validator=_reporters,
     )
-    run_as: str | None = prop(dss="runAsUser", default=None, validator=_optional_name)
+    run_as: str | None = prop(
+        dss="runAsUser", write=_write_run_as, default=None, validator=_optional_name
+    )
 
     def import_outputs(self, import_id: str) -> dict[str, Any]:
         """DSS generates scenario ids: ``import_id`` is that id (``ID`` or ``PROJECT.ID``)."""
@@ -438,6 +466,8 @@ class Scenario(_ScenarioBase):
     # Typed steps; their input is DSS's JSON of each (``params``, which needs the project).
     steps: list[AnyStep] = prop(
         dss="params.steps",
+        read=items_read("params.steps"),
+        write=items_write("params.steps", defaults=STEP_ENVELOPE, id_prefix="step"),
         input_from="_steps_json",
         to_arg=_steps_arg,
         factory=list,

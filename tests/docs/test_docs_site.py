@@ -112,3 +112,19 @@ def test_the_example_stack_test_passes(dss_sandbox, tmp_path):
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     example.test_sales_stack_applies_and_is_stable(dss_sandbox, tmp_path)
+
+
+def test_the_recommended_pack_reference_lists_every_rule_and_setting():
+    """docs/policy.md's reference is generated from the pack: every rule, every setting."""
+    from dsspulumi.policy import load_pack, recommended
+
+    text = hook.recommended_markdown()
+    pack = load_pack("dsspulumi.policy.recommended", REPO)
+    assert len(pack.rules) >= 8
+    for rule in pack.rules:
+        assert rule.description, rule.name  # documented
+        assert f"| `{rule.name}` | {rule.severity} |" in text
+    for key in recommended.CONFIG:
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{key}` |"))
+        assert not row.endswith("|  |"), key  # each setting says what it is for
+    assert hook.POLICY_MARKER in (DOCS / "policy.md").read_text()

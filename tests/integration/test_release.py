@@ -96,6 +96,11 @@ def _scenario_doc(c: Any, ident: str) -> Doc:
     return Doc(settings.get_raw(), "customFields", settings.save)
 
 
+def _notebook_doc(c: Any, ident: str) -> Doc:
+    content = c.get_project("TEAMP").get_jupyter_notebook(ident).get_content()
+    return Doc(content.get_raw().setdefault("metadata", {}), "customFields", content.save)
+
+
 def _user_doc(c: Any, ident: str) -> Doc:
     raw = c.get_user(ident).get_settings().get_raw()
     return Doc(raw, "adminProperties", lambda: DSSUserSettings(c, ident, raw).save())
@@ -165,6 +170,15 @@ KINDS = [
         _scenario_doc,
         lambda rec: f"TEAMP.{rec.outputs['id']}",
         _generated,
+    ),
+    Kind(
+        "TEAMP.explore",
+        'dss.Notebook("explore", project=p, content=dict(metadata=dict(), nbformat=4, '
+        'nbformat_minor=4, cells=[dict(cell_type="code", metadata=dict(), source="x = 1")])'
+        "{opts})\n",
+        _notebook_doc,
+        _name("TEAMP.explore"),
+        _name("explore"),
     ),
     Kind(
         "teamuser",
@@ -314,6 +328,7 @@ def kind_word(kind: Kind) -> str:
         "TEAMP.keep": "dataset",
         "TEAMP.docs": "managedfolder",
         "TEAMP.Nightly": "scenario",
+        "TEAMP.explore": "notebook",
         "teamuser": "user",
     }.get(kind.logical, "recipe")
 

@@ -28,7 +28,15 @@ CONVERTED = [
     "dss:Connection",
     "dss:Scenario",
     "dss:Recipe",  # the code recipes; visual recipes add their typed settings
+    "dss:Dataset",  # a FilesInFolder dataset's folder is unfolded from params (Unfolded)
+    "dss:Notebook",
+    "dss:WikiArticle",
+    "dss:LibraryFile",
 ]
+
+
+def test_every_registered_kind_is_converted():
+    assert sorted(CONVERTED) == sorted(registry.tokens())
 
 
 @pytest.mark.parametrize("token", registry.tokens())

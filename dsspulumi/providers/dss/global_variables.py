@@ -4,7 +4,8 @@ DSS saves the variables as one whole dict (GET, then PUT of everything, dss-rest
 §9.4), so every write reads the dict, changes only the stack's keys and writes it back;
 keys set by someone else are kept. A declared key that already exists and is not the
 stack's (at creation, or added by an update) is a conflict: it is never taken over.
-There is no object to mark: the record itself says which keys are the stack's.
+There is no object to mark: the record itself says which keys are the stack's. What is read,
+imported and written is the kind's schema (``Compare.KEYS`` over DSS's one dict).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.errors import ConflictError
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import ADOPTING, Existing, Found, Mark
 from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import DssSession
@@ -20,6 +22,8 @@ from dsspulumi.providers.dss.instance import admin_call
 from dsspulumi.resources.global_variables import NAME
 from dsspulumi.selftest_samples import HAND, Sample
 from dsspulumi.state import ResourceState
+
+TOKEN = "dss:GlobalVariables"
 
 
 class GlobalVariablesProvider(Updates):
@@ -47,11 +51,18 @@ class GlobalVariablesProvider(Updates):
                 "from DSS (Administration > Settings > Variables) if they are not needed"
             )
 
+    def _write(self, current: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
+        """Write the declared keys (the kind's schema) into DSS's dict and save it whole."""
+        doc = {"variables": dict(current)}
+        schema.write_into(registry.resource_class(TOKEN), doc, new, old)
+        current.clear()
+        current.update(doc["variables"])
+        self._save(current)
+
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         current = self._read()
         self._taken(current, inputs["variables"])
-        current.update(inputs["variables"])
-        self._save(current)
+        self._write(current, inputs, None)
         return {"mark": mark.id}
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
@@ -61,11 +72,11 @@ class GlobalVariablesProvider(Updates):
         mark = outputs.get("mark")
         if not isinstance(mark, str) and not outputs.get(ADOPTING):
             return None
-        current = self._read()
-        present = {k: current[k] for k in inputs["variables"] if k in current}
-        if not present:
+        doc = {"variables": dict(self._read())}
+        view = schema.view_of(registry.resource_class(TOKEN), doc, inputs)
+        if not view["variables"]:
             return None
-        return Found({"variables": present}, mark if isinstance(mark, str) else None)
+        return Found(view, mark if isinstance(mark, str) else None)
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
@@ -76,9 +87,8 @@ class GlobalVariablesProvider(Updates):
         current = dict(self._read())
         if not current or identity != NAME:
             return None
-        return Existing(
-            "dss:GlobalVariables", identity, {"variables": current}, outputs={ADOPTING: True}
-        )
+        inputs = schema.existing_of(registry.resource_class(TOKEN), {"variables": current})
+        return Existing(TOKEN, identity, inputs, outputs={ADOPTING: True})
 
     def list_existing(self, project_key: str) -> list[Existing]:
         return []  # not part of any project
@@ -87,11 +97,7 @@ class GlobalVariablesProvider(Updates):
         current = self._read()
         added = [k for k in change.new["variables"] if k not in change.before.get("variables", {})]
         self._taken(current, added)
-        for key in change.before.get("variables", {}):
-            if key not in change.new["variables"]:
-                current.pop(key, None)
-        current.update(change.new["variables"])
-        self._save(current)
+        self._write(current, change.new, change.before)
         out = {"mark": change.mark.id} if change.mark is not None else dict(change.outputs)
         out.pop(ADOPTING, None)
         return out
@@ -102,8 +108,10 @@ class GlobalVariablesProvider(Updates):
         current = self._read()
         if not any(k in current for k in inputs["variables"]):
             return
-        for key in inputs["variables"]:
-            current.pop(key, None)
+        doc = {"variables": dict(current)}
+        schema.remove_from(registry.resource_class(TOKEN), doc, inputs)
+        current.clear()
+        current.update(doc["variables"])
         self._save(current)
 
 
@@ -118,7 +126,7 @@ def _selftest_drift(client: Any, rec: ResourceState) -> None:
 
 
 SELFTEST = Sample(
-    "dss:GlobalVariables",
+    TOKEN,
     'dss.GlobalVariables({"${name}_var": "selftest v$v"})',
     logical="instance-variables",
     path="variables",

@@ -18,6 +18,10 @@ the one carrying this run's mark is this run's. After a crash in that instant, t
 reads the newest same-named scenario carrying a mark, and the engine adopts it only if that
 is the interrupted operation's mark; a scenario carrying another mark, or none, is never
 adopted.
+
+What is read, imported and written comes from the kind's schema (``resources/scenario.py``:
+steps, triggers and reporters are item lists, ``kinds.items``); only the python scenario's
+script is the provider's own, since DSS keeps it as the payload, not in the definition.
 """
 
 from __future__ import annotations
@@ -30,121 +34,40 @@ import attrs
 
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
+from dsspulumi.kinds import registry, schema
 from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import (
     NotFound,
     after_creation,
-    apply_descriptive,
     check_owner,
     created_at,
     managed_value,
     mark_fields,
     mark_tag,
-    pick_paths,
-    without_mark_tags,
     write_mark,
 )
 from dsspulumi.providers.dss.generated import GeneratedIdProvider
 from dsspulumi.selftest_samples import Sample
 from dsspulumi.state import ResourceState
 
-STEP_ENVELOPE = {
-    "enabled": True,
-    "runConditionType": "RUN_IF_STATUS_MATCH",
-    "runConditionStatuses": ["SUCCESS", "WARNING"],
-    "runConditionExpression": "",
-    "resetScenarioStatus": False,
-    "delayBetweenRetries": 10,
-    "maxRetriesOnFail": 0,
-}
+TOKEN = "dss:Scenario"
 
 
-def merge_items(
-    existing: list[Any],
-    declared: list[Mapping[str, Any]],
-    previous: list[Mapping[str, Any]] | None,
-    *,
-    defaults: Mapping[str, Any] | None = None,
-    id_prefix: str | None = None,
-) -> list[dict[str, Any]]:
-    """Steps, triggers or reporters as declared, keeping what DSS added to each.
-
-    An item is matched by position and type: fields DSS keeps there (its id, envelope
-    defaults, params the stack does not set) survive; params the stack had set and no
-    longer declares are dropped.
-    """
-    out = []
-    for i, want in enumerate(declared):
-        base = existing[i] if i < len(existing) and isinstance(existing[i], dict) else {}
-        if base.get("type") != want.get("type"):
-            base = {}
-        item = {**dict(defaults or {}), **copy.deepcopy(base)}
-        before = previous[i] if previous and i < len(previous) else {}
-        params = dict(item.get("params") or {})
-        if before.get("type") == want.get("type"):
-            for key in before.get("params") or {}:
-                params.pop(key, None)
-        params.update(copy.deepcopy(dict(want.get("params") or {})))
-        item.update({k: copy.deepcopy(v) for k, v in want.items() if k != "params"})
-        item["params"] = params
-        if id_prefix is not None and not item.get("id"):
-            item["id"] = f"{id_prefix}_{i}_{want.get('type')}"
-        out.append(item)
-    return out
-
-
-def _plain_item(item: Any) -> Any:
-    """A step, trigger or reporter as a declaration would hold it (without DSS's own id)."""
-    return (
-        {k: copy.deepcopy(v) for k, v in item.items() if k != "id"}
-        if isinstance(item, dict)
-        else item
-    )
-
-
-def _view_items(actual: Any, declared: list[Mapping[str, Any]]) -> list[Any]:
-    """The items DSS holds, shaped like the declared ones (extra items shown whole)."""
-    out = []
-    for i, item in enumerate(actual if isinstance(actual, list) else []):
-        if i < len(declared) and isinstance(item, dict):
-            out.append(pick_paths(item, declared[i]))
-        else:
-            out.append({k: v for k, v in item.items() if k != "id"})
-    return out
-
-
-def apply_definition(
-    d: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
+def definition_of(
+    raw: dict[str, Any], new: Mapping[str, Any], old: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    """The definition with the declared properties written in; everything else kept."""
-    d = copy.deepcopy(d)
-    prev = old or {}
-    d["name"] = new["name"]
-    d["active"] = new["active"]
-    if new.get("run_as") is not None:
-        d["runAsUser"] = new["run_as"]
-    elif prev.get("run_as") is not None:
-        d.pop("runAsUser", None)  # no longer declared: back to "the last modifier"
-    d["triggers"] = merge_items(d.get("triggers") or [], new["triggers"], prev.get("triggers"))
-    d["reporters"] = merge_items(d.get("reporters") or [], new["reporters"], prev.get("reporters"))
-    if new.get("steps") is not None:
-        params = d.setdefault("params", {})
-        params["steps"] = merge_items(
-            params.get("steps") or [],
-            new["steps"],
-            prev.get("steps"),
-            defaults=STEP_ENVELOPE,
-            id_prefix="step",
-        )
-    apply_descriptive(d, new, old)
-    return d
+    """The definition with the declared properties written in (the kind's schema); all else
+    kept. The script of a python scenario is not in it: it is the scenario's payload."""
+    out = copy.deepcopy(raw)
+    schema.write_into(registry.resource_class(TOKEN), out, new, old)
+    return out
 
 
 class ScenarioProvider(GeneratedIdProvider):
     marks_on_create = True  # the creation body carries the mark (custom field and tag)
     noun = "scenario"
-    type_token = "dss:Scenario"
+    type_token = TOKEN
 
     def _handle(self, inputs: Mapping[str, Any], scenario_id: str) -> Any:
         return self.s.client.get_project(inputs["project"]).get_scenario(scenario_id)
@@ -153,7 +76,7 @@ class ScenarioProvider(GeneratedIdProvider):
 
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         project = self.s.client.get_project(inputs["project"])
-        definition = apply_definition({"params": {}}, inputs, None)
+        definition = definition_of({"params": {}}, inputs, None)
         definition["customFields"] = {}
         write_mark(definition, mark)
         definition["tags"] = [*definition.get("tags", []), mark_tag(mark)]
@@ -172,21 +95,8 @@ class ScenarioProvider(GeneratedIdProvider):
         except NotFound:
             return None
         d = settings.get_raw()
-        steps = (d.get("params") or {}).get("steps")
-        view = {
-            "project": inputs["project"],
-            "name": d.get("name"),
-            "type": d.get("type"),
-            "active": d.get("active"),
-            "steps": None if inputs.get("steps") is None else _view_items(steps, inputs["steps"]),
-            "script": managed_value(inputs.get("script"), getattr(settings, "code", None)),
-            "triggers": _view_items(d.get("triggers"), inputs["triggers"]),
-            "reporters": _view_items(d.get("reporters"), inputs["reporters"]),
-            "run_as": managed_value(inputs.get("run_as"), d.get("runAsUser")),
-            "description": managed_value(inputs.get("description"), d.get("description") or ""),
-            "tags": without_mark_tags(d.get("tags")),
-            "extra_settings": pick_paths(d, inputs["extra_settings"]),
-        }
+        view = schema.view_of(registry.resource_class(TOKEN), d, inputs, project=inputs["project"])
+        view["script"] = managed_value(inputs.get("script"), getattr(settings, "code", None))
         return Found(view, created_at=created_at(d), outputs={"id": scenario_id}, **mark_fields(d))
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -226,23 +136,11 @@ class ScenarioProvider(GeneratedIdProvider):
 
     def _existing(self, key: str, scenario_id: str, settings: Any) -> Existing:
         d = settings.get_raw()
-        steps = (d.get("params") or {}).get("steps")
-        inputs = {
-            "project": key,
-            "name": d.get("name"),
-            "type": d.get("type"),
-            "active": bool(d.get("active")),
-            "steps": [_plain_item(x) for x in steps] if isinstance(steps, list) else None,
-            "script": getattr(settings, "code", None) if d.get("type") == "custom_python" else None,
-            "triggers": [_plain_item(x) for x in d.get("triggers") or []],
-            "reporters": [_plain_item(x) for x in d.get("reporters") or []],
-            "run_as": d.get("runAsUser"),
-            "description": d.get("description") or None,
-            "tags": without_mark_tags(d.get("tags")),
-            "extra_settings": {},
-        }
+        inputs = schema.existing_of(registry.resource_class(TOKEN), d, project=key)
+        if d.get("type") == "custom_python":
+            inputs["script"] = getattr(settings, "code", None)
         return Existing(
-            "dss:Scenario",
+            TOKEN,
             f"{key}.{d.get('name')}",
             inputs,
             outputs={"id": scenario_id},
@@ -281,12 +179,12 @@ class ScenarioProvider(GeneratedIdProvider):
             pass
 
     def _write(self, change: Change) -> None:
-        new, old, owner, mark = change.new, change.old, change.owner, change.mark
+        new, owner, mark = change.new, change.owner, change.mark
         scenario_id = change.outputs["id"]
         settings = self._settings(new, scenario_id)
         raw = settings.get_raw()
         check_owner(raw, owner, self._what(new, scenario_id))
-        updated = apply_definition(raw, new, old)
+        updated = definition_of(raw, new, change.old)
         if mark is not None:
             write_mark(updated, mark)
         raw.clear()
