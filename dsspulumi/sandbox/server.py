@@ -568,7 +568,7 @@ class Sandbox(BackgroundServer):
         try:
             with self._store.transaction(write=route.write) as tx:
                 result = route.handler(tx, request)
-            response = 200, _json_bytes(result)
+            response = 200, result if isinstance(result, bytes) else _json_bytes(result)
         except DssApiError as err:
             response = _error(err)
         except Exception as exc:  # a sandbox bug: still answer in DSS's shape, never hang

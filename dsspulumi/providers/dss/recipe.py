@@ -18,24 +18,26 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
-from dsspulumi.provider import Existing, Mark
+from dsspulumi.provider import UNREAD, Existing, Found, Mark
 from dsspulumi.providers.dss import recipe_payload
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
     after_creation,
     existing_in,
+    found_in,
     managed_value,
     read_mark,
     write_mark,
 )
 from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.providers.dss.project_export import exports
 from dsspulumi.resources.recipe import _RecipeBase
 from dsspulumi.selftest_samples import Sample
 from dsspulumi.state import ResourceState
@@ -121,7 +123,26 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
-        payload = settings.data.get("payload")
+        return self._view_doc(r, settings.data.get("payload"), inputs)
+
+    def inspect_many(
+        self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Found | None]:
+        """One project export per project (``project_export``) instead of a read per recipe;
+        a recipe the export does not show is read on its own."""
+        answers: list[Found | None] = []
+        for inputs, _outputs in items:
+            export = exports(self.s).of(inputs["project"])
+            doc = export.recipe(inputs["name"]) if export is not None else None
+            if doc is None:
+                answers.append(UNREAD)  # read on its own by the caller
+            else:
+                answers.append(found_in(self._view_doc(doc[0], doc[1], inputs), doc[0]))
+        return answers
+
+    def _view_doc(
+        self, r: Mapping[str, Any], payload: str | None, inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
         given: dict[str, Any] = {"project": inputs["project"], "name": inputs["name"]}
         given["code"] = managed_value(inputs.get("code"), payload or "")
         if "settings" in inputs:  # a visual recipe's: read from its payload, as declared

@@ -31,7 +31,7 @@ script is the provider's own, since DSS keeps it as the payload, not in the defi
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -39,7 +39,7 @@ import attrs
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
-from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.provider import UNREAD, Existing, Found, Mark
 from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import (
     NotFound,
@@ -52,6 +52,7 @@ from dsspulumi.providers.dss.client import (
     write_mark,
 )
 from dsspulumi.providers.dss.generated import GeneratedIdProvider
+from dsspulumi.providers.dss.project_export import exports
 from dsspulumi.selftest_samples import Sample
 from dsspulumi.state import ResourceState
 
@@ -110,10 +111,32 @@ class ScenarioProvider(GeneratedIdProvider):
         return outputs
 
     def _found(self, inputs: Mapping[str, Any], scenario_id: str, settings: Any) -> Found:
-        d = settings.get_raw()
+        return self._found_in(
+            inputs, scenario_id, settings.get_raw(), getattr(settings, "code", None)
+        )
+
+    def _found_in(
+        self, inputs: Mapping[str, Any], scenario_id: str, d: dict[str, Any], code: str | None
+    ) -> Found:
         view = schema.view_of(registry.resource_class(TOKEN), d, inputs, project=inputs["project"])
-        view["script"] = managed_value(inputs.get("script"), getattr(settings, "code", None))
+        view["script"] = managed_value(inputs.get("script"), code)
         return Found(view, created_at=created_at(d), outputs={"id": scenario_id}, **mark_fields(d))
+
+    def inspect_many(
+        self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Found | None]:
+        """From one project export per project (``project_export``); a scenario without a
+        recorded id, or that the export does not show, is read on its own."""
+        answers: list[Found | None] = []
+        for inputs, outputs in items:
+            ident = outputs.get("id")
+            export = exports(self.s).of(inputs["project"]) if isinstance(ident, str) else None
+            doc = export.scenario(str(ident)) if export is not None else None
+            if doc is None:
+                answers.append(UNREAD)  # read on its own by the caller
+            else:
+                answers.append(self._found_in(inputs, str(ident), doc[0], doc[1]))
+        return answers
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
