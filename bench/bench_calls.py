@@ -75,14 +75,14 @@ def measure(sandbox: SandboxProcess, ws: Workspace, args: list[str]) -> dict[str
     return sandbox.stats()
 
 
-def bench_up_ratio() -> float:
+def bench_up_ratio(keeps: str) -> float:
     """``bench_up``'s in-process apply of 200 datasets (20 ms, --parallel 10), against the
     ideal of one call per object: the project's create, then the datasets P at a time."""
     import bench_up
 
     n, lat, par = 200, 20.0, 10
     ws = Workspace("dss-bench-calls-up-")
-    sandbox = SandboxProcess(latency_ms=lat)
+    sandbox = SandboxProcess(latency_ms=lat, extra_args=["--creation-keeps-fields", keeps])
     try:
         ws.write_stack(bench_up.STACK, bench_up.stack_source(n), {"r1": bench_up.config("R1")})
         r = bench_up.in_process_up(ws, sandbox, par, "r1")
@@ -142,7 +142,7 @@ def main() -> int:
         sandbox.stop()
         ws.cleanup()
     if not args.skip_bench_up:
-        ratio = bench_up_ratio()
+        ratio = bench_up_ratio(args.creation_keeps_fields)
         results["bench_up"] = ratio
         print(f"bench_up measured/ideal (one call per object) = {ratio:.2f} "
               f"{verdict(ratio, TARGETS['bench_up'])}")

@@ -14,9 +14,11 @@ declared settings:
 Creates that run in parallel with the first one do not wait for its check to start: they
 send their own creation call, then wait for the verdict before deciding whether to write
 after it. A check that failed (DSS unreachable, a refusal) leaves the kind unchecked: the
-next create checks instead. Until the verdict is "kept", a kind is treated as unable to carry
-its mark at creation (``carries_mark`` is False), so the engine claims the name first, as for
-any kind whose mark is written just after its create (``engine.steps.claim``).
+next create checks instead. The kinds whose mark may be missing for an instant (datasets,
+recipes, folders) keep claiming their names before each create (``claims``: one listing per
+project and kind, so it costs next to nothing), whatever the verdict: a name already taken
+stays a conflict found before any call, and an object created unmarked just before a crash
+is adopted by the same rule as before.
 """
 
 from __future__ import annotations
@@ -43,9 +45,6 @@ class CreationChecks:
         """The verdict so far: True (kept), False (dropped), None (not known yet)."""
         with self._cond:
             return self._kept.get(kind)
-
-    def carries_mark(self, kind: str) -> bool:
-        return self.kept(kind) is True
 
     def created(self, kind: str, check: Callable[[], bool]) -> bool:
         """After a successful creation call: whether DSS kept what it carried.

@@ -39,10 +39,10 @@ class ManagedFolderProvider(GeneratedIdProvider):
     noun = "managed folder"
     type_token = TOKEN
 
-    @property
-    def marks_on_create(self) -> bool:  # type: ignore[override]
-        """Once DSS was seen keeping the mark sent in a creation call (``creation``)."""
-        return self.s.creation.carries_mark(CHECK)
+    # Whether DSS keeps the mark sent in a creation call is known only after the first one
+    # (``creation``); either way a folder's name is claimed first (one listing per project),
+    # so that a name already taken stays a conflict, as it always was.
+    marks_on_create = False
 
     def free_since(self, inputs: Mapping[str, Any]) -> float | None:
         """The engine's name check, from one listing per project (``claims``)."""
