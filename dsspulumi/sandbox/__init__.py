@@ -72,7 +72,8 @@ not depend on any of it:
   keeps name, type and params; a scenario's POST its name, type and params. ``yes``: both
   dataset calls also keep the rest of their body as a PUT would (a managed dataset's declared
   formatParams over DSS's defaults); a folder's and a scenario's POST keep the definition
-  sent. Recipes: a code recipe keeps its script and the prototype's customFields either way.
+  sent. Recipes: a code recipe keeps its script and the prototype's customFields either way
+  (as it always did).
 * Managed folders (``ENDPOINTS.md`` §7): ids are 8 random letters and digits; names are
   labels, may repeat, and only an empty or blank one is refused (400 ``CodedException``); a
   missing folder is ``managed folder does not exist: PK.id``; a folder id is a valid recipe

@@ -1,5 +1,6 @@
 """Creates that carry the mark and the settings in the creation call, on a DSS that keeps them
-and on one that drops them (``Sandbox(creation_keeps_fields=...)``); refresh by project export.
+and on one that drops them (``Sandbox(creation_keeps_fields=...)``); refresh by project export
+(recipes, scenarios).
 
 Both paths must end the same: every object carries its ownership mark and its declared
 settings, and a refresh finds no drift. What differs is the cost: one call per object where
@@ -90,9 +91,10 @@ def test_both_creation_paths_end_with_marks_settings_and_no_drift(cws: Workspace
         assert counts["GET /projects/{projectKey}/recipes/{recipeName}"] == 1
         assert said == 0
     else:
-        # Each object is written after its creation call; said once per kind.
-        assert writes == {WRITES[0]: 7, WRITES[1]: 3, WRITES[2]: 2, WRITES[3]: 2}, counts
-        assert said == 5, r.stderr
+        # Each object is written after its creation call, said once per kind (a code
+        # recipe's prototype keeps its customFields and script on both sandboxes).
+        assert writes == {WRITES[0]: 7, WRITES[1]: 0, WRITES[2]: 2, WRITES[3]: 2}, counts
+        assert said == 4, r.stderr
     # The names were found free by one listing per kind, never one read per object.
     assert counts["GET /projects/{projectKey}/datasets/"] == 1
 
@@ -177,8 +179,9 @@ def test_refresh_reads_a_project_in_one_export_and_finds_each_change(cws: Worksp
     assert sorted(d["logical_name"] for d in r.json["drift"]) == expected
     counts = cws.sandbox.request_counts
     assert counts["POST /projects/{projectKey}/export"] == 1
+    # Recipes and scenarios from the export; folders are still read one by one.
     reads = [route for route in counts if route.startswith("GET") and route.endswith("}")]
-    assert reads == ["GET /projects/{projectKey}"] or reads == [], counts
+    assert reads == ["GET /projects/{projectKey}/managedfolders/{folderId}"], counts
 
     # A DSS that refuses the export: the same drift, one read per object.
     cws.sandbox.inject_failure("POST", "/projects/{projectKey}/export", status=403)

@@ -18,17 +18,16 @@ path goes through ``set_connection_and_path`` (which checks the connection exist
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
 from dsspulumi.kinds.marks import check_owner, created_at, mark_fields, write_mark
-from dsspulumi.provider import UNREAD, Existing, Found, Mark
+from dsspulumi.provider import Existing, Found, Mark
 from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import NotFound, after_creation
 from dsspulumi.providers.dss.generated import GeneratedIdProvider
-from dsspulumi.providers.dss.project_export import exports
 from dsspulumi.selftest_samples import Sample, raw_settings_drift
 
 TOKEN = "dss:ManagedFolder"
@@ -102,22 +101,6 @@ class ManagedFolderProvider(GeneratedIdProvider):
             registry.resource_class(TOKEN), raw, inputs, project=inputs["project"]
         )
         return Found(view, created_at=created_at(raw), outputs={"id": ident}, **mark_fields(raw))
-
-    def inspect_many(
-        self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
-    ) -> list[Found | None]:
-        """From one project export per project (``project_export``); a folder without a
-        recorded id, or that the export does not show, is read on its own."""
-        answers: list[Found | None] = []
-        for inputs, outputs in items:
-            ident = outputs.get("id")
-            export = exports(self.s).of(inputs["project"]) if isinstance(ident, str) else None
-            raw = export.folder(str(ident)) if export is not None else None
-            if raw is None:
-                answers.append(UNREAD)  # read on its own by the caller
-            else:
-                answers.append(self._found(inputs, str(ident), raw))
-        return answers
 
     # --- import: folders are found by their generated id (``PROJECT.id``) -----------------
     def read_existing(self, identity: str) -> Existing | None:

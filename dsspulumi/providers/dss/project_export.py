@@ -1,14 +1,16 @@
 """One read of a project's configuration for a refresh: the project export.
 
 The listings of recipes and scenarios carry no code, steps or triggers (dss-rest-api.md
-§10), so a refresh used to read each recipe, folder and scenario on its own. DSS's project
+§10), so a refresh used to read each recipe and scenario on its own. DSS's project
 export (``POST /projects/{pk}/export``, ``DSSProject.get_export_stream``) with every data
 option off is an archive of the project's configuration: one call for all of it.
 
-Measured on the sandbox for 50 recipes, 10 folders and 5 scenarios: one export of ~40 KB
-instead of 65 reads (bench/bench_calls.py). Its layout on a real DSS is UNVERIFIED, so it is
+Measured on the sandbox for 50 recipes and 5 scenarios (bench/bench_calls.py): one export
+instead of 55 reads. Managed folders are still read one by one: their listing's completeness
+is UNVERIFIED (dss-rest-api.md §10) and a refresh of many folders is what the DSS-down crash
+test catches mid-way. Its layout on a real DSS is UNVERIFIED, so it is
 read defensively (``recipes/<name>.json`` + one payload file ``recipes/<name>.<ext>``,
-``managed_folders/<id>.json``, ``scenarios/<id>.json`` (+ ``.py``), under any top folder):
+``scenarios/<id>.json`` (+ ``.py``), under any top folder):
 an object whose files are not found, or that does not name itself as expected, is read on
 its own as before, and a DSS that refuses or fails the export (an older version, a
 permission, an error) is read object by object. Drift is never judged from a guess.
@@ -81,10 +83,6 @@ class Export:
             return None
         payload = self._text(payloads[0])
         return None if payload is None else (definition, payload)
-
-    def folder(self, ident: str) -> dict[str, Any] | None:
-        doc = self._json(f"managed_folders/{ident}.json")
-        return doc if doc is not None and doc.get("id") == ident else None
 
     def scenario(self, ident: str) -> tuple[dict[str, Any], str | None] | None:
         """A scenario's definition and, for a custom-python one, its script."""

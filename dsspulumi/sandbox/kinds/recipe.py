@@ -256,11 +256,9 @@ def create_recipe(tx: Tx, req: Request) -> dict[str, Any]:
         "shortDesc": optional_str(proto.get("shortDesc"), "shortDesc"),
         "checklists": {"checklists": []},
         "customMeta": {"kv": {}},
-        # Kept as sent by a DSS that keeps a creation call's fields (``creation_keeps_fields``):
-        # tools (dsspulumi's ownership marks) put their own data here at creation, in one call.
-        "customFields": optional_object(proto.get("customFields"), "customFields")
-        if tx.store.creation_keeps_fields
-        else {},
+        # Kept as sent: tools (dsspulumi's ownership marks) put their own data here at
+        # creation, in one call.
+        "customFields": optional_object(proto.get("customFields"), "customFields"),
         "creationTag": tx.tag(),
         "versionTag": tx.tag(),
     }
