@@ -58,8 +58,7 @@ def stack_source(version: int) -> str:
         lines.append(f'dss.ManagedFolder("folder_{i}", project=project)')
     for i in range(SCENARIOS):
         lines.append(
-            f'dss.Scenario("Build {i}", project=project, '
-            f"steps=[dss.BuildStep([out_{i}])])"
+            f'dss.Scenario("Build {i}", project=project, steps=[dss.BuildStep([out_{i}])])'
         )
     return "\n".join(lines) + "\n"
 
@@ -144,8 +143,10 @@ def main() -> int:
     if not args.skip_bench_up:
         ratio = bench_up_ratio(args.creation_keeps_fields)
         results["bench_up"] = ratio
-        print(f"bench_up measured/ideal (one call per object) = {ratio:.2f} "
-              f"{verdict(ratio, TARGETS['bench_up'])}")
+        print(
+            f"bench_up measured/ideal (one call per object) = {ratio:.2f} "
+            f"{verdict(ratio, TARGETS['bench_up'])}"
+        )
     met = all(results[k] <= TARGETS[k] for k in results)
     print(f"all targets met: {'yes' if met else 'NO'}")
     return 0 if met else 1

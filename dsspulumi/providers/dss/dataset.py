@@ -56,7 +56,6 @@ def apply_settings(
 
 
 class DatasetProvider(ProjectObjectProvider, MarkReleaser):
-
     def _handle(self, inputs: Mapping[str, Any]) -> Any:
         return self.s.client.get_project(inputs["project"]).get_dataset(inputs["name"])
 
@@ -224,7 +223,6 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
 
     def _edit(self, settings: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         settings.settings = apply_settings(settings.get_raw(), new, old)
-
 
 
 # What ``dss selftest`` declares for this kind (see ``dsspulumi.selftest_samples``).

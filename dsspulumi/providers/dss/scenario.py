@@ -84,7 +84,6 @@ class ScenarioProvider(GeneratedIdProvider):
         definition = definition_of({"params": {}}, inputs, None)
         definition["customFields"] = {}
         write_mark(definition, mark)
-        definition["tags"] = [*definition.get("tags", []), mark_tag(mark)]
         kind = f"{inputs['type']} scenario"
         trusted = self.s.creation.kept(kind) is True
         if not trusted:  # the tag too, until DSS is seen keeping customFields
