@@ -46,9 +46,13 @@ class Session(contextlib.ExitStack):
         quiet_stdout: bool = False,
         notice: Callable[[str], None] = lambda _message: None,
         sandbox_dir: Path = EMBEDDED_SANDBOX_DIR,
+        inline: Callable[[], Any] | None = None,
+        api_key: str | None = None,
     ) -> None:
         """``quiet_stdout``: stdout carries a document (``--json``), so what the stack's
-        program prints goes to stderr. ``command`` names the run in locks and history."""
+        program prints goes to stderr. ``command`` names the run in locks and history.
+        ``inline``: the program is this callable (``dsspulumi.automation``), run as the stack
+        file would be; the stack file is then only where config and ``dss.File`` paths are."""
         from dsspulumi.backends import open_backend
         from dsspulumi.config import StackConfig
 
@@ -63,6 +67,8 @@ class Session(contextlib.ExitStack):
         self.quiet_stdout = quiet_stdout
         self.notice = notice
         self.sandbox_dir = sandbox_dir
+        self.inline = inline
+        self.api_key = api_key
         self.keyring = ConfigKeyring(self.config)
         self.listener: Any = None
         self._registry: DssProviders | None = None
@@ -72,7 +78,7 @@ class Session(contextlib.ExitStack):
             from dsspulumi.config import resolve_dss_target
             from dsspulumi.providers.dss import DssProviders
 
-            target = resolve_dss_target(self.config, cli_url=self.dss_url)
+            target = resolve_dss_target(self.config, cli_url=self.dss_url, cli_key=self.api_key)
             url, api_key, verify_tls = target.url, target.api_key or "", target.verify_tls
             if url == "sandbox":
                 from dsspulumi.sandbox import Sandbox
@@ -127,16 +133,19 @@ class Session(contextlib.ExitStack):
     def program(self, *, document: bool | None = None) -> ResourceGraph:
         """Run the stack file. ``document``: stdout carries a document (default:
         ``quiet_stdout``), so what the program prints goes to stderr instead."""
-        from dsspulumi.program import run_program
+        from dsspulumi.program import run_declarations, run_program
 
-        return run_program(
-            self.loc.file,
+        quiet = self.quiet_stdout if document is None else document
+        kwargs: dict[str, Any] = dict(
             stack=self.loc.name,
             env=self.env,
             config=self.config.namespaces(),
             services=self._services(),
-            quiet_stdout=self.quiet_stdout if document is None else document,
+            quiet_stdout=quiet,
         )
+        if self.inline is not None:
+            return run_declarations(self.inline, stack_file=self.loc.file, **kwargs)
+        return run_program(self.loc.file, **kwargs)
 
     def declare(self, build: Callable[[], Any]) -> Any:
         """Run ``build`` (which constructs resources) as a line of this stack's program would

@@ -58,6 +58,7 @@ class RunResult:
     counters: dict[str, int] = attrs.field(factory=dict)
     drift: list[Drift] = attrs.field(factory=list)  # found by --refresh
     outage: Outage | None = None  # DSS stopped answering mid-run: the rest was not started
+    policy: list[Any] = attrs.field(factory=list)  # policy violations (dsspulumi.policy)
 
     @property
     def failed(self) -> list[StepOutcome]:
