@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from dsspulumi.locate import StackLocation, check_env, resolve_backend_url, resolve_stack
 
 if TYPE_CHECKING:
+    from dsspulumi.backends.base import Backend
     from dsspulumi.config import StackConfig
     from dsspulumi.engine import Listener, StackRun
     from dsspulumi.graph import ResourceGraph
@@ -39,7 +40,7 @@ class Session(contextlib.ExitStack):
         stack: str | StackLocation,
         *,
         env: str = "dev",
-        backend: str | None = None,
+        backend: str | Backend | None = None,
         dss_url: str | None = None,
         command: str = "dss",
         retries: int = 5,
@@ -60,7 +61,11 @@ class Session(contextlib.ExitStack):
         self.loc = stack if isinstance(stack, StackLocation) else resolve_stack(stack)
         self.env = check_env(env)
         self.config = StackConfig.load(self.loc.file, self.loc.name, self.env)
-        self.backend = open_backend(resolve_backend_url(backend, self.loc.file.parent))
+        self.backend = (
+            open_backend(resolve_backend_url(backend, self.loc.file.parent))
+            if backend is None or isinstance(backend, str)
+            else backend  # already open (an automation Stack's)
+        )
         self.dss_url = dss_url
         self.command = command
         self.retries = retries

@@ -14,7 +14,6 @@ through the backend's lock (``StackLockedError`` for the second one, unless it w
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -73,6 +72,8 @@ class Stack:
         command: str = "automation",
         quiet_stdout: bool = False,
     ) -> None:
+        from dsspulumi.backends import open_backend
+
         with automation_errors():
             if not name or "/" in name or name.startswith("."):
                 raise errors.ConfigError(f"invalid stack name {name!r}")
@@ -95,6 +96,7 @@ class Stack:
                     f"program must be a callable or a stack file path, not {type(program)!r}"
                 )
             self.backend_url = self._resolve_backend(backend)
+            self.backend: Backend = open_backend(self.backend_url)
             self.dss_url = dss_url
             self.api_key = api_key
             self.retries = retries
@@ -112,12 +114,6 @@ class Stack:
             return f"file://{(self.work_dir / '.dss' / 'state').absolute().as_posix()}"
         return url
 
-    @functools.cached_property
-    def backend(self) -> Backend:
-        from dsspulumi.backends import open_backend
-
-        with automation_errors():
-            return open_backend(self.backend_url)
 
     def _load_config(self) -> StackConfig:
         from dsspulumi.config import StackConfig
@@ -159,7 +155,7 @@ class Stack:
         return Session(
             StackLocation(self.name, self.stack_file),
             env=self.env,
-            backend=self.backend_url,
+            backend=self.backend,
             dss_url=self.dss_url,
             api_key=self.api_key,
             command=f"{self.command} {kind}",
