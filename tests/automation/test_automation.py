@@ -213,3 +213,17 @@ def test_errors_are_typed_and_keep_the_old_hierarchy(sandbox, tmp_path):
     assert locked.value.since is not None and locked.value.since > 0
     assert isinstance(locked.value, auto.AutomationError)
     assert st.destroy().summary == {"delete": 1}
+
+
+def test_testing_run_program_takes_an_inline_program_too(tmp_path):
+    from dsspulumi.testing import run_program
+
+    (tmp_path / "prep.py").write_text("print(2)\n")
+    graph = run_program(
+        team_program(), {"key": "INLINE", "title": "Inline"}, stack="inline", work_dir=tmp_path
+    )
+    assert sorted(graph.names) == [
+        "INLINE", "INLINE.INLINE_OUT", "INLINE.INLINE_RAW", "INLINE.prep_inline",
+    ]
+    assert graph.inputs("INLINE.prep_inline")["code"] == "print(2)\n"
+    assert graph.exports["key"] == "INLINE"
