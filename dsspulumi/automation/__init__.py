@@ -42,7 +42,7 @@ from dsspulumi.automation.results import (
     PropertyChange,
     UpResult,
 )
-from dsspulumi.automation.stack import Stack
+from dsspulumi.automation.stack import Stack, list_stacks
 
 __all__ = [
     "AutomationError",
@@ -63,4 +63,5 @@ __all__ = [
     "StepStarted",
     "UpResult",
     "UpdateFailedError",
+    "list_stacks",
 ]

@@ -109,10 +109,7 @@ class Stack:
         return f"Stack({self.name!r}, env={self.env!r}, backend={self.backend_url!r})"
 
     def _resolve_backend(self, backend: str | None) -> str:
-        url, source = resolve_backend(backend, self.stack_file.parent)
-        if source == "default" and self.work_dir is not None:
-            return f"file://{(self.work_dir / '.dss' / 'state').absolute().as_posix()}"
-        return url
+        return _backend_url(backend, self.stack_file.parent, self.work_dir)
 
 
     def _load_config(self) -> StackConfig:
@@ -328,6 +325,15 @@ class Stack:
             return self.backend.read_history(self.name, self.env, version)
 
 
+def _backend_url(backend: str | None, start: Path, work_dir: Path | None) -> str:
+    """As ``dss`` resolves it from ``start``; the default ``.dss/state`` is ``work_dir``'s
+    when one is given (else the current folder's, as for ``dss``)."""
+    url, source = resolve_backend(backend, start)
+    if source == "default" and work_dir is not None:
+        return f"file://{(work_dir / '.dss' / 'state').absolute().as_posix()}"
+    return url
+
+
 def _targets(targets: Sequence[str] | None) -> list[str] | None:
     return list(targets) if targets is not None else None
 
@@ -341,3 +347,18 @@ def _failure(result: UpResult) -> UpdateFailedError:
             name = step.logical_name if step is not None else failed.urn
             return ConflictError(failed.error, result=result, urn=failed.urn, name=name)
     return UpdateFailedError(result.describe_failure(), result=result)
+
+
+def list_stacks(backend: str | None = None, *, work_dir: str | Path | None = None) -> list[Any]:
+    """The stacks and environments a backend holds (``dss stack ls``): rows with ``stack``,
+    ``env``, ``resources`` (None if unreadable), ``updated_at`` and ``last_result``.
+
+    ``backend`` None: resolved as ``Stack`` resolves it for ``work_dir``.
+    """
+    from dsspulumi import admin
+    from dsspulumi.backends import open_backend
+
+    with automation_errors():
+        folder = Path(work_dir) if work_dir is not None else None
+        url = _backend_url(backend, folder or Path(), folder)
+        return list(admin.list_stacks(open_backend(url)))
