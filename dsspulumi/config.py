@@ -259,8 +259,11 @@ class DssTarget:
     url_source: str
 
 
-def resolve_dss_target(config: StackConfig, *, cli_url: str | None) -> DssTarget:
-    """URL: --dss-url > DKU_DSS_URL > config dss:url. Key: DKU_API_KEY > config dss:api_key."""
+def resolve_dss_target(
+    config: StackConfig, *, cli_url: str | None, cli_key: str | None = None
+) -> DssTarget:
+    """URL: --dss-url > DKU_DSS_URL > config dss:url. Key: the caller's (``api_key`` of the
+    Automation API) > DKU_API_KEY > config dss:api_key."""
     if cli_url:
         url, source = cli_url, "--dss-url"
     elif os.environ.get("DKU_DSS_URL"):
@@ -273,7 +276,7 @@ def resolve_dss_target(config: StackConfig, *, cli_url: str | None) -> DssTarget
             f"`dss config set {config.stack} dss:url URL -e {config.env}` (the URL `sandbox` "
             "runs the embedded sandbox)"
         )
-    api_key = os.environ.get("DKU_API_KEY") or config.reveal(config.raw("dss:api_key"))
+    api_key = cli_key or os.environ.get("DKU_API_KEY") or config.reveal(config.raw("dss:api_key"))
     verify = config.raw("dss:verify_tls")
     if isinstance(verify, str):
         verify = verify.lower() not in ("false", "0", "no")

@@ -17,9 +17,10 @@ import contextlib
 import importlib.util
 import os
 import sys
+import threading
 import traceback
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -181,6 +182,47 @@ def run_program(
     ``quiet_stdout``: the command's stdout carries a document, so what the program prints
     goes to stderr (``stdout_to_stderr``).
     """
+    stack_dir = str(stack_file.resolve().parent)
+    sys.path.insert(0, stack_dir)
+    try:
+        # ``__main__`` and ``sys.argv[0]`` are the process's: one file program swaps them at
+        # a time, so that runs in several threads each restore what was there.
+        with _MAIN_SWAP:
+            return run_declarations(
+                lambda: _run_as_main(stack_file),
+                stack_file=stack_file,
+                stack=stack,
+                env=env,
+                config=config,
+                services=services,
+                quiet_stdout=quiet_stdout,
+                keep=keep,
+            )
+    finally:
+        try:
+            sys.path.remove(stack_dir)
+        except ValueError:
+            pass
+
+
+_MAIN_SWAP = threading.RLock()
+
+
+def run_declarations(
+    body: Callable[[], Any],
+    *,
+    stack_file: Path,
+    stack: str,
+    env: str,
+    config: dict[str, Any] | None = None,
+    services: dict[str, Any] | None = None,
+    quiet_stdout: bool = False,
+    keep: bool = False,
+) -> ResourceGraph:
+    """Run ``body`` (a stack file, or an inline program) as the program of ``stack``: inside
+    its own ``ProgramContext`` (a contextvar, so runs in other threads never see it), with
+    ``stack_file``'s folder as the base of ``dss.File`` and of the config; any failure is
+    a ``StackProgramError`` at the user's file and line."""
     ctx = program_context.ProgramContext(
         stack=stack,
         env=env,
@@ -188,12 +230,10 @@ def run_program(
         config=config or {},
         services=dict(services or {}),
     )
-    stack_dir = str(stack_file.resolve().parent)
-    sys.path.insert(0, stack_dir)
     try:
         guard = stdout_to_stderr() if quiet_stdout else contextlib.nullcontext()
         with guard, program_context.activate(ctx):
-            _run_as_main(stack_file)
+            body()
     except GraphError:
         raise
     except SyntaxError as exc:
@@ -209,11 +249,6 @@ def run_program(
         file, line = where if where else (str(stack_file), None)
         text = exc.message if isinstance(exc, DssPulumiError) else f"{type(exc).__name__}: {exc}"
         raise StackProgramError(text, file=_rel(file), line=line) from exc
-    finally:
-        try:
-            sys.path.remove(stack_dir)
-        except ValueError:
-            pass
     # The context holds what the resource model registered (it knows them by protocol only).
     resources = cast("Iterable[Resource]", ctx.resources.values())
     components = cast("Iterable[ComponentResource]", ctx.components)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from dsspulumi.locate import StackLocation, check_env, resolve_backend_url, resolve_stack
 
 if TYPE_CHECKING:
+    from dsspulumi.backends.base import Backend
     from dsspulumi.config import StackConfig
     from dsspulumi.engine import Listener, StackRun
     from dsspulumi.graph import ResourceGraph
@@ -40,7 +41,7 @@ class Session(contextlib.ExitStack):
         stack: str | StackLocation,
         *,
         env: str = "dev",
-        backend: str | None = None,
+        backend: str | Backend | None = None,
         dss_url: str | None = None,
         command: str = "dss",
         retries: int = 5,
@@ -49,11 +50,15 @@ class Session(contextlib.ExitStack):
         sandbox_dir: Path = EMBEDDED_SANDBOX_DIR,
         policy_packs: list[str] | None = None,
         policy_advisory_only: bool = False,
+        inline: Callable[[], Any] | None = None,
+        api_key: str | None = None,
     ) -> None:
         """``quiet_stdout``: stdout carries a document (``--json``), so what the stack's
         program prints goes to stderr. ``command`` names the run in locks and history.
         ``policy_packs``: None runs no policy; a list (even empty) enables those packs and
-        the repository's ``[tool.dsspulumi] policy_packs`` (``dsspulumi.policy``)."""
+        the repository's ``[tool.dsspulumi] policy_packs`` (``dsspulumi.policy``).
+        ``inline``: the program is this callable (``dsspulumi.automation``), run as the stack
+        file would be; the stack file is then only where config and ``dss.File`` paths are."""
         from dsspulumi.backends import open_backend
         from dsspulumi.config import StackConfig
 
@@ -61,13 +66,19 @@ class Session(contextlib.ExitStack):
         self.loc = stack if isinstance(stack, StackLocation) else resolve_stack(stack)
         self.env = check_env(env)
         self.config = StackConfig.load(self.loc.file, self.loc.name, self.env)
-        self.backend = open_backend(resolve_backend_url(backend, self.loc.file.parent))
+        self.backend = (
+            open_backend(resolve_backend_url(backend, self.loc.file.parent))
+            if backend is None or isinstance(backend, str)
+            else backend  # already open (an automation Stack's)
+        )
         self.dss_url = dss_url
         self.command = command
         self.retries = retries
         self.quiet_stdout = quiet_stdout
         self.notice = notice
         self.sandbox_dir = sandbox_dir
+        self.inline = inline
+        self.api_key = api_key
         self.keyring = ConfigKeyring(self.config)
         self.listener: Any = None
         self._registry: DssProviders | None = None
@@ -89,7 +100,7 @@ class Session(contextlib.ExitStack):
             from dsspulumi.config import resolve_dss_target
             from dsspulumi.providers.dss import DssProviders
 
-            target = resolve_dss_target(self.config, cli_url=self.dss_url)
+            target = resolve_dss_target(self.config, cli_url=self.dss_url, cli_key=self.api_key)
             url, api_key, verify_tls = target.url, target.api_key or "", target.verify_tls
             if url == "sandbox":
                 from dsspulumi.sandbox import Sandbox
@@ -145,17 +156,20 @@ class Session(contextlib.ExitStack):
     def program(self, *, document: bool | None = None) -> ResourceGraph:
         """Run the stack file. ``document``: stdout carries a document (default:
         ``quiet_stdout``), so what the program prints goes to stderr instead."""
-        from dsspulumi.program import run_program
+        from dsspulumi.program import run_declarations, run_program
 
-        return run_program(
-            self.loc.file,
+        quiet = self.quiet_stdout if document is None else document
+        kwargs: dict[str, Any] = dict(
             stack=self.loc.name,
             env=self.env,
             config=self.config.namespaces(),
             services=self._services(),
-            quiet_stdout=self.quiet_stdout if document is None else document,
+            quiet_stdout=quiet,
             keep=self.policy is not None,
         )
+        if self.inline is not None:
+            return run_declarations(self.inline, stack_file=self.loc.file, **kwargs)
+        return run_program(self.loc.file, **kwargs)
 
     def declare(self, build: Callable[[], Any]) -> Any:
         """Run ``build`` (which constructs resources) as a line of this stack's program would

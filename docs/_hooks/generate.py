@@ -4,6 +4,8 @@
   fields, docstring and ``replace_on``), the resource options and the helpers. A kind
   another engineer adds to ``dsspulumi.__all__`` appears with no edit here.
 * ``cli.md``: every command of the typer app, with its usage, arguments and options.
+* In ``automation.md``, the marker ``<!-- generated: automation-reference -->`` becomes the
+  reference of the Automation API (``dsspulumi.automation``), from its docstrings.
 * In ``troubleshooting.md``, the marker ``<!-- generated: error-catalogue -->`` becomes the
   list of every error message the code can raise (found in the source, by class).
 
@@ -419,6 +421,77 @@ def _config_comments(path: Path) -> dict[str, str]:
     return notes
 
 
+# --- Automation API reference ---------------------------------------------------------------
+
+AUTOMATION_MARKER = "<!-- generated: automation-reference -->"
+
+
+def api_signature(fn: Any, *, returns: bool = True) -> str:
+    """``(name: str, *, env: str = 'dev') -> Stack``: annotations as written, defaults as
+    Python writes them (a string keeps its quotes), ``self`` left out."""
+    sig = inspect.signature(fn)
+    parts: list[str] = []
+    for name, p in sig.parameters.items():
+        if name == "self":
+            continue
+        if p.kind is p.KEYWORD_ONLY and "*" not in parts:
+            parts.append("*")
+        text = name
+        if p.annotation is not p.empty:
+            text += f": {p.annotation}"
+        if p.default is not p.empty:
+            text += f" = {p.default!r}"
+        parts.append(text)
+    tail = sig.return_annotation
+    arrow = f" -> {tail}" if returns and tail is not sig.empty else ""
+    return f"({', '.join(parts)}){arrow}"
+
+
+def _members(cls: type) -> list[str]:
+    """Public methods and properties ``cls`` itself defines, with signature and docstring."""
+    out = []
+    for name, member in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(member, property):
+            text = rst_to_md(docstring(member)).replace("\n", " ")
+            out.append(f"- `.{name}`" + (f": {text}" if text else ""))
+        elif inspect.isfunction(member):
+            text = rst_to_md(docstring(member)).replace("\n", "\n  ")
+            out.append(
+                f"- {code(name + api_signature(member))}" + (f"\n\n  {text}\n" if text else "")
+            )
+    return out
+
+
+def automation_markdown() -> str:
+    """The reference of ``dsspulumi.automation``: every public name, from its docstrings."""
+    import attrs
+
+    from dsspulumi import automation as auto
+
+    out = ["## API reference", "", "Generated from the docstrings of `dsspulumi.automation`.", ""]
+    for name in auto.__all__:
+        obj = getattr(auto, name)
+        out += [f"### auto.{name}", ""]
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            bases = [b.__name__ for b in obj.__mro__[1:] if b.__module__ != "builtins"]
+            also = ", ".join(code(b) for b in bases)
+            out += [rst_to_md(docstring(obj)), "", f"Is also: {also}.", ""]
+        elif isinstance(obj, type):
+            if not attrs.has(obj):
+                out += ["```python", f"auto.{name}{api_signature(obj, returns=False)}", "```", ""]
+            out += [rst_to_md(docstring(obj)), ""]
+            if attrs.has(obj):
+                shown = [f.name for f in attrs.fields(obj) if f.repr]
+                out += [f"Fields: {', '.join(code(f) for f in shown)}.", ""]
+            out += _members(obj) + [""]
+        else:
+            out += ["```python", f"auto.{name}{api_signature(obj)}", "```", ""]
+            out += [rst_to_md(docstring(obj)), ""]
+    return "\n".join(out)
+
+
 # --- mkdocs events --------------------------------------------------------------------------
 
 GENERATED = {"resources.md": resources_markdown, "cli.md": cli_markdown}
@@ -436,6 +509,10 @@ def on_files(files: Any, config: Any, **_: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
+    if page.file.src_uri == "automation.md":
+        if AUTOMATION_MARKER not in markdown:
+            raise ValueError(f"automation.md lost its marker {AUTOMATION_MARKER}")
+        return markdown.replace(AUTOMATION_MARKER, automation_markdown())
     if page.file.src_uri == "troubleshooting.md":
         if CATALOGUE_MARKER not in markdown:
             raise ValueError(f"troubleshooting.md lost its marker {CATALOGUE_MARKER}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
@@ -10,13 +9,10 @@ import typer
 # Only what declaring the commands needs is imported here: `dss --help` and
 # `dss --version` load this module. The engine, backends, config, secrets and
 # display are imported by the commands that use them.
-from dsspulumi.cli.common import Consoles, handle_errors, stdin_is_terminal
-from dsspulumi.errors import ProtectedError
+from dsspulumi.cli.common import Consoles, consoles, handle_errors, stdin_is_terminal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from dsspulumi.cli.session import CliSession
 
 StackArg = Annotated[str, typer.Argument(help="Stack file, or a name resolved as stacks/STACK.py")]
 EnvOpt = Annotated[str, typer.Option("-e", "--env", help="Environment whose state to use")]
@@ -62,6 +58,8 @@ LockTimeoutOpt = Annotated[
     float,
     typer.Option("--lock-timeout", min=0, help="Seconds to wait for another run's lock"),
 ]
+
+
 PolicyPackOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -105,75 +103,58 @@ def preview(
     if json_out and fmt not in ("text", "json"):
         raise typer.BadParameter(f"--json contradicts --format {fmt}", param_hint="--format")
     fmt = "json" if json_out else fmt
-    from dsspulumi.cli.session import CliSession
+    with handle_errors(debug):
+        from dsspulumi.cli.stacks import feed, open_stack
+        from dsspulumi.display.notices import NoticePrinter
 
-    with (
-        handle_errors(debug),
-        CliSession(
+        document = fmt != "text"
+        io = consoles(document)
+        st = open_stack(
             stack,
             env=env,
             backend=backend,
             dss_url=dss_url,
-            json_mode=fmt != "text",
-            command="dss preview",
             retries=retries,
+            document=document,
             policy_packs=policy_pack or [],
             policy_advisory_only=policy_advisory_only,
-        ) as s,
-    ):
-        t0 = time.perf_counter()
-        graph = s.program()
-        t1 = time.perf_counter()
-        result = s.run(s.printer).preview(graph, targets=target, refresh=refresh, parallel=parallel)
+        )
+        on_event = feed(NoticePrinter(io.err))
+        result = st.preview(refresh=refresh, targets=target, parallel=parallel, on_event=on_event)
+        check = result.policy_check
         if fmt == "json":
-            from dsspulumi.display.jsonout import plan_dict
-
-            doc = plan_dict(result.plan)
-            if refresh:
-                doc["drift"] = [d.to_json() for d in result.drift]
-            doc["timings"] = {"program": t1 - t0, **result.timings}
-            if s.policy is not None:
-                doc["policy"] = [v.to_json() for v in result.policy]
-            _emit_json(doc)
+            _emit_json(result.to_json())
         elif fmt == "markdown":
             from dsspulumi.display.markdown import render_drift, render_plan
 
-            head = _policy_markdown(s, result)
+            head = ""
+            if check is not None:
+                from dsspulumi.display.policy import markdown
+
+                head = markdown(check, result.policy)
             typer.echo(head + render_drift(result.drift) + render_plan(result.plan), nl=False)
         else:
             from dsspulumi.display import console as show
 
-            show.print_plan(s.io.out, result.plan, show_diff=diff, title="Previewing update")
-            _show_policy(s, result)
-        _stop_on_policy(s, result, "preview")
-        if expect_no_changes and result.plan.has_changes:
+            show.print_plan(io.out, result.plan, show_diff=diff, title="Previewing update")
+            if check is not None:
+                from dsspulumi.display.policy import print_violations
+
+                print_violations(io.out, check, result.policy)
+        _stop_on_policy(io, check, result.policy, "preview")
+        if expect_no_changes and result.has_changes:
             raise typer.Exit(3)
 
 
-def _policy_markdown(s: CliSession, result: Any) -> str:
-    if s.policy is None:
-        return ""
-    from dsspulumi.display.policy import markdown
-
-    return markdown(s.policy, result.policy)
-
-
-def _show_policy(s: CliSession, result: Any) -> None:
-    if s.policy is not None:
-        from dsspulumi.display.policy import print_violations
-
-        print_violations(s.io.out, s.policy, result.policy)
-
-
-def _stop_on_policy(s: CliSession, result: Any, kind: str) -> None:
+def _stop_on_policy(io: Consoles, check: Any, violations: list[Any], kind: str) -> None:
     """A mandatory violation: exit 1 (``up`` changed nothing: the engine stopped first)."""
-    if s.policy is not None and s.policy.blocks(result.policy):
+    if check is not None and check.blocks(violations):
         from rich.markup import escape
 
         from dsspulumi.display.policy import blocked_message
 
-        message = escape(blocked_message(result.policy, kind=kind))
-        s.io.err.print(f"[bold red]error:[/bold red] {message}")
+        message = escape(blocked_message(violations, kind=kind))
+        io.err.print(f"[bold red]error:[/bold red] {message}")
         raise typer.Exit(1)
 
 
@@ -242,92 +223,88 @@ def _apply(
     policy_advisory_only: bool = False,
 ) -> None:
     """``up`` or ``destroy``: every option by keyword, as the command received it."""
-    from dsspulumi.cli.session import CliSession
-    from dsspulumi.display import console as show
-    from dsspulumi.display.jsonout import run_dict
+    with handle_errors(debug):
+        from dsspulumi.automation import UpdateFailedError
+        from dsspulumi.cli.stacks import feed, open_stack
+        from dsspulumi.display import console as show
 
-    with (
-        handle_errors(debug),
-        CliSession(
+        io = consoles(json_out)
+        from dsspulumi.display.policy import ShowOnce
+
+        st = open_stack(
             stack,
             env=env,
             backend=backend,
             dss_url=dss_url,
-            json_mode=json_out,
-            command=f"dss {kind}",
             retries=retries,
+            document=json_out,
             policy_packs=(policy_pack or []) if kind == "up" else None,
             policy_advisory_only=policy_advisory_only,
-        ) as s,
-    ):
-        from dsspulumi.display.policy import ShowOnce
+        )
+        _confirm_or_refuse(yes or expect_no_changes, io, kind)
+        shown: list[ShowOnce] = []
 
-        show_policy = ShowOnce(s.io.out, None if json_out else s.policy)
-        _confirm_or_refuse(yes or expect_no_changes, s.io, kind)
-        graph = s.program() if kind == "up" else None
+        def show_policy(violations: Any = None) -> None:
+            """The run's violations, once (the check exists once the run has started)."""
+            if not shown:
+                shown.append(ShowOnce(io.out, None if json_out else st.policy_check))
+            shown[0](violations)
+
         title = "Previewing update" if kind == "up" else "Previewing destroy"
-        s.ensure_secrets_provider(graph)
-        live = (not json_out) and s.io.out.is_terminal
-        with show.ProgressListener(s.io.out, s.io.err, live=live, quiet=json_out) as listener:
-            run = s.run(listener)
-            listener_confirm = _asker(
-                s.io, kind, yes=yes, json_mode=json_out, show_diff=diff, policy=show_policy
+        live = (not json_out) and io.out.is_terminal
+        with show.ProgressListener(io.out, io.err, live=live, quiet=json_out) as listener:
+            ask = _asker(
+                io, kind, yes=yes, json_mode=json_out, show_diff=diff, policy=show_policy
             )
 
             def confirm(plan: Any) -> bool:
-                ok = listener_confirm(plan)
+                listener.plan_ready(plan)
+                ok = ask(plan)
                 if ok and not json_out and plan.has_changes:
-                    s.io.out.print()
-                    s.io.out.print(
+                    io.out.print()
+                    io.out.print(
                         "[bold]Applying[/bold]" if kind == "up" else "[bold]Destroying[/bold]"
                     )
                     listener.start()
                 return ok
 
+            operation = st.up if kind == "up" else st.destroy
             try:
-                result = run.apply(
-                    graph,
+                done = operation(
                     targets=target,
                     refresh=refresh,
                     parallel=parallel,
+                    on_event=feed(listener),
                     confirm=confirm,
                     expect_no_changes=expect_no_changes,
-                    kind=kind,
                     lock_timeout=lock_timeout,
                 )
-            except ProtectedError as exc:
-                if kind != "destroy":
-                    raise
-                from dsspulumi.protection import explain_destroy_block
-
-                raise explain_destroy_block(exc, s.program, stack=s.loc.name, env=s.env) from None
+            except UpdateFailedError as exc:
+                done = exc.result  # rendered below, like any result
+        result = done.run
+        assert result is not None
         if json_out:
-            doc = run_dict(result, retries=listener.retries)
-            if refresh:
-                doc["drift"] = [d.to_json() for d in result.drift]
-            if s.policy is not None:
-                doc["policy"] = [v.to_json() for v in result.policy]
-            _emit_json(doc)
+            _emit_json(done.to_json())
         elif not result.applied:
             if not result.cancelled:
-                show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
+                show.print_plan(io.out, result.plan, show_diff=diff, title=title)
         elif not result.plan.has_changes:
             # Nothing was applied: the plan's summary is the result's; print it once.
-            show.print_plan(s.io.out, result.plan, show_diff=diff, title=title)
-            show.print_result(s.io.out, result, kind=kind, summary=False)
+            show.print_plan(io.out, result.plan, show_diff=diff, title=title)
+            show.print_result(io.out, result, kind=kind, summary=False)
         else:
-            show.print_result(s.io.out, result, kind=kind)
+            show.print_result(io.out, result, kind=kind)
         show_policy(result.policy)
-        _stop_on_policy(s, result, kind)
+        _stop_on_policy(io, done.policy_check, result.policy, kind)
         if result.cancelled:
-            s.io.err.print(f"{kind} cancelled: nothing was changed")
+            io.err.print(f"{kind} cancelled: nothing was changed")
             raise typer.Exit(1)
         if expect_no_changes and result.plan.has_changes:
-            s.io.err.print("changes pending (--expect-no-changes): nothing was applied")
+            io.err.print("changes pending (--expect-no-changes): nothing was applied")
             raise typer.Exit(3)
         if result.failed or not result.succeeded:
             if not json_out and result.outage is None:  # an outage is said in the summary
-                s.io.err.print(
+                io.err.print(
                     f"[bold red]error:[/bold red] {len(result.failed)} step(s) failed; the state "
                     "records every step that succeeded. Fix the cause and run again."
                 )
@@ -412,65 +389,51 @@ def refresh(
     DSS itself is not changed: dss up --refresh puts it back as the stack declares.
     On a terminal it asks before recording; off one it needs --yes (or --preview-only).
     """
-    from dsspulumi.cli.session import CliSession
+    with handle_errors(debug):
+        from dsspulumi.cli.stacks import feed, open_stack
+        from dsspulumi.display.notices import NoticePrinter
 
-    with (
-        handle_errors(debug),
-        CliSession(
-            stack,
-            env=env,
-            backend=backend,
-            dss_url=dss_url,
-            json_mode=json_out,
-            command="dss refresh",
-            retries=retries,
-        ) as s,
-    ):
+        io = consoles(json_out)
+        st = open_stack(
+            stack, env=env, backend=backend, dss_url=dss_url, retries=retries, document=json_out
+        )
         if expect_no_changes and not yes and not stdin_is_terminal():
             preview_only = True  # like `up --expect-no-changes`: drift found, nothing recorded
         if not preview_only:
             _confirm_or_refuse(
                 yes,
-                s.io,
+                io,
                 "record the drift",
                 f"See it with `dss refresh {stack} --preview-only`",
             )
-        run = s.run(s.printer)
+        on_event = feed(NoticePrinter(io.err))
         record = not preview_only
         if record and not yes and stdin_is_terminal():
             # On a terminal, show the drift first and ask before recording it.
-            found = run.refresh_state(lock_timeout=lock_timeout, record=False)
-            _print_refresh(s, found)
-            if not found.lines:
+            found = st.refresh(on_event, record=False, lock_timeout=lock_timeout)
+            _print_refresh(io, found.refresh_result)
+            if not found.summary["drift"]:
                 return
             if not typer.confirm("Record this drift in the state?", default=False, err=True):
-                s.io.err.print("refresh cancelled: nothing was recorded")
+                io.err.print("refresh cancelled: nothing was recorded")
                 raise typer.Exit(1)
-        result = run.refresh_state(lock_timeout=lock_timeout, record=record)
+        done = st.refresh(on_event, record=record, lock_timeout=lock_timeout)
         if json_out:
-            _emit_json(
-                {
-                    "stack": s.loc.name,
-                    "env": s.env,
-                    "drift": result.lines,
-                    "resources": [d.to_json() for d in result.drift],
-                    "recorded": result.recorded,
-                }
-            )
+            _emit_json(done.to_json())
         else:
-            _print_refresh(s, result)
-        if expect_no_changes and result.lines:
+            _print_refresh(io, done.refresh_result)
+        if expect_no_changes and done.summary["drift"]:
             raise typer.Exit(3)
 
 
-def _print_refresh(s: CliSession, result: Any) -> None:
+def _print_refresh(io: Consoles, result: Any) -> None:
     from dsspulumi.display.console import print_drift
 
-    print_drift(s.io.out, result.notes, result.drift)
+    print_drift(io.out, result.notes, result.drift)
     n = len(result.lines)
     if not n:
-        s.io.out.print("refresh done: DSS matches the state")
+        io.out.print("refresh done: DSS matches the state")
     elif result.recorded:
-        s.io.out.print(f"refresh done: {n} drifted resource(s) recorded")
+        io.out.print(f"refresh done: {n} drifted resource(s) recorded")
     else:
-        s.io.out.print(f"refresh preview: {n} drifted resource(s), nothing recorded")
+        io.out.print(f"refresh preview: {n} drifted resource(s), nothing recorded")

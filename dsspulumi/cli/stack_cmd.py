@@ -20,9 +20,9 @@ from dsspulumi.cli.common import (
     stack_folder,
 )
 from dsspulumi.errors import ConfigError, DssPulumiError
-from dsspulumi.output import MASK, reveal_all
 
 if TYPE_CHECKING:
+    from dsspulumi.automation import Stack
     from dsspulumi.backends.base import Backend
 
 stack_app = typer.Typer(
@@ -55,17 +55,14 @@ def _backend(stack: str, backend: str | None) -> Backend:
     return open_backend(resolve_backend_url(backend, stack_folder(stack)))
 
 
-def mask_sealed(value: Any) -> Any:
-    """Exported state data with every encrypted value shown as [secret]."""
-    from dsspulumi.secrets import SECRET_KEY
+def _stack(arg: str, env: str, backend: str | None) -> Stack:
+    """The automation Stack of ``arg`` for reading its state: no program, and the backend
+    --backend names, else what the stack file's folder configures."""
+    from dsspulumi.automation import Stack
 
-    if isinstance(value, dict):
-        if set(value) == {SECRET_KEY}:
-            return MASK
-        return {k: mask_sealed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_sealed(v) for v in value]
-    return value
+    name, env = _name(arg), check_env(env)
+    url = resolve_backend_url(backend, stack_folder(arg))
+    return Stack(name, env=env, backend=url, command="dss")
 
 
 def _when(t: float | None) -> str:
@@ -137,15 +134,15 @@ def history(
 
 
     with handle_errors(debug):
-        name, env = _name(stack), check_env(env)
-        b = _backend(stack, backend)
+        st = _stack(stack, env, backend)
+        name, env = st.name, st.env
         if show is not None:
-            sys.stdout.buffer.write(b.read_history(name, env, show))
+            sys.stdout.buffer.write(st.saved_state(show))
             sys.stdout.write("\n")
             return
-        entries = b.list_history(name, env)
+        entries = st.history()
         if json_out:
-            typer.echo(json.dumps(entries, indent=2))
+            typer.echo(json.dumps([e.to_json() for e in entries], indent=2))
             return
         if not entries:
             typer.echo(f"no history for stack '{name}' (env '{env}')")
@@ -154,18 +151,16 @@ def history(
         for col in ("VERSION", "KIND", "RESULT", "FINISHED", "BY", "CHANGES", "RESOURCES"):
             table.add_column(col)
         for e in entries:
-            changes = (
-                ", ".join(f"{k} {v}" for k, v in (e.get("summary") or {}).items() if k != "same")
-                or "-"
-            )
+            changes = ", ".join(f"{k} {v}" for k, v in e.summary.items() if k != "same") or "-"
+            raw = e.to_json()
             table.add_row(
-                str(e["version"]),
-                e.get("kind", "-"),
-                e.get("result", "-"),
-                _when(e.get("finished_at")),
-                f"{e.get('user', '-')}@{e.get('host', '-')}",
+                str(raw["version"]),
+                raw.get("kind", "-"),
+                raw.get("result", "-"),
+                _when(raw.get("finished_at")),
+                f"{raw.get('user', '-')}@{raw.get('host', '-')}",
                 changes,
-                str(e.get("resources", "-")),
+                str(raw.get("resources", "-")),
             )
         make_console().print(table)
 
@@ -183,17 +178,10 @@ def output(
     debug: DebugOpt = False,
 ) -> None:
     """The stack's exported values (dss.export); secrets as [secret] unless --show-secrets."""
-    from dsspulumi import admin
-
     with handle_errors(debug):
-        stack_name, env = _name(stack), check_env(env)
-        b = _backend(stack, backend)
-        if show_secrets:
-            if b.read_state(stack_name, env) is None:
-                raise DssPulumiError(f"stack '{stack_name}' has no state in env '{env}'")
-            outputs = reveal_all(admin.read_stack_outputs(b, stack_name, env))
-        else:
-            outputs = mask_sealed(admin.export_state(b, stack_name, env).get("outputs") or {})
+        st = _stack(stack, env, backend)
+        stack_name, env = st.name, st.env
+        outputs = st.outputs(show_secrets=show_secrets)
         if name is not None:
             if name not in outputs:
                 raise DssPulumiError(

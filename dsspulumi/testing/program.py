@@ -7,9 +7,9 @@ with lookups by name and type so that a test reads like the stack.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dsspulumi.errors import ConfigError
 from dsspulumi.graph import Node, ResourceGraph
@@ -85,26 +85,40 @@ def _namespaces(stack: str, config: Mapping[str, Any]) -> dict[str, dict[str, An
 
 
 def run_program(
-    path: str | Path,
+    path: str | Path | Callable[[], Any],
     config: Mapping[str, Any] | None = None,
     *,
     stack: str | None = None,
     env: str = "dev",
     use_config_file: bool = True,
+    work_dir: str | Path | None = None,
 ) -> ProgramGraph:
     """Run the stack program at ``path`` and return what it declared; no DSS is called.
 
-    ``config`` sets configuration values: ``{"raw_connection": "x"}`` for the stack's own
-    namespace, ``"ns:key"`` or ``{"ns": {...}}`` for another. They are laid over the stack's
-    committed config file for ``env`` (``stacks/<stack>.<env>.toml``) unless
-    ``use_config_file=False``. ``stack`` defaults to the file's name.
+    ``path`` may also be an inline program (a callable, as ``dsspulumi.automation.Stack``
+    takes): it runs through the same runner as a stack file and as ``Stack.preview()``
+    (``dsspulumi.program.run_declarations``), with ``work_dir`` (default: the current
+    folder) as its stack folder. ``config`` sets configuration values:
+    ``{"raw_connection": "x"}`` for the stack's own namespace, ``"ns:key"`` or
+    ``{"ns": {...}}`` for another. They are laid over the stack's committed config file for
+    ``env`` (``<stack>.<env>.toml`` beside it) unless ``use_config_file=False``. ``stack``
+    defaults to the file's (or function's) name.
+
+    This stops before the plan: to see the plan against a stack's state (and DSS), use
+    ``dsspulumi.automation.Stack(...).preview()``.
     """
+    from dsspulumi.program import run_declarations
     from dsspulumi.program import run_program as run
 
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"stack file {file} does not exist")
-    name = stack or file.stem
+    inline = path if callable(path) else None
+    if inline is not None:
+        name: str = stack or str(getattr(inline, "__name__", "program"))
+        file = Path(work_dir if work_dir is not None else ".") / f"{name}.py"
+    else:
+        file = Path(cast("str | Path", path))
+        if not file.is_file():
+            raise ConfigError(f"stack file {file} does not exist")
+        name = stack or file.stem
     namespaces: dict[str, dict[str, Any]] = {}
     services: dict[str, Any] = {}
     if use_config_file and (file.parent / f"{name}.{env}.toml").is_file():
@@ -115,4 +129,7 @@ def run_program(
         services["reveal"] = stack_config.reveal
     for ns, values in _namespaces(name, config or {}).items():
         namespaces.setdefault(ns, {}).update(values)
-    return ProgramGraph(run(file, stack=name, env=env, config=namespaces, services=services))
+    kwargs: dict[str, Any] = dict(stack=name, env=env, config=namespaces, services=services)
+    if inline is not None:
+        return ProgramGraph(run_declarations(inline, stack_file=file, **kwargs))
+    return ProgramGraph(run(file, **kwargs))
