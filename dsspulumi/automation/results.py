@@ -75,8 +75,8 @@ class PreviewResult:
 
     @property
     def summary(self) -> dict[str, int]:
-        """Operation -> number of objects, ``same`` included."""
-        return self.run.plan.summary()
+        """Operation -> number of objects, ``same`` included (0 when every object changes)."""
+        return {"same": 0, **self.run.plan.summary()}
 
     @property
     def has_changes(self) -> bool:

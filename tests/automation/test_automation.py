@@ -132,7 +132,7 @@ def test_preview_events_and_results(sandbox, tmp_path):
     assert st.get_config("token", secret=True) == "t0k3n"
 
     pre = st.preview()
-    assert pre.summary == {"create": 4} and pre.policy == []
+    assert pre.summary == {"same": 0, "create": 4} and pre.policy == []
     project = next(c for c in pre.changes if c.type == "dss:Project")
     assert project.operation == "create" and project.urn.endswith("dss:Project::EVENTS")
     doc = pre.to_json()
