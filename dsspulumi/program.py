@@ -166,22 +166,11 @@ def _rel(path: str) -> str:
         return path
 
 
-def run_program(
-    stack_file: Path,
-    *,
-    stack: str,
-    env: str,
-    config: dict[str, Any] | None = None,
-    services: dict[str, Any] | None = None,
-    quiet_stdout: bool = False,
-    keep: bool = False,
-) -> ResourceGraph:
-    """Run the stack file and return what it declared (``keep``: with the typed objects,
-    for policy rules).
-
-    ``quiet_stdout``: the command's stdout carries a document, so what the program prints
-    goes to stderr (``stdout_to_stderr``).
-    """
+def run_program(stack_file: Path, *, stack: str, env: str, **options: Any) -> ResourceGraph:
+    """Run the stack file and return what it declared. ``options`` are
+    ``run_declarations``'s: ``config``, ``services``, ``quiet_stdout`` (the command's stdout
+    carries a document, so what the program prints goes to stderr) and ``keep`` (the typed
+    objects too, for policy rules)."""
     stack_dir = str(stack_file.resolve().parent)
     sys.path.insert(0, stack_dir)
     try:
@@ -193,10 +182,7 @@ def run_program(
                 stack_file=stack_file,
                 stack=stack,
                 env=env,
-                config=config,
-                services=services,
-                quiet_stdout=quiet_stdout,
-                keep=keep,
+                **options,
             )
     finally:
         try:

@@ -108,20 +108,22 @@ def rule(
                 f"{where}: kinds must list resource classes such as dss.ManagedDataset "
                 f"(got {bad[0]!r})"
             )
-        setattr(
-            func,
-            ATTRIBUTE,
-            Rule(
-                name=name or func.__name__,
-                func=func,
-                severity=_check_severity(where, severity),
-                kinds=found,
-                takes_context=_takes_context(func, where, "resource"),
-            ),
-        )
-        return func
+        return _attach(func, where, "resource", name=name, severity=severity, kinds=found)
 
     return wrap
+
+
+def _attach(func: F, where: str, subject: str, *, name: str | None, severity: str, **kw: Any) -> F:
+    """The decorated function, unchanged but for the ``Rule`` it now carries."""
+    rule_ = Rule(
+        name=name or func.__name__,
+        func=func,
+        severity=_check_severity(where, severity),
+        takes_context=_takes_context(func, where, subject),
+        **kw,
+    )
+    setattr(func, ATTRIBUTE, rule_)
+    return func
 
 
 def stack_rule(*, severity: str, name: str | None = None) -> Callable[[F], F]:
@@ -131,18 +133,7 @@ def stack_rule(*, severity: str, name: str | None = None) -> Callable[[F], F]:
 
     def wrap(func: F) -> F:
         where = f"policy stack rule {getattr(func, '__name__', func)!r}"
-        setattr(
-            func,
-            ATTRIBUTE,
-            Rule(
-                name=name or func.__name__,
-                func=func,
-                severity=_check_severity(where, severity),
-                stack=True,
-                takes_context=_takes_context(func, where, "stack"),
-            ),
-        )
-        return func
+        return _attach(func, where, "stack", name=name, severity=severity, stack=True)
 
     return wrap
 
