@@ -269,7 +269,18 @@ class StepRunner:
         step, provider = call.step, call.provider
         if provider.marks_on_create:
             return call.pending
+        # One listing per project and kind, when the provider has one (``providers.dss.claims``).
+        free_since = getattr(provider, "free_since", None)
         try:
+            claimed_at = (
+                None
+                if free_since is None
+                else self.settling.again(
+                    "read", step.logical_name, step.urn, lambda: free_since(call.plain)
+                )
+            )
+            if claimed_at is not None:
+                return attrs.evolve(call.pending, absent=True, claimed_at=claimed_at)
             found = self.settling.again(
                 "read", step.logical_name, step.urn, lambda: provider.inspect(call.plain, {})
             )

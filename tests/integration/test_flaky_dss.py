@@ -89,7 +89,9 @@ def test_a_retry_shows_in_progress_and_in_json(ws):
 
 def test_retries_are_bounded_by_the_option(ws):
     ws.stack("one", ONE)
-    ws.sandbox.inject_failure("GET", "/projects/{projectKey}/datasets/{datasetName}", times=50)
+    # The read that checks the name is free is the listing of the project's datasets (one per
+    # project, providers.dss.claims), no longer a GET of the dataset.
+    ws.sandbox.inject_failure("GET", "/projects/{projectKey}/datasets/", times=50)
     ws.sandbox.reset_counts()
     r = ws.dss("up", "one", "--yes", "--json", "--retries", "2")
     assert r.exit_code == 1
@@ -98,7 +100,7 @@ def test_retries_are_bounded_by_the_option(ws):
     # 3 attempts of the read that checks the name is free, in each of the step's 3 rounds
     # (dsspulumi.settling); then the step stops, before any create call: nothing to settle,
     # nothing created.
-    assert ws.sandbox.request_counts["GET /projects/{projectKey}/datasets/{datasetName}"] == 9
+    assert ws.sandbox.request_counts["GET /projects/{projectKey}/datasets/"] == 9
     assert [e["method"] for e in r.json["retries"]].count("read") == 2
     assert "POST /projects/{projectKey}/datasets/managed" not in ws.sandbox.request_counts
 
