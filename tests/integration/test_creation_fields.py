@@ -190,3 +190,40 @@ def test_refresh_reads_a_project_in_one_export_and_finds_each_change(cws: Worksp
     assert r.exit_code == 0, r.stderr
     assert sorted(d["logical_name"] for d in r.json["drift"]) == expected
     assert cws.sandbox.request_counts["GET /projects/{projectKey}/recipes/{recipeName}"] == 3
+
+
+def test_a_half_made_object_keeps_its_mark_through_an_update_and_is_destroyed(
+    cws: Workspace,
+) -> None:
+    """The write after a create is refused: the mark may then be only in the tag the creation
+    body carried. A later update that does not carry the mark must keep that tag, or the
+    object reads as made by hand and destroy leaves it (and its project) behind."""
+    key = _key(cws, "HALF")
+    program = """
+project = dss.Project("{key}", name="Half", description="{v}")
+out = dss.ManagedDataset("out", project=project, connection="filesystem_managed")
+dss.Scenario("Half", project=project, active={active}, steps=[dss.BuildStep([out])])
+"""
+    # 1. The project's metadata write is refused: its mark is only in its creation tag.
+    cws.stack("half", program.format(key=key, v="v1", active=False))
+    cws.sandbox.inject_failure("PUT", "/projects/{projectKey}/metadata", status=400, message="no")
+    r = cws.dss("up", "half", "--yes")
+    assert r.exit_code == 1
+    # 2. The project is updated (its tag kept); the scenario's write after its create is refused.
+    cws.stack("half", program.format(key=key, v="v2", active=False))
+    cws.sandbox.inject_failure("PUT", "/projects/{projectKey}/scenarios/{scenarioId}", status=400)
+    r = cws.dss("up", "half", "--yes")
+    assert r.exit_code == 1
+    # 3. Both are updated by runs that do not carry their marks.
+    cws.stack("half", program.format(key=key, v="v3", active=True))
+    r = cws.dss("up", "half", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    project = cws.sandbox.client().get_project(key)
+    assert project.get_metadata()["description"] == "v3"
+    assert read_mark(project.get_metadata()) is not None
+    (scenario,) = project.list_scenarios()
+    settings = project.get_scenario(scenario["id"]).get_settings()
+    assert settings.active and read_mark(settings.get_raw()) is not None
+    r = cws.dss("destroy", "half", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert key not in cws.sandbox.client().list_project_keys()
