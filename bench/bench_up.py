@@ -147,10 +147,10 @@ def step_instrumentation() -> Iterator[dict[str, list[float]]]:
                 rec["run"].append(time.perf_counter() - t)
                 rec["checkpoint"].append(local.wait)
 
-    def update(self: Any, *changes: Any) -> None:
+    def update(self: Any, *changes: Any, wait: bool = True) -> None:
         t = time.perf_counter()
         try:
-            orig_update(self, *changes)
+            orig_update(self, *changes, wait=wait)
         finally:
             local.wait = getattr(local, "wait", 0.0) + time.perf_counter() - t
 

@@ -92,7 +92,11 @@ class StackRun:
                 # A new stack gets its document (and identity) now; a dead run's journal is
                 # folded in; a state from before identities gets one before any mark is written.
                 checkpoint.compact()
-            yield checkpoint
+            try:
+                yield checkpoint
+            finally:  # a run cut short (Ctrl-C, an error): what is queued is written
+                with contextlib.suppress(StateError):
+                    checkpoint.flush()
 
     # --- commands --------------------------------------------------------------------------
     @stops_when_dss_down("nothing was changed")
@@ -178,14 +182,19 @@ class StackRun:
                 return result
             apply_moves(plan, checkpoint)
             runner = StepRunner(registry, checkpoint, self.listener, retries=self.retries)
-            result.outcomes = execute(
-                plan,
-                runner.run,
-                parallel=parallel,
-                listener=self.listener.step,
-                fatal=(StateError,),
-                halt=lambda: _stopped_answering(registry),
-            )
+            try:
+                result.outcomes = execute(
+                    plan,
+                    runner.run,
+                    parallel=parallel,
+                    listener=self.listener.step,
+                    fatal=(StateError,),
+                    halt=lambda: _stopped_answering(registry),
+                    prepare=runner.prepare,
+                )
+            finally:
+                with contextlib.suppress(StateError):
+                    runner.abandon_prepared()
             result.applied = True
             result.outage = registry.outage()
             outputs = export_values(graph.exports, state) if graph is not None else {}

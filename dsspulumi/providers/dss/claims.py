@@ -13,6 +13,10 @@ claim, so the adoption rule is unchanged: an unmarked object created within
 ``CLAIM_WINDOW`` of that time. A listing serves the creates of the next ``MAX_AGE`` seconds
 (well inside the window), then is read again. A name the listing shows taken is not decided
 here (None): the caller reads that object, as before, and finds the conflict.
+
+A project this run created needs no listing: it held nothing when DSS answered its creation,
+so every name in it was free at that answer's time (``project_created``), which serves as
+the listing's for the same ``MAX_AGE``.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class NameListings:
         self._lock = threading.Lock()
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._listed: dict[tuple[str, str], tuple[frozenset[str], float | None, float]] = {}
+        self._empty: dict[str, tuple[float, float]] = {}  # project -> (DSS time, monotonic)
 
     def free_since(
         self, project_key: str, kind: str, name: str, names: Callable[[], Iterable[str]]
@@ -49,6 +54,8 @@ class NameListings:
         with lock:  # one listing at a time per project and kind; the others wait for it
             cached = self._listed.get(key)
             if cached is None or time.monotonic() - cached[2] > self.max_age:
+                cached = self._created_empty(project_key)
+            if cached is None or time.monotonic() - cached[2] > self.max_age:
                 server_clock.now = None
                 taken = frozenset(names())
                 cached = (taken, server_clock.now, time.monotonic())
@@ -56,7 +63,18 @@ class NameListings:
         taken, at, _ = cached
         return None if name in taken else at
 
-    def forget(self, project_key: str, kind: str) -> None:
-        """Drop a listing (the project was deleted or re-created by this run)."""
+    def project_created(self, project_key: str, at: float | None) -> None:
+        """This run created the project, and DSS answered at ``at`` (its clock; None: no
+        ``Date`` header, and the listings are read as usual)."""
         with self._lock:
-            self._listed.pop((project_key, kind), None)
+            for key in [k for k in self._listed if k[0] == project_key]:
+                del self._listed[key]
+            if at is None:
+                self._empty.pop(project_key, None)
+            else:
+                self._empty[project_key] = (at, time.monotonic())
+
+    def _created_empty(self, project_key: str) -> tuple[frozenset[str], float, float] | None:
+        with self._lock:
+            empty = self._empty.get(project_key)
+        return None if empty is None else (frozenset(), empty[0], empty[1])
