@@ -58,6 +58,9 @@ class DssProviders:
     def instance_names(self, type_token: str) -> frozenset[str] | None:
         return self._names.get(type_token)
 
+    def read_names_ahead(self, type_tokens: list[str]) -> None:
+        self._names.read_ahead(type_tokens)
+
     def outage(self) -> Outage | None:
         return self.session.outage
 
