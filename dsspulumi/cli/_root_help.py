@@ -6,30 +6,30 @@ root help is the same at every width from 80 up, since click caps it at 78 colum
 """
 
 TEXT = (
-    "Usage: dss [OPTIONS] COMMAND [ARGS]...\n"
-    "\n"
-    "  Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.\n"
-    "\n"
-    "Options:\n"
-    "  --version             Print the version and exit\n"
-    "  --install-completion  Install completion for the current shell.\n"
-    "  --show-completion     Show completion for the current shell, to copy it or\n"
-    "                        customize the installation.\n"
-    "  --help                Show this message and exit.\n"
-    "\n"
-    "Commands:\n"
-    "  preview   Run the program, diff it against the state, print the plan.\n"
-    "  up        Preview, confirm (or --yes), apply, save state.\n"
+    'Usage: dss [OPTIONS] COMMAND [ARGS]...\n'
+    '\n'
+    '  Infrastructure as code for Dataiku DSS: preview, apply and destroy stacks.\n'
+    '\n'
+    'Options:\n'
+    '  --version             Print the version and exit\n'
+    '  --install-completion  Install completion for the current shell.\n'
+    '  --show-completion     Show completion for the current shell, to copy it or\n'
+    '                        customize the installation.\n'
+    '  --help                Show this message and exit.\n'
+    '\n'
+    'Commands:\n'
+    '  preview   Run the program, diff it against the state, print the plan.\n'
+    '  up        Preview, confirm (or --yes), apply, save state.\n'
     "  destroy   Delete everything the stack's state holds, dependants first.\n"
-    "  refresh   Read DSS, show what drifted, and record it in the state.\n"
-    "  stack     Stack administration: states, history, locks.\n"
-    "  config    Configuration of a stack, per environment (committed TOML).\n"
-    "  sandbox   The DSS sandbox: a local server that speaks the DSS REST API.\n"
-    "  import    Adopt existing DSS objects; generate stack code from a project.\n"
-    "  policy    Policy as code: list the enabled rules, check live projects.\n"
-    "  graph     Draw the flow: DOT, Mermaid, SVG or HTML, coloured with --plan.\n"
-    "  convert   Turn a YAML config of the Dataiku IaC prototype into a stack.\n"
-    "  new       Create a new repository with a stack, its config, a test and CI.\n"
-    "  about     Versions, backend and DSS target, and whether the target answers.\n"
-    "  selftest  Check dsspulumi against a DSS, kind by kind (throwaway objects).\n"
+    '  refresh   Read DSS, show what drifted, and record it in the state.\n'
+    '  stack     Stack administration: states, history, locks.\n'
+    '  config    Configuration of a stack, per environment (committed TOML).\n'
+    '  sandbox   The DSS sandbox: a local server that speaks the DSS REST API.\n'
+    '  import    Adopt existing DSS objects; generate stack code from a project.\n'
+    '  policy    Policy as code: list the enabled rules, check live projects.\n'
+    '  graph     Draw the flow: DOT, Mermaid, SVG or HTML, coloured with --plan.\n'
+    '  convert   Turn a YAML config of the Dataiku IaC prototype into a stack.\n'
+    '  new       Create a new repository with a stack, its config, a test and CI.\n'
+    '  about     Versions, backend and DSS target, and whether the target answers.\n'
+    '  selftest  Check dsspulumi against a DSS, kind by kind (throwaway objects).\n'
 )

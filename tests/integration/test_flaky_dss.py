@@ -90,7 +90,9 @@ def test_a_retry_shows_in_progress_and_in_json(ws):
 def test_retries_are_bounded_by_the_option(ws):
     ws.stack("one", ONE)
     # The read that checks the name is free is the listing of the project's datasets (one per
-    # project, providers.dss.claims), no longer a GET of the dataset.
+    # project, providers.dss.claims), no longer a GET of the dataset; a project the run
+    # creates needs none (it is empty), so the project is there first.
+    assert ws.dss("up", "one", "--yes", "--target", "ONE").exit_code == 0
     ws.sandbox.inject_failure("GET", "/projects/{projectKey}/datasets/", times=50)
     ws.sandbox.reset_counts()
     r = ws.dss("up", "one", "--yes", "--json", "--retries", "2")
@@ -133,11 +135,14 @@ def test_a_transient_failure_of_a_create_is_retried_after_checking_dss(ws):
     assert _objects(ws.sandbox, "ONE")[0] == ["DS"]
 
 
-LOST = ONE + """
+LOST = (
+    ONE
+    + """
 out = dss.ManagedDataset("OUT", project=project, connection="filesystem_managed")
 out2 = dss.ManagedDataset("OUT2", project=project, connection="filesystem_managed")
 dss.SyncRecipe("copy", project=project, inputs=[out], outputs=[out2])
 """
+)
 
 
 def _marks(client) -> dict[str, str | None]:
