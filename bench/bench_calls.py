@@ -12,7 +12,9 @@ with the calls by route:
 * `up` changing 10 descriptions (target <= 25 calls);
 * a no-op `up --refresh` (target <= 20 calls);
 * `bench_up`'s measured/ideal, the ideal counting ONE call per object (target <= 1.5): 200
-  datasets at 20 ms latency, --parallel 10 (``bench_up.py``'s in-process measurement, one run).
+  datasets at 20 ms latency, --parallel 10 (``bench_up.py``'s in-process measurement, the
+  median of 3 runs as ``bench_up.py`` reports it: the first run of a process also pays its
+  imports).
 
 Each target is printed PASS or FAIL; the exit code is 1 if any fails.
 """
@@ -83,15 +85,20 @@ def bench_up_ratio(keeps: str) -> float:
     ws = Workspace("dss-bench-calls-up-")
     sandbox = SandboxProcess(latency_ms=lat, extra_args=["--creation-keeps-fields", keeps])
     try:
-        ws.write_stack(bench_up.STACK, bench_up.stack_source(n), {"r1": bench_up.config("R1")})
-        r = bench_up.in_process_up(ws, sandbox, par, "r1")
-        if not r["succeeded"]:
-            raise RuntimeError(f"bench_up's apply failed: {r['failed'][:3]}")
+        envs = ("r1", "r2", "r3")
+        configs = {env: bench_up.config(env.upper()) for env in envs}
+        ws.write_stack(bench_up.STACK, bench_up.stack_source(n), configs)
+        runs = [bench_up.in_process_up(ws, sandbox, par, env) for env in envs]
+        for r in runs:
+            if not r["succeeded"]:
+                raise RuntimeError(f"bench_up's apply failed: {r['failed'][:3]}")
+        r = sorted(runs, key=lambda x: x["apply_s"])[len(runs) // 2]  # the median run
         ideal_s = (1 * lat + n * lat / par) / 1e3
         ratio: float = r["apply_s"] / ideal_s
         print(
             f"bench_up: 1 project + {n} datasets at {lat:g} ms, --parallel {par}: "
-            f"{r['stats']['total']} calls, apply {r['apply_s'] * 1e3:.0f} ms; one-call ideal "
+            f"{r['stats']['total']} calls, apply {r['apply_s'] * 1e3:.0f} ms (median of "
+            f"{', '.join(str(round(x['apply_s'] * 1e3)) for x in runs)}); one-call ideal "
             f"1 x {lat:g} + {n} x {lat:g} / {par} = {ideal_s * 1e3:.0f} ms"
         )
         print(fmt_counts(r["stats"]["counts"], indent="      "))
