@@ -10,6 +10,7 @@ is empty; on S3, no lock record is left. Exits 1 if any round misses that.
 
     python bench/bench_faults.py [--rounds 20] [--datasets 100] [--fail-rate 0.2]
                                  [--s3-fail-rate 0.2] [--seed N]
+                                 [--creation-keeps-fields yes|no]
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def main() -> int:
     parser.add_argument("--fail-rate", type=float, default=0.2)
     parser.add_argument("--s3-fail-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--creation-keeps-fields", choices=("yes", "no"), default="no")
     args = parser.parse_args()
 
     rounds: list[Round] = []
@@ -55,7 +57,9 @@ def main() -> int:
     with (
         tempfile.TemporaryDirectory(prefix="dss-bench-faults-") as tmp,
         faulty_s3(args.s3_fail_rate, args.seed) as s3,
-        flaky_sandbox(args.fail_rate, args.seed) as url,
+        flaky_sandbox(
+            args.fail_rate, args.seed, creation_keeps_fields=args.creation_keeps_fields
+        ) as url,
     ):
         for i in range(args.rounds):
             backend = f"s3://bench-faults/r{i}" if s3 is not None else None

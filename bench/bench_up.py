@@ -23,16 +23,18 @@ What is timed, and why this way (the honest measurement of "the apply phase"):
   (its own project), minus the wall clock of a `dss preview` of the same stack. This is
   what a user waits for, and it should agree with the in-process number.
 
-Ideal: the calls on the critical path cannot overlap, the others can overlap ``P`` at a
-time, so with latency ``L``::
+Ideal: one call per object (issue 20). The project's create is on the critical path, the
+datasets' creates can overlap ``P`` at a time, so with latency ``L``::
 
-    ideal = serial_calls x L  +  parallel_calls x L / P
+    ideal = 1 x L  +  datasets x L / P
 
-``serial_calls`` are the calls that are not dataset creations (the API-key check and the
-project's create + metadata read, which every dataset waits for); ``parallel_calls`` are
-the dataset creations. The naive ``all calls x L / P`` is printed too. Target: measured /
-ideal <= 1.5. Exit code 1 if the apply failed or a dataset took other than
-``CALLS_PER_DATASET`` calls; the ratio target is printed as PASS/FAIL only.
+Everything else -- the API-key check, the preflight, the project's mark, the listing that
+finds the names free, the one read-back of the first dataset (``providers.dss.creation``) --
+is counted against us. The ideal of the calls actually made (``serial_calls x L +
+dataset_calls x L / P``) is printed too. Target: measured / ideal <= 1.5. Exit code 1 if the
+apply failed or the datasets took more than one call each plus the listing and the
+read-back; the ratio target is printed as PASS/FAIL only. The sandbox keeps what a creation
+call carries unless ``--creation-keeps-fields no``.
 """
 
 from __future__ import annotations
@@ -52,8 +54,10 @@ from typing import Any
 from _benchlib import SandboxProcess, Workspace, fmt_counts, machine, run_dss
 
 STACK = "bench_up"
-# A dataset create: GET (the name is free), POST, then GET + PUT writing the ownership mark.
-CALLS_PER_DATASET = 4
+# A dataset create: one POST carrying the mark; per run, one listing (the names are free) and
+# one read-back of the first dataset (what DSS keeps of a creation call).
+CALLS_PER_DATASET = 1
+CALLS_PER_RUN = 2
 TARGET_RATIO = 1.5
 
 
@@ -143,10 +147,10 @@ def step_instrumentation() -> Iterator[dict[str, list[float]]]:
                 rec["run"].append(time.perf_counter() - t)
                 rec["checkpoint"].append(local.wait)
 
-    def update(self: Any, *changes: Any) -> None:
+    def update(self: Any, *changes: Any, wait: bool = True) -> None:
         t = time.perf_counter()
         try:
-            orig_update(self, *changes)
+            orig_update(self, *changes, wait=wait)
         finally:
             local.wait = getattr(local, "wait", 0.0) + time.perf_counter() - t
 
@@ -242,6 +246,7 @@ def main() -> int:
     ap.add_argument("--parallel", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=3, help="in-process ups (fresh project each)")
     ap.add_argument("--keep", action="store_true", help="keep the temp workspace")
+    ap.add_argument("--creation-keeps-fields", choices=("yes", "no"), default="yes")
     args = ap.parse_args()
     n, lat, par = args.datasets, args.latency_ms, args.parallel
     objects = n + 1
@@ -253,7 +258,8 @@ def main() -> int:
         configs = {env: config(f"BENCH_UP_{env.upper()}") for env in envs}
         configs["cli"] = config("BENCH_UP_CLI")
         ws.write_stack(STACK, stack_source(n), configs)
-        sandbox = SandboxProcess(latency_ms=lat)
+        keeps = ["--creation-keeps-fields", args.creation_keeps_fields]
+        sandbox = SandboxProcess(latency_ms=lat, extra_args=keeps)
         print(f"sandbox at {sandbox.url} (latency {lat:g} ms, separate process)", flush=True)
 
         runs = []
@@ -273,7 +279,8 @@ def main() -> int:
         total = r["stats"]["total"]
         dataset_calls = sum(v for k, v in counts.items() if "/datasets" in k)
         serial_calls = total - dataset_calls
-        ideal_s = (serial_calls * lat + dataset_calls * lat / par) / 1e3
+        calls_ideal_s = (serial_calls * lat + dataset_calls * lat / par) / 1e3
+        ideal_s = (1 * lat + n * lat / par) / 1e3
         naive_s = total * lat / par / 1e3
         ratio = r["apply_s"] / ideal_s
         window_ideal_s = (lat * (serial_calls - 1) + dataset_calls * lat / par) / 1e3
@@ -282,7 +289,7 @@ def main() -> int:
         w = r["writes"]
         cli_apply = c["up_wall"] - c["preview_wall"]
         cli_total = c["stats"]["total"]
-        cli_ideal = ((cli_total - n) * lat + n * lat / par) / 1e3
+        cli_ideal = ideal_s
         all_ok = all(x["succeeded"] for x in runs)
 
         print()
@@ -305,10 +312,11 @@ def main() -> int:
             f" {total / objects:.3f} calls/object, {dataset_calls / n:.2f} calls/dataset"
         )
         print(fmt_counts(counts))
-        print("ideal = serial_calls x L + parallel_calls x L / P")
+        print("ideal = one call per object = 1 x L + datasets x L / P")
         print(
-            f"      = {serial_calls} x {lat:g} ms + {dataset_calls} x {lat:g} ms / {par}"
-            f" = {ms(ideal_s)}   (naive all_calls x L / P = {ms(naive_s)})"
+            f"      = 1 x {lat:g} ms + {n} x {lat:g} ms / {par} = {ms(ideal_s)}   (calls made: "
+            f"{serial_calls} x {lat:g} ms + {dataset_calls} x {lat:g} ms / {par} = "
+            f"{ms(calls_ideal_s)}; naive all_calls x L / P = {ms(naive_s)})"
         )
         print(
             f"measured apply (StackRun.apply)   {ms(r['apply_s']):>8}   "
@@ -344,7 +352,9 @@ def main() -> int:
             f"for {cli_total} calls; /ideal {cli_apply / cli_ideal:.2f}; {c['result']}"
         )
         print("=" * 78)
-        ok = all_ok and dataset_calls == CALLS_PER_DATASET * n and c["result"] == "succeeded"
+        within = dataset_calls <= CALLS_PER_DATASET * n + CALLS_PER_RUN
+        ok = all_ok and (within or args.creation_keeps_fields == "no")
+        ok = ok and c["result"] == "succeeded"
         return 0 if ok else 1
     finally:
         if sandbox is not None:

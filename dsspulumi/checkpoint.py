@@ -187,15 +187,29 @@ class Checkpointer:
             self.last_written = data
             self.backend.clear_journal(self.stack, self.env)
             self._seq = 0
+            self._queued = []  # in the state just written
+            self._durable = self._submitted
+
+    def flush(self) -> None:
+        """Make every change handed to ``record`` durable (a no-op when they are)."""
+        self.record()
 
     # --- journal --------------------------------------------------------------------------------
-    def record(self, *changes: Change) -> None:
-        """Apply ``changes`` and return once a journal record holding them is durable."""
+    def record(self, *changes: Change, wait: bool = True) -> None:
+        """Apply ``changes`` and return once a journal record holding them is durable.
+
+        ``wait=False`` (the end of a step whose pending record is durable): queued only; the
+        next record written, or the final state write, carries them. Losing them in a crash
+        loses nothing: the pending record is still there, and the next run settles it by
+        reading DSS. Records are written in order, so a later step's pending record is never
+        durable without them."""
         with self._cond:
             for change in changes:
                 apply_change(self.state, change)
             self._queued.extend(changes)
             self._submitted += len(changes)
+            if not wait:
+                return
             mine = self._submitted
             while self._durable < mine:
                 if self._writing:

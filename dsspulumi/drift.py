@@ -18,7 +18,7 @@ import attrs
 
 from dsspulumi.output import mask_all, reveal_all, secret_like
 from dsspulumi.plan import PropertyDiff, diff_inputs
-from dsspulumi.provider import Found, ProviderRegistry
+from dsspulumi.provider import UNREAD, Found, ProviderRegistry
 from dsspulumi.state import ResourceState
 from dsspulumi.urn import logical_name
 
@@ -100,6 +100,9 @@ def read_all(
     ``inspect`` at a time, ``parallel`` at once (DSS answers reads concurrently). Secret
     declarations stay secret in what is returned.
     """
+    fresh = getattr(registry, "fresh_reads", None)
+    if fresh is not None:
+        fresh()  # nothing read by an earlier pass answers for this one
     by_type: dict[str, list[ResourceState]] = {}
     for rec in records:
         by_type.setdefault(rec.type, []).append(rec)
@@ -109,15 +112,25 @@ def read_all(
         plain = [(reveal_all(r.inputs), reveal_all(r.outputs)) for r in recs]
         many = getattr(provider, "inspect_many", None)
         if batch and many is not None:
-            answers = many(plain)
-        elif parallel > 1 and len(plain) > 1:
-            with ThreadPoolExecutor(max_workers=parallel) as pool:
-                answers = list(pool.map(provider.inspect, *zip(*plain, strict=True)))
+            answers = list(many(plain))
+            unread = [k for k, answer in enumerate(answers) if answer is UNREAD]
+            read = _inspect_each(provider, [plain[k] for k in unread], parallel)
+            for k, answer in zip(unread, read, strict=True):
+                answers[k] = answer
         else:
-            answers = [provider.inspect(i, o) for i, o in plain]
+            answers = _inspect_each(provider, plain, parallel)
         for rec, answer in zip(recs, answers, strict=True):
             found[rec.urn] = _secret_like(rec.inputs, answer)
     return found
+
+
+def _inspect_each(
+    provider: Any, plain: list[tuple[dict[str, Any], dict[str, Any]]], parallel: int
+) -> list[Found | None]:
+    if parallel > 1 and len(plain) > 1:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            return list(pool.map(provider.inspect, *zip(*plain, strict=True)))
+    return [provider.inspect(i, o) for i, o in plain]
 
 
 def _secret_like(declared: Mapping[str, Any], found: Found | None) -> Found | None:

@@ -43,9 +43,13 @@ def execute(
     listener: Listener | None = None,
     fatal: tuple[type[BaseException], ...] = (),
     halt: Callable[[], str | None] = lambda: None,
+    prepare: Callable[[list[Step]], None] | None = None,
 ) -> dict[str, StepOutcome]:
     """Run every step; an exception of a ``fatal`` type stops starting new ones, and so
     does ``halt`` once it gives a reason (asked before each start: DSS stopped answering).
+
+    ``prepare`` is handed the next steps that wait for a free worker, while every worker
+    is busy: what they can do before their start is done then (their pending records).
 
     Returns one outcome per step: succeeded, failed, or skipped (a dependency did
     not succeed, or the run was stopped).
@@ -117,6 +121,9 @@ def execute(
                     running[pool.submit(run_step, step)] = (urn, time.monotonic())
                 if not running:
                     break
+                if prepare is not None and ready and not stopped:
+                    nxt = [steps[u] for u in ready[: max(1, parallel)] if u not in outcomes]
+                    prepare([s for s in nxt if s.changes])
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in done:
                     urn, started = running.pop(fut)

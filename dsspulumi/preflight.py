@@ -103,6 +103,23 @@ def undeclared_uses(plan: Plan, graph: ResourceGraph) -> list[Use]:
     return [Use(t, n, tuple(u)) for (t, n), u in users.items()]
 
 
+def kinds_to_read_ahead(graph: ResourceGraph | None, recorded: Iterable[str]) -> list[str]:
+    """The lists the preflight will surely read: the kinds named by resources the state has
+    no record of (creates), leaving out what the stack declares. Pure: no DSS call."""
+    if graph is None:
+        return []
+    declared = {(node.type, node.name) for node in graph.nodes.values()}
+    known = set(recorded)
+    kinds = {
+        used[0]
+        for node in graph.nodes.values()
+        if node.urn not in known
+        for used in node.names
+        if used not in declared
+    }
+    return _kinds_in_order(Use(kind, "", ()) for kind in kinds)
+
+
 def _kinds_in_order(uses: Iterable[Use]) -> list[str]:
     order = list(KINDS)
     return sorted({u.type for u in uses}, key=lambda t: order.index(t) if t in order else 99)

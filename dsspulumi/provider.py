@@ -207,11 +207,17 @@ class Releaser(Protocol):
         ...
 
 
+#: An answer of ``inspect_many`` for an object its batch read did not show: the caller reads
+#: it with ``inspect`` (``drift.read_all``, in parallel with the others).
+UNREAD: Any = type("Unread", (), {"__repr__": lambda self: "UNREAD"})()
+
+
 class BatchInspector(Protocol):
     """Optional: ``inspect`` of many objects in few calls (batched refresh)."""
 
     def inspect_many(self, items: Sequence[tuple[Inputs, Mapping[str, Any]]]) -> list[Found | None]:
-        """One answer per item, in order, each what ``inspect(inputs, outputs)`` would say."""
+        """One answer per item, in order, each what ``inspect(inputs, outputs)`` would say
+        (or ``UNREAD``: to be read with ``inspect``)."""
         ...
 
 

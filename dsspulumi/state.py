@@ -98,9 +98,7 @@ class State:
     # run) do not scan the list: O(n) instead of O(n^2) over a run. Not serialized; made
     # again whenever ``resources`` is another list or changed length (``remove`` makes a
     # new list; code that replaces an item of the list in place must use ``put``).
-    _positions: dict[str, int] | None = attrs.field(
-        default=None, init=False, eq=False, repr=False
-    )
+    _positions: dict[str, int] | None = attrs.field(default=None, init=False, eq=False, repr=False)
     _indexed: list[ResourceState] | None = attrs.field(
         default=None, init=False, eq=False, repr=False
     )

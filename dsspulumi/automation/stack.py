@@ -118,7 +118,6 @@ class Stack:
     def _resolve_backend(self, backend: str | None) -> str:
         return _backend_url(backend, self.stack_file.parent, self.work_dir)
 
-
     def _load_config(self) -> StackConfig:
         from dsspulumi.config import StackConfig
 

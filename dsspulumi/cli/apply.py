@@ -253,9 +253,7 @@ def _apply(
         title = "Previewing update" if kind == "up" else "Previewing destroy"
         live = (not json_out) and io.out.is_terminal
         with show.ProgressListener(io.out, io.err, live=live, quiet=json_out) as listener:
-            ask = _asker(
-                io, kind, yes=yes, json_mode=json_out, show_diff=diff, policy=show_policy
-            )
+            ask = _asker(io, kind, yes=yes, json_mode=json_out, show_diff=diff, policy=show_policy)
 
             def confirm(plan: Any) -> bool:
                 listener.plan_ready(plan)

@@ -82,6 +82,14 @@ def serve(
             "(unknown routes marked '(unmatched route)')",
         ),
     ] = False,
+    creation_keeps_fields: Annotated[
+        str,
+        typer.Option(
+            "--creation-keeps-fields",
+            help="yes: creation calls keep every field they carry (mark, description, code, "
+            "definition...); no: they keep only the basics, as a DSS that drops the rest would",
+        ),
+    ] = "no",
     debug: Annotated[bool, typer.Option("--debug")] = False,
 ) -> None:
     """Serve the sandbox until interrupted; prints its URL and API keys (admin, non-admin)."""
@@ -92,6 +100,10 @@ def serve(
     with handle_errors(debug):
         if edition not in ("enterprise", "free"):
             raise DssPulumiError(f"--edition must be 'enterprise' or 'free' (got {edition!r})")
+        if creation_keeps_fields not in ("yes", "no"):
+            raise DssPulumiError(
+                f"--creation-keeps-fields must be 'yes' or 'no' (got {creation_keeps_fields!r})"
+            )
         mix = tuple(m.strip() for m in fail_mix.split(",") if m.strip())
         if data is not None:
             data.mkdir(parents=True, exist_ok=True)
@@ -109,6 +121,7 @@ def serve(
                 access_log=stderr_access_log() if access_log else None,
                 user_api_key=user_api_key,
                 code_env_seconds=code_env_seconds,
+                creation_keeps_fields=creation_keeps_fields == "yes",
             )
         except ValueError as exc:
             raise DssPulumiError(str(exc)) from None

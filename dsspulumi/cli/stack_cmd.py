@@ -132,7 +132,6 @@ def history(
     """Completed updates of a stack, oldest first; --show N prints that version's state."""
     from rich.table import Table
 
-
     with handle_errors(debug):
         st = _stack(stack, env, backend)
         name, env = st.name, st.env

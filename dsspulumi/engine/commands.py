@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -32,6 +33,7 @@ from dsspulumi.graph import Node, ResourceGraph
 from dsspulumi.outage import stops_when_dss_down
 from dsspulumi.ownership import no_state_message
 from dsspulumi.plan import Plan, make_plan
+from dsspulumi.preflight import kinds_to_read_ahead
 from dsspulumi.provider import ProviderRegistry
 from dsspulumi.secrets import Crypter
 from dsspulumi.state import ResourceState, State, now, to_json
@@ -73,13 +75,18 @@ class StackRun:
 
     @contextlib.contextmanager
     def writing(
-        self, *, lock_timeout: float = 0.0, announce_new: bool = False
+        self,
+        *,
+        lock_timeout: float = 0.0,
+        announce_new: bool = False,
+        loaded: Callable[[State], None] = lambda _state: None,
     ) -> Iterator[Checkpointer]:
         """Lock the stack, load its state and hand out the run's checkpointer."""
         with self.backend.lock(
             self.stack, self.env, self.command, timeout=lock_timeout, notice=self.listener.notice
         ) as lease:
             state, version, journal_records = self._load()
+            loaded(state)
             if announce_new and version is None and not journal_records:
                 self.listener.notice(no_state_message(self.stack, self.env, self.backend.url))
             settings = self.keyring.settings() if self.keyring is not None else None
@@ -92,7 +99,11 @@ class StackRun:
                 # A new stack gets its document (and identity) now; a dead run's journal is
                 # folded in; a state from before identities gets one before any mark is written.
                 checkpoint.compact()
-            yield checkpoint
+            try:
+                yield checkpoint
+            finally:  # a run cut short (Ctrl-C, an error): what is queued is written
+                with contextlib.suppress(StateError):
+                    checkpoint.flush()
 
     # --- commands --------------------------------------------------------------------------
     @stops_when_dss_down("nothing was changed")
@@ -144,13 +155,23 @@ class StackRun:
         lock_timeout: float = 0.0,
     ) -> RunResult:
         """``up`` (graph given) or ``destroy`` (graph None): plan, confirm, execute, record."""
-        registry = self._registry()
+        registry, checked = self._registry_checking()
         if graph is None and self.backend.read_state(self.stack, self.env) is None:
             # Nothing was ever applied: nothing to destroy, and no state to create for it.
+            checked()
             plan = make_plan(ResourceGraph(stack=self.stack, env=self.env), None)
             self.listener.plan_ready(plan)
             return RunResult(plan=plan)
-        with self.writing(lock_timeout=lock_timeout, announce_new=kind == "up") as checkpoint:
+
+        def loaded(state: State) -> None:  # before anything is written: the key is good
+            read_ahead = getattr(registry, "read_names_ahead", None)
+            if read_ahead is not None:
+                read_ahead(kinds_to_read_ahead(graph, (r.urn for r in state.resources)))
+            checked()
+
+        with self.writing(
+            lock_timeout=lock_timeout, announce_new=kind == "up", loaded=loaded
+        ) as checkpoint:
             state = checkpoint.state
             started = now()
             planned = plan_run(
@@ -178,14 +199,19 @@ class StackRun:
                 return result
             apply_moves(plan, checkpoint)
             runner = StepRunner(registry, checkpoint, self.listener, retries=self.retries)
-            result.outcomes = execute(
-                plan,
-                runner.run,
-                parallel=parallel,
-                listener=self.listener.step,
-                fatal=(StateError,),
-                halt=lambda: _stopped_answering(registry),
-            )
+            try:
+                result.outcomes = execute(
+                    plan,
+                    runner.run,
+                    parallel=parallel,
+                    listener=self.listener.step,
+                    fatal=(StateError,),
+                    halt=lambda: _stopped_answering(registry),
+                    prepare=runner.prepare,
+                )
+            finally:
+                with contextlib.suppress(StateError):
+                    runner.abandon_prepared()
             result.applied = True
             result.outage = registry.outage()
             outputs = export_values(graph.exports, state) if graph is not None else {}
@@ -302,6 +328,30 @@ class StackRun:
         self.dss = registry
         registry.check_connection()
         return registry
+
+    def _registry_checking(self) -> tuple[ProviderRegistry, Callable[[], None]]:
+        """The registry, its API key being checked in a thread; the callable waits for the
+        check and raises what it found. ``apply`` meanwhile locks, loads and starts the
+        preflight's reads, so the check costs the run no time of its own."""
+        registry = self.providers()
+        self.dss = registry
+        outcome: list[BaseException] = []
+
+        def check() -> None:
+            try:
+                registry.check_connection()
+            except BaseException as exc:  # noqa: BLE001 - raised by the caller's wait
+                outcome.append(exc)
+
+        thread = threading.Thread(target=check, name="dss-auth-check", daemon=True)
+        thread.start()
+
+        def checked() -> None:
+            thread.join()
+            if outcome:
+                raise outcome[0]
+
+        return registry, checked
 
     @staticmethod
     def _compact_after_steps(checkpoint: Checkpointer, result: RunResult) -> None:

@@ -9,6 +9,8 @@ run's reconciliation.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -41,6 +43,13 @@ from dsspulumi.release import release_retained
 from dsspulumi.settling import StepRetry, settled_message, unknown_outcome
 from dsspulumi.state import PendingOperation, ResourceState, now
 from dsspulumi.urn import kind_label
+
+_NOT_PREPARED: Any = object()
+
+
+def _preparable(step: Step) -> bool:
+    """Steps whose start is a pending record and a call (not a release, which records its own)."""
+    return step.op in StepRunner.OPERATIONS and not (step.op is Op.DELETE and step.retain)
 
 
 @attrs.frozen
@@ -75,19 +84,24 @@ class Operation:
     """One kind of step. ``begin`` makes the durable pending record; ``call`` talks to DSS
     and returns what to record (None: the operation recorded its own end)."""
 
-    def begin(self, runner: StepRunner, call: Call) -> PendingOperation:
-        runner.cp.record(SetPending(call.pending))
+    def intent(self, runner: StepRunner, call: Call) -> PendingOperation:
+        """The pending record to make durable before the call (reads DSS at most)."""
         return call.pending
+
+    def begin(self, runner: StepRunner, call: Call) -> PendingOperation:
+        pending = self.intent(runner, call)
+        runner.cp.record(SetPending(pending))
+        return pending
 
     def call(self, runner: StepRunner, call: Call, pending: PendingOperation) -> Done | None:
         raise NotImplementedError
 
 
 class Create(Operation):
-    def begin(self, runner: StepRunner, call: Call) -> PendingOperation:
+    def intent(self, runner: StepRunner, call: Call) -> PendingOperation:
         # The name check is a read: it goes before the pending record, which then says
         # what it found, in the one durable write that must precede the create call.
-        return super().begin(runner, attrs.evolve(call, pending=runner.claim(call)))
+        return runner.claim(call)
 
     def call(self, runner: StepRunner, call: Call, pending: PendingOperation) -> Done:
         return Done(runner.create(call, pending), pending.id)
@@ -162,6 +176,53 @@ class StepRunner:
         self.retries = retries
         self.base_delay = base_delay
         self.settling = StepRetry(retries, base_delay, self.listener.retry)
+        # Steps whose pending record was made durable ahead of their start (``prepare``):
+        # their call and pending, None (nothing to send), or what preparing them raised.
+        self._prepared: dict[str, tuple[Call, PendingOperation] | BaseException | None] = {}
+        self._prepared_lock = threading.Lock()
+
+    def prepare(self, steps: Sequence[Step]) -> None:
+        """Ahead of their start, while the running steps wait on DSS: the pending records of
+        steps that are ready, in one journal write, so that a step starts with its call.
+
+        A step's pending record is durable before its call either way; made early, it costs
+        the run one write for many steps instead of one wait per step. A step prepared but
+        never started (the run stopped) has its pending record cleared (``abandon_prepared``);
+        were the run killed first, the next run reconciles it like any other: DSS holds
+        nothing of it."""
+        entries: dict[str, tuple[Call, PendingOperation] | BaseException | None] = {}
+        with self._prepared_lock:
+            todo = [s for s in steps if s.urn not in self._prepared and _preparable(s)]
+        for step in todo:
+            step_context.urn = step.urn
+            try:
+                call = self._call(step)
+                operation = self.OPERATIONS[step.op]
+                entries[step.urn] = None if call is None else (call, operation.intent(self, call))
+            except Exception as exc:  # noqa: BLE001 - raised when the step runs, as it would be
+                entries[step.urn] = exc
+            finally:
+                step_context.urn = None
+        intents = [SetPending(e[1]) for e in entries.values() if isinstance(e, tuple)]
+        if intents:
+            try:
+                self.cp.record(*intents)
+            except StateError as exc:
+                entries = {u: exc if isinstance(e, tuple) else e for u, e in entries.items()}
+        with self._prepared_lock:
+            self._prepared.update(entries)
+
+    def abandon_prepared(self) -> None:
+        """Clear the pending records of prepared steps that never started."""
+        with self._prepared_lock:
+            left = [e[1].urn for e in self._prepared.values() if isinstance(e, tuple)]
+            self._prepared.clear()
+        if left:
+            self.cp.record(*[ClearPending(urn) for urn in left])
+
+    def _take_prepared(self, urn: str) -> tuple[Call, PendingOperation] | BaseException | None:
+        with self._prepared_lock:
+            return self._prepared.pop(urn, _NOT_PREPARED)
 
     def run(self, step: Step) -> None:
         step_context.urn = step.urn
@@ -178,10 +239,18 @@ class StepRunner:
         operation = self.OPERATIONS.get(step.op)
         if operation is None:  # pragma: no cover - same and read steps never reach the runner
             raise PlanError(f"cannot execute a {step.op} step")
-        call = self._call(step)
-        if call is None:
-            return
-        pending = operation.begin(self, call)
+        prepared = self._take_prepared(step.urn)
+        if isinstance(prepared, BaseException):
+            raise prepared
+        if prepared is None:
+            return  # prepared: it had nothing to send (recorded then)
+        if isinstance(prepared, tuple):
+            call, pending = prepared
+        else:
+            fresh = self._call(step)
+            if fresh is None:
+                return
+            call, pending = fresh, operation.begin(self, fresh)
         try:
             done = operation.call(self, call, pending)
         except StateError:
@@ -191,8 +260,8 @@ class StepRunner:
         except Exception as exc:
             failure = ProviderError(f"{step.logical_name}: unexpected error: {exc!r}")
             raise self._settle_after_failure(step, pending, failure) from exc
-        if done is not None:
-            self.cp.record(Put(self._record(call, done)), ClearPending(step.urn))
+        if done is not None:  # the pending record settles it if this one is lost: no wait
+            self.cp.record(Put(self._record(call, done)), ClearPending(step.urn), wait=False)
 
     def _call(self, step: Step) -> Call | None:
         """The step's values; None when it turns out to have nothing to send (recorded)."""
@@ -269,7 +338,18 @@ class StepRunner:
         step, provider = call.step, call.provider
         if provider.marks_on_create:
             return call.pending
+        # One listing per project and kind, when the provider has one (``providers.dss.claims``).
+        free_since = getattr(provider, "free_since", None)
         try:
+            claimed_at = (
+                None
+                if free_since is None
+                else self.settling.again(
+                    "read", step.logical_name, step.urn, lambda: free_since(call.plain)
+                )
+            )
+            if claimed_at is not None:
+                return attrs.evolve(call.pending, absent=True, claimed_at=claimed_at)
             found = self.settling.again(
                 "read", step.logical_name, step.urn, lambda: provider.inspect(call.plain, {})
             )

@@ -42,6 +42,8 @@ def write_mark(doc: dict[str, Any], mark: Mark, root: str = CUSTOM_FIELDS) -> No
         fields = doc[root] = {}
     fields[MARK_FIELD] = mark.id
     fields[URN_FIELD] = mark.urn
+    if root == CUSTOM_FIELDS and mark_tags(doc.get("tags")):
+        doc["tags"] = without_mark_tags(doc["tags"])  # the mark has moved into the fields
     fields.pop(RELEASED_FIELD, None)  # owned again: the note of an earlier release is stale
     for key, value in ((STACK_FIELD, mark.stack), (BACKEND_FIELD, mark.backend)):
         if value is None:
@@ -81,6 +83,10 @@ MARK_TAG = "dsspulumi-mark:"
 
 def mark_tag(mark: Mark) -> str:
     return MARK_TAG + mark.id
+
+
+def mark_tags(tags: Any) -> list[str]:
+    return [t for t in (tags or []) if isinstance(t, str) and t.startswith(MARK_TAG)]
 
 
 def without_mark_tags(tags: Any) -> list[str]:

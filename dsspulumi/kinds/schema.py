@@ -39,7 +39,7 @@ import attrs
 
 from dsspulumi.importer import Call, lookup_ref
 from dsspulumi.kinds.documents import deep_merge, get_path, pick_paths, set_path
-from dsspulumi.kinds.marks import without_mark_tags
+from dsspulumi.kinds.marks import mark_tags, without_mark_tags
 
 SCHEMA = "dsspulumi.schema"  # the key of a field's ``Prop`` in its attrs metadata
 
@@ -295,6 +295,13 @@ def project_arg(key: Any, inputs: Mapping[str, Any]) -> Any:
 def read_tags(raw: Mapping[str, Any], declared: Any) -> list[str]:
     """An object's tags, without the tag a creation body may carry the mark in."""
     return without_mark_tags(raw.get("tags"))
+
+
+def write_tags(raw: dict[str, Any], new: Any, old: Any) -> None:
+    """The declared tags, and the mark tag the document holds: a write that does not carry
+    the mark (an update) must not strip the only mark a half-made object has (``write_mark``
+    removes the tag when it puts the mark into the custom fields)."""
+    raw["tags"] = [*list(new or []), *mark_tags(raw.get("tags"))]
 
 
 def read_extra_settings(raw: Mapping[str, Any], declared: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dsspulumi.kinds.schema import (
     project_arg,
     prop,
     read_tags,
+    write_tags,
 )
 from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
@@ -77,6 +78,7 @@ class ProjectObject(InProject):
     tags: list[str] = prop(
         dss="tags",
         read=read_tags,
+        write=write_tags,
         described=True,
         factory=list,
         converter=v.to_list,

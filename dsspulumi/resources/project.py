@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.kinds.schema import prop, read_tags
+from dsspulumi.kinds.schema import prop, read_tags, write_tags
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
 
@@ -24,7 +24,12 @@ class Project(Resource):
         dss="description", empty="", clear="", default=None, validator=v.of_type(str, optional=True)
     )
     tags: list[str] = prop(
-        dss="tags", read=read_tags, factory=list, converter=v.to_list, validator=v.str_list
+        dss="tags",
+        read=read_tags,
+        write=write_tags,
+        factory=list,
+        converter=v.to_list,
+        validator=v.str_list,
     )
     # Merged into the other document, the project *settings* (code envs, containers, …): read
     # and written by the provider, only when declared (records from before it stay equal).

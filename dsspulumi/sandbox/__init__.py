@@ -63,8 +63,17 @@ not depend on any of it:
 * PUT of a dataset / recipe / connection refuses (400) a change of ``name``, ``projectKey`` or
   ``type`` (they are immutable); ``versionTag`` / ``creationTag`` are server-managed (client
   values ignored, ``versionTag.versionNumber`` goes up on every save).
-* ``POST /projects/{pk}/datasets/`` keeps only name, type, params, formatType and formatParams
-  (schema, tags, description... are ignored: set them with GET -> PUT, as on real DSS).
+* Creation calls and what they keep (UNVERIFIED on real DSS, so both are imitated;
+  ``creation_keeps_fields``, ``dss sandbox serve --creation-keeps-fields yes|no``). ``no``
+  (the default, what the sandbox always did; dss-rest-api.md §13 says not to rely on more):
+  ``POST /projects/{pk}/datasets/`` keeps only name, type, params, formatType and
+  formatParams, ``.../datasets/managed`` only what its creationSettings say (schema, tags,
+  description, customFields... are ignored: set them with GET -> PUT); a managed folder's POST
+  keeps name, type and params; a scenario's POST its name, type and params. ``yes``: both
+  dataset calls also keep the rest of their body as a PUT would (a managed dataset's declared
+  formatParams over DSS's defaults); a folder's and a scenario's POST keep the definition
+  sent. Recipes: a code recipe keeps its script and the prototype's customFields either way
+  (as it always did).
 * Managed folders (``ENDPOINTS.md`` §7): ids are 8 random letters and digits; names are
   labels, may repeat, and only an empty or blank one is refused (400 ``CodedException``); a
   missing folder is ``managed folder does not exist: PK.id``; a folder id is a valid recipe

@@ -216,7 +216,8 @@ class Sandbox(BackgroundServer):
     unless given, kept in ``data_dir`` like the admin key) to ``sandbox_user``, a non-admin
     user of group ``data_team``, refused on every ``/admin/`` endpoint (403
     ``UnauthorizedException``). ``code_env_seconds`` is how long a code env creation (a long
-    task, answered as a running future) takes.
+    task, answered as a running future) takes. ``creation_keeps_fields`` (default False: they
+    drop what they carry beyond the basics, the conservative reading of DSS) see ``Store``.
 
     Failures: ``fail_rate`` makes that fraction of API calls fail (``seed`` makes the draw
     reproducible), each drawn evenly from ``fail_mix``: ``"before"`` (a 500 before the
@@ -242,6 +243,7 @@ class Sandbox(BackgroundServer):
         access_log: TextIO | None = None,
         user_api_key: str | None = None,
         code_env_seconds: float = 1.0,
+        creation_keeps_fields: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -265,6 +267,7 @@ class Sandbox(BackgroundServer):
         self._total = 0
         self._injections: list[_Injection] = []
         self.code_env_seconds = float(code_env_seconds)
+        self.creation_keeps_fields = bool(creation_keeps_fields)
         self._store: Store = self._open_store()
         key = api_key if api_key is not None else (self._store.api_key or generate_api_key())
         if key != self._store.api_key:
@@ -286,6 +289,7 @@ class Sandbox(BackgroundServer):
         else:
             store = open_store(self.data_dir, DB_FILE, self.edition)
         store.code_env_seconds = self.code_env_seconds
+        store.creation_keeps_fields = self.creation_keeps_fields
         return store
 
     @property
@@ -564,7 +568,7 @@ class Sandbox(BackgroundServer):
         try:
             with self._store.transaction(write=route.write) as tx:
                 result = route.handler(tx, request)
-            response = 200, _json_bytes(result)
+            response = 200, result if isinstance(result, bytes) else _json_bytes(result)
         except DssApiError as err:
             response = _error(err)
         except Exception as exc:  # a sandbox bug: still answer in DSS's shape, never hang

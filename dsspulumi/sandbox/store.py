@@ -80,6 +80,10 @@ class Store:
         self.edition = edition
         # How long a code env creation (a long task, answered as a running future) takes.
         self.code_env_seconds = 1.0
+        # Whether a creation call keeps the fields it carries beyond the ones DSS is known to
+        # take (description, tags, customFields, schema, a recipe's code, a scenario's
+        # definition...): UNVERIFIED on real DSS, so both behaviours are imitated.
+        self.creation_keeps_fields = False
         # Finished long tasks by jobId, for GET /futures/{jobId}; not persisted (a restarted
         # DSS forgets its futures too).
         self.futures: dict[str, dict[str, Any]] = {}

@@ -55,10 +55,12 @@ class Round:
 
 
 @contextlib.contextmanager
-def flaky_sandbox(fail_rate: float, seed: int | None = None) -> Iterator[str]:
+def flaky_sandbox(
+    fail_rate: float, seed: int | None = None, *, creation_keeps_fields: str = "no"
+) -> Iterator[str]:
     """``dss sandbox serve --fail-rate`` as its own process; yields its URL."""
     cmd = [*DSS, "sandbox", "serve", "--port", "0", "--api-key", API_KEY]
-    cmd += ["--fail-rate", str(fail_rate)]
+    cmd += ["--fail-rate", str(fail_rate), "--creation-keeps-fields", creation_keeps_fields]
     if seed is not None:
         cmd += ["--seed", str(seed)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

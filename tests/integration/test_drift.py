@@ -137,8 +137,10 @@ def test_refresh_reads_datasets_in_one_list_call_per_project(ws):
     counts = ws.sandbox.request_counts
     assert counts.get("GET /projects/{projectKey}/datasets/") == 1
     assert "GET /projects/{projectKey}/datasets/{datasetName}" not in counts
-    # Recipes: the list items have no payload (dss-rest-api.md §10): one read each.
-    assert counts.get("GET /projects/{projectKey}/recipes/{recipeName}") == 5
+    # Recipes: the list items have no payload (dss-rest-api.md §10): one project export
+    # (providers.dss.project_export) carries them all, instead of one read each.
+    assert "GET /projects/{projectKey}/recipes/{recipeName}" not in counts
+    assert counts.get("POST /projects/{projectKey}/export") == 1
     assert counts.get("GET /projects/{projectKey}/flow/zones") == 1  # zones: listed whole
     assert not any(k.startswith("GET /projects/{projectKey}/flow/zones/") for k in counts)
     batched = ws.sandbox.total_requests
@@ -150,10 +152,10 @@ def test_refresh_reads_datasets_in_one_list_call_per_project(ws):
     one_by_one = read_all(registry, state.resources, batch=False)
     assert ws.sandbox.request_counts.get("GET /projects/{projectKey}/datasets/{datasetName}") == 30
     assert ws.sandbox.total_requests == 1 + 30 + 5 + 3
-    assert batched == 1 + 1 + 1 + 5 + 1  # auth check, project, dataset list, recipes, zones
+    assert batched == 1 + 1 + 1 + 1 + 1  # auth check, project, dataset list, export, zones
     ws.sandbox.reset_counts()
     assert read_all(registry, state.resources) == one_by_one  # same answers, fewer calls
-    assert ws.sandbox.total_requests == 1 + 1 + 5 + 1
+    assert ws.sandbox.total_requests == 1 + 1 + 1 + 1
 
 
 KINDS = """

@@ -89,7 +89,11 @@ def test_a_retry_shows_in_progress_and_in_json(ws):
 
 def test_retries_are_bounded_by_the_option(ws):
     ws.stack("one", ONE)
-    ws.sandbox.inject_failure("GET", "/projects/{projectKey}/datasets/{datasetName}", times=50)
+    # The read that checks the name is free is the listing of the project's datasets (one per
+    # project, providers.dss.claims), no longer a GET of the dataset; a project the run
+    # creates needs none (it is empty), so the project is there first.
+    assert ws.dss("up", "one", "--yes", "--target", "ONE").exit_code == 0
+    ws.sandbox.inject_failure("GET", "/projects/{projectKey}/datasets/", times=50)
     ws.sandbox.reset_counts()
     r = ws.dss("up", "one", "--yes", "--json", "--retries", "2")
     assert r.exit_code == 1
@@ -98,7 +102,7 @@ def test_retries_are_bounded_by_the_option(ws):
     # 3 attempts of the read that checks the name is free, in each of the step's 3 rounds
     # (dsspulumi.settling); then the step stops, before any create call: nothing to settle,
     # nothing created.
-    assert ws.sandbox.request_counts["GET /projects/{projectKey}/datasets/{datasetName}"] == 9
+    assert ws.sandbox.request_counts["GET /projects/{projectKey}/datasets/"] == 9
     assert [e["method"] for e in r.json["retries"]].count("read") == 2
     assert "POST /projects/{projectKey}/datasets/managed" not in ws.sandbox.request_counts
 
@@ -131,11 +135,14 @@ def test_a_transient_failure_of_a_create_is_retried_after_checking_dss(ws):
     assert _objects(ws.sandbox, "ONE")[0] == ["DS"]
 
 
-LOST = ONE + """
+LOST = (
+    ONE
+    + """
 out = dss.ManagedDataset("OUT", project=project, connection="filesystem_managed")
 out2 = dss.ManagedDataset("OUT2", project=project, connection="filesystem_managed")
 dss.SyncRecipe("copy", project=project, inputs=[out], outputs=[out2])
 """
+)
 
 
 def _marks(client) -> dict[str, str | None]:

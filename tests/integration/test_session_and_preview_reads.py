@@ -30,11 +30,13 @@ def _edit_recipes_by_hand(client) -> None:
 
 
 def test_preview_parallel_bounds_the_concurrent_reads_of_refresh(ws):
-    """Recipes are read one object at a time: ``--parallel 1`` reads them one after the
-    other, ``--parallel 10`` at once; both find the same drift."""
+    """Where DSS gives no project export (refused here), recipes are read one object at a
+    time: ``--parallel 1`` reads them one after the other, ``--parallel 10`` at once; both find
+    the same drift."""
     ws.stack("par", STACK)
     assert ws.dss("up", "par", "--yes").exit_code == 0
     _edit_recipes_by_hand(ws.sandbox.client())
+    ws.sandbox.inject_failure("POST", "/projects/{projectKey}/export", status=404, times=2)
     seconds, drift = {}, {}
     ws.sandbox.latency_ms = 200
     try:

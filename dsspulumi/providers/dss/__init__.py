@@ -49,8 +49,17 @@ class DssProviders:
     def server_time(self) -> float | None:
         return server_clock.now
 
+    def fresh_reads(self) -> None:
+        """A refresh pass starts: project exports read before are not used again."""
+        from dsspulumi.providers.dss.project_export import exports
+
+        exports(self.session).fresh()
+
     def instance_names(self, type_token: str) -> frozenset[str] | None:
         return self._names.get(type_token)
+
+    def read_names_ahead(self, type_tokens: list[str]) -> None:
+        self._names.read_ahead(type_tokens)
 
     def outage(self) -> Outage | None:
         return self.session.outage

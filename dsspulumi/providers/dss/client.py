@@ -58,6 +58,8 @@ from dsspulumi.outage import DssUnreachableError, Outage
 from dsspulumi.provider import Existing, Found, Mark, step_context
 from dsspulumi.providers.dss.breaker import Breaker
 from dsspulumi.providers.dss.change import Change, Updates
+from dsspulumi.providers.dss.claims import NameListings
+from dsspulumi.providers.dss.creation import CreationChecks
 from dsspulumi.providers.dss.transport import (
     RetryEvent,
     RetryingAdapter,
@@ -65,6 +67,7 @@ from dsspulumi.providers.dss.transport import (
     TransientHTTPError,
     describe_transient,
     dss_sentence,
+    environment_read_once,
     last_error,
     never_sent,
 )
@@ -163,7 +166,10 @@ class DssSession:
         # requests' own public way to put a transport under a session.
         self.client._session.mount("http://", adapter)
         self.client._session.mount("https://", adapter)
+        environment_read_once(self.client._session, url)
         self._auth: dict[str, Any] | None = None
+        self.creation = CreationChecks()  # what DSS keeps of a creation call, per kind
+        self.names = NameListings()  # the names found free, one listing per project and kind
 
     @property
     def outage(self) -> Outage | None:

@@ -1,11 +1,12 @@
 """Provider for ``dss:Dataset`` (external and managed).
 
-Creation bodies carry no schema, description, tags or custom fields
-(dss-rest-api.md §3.2), so a create is POST, then GET + PUT of the settings
-document, which writes the ownership mark into ``customFields`` with the rest.
-Updates are one GET + one PUT of the whole definition, changing only what the
-stack manages. A dataset declared with ``share_with`` is also exposed to those projects in
-its project's settings (``exposure``): one more GET (+ PUT when it changes).
+A create is one call carrying the whole definition, the ownership mark in ``customFields``
+included (``dataset_create``); whether DSS keeps it all is
+checked once per run (``creation``), and where it does not, the settings and mark are written
+just after (GET + PUT), as before. Updates are one GET + one PUT of the whole definition,
+changing only what the stack manages. A dataset declared with ``share_with`` is also exposed
+to those projects in its project's settings (``exposure``): one more GET (+ PUT when it
+changes).
 
 What is read and written in the document comes from the kind's schema
 (``resources/dataset.py``); the provider's own business is what is not in it: the creation
@@ -26,9 +27,12 @@ from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
+    after_creation,
     existing_in,
     found_in,
+    read_mark,
 )
+from dsspulumi.providers.dss.dataset_create import check_kind, creation_body, endpoint
 from dsspulumi.providers.dss.marked import MarkReleaser
 from dsspulumi.resources.dataset import Dataset, ManagedDataset
 from dsspulumi.selftest_samples import Sample, raw_settings_drift
@@ -52,8 +56,6 @@ def apply_settings(
 
 
 class DatasetProvider(ProjectObjectProvider, MarkReleaser):
-    marks_on_create = False  # neither creation body has custom fields
-
     def _handle(self, inputs: Mapping[str, Any]) -> Any:
         return self.s.client.get_project(inputs["project"]).get_dataset(inputs["name"])
 
@@ -64,37 +66,40 @@ class DatasetProvider(ProjectObjectProvider, MarkReleaser):
         raw: dict[str, Any] = settings.get_raw()
         return raw
 
+    marks_on_create = False  # until DSS is seen keeping it (``creation``): names are claimed
+
+    def free_since(self, inputs: Mapping[str, Any]) -> float | None:
+        """The engine's name check, from one listing per project (``claims``)."""
+        key = inputs["project"]
+        return self.s.names.free_since(key, TOKEN, inputs["name"], lambda: self._names(key))
+
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
-        project = self.s.client.get_project(inputs["project"])
+        body = creation_body(dataset_class(inputs), inputs, mark)
         with self.s.call(f"create {self._what(inputs)}"):
-            if inputs["managed"]:
-                creator = project.new_managed_dataset(inputs["name"])
-                creator.with_store_into(
-                    inputs["connection"], format_option_id=inputs.get("format_type")
-                )
-                creator.create()
-            elif inputs["type"] == "UploadedFiles":
-                project.create_upload_dataset(
-                    inputs["name"], connection=inputs["params"].get("uploadConnection")
-                )
-            else:
-                project.create_dataset(
-                    inputs["name"],
-                    inputs["type"],
-                    params={
-                        **(
-                            {"connection": inputs["connection"]}
-                            if inputs["connection"] is not None
-                            else {}
-                        ),
-                        **inputs["params"],
-                    },
-                    formatType=inputs.get("format_type"),
-                    formatParams=dict(inputs.get("format_params") or {}),
-                )
+            # DSSProject's creators post the same endpoints with the basics only; the
+            # client's own request method sends the whole body.
+            self.s.client._perform_json("POST", endpoint(inputs), body=body)
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
-        self._complete_create(inputs, mark)
+        with after_creation(self._what(inputs)):
+            kept = self.s.creation.created(check_kind(inputs), lambda: self._kept(inputs, mark))
+        if not kept:
+            self._complete_create(inputs, mark)
+        elif inputs.get("share_with"):
+            exposure.update(
+                self.s,
+                inputs["project"],
+                "DATASET",
+                inputs["name"],
+                add=inputs["share_with"],
+                remove=(),
+            )
         return {}
+
+    def _kept(self, inputs: Mapping[str, Any], mark: Mark) -> bool:
+        """Whether the new dataset holds its mark and every declared setting."""
+        raw = self._raw(self._settings(inputs))
+        declared = {k: val for k, val in inputs.items() if k != "share_with"}
+        return read_mark(raw) == mark.id and self._view_raw(raw, inputs) == declared
 
     def _write(self, change: Change) -> None:
         new, old = change.new, change.old

@@ -1,14 +1,15 @@
 """Provider for ``dss:ManagedFolder``: addressed by the id DSS generates, kept in state.
 
-``create_managed_folder`` posts a body without custom fields (dss-rest-api.md §5), so the
-engine first checks that no folder of that name exists (a name already taken is a
-conflict: the stack never adopts a folder by its name) and a create is POST, then GET +
-PUT of the definition, which writes the ownership mark into ``customFields`` (the
-client's folder settings are a ``DSSTaggableObjectSettings`` with ``custom_fields``;
-that DSS keeps them for folders is UNVERIFIED, as for datasets) along with the declared
-fields. The id goes back to the engine as the output ``id``; every later call uses it.
-Without it (a create whose answer was lost) the folder is found by mark, the way of every
-kind whose id DSS generates (``generated``).
+A create is one POST of the whole definition, the ownership mark in ``customFields``
+included (the client's ``create_managed_folder`` body plus the declared fields). Whether DSS
+keeps them is UNVERIFIED: the first create of a run reads its folder back (``creation``);
+if DSS kept them, later creates are that one call, else each is followed by GET + PUT of the
+definition, as before. Until then the mark may be missing for an instant, so the engine first
+checks that no folder of that name exists, from one listing per project (``claims``; a name
+already taken is a conflict: the stack never adopts a folder by its name). The id goes back
+to the engine as the output ``id``; every later call uses it. Without it (a create whose
+answer was lost) the folder is found by mark, the way of every kind whose id DSS generates
+(``generated``).
 
 What is read and written comes from the kind's schema (``resources/folder.py``); only two
 fields are the provider's own: a new name is DSS's rename action, and a new connection or
@@ -30,12 +31,24 @@ from dsspulumi.providers.dss.generated import GeneratedIdProvider
 from dsspulumi.selftest_samples import Sample, raw_settings_drift
 
 TOKEN = "dss:ManagedFolder"
+CHECK = "managed folder"  # its verdict in ``creation``
 
 
 class ManagedFolderProvider(GeneratedIdProvider):
-    marks_on_create = False  # the creation body has no custom fields
     noun = "managed folder"
     type_token = TOKEN
+
+    # Whether DSS keeps the mark sent in a creation call is known only after the first one
+    # (``creation``); either way a folder's name is claimed first (one listing per project),
+    # so that a name already taken stays a conflict, as it always was.
+    marks_on_create = False
+
+    def free_since(self, inputs: Mapping[str, Any]) -> float | None:
+        """The engine's name check, from one listing per project (``claims``)."""
+        key = inputs["project"]
+        return self.s.names.free_since(
+            key, TOKEN, inputs["name"], lambda: [str(i["name"]) for i in self._listing(key)]
+        )
 
     def _what(self, inputs: Mapping[str, Any], ident: str | None = None) -> str:
         suffix = f" (id {ident})" if ident else ""
@@ -45,17 +58,35 @@ class ManagedFolderProvider(GeneratedIdProvider):
         return self.s.client.get_project(inputs["project"]).get_managed_folder(ident)
 
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
-        project = self.s.client.get_project(inputs["project"])
+        key = inputs["project"]
+        path = inputs.get("path") or "/${projectKey}/${odbId}"
+        body = {
+            "name": inputs["name"],
+            "projectKey": key,
+            "type": inputs.get("type"),
+            "params": {"connection": inputs["connection"], "path": path},
+        }
+        schema.write_into(registry.resource_class(TOKEN), body, inputs, None)
+        write_mark(body, mark)
         self._remember(inputs, mark)
         with self.s.call(f"create {self._what(inputs)}"):
-            folder = project.create_managed_folder(
-                inputs["name"], folder_type=inputs.get("type"), connection_name=inputs["connection"]
+            # The body of DSSProject.create_managed_folder, with the whole definition and mark.
+            answer = self.s.client._perform_json(
+                "POST", f"/projects/{key}/managedfolders/", body=body
             )
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
-        outputs = {"id": folder.id}
-        with after_creation(self._what(inputs, folder.id)):
-            self._write(Change.creating(inputs, mark, outputs))
+        outputs = {"id": str(answer["id"])}
+        change = Change.creating(inputs, mark, outputs)
+        with after_creation(self._what(inputs, outputs["id"])):
+            if not self.s.creation.created(CHECK, lambda: self._kept(change)):
+                self._write(change)
         return outputs
+
+    def _kept(self, change: Change) -> bool:
+        """Whether the new folder holds its mark and every declared setting."""
+        found = self.inspect(change.new, change.outputs)
+        mark = change.mark.id if change.mark is not None else None
+        return found is not None and found.mark == mark and found.inputs == dict(change.new)
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
@@ -63,6 +94,9 @@ class ManagedFolderProvider(GeneratedIdProvider):
             raw = self._settings(inputs, ident).get_raw()
         except NotFound:
             return None
+        return self._found(inputs, ident, raw)
+
+    def _found(self, inputs: Mapping[str, Any], ident: str, raw: dict[str, Any]) -> Found:
         view = schema.view_of(
             registry.resource_class(TOKEN), raw, inputs, project=inputs["project"]
         )

@@ -51,13 +51,39 @@ class InstanceNames:
     def __init__(self, session: DssSession) -> None:
         self.s = session
         self._lists: dict[str, frozenset[str] | None] = {}
+        self._ahead: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
 
     def get(self, type_token: str) -> frozenset[str] | None:
         with self._lock:
+            ahead = self._ahead.pop(type_token, None)
+        if ahead is not None:
+            ahead.join()  # what it read (or failed to) is in the lists, or read again below
+        with self._lock:
             if type_token not in self._lists:
                 self._lists[type_token] = self._read(type_token)
             return self._lists[type_token]
+
+    def read_ahead(self, type_tokens: Iterable[str]) -> None:
+        """Start reading these lists now, each in a thread of its own, while the run does
+        something else (checks the API key): the preflight then finds them read. A read
+        that fails leaves the list unread: the preflight reads it again and reports."""
+
+        def read(token: str) -> None:
+            try:
+                names = self._read(token)
+            except Exception:  # noqa: BLE001 - ``get`` reads again and reports it
+                return
+            with self._lock:
+                self._lists.setdefault(token, names)
+
+        for token in type_tokens:
+            with self._lock:
+                if token in self._lists or token in self._ahead or token not in LISTS:
+                    continue
+                thread = threading.Thread(target=read, args=(token,), daemon=True)
+                self._ahead[token] = thread
+            thread.start()
 
     def _read(self, type_token: str) -> frozenset[str] | None:
         if type_token not in LISTS:

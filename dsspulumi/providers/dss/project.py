@@ -33,6 +33,7 @@ from dsspulumi.providers.dss.client import (
 )
 from dsspulumi.providers.dss.inventory import describe_objects, project_inventory
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.providers.dss.transport import server_clock
 from dsspulumi.selftest_samples import HAND, Sample
 from dsspulumi.state import ResourceState
 
@@ -47,6 +48,7 @@ class ProjectProvider(Updates, MarkReleaser):
 
     def create(self, inputs: Mapping[str, Any], mark: Mark) -> dict[str, Any]:
         key = inputs["key"]
+        server_clock.now = None  # the creation answer's Date, below
         with self.s.call(f"create project {key}"):
             self.s.client.create_project(
                 key,
@@ -55,6 +57,7 @@ class ProjectProvider(Updates, MarkReleaser):
                 description=inputs.get("description") or "",
                 tags=[*list(inputs.get("tags") or []), mark_tag(mark)],
             )
+        self.s.names.project_created(key, server_clock.now)  # empty: its names need no listing
         crash_point("after-create-call", key)
         # Creation bodies carry no custom fields and may be partly ignored: write the metadata.
         with after_creation(f"project {key}"):

@@ -18,24 +18,26 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
-from dsspulumi.provider import Existing, Mark
+from dsspulumi.provider import UNREAD, Existing, Found, Mark
 from dsspulumi.providers.dss import recipe_payload
 from dsspulumi.providers.dss.client import (
     NotFound,
     ProjectObjectProvider,
     after_creation,
     existing_in,
+    found_in,
     managed_value,
     read_mark,
     write_mark,
 )
 from dsspulumi.providers.dss.inventory import listed
 from dsspulumi.providers.dss.marked import MarkReleaser
+from dsspulumi.providers.dss.project_export import exports
 from dsspulumi.resources.recipe import _RecipeBase
 from dsspulumi.selftest_samples import Sample
 from dsspulumi.state import ResourceState
@@ -59,7 +61,13 @@ def apply_definition(
 
 
 class RecipeProvider(ProjectObjectProvider, MarkReleaser):
-    marks_on_create = True  # the recipe prototype carries customFields
+    # The recipe prototype carries customFields, but whether DSS keeps them is unverified
+    # (``creation``): names are claimed first, from one listing per project (``claims``).
+    marks_on_create = False
+
+    def free_since(self, inputs: Mapping[str, Any]) -> float | None:
+        key = inputs["project"]
+        return self.s.names.free_since(key, "dss:Recipe", inputs["name"], lambda: self._names(key))
 
     def _what(self, inputs: Mapping[str, Any]) -> str:
         return f"{inputs.get('type') or ''} recipe {inputs['project']}.{inputs['name']}".lstrip()
@@ -96,24 +104,45 @@ class RecipeProvider(ProjectObjectProvider, MarkReleaser):
             or inputs.get("extra_settings")
             or inputs.get("settings") is not None
         )
+        if not needs_write:
+            # Whether DSS keeps the prototype's ``customFields`` and the script is unverified:
+            # the first such create of the run reads its recipe back (``creation``).
+            check = functools.partial(self._kept, inputs, mark)
+            with after_creation(self._what(inputs)):
+                needs_write = not self.s.creation.created(f"{inputs['type']} recipe", check)
         if needs_write:
             self._complete_create(inputs, mark)
-        else:
-            self._ensure_mark(inputs, mark)
         return {}
 
-    def _ensure_mark(self, inputs: Mapping[str, Any], mark: Mark) -> None:
-        """Whether DSS keeps ``customFields`` from a recipe prototype is unverified: check."""
-        with after_creation(self._what(inputs)):
-            settings = self._settings(inputs)
-            if read_mark(self._raw(settings)) != mark.id:
-                write_mark(self._raw(settings), mark)
-                with self.s.call(f"save the settings of {self._what(inputs)}"):
-                    settings.save()
+    def _kept(self, inputs: Mapping[str, Any], mark: Mark) -> bool:
+        """Whether the new recipe holds its mark and every declared setting."""
+        settings = self._settings(inputs)
+        return read_mark(self._raw(settings)) == mark.id and self._view(settings, inputs) == {
+            k: val for k, val in inputs.items()
+        }
 
     def _view(self, settings: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         r = settings.get_recipe_raw_definition()
-        payload = settings.data.get("payload")
+        return self._view_doc(r, settings.data.get("payload"), inputs)
+
+    def inspect_many(
+        self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Found | None]:
+        """One project export per project (``project_export``) instead of a read per recipe;
+        a recipe the export does not show is read on its own."""
+        answers: list[Found | None] = []
+        for inputs, _outputs in items:
+            export = exports(self.s).of(inputs["project"])
+            doc = export.recipe(inputs["name"]) if export is not None else None
+            if doc is None:
+                answers.append(UNREAD)  # read on its own by the caller
+            else:
+                answers.append(found_in(self._view_doc(doc[0], doc[1], inputs), doc[0]))
+        return answers
+
+    def _view_doc(
+        self, r: Mapping[str, Any], payload: str | None, inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
         given: dict[str, Any] = {"project": inputs["project"], "name": inputs["name"]}
         given["code"] = managed_value(inputs.get("code"), payload or "")
         if "settings" in inputs:  # a visual recipe's: read from its payload, as declared

@@ -1,9 +1,12 @@
 """Provider for ``dss:Scenario`` (step-based and custom-python), addressed by generated id.
 
-Create (dss-rest-api.md §6): POST ``/scenarios/`` with a definition (``create_scenario``),
-answered with the new id; then GET + PUT of the whole definition (and, for a custom-python
-scenario, GET + PUT of the ``payload``: the 5-call sequence), because whether DSS keeps what
-a creation body carries is UNVERIFIED. The id is the scenario's output and every later call
+Create (dss-rest-api.md §6): POST ``/scenarios/`` with the whole definition
+(``create_scenario``), answered with the new id. Whether DSS keeps what a creation body
+carries is UNVERIFIED: the first create of each scenario type in a run reads its scenario
+back (``creation``); if DSS kept it, later creates are that one call; if not, each is
+followed by GET + PUT of the whole definition, as before. A custom-python scenario's script
+is its payload, never in the creation call: it is always written after (GET + PUT of the
+definition and the ``payload``). The id is the scenario's output and every later call
 addresses it; names need not be unique.
 
 Ownership: the mark goes into the definition's ``customFields``, where DSS keeps custom fields
@@ -11,7 +14,8 @@ for its objects (that scenarios have them is UNVERIFIED; the scenario JSON of th
 references carries ``customFields``, and the provider reads the mark back before trusting
 it). For the instant between the POST and the PUT, the creation body carries the mark twice
 -- in ``customFields`` and as a ``dsspulumi-mark:`` tag, the way a project does -- so that
-whichever DSS keeps proves it; the PUT then leaves only the custom field.
+whichever DSS keeps proves it; the PUT then leaves only the custom field. Once DSS was seen
+keeping the custom field in this run, the tag is no longer sent (and no PUT follows).
 
 A create whose answer is lost has no id to look up: the scenarios of that name are read and
 the one carrying this run's mark is this run's. After a crash in that instant, the next run
@@ -27,7 +31,7 @@ script is the provider's own, since DSS keeps it as the payload, not in the defi
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -35,7 +39,7 @@ import attrs
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
-from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.provider import UNREAD, Existing, Found, Mark
 from dsspulumi.providers.dss.change import Change
 from dsspulumi.providers.dss.client import (
     NotFound,
@@ -48,6 +52,7 @@ from dsspulumi.providers.dss.client import (
     write_mark,
 )
 from dsspulumi.providers.dss.generated import GeneratedIdProvider
+from dsspulumi.providers.dss.project_export import exports
 from dsspulumi.selftest_samples import Sample
 from dsspulumi.state import ResourceState
 
@@ -79,14 +84,58 @@ class ScenarioProvider(GeneratedIdProvider):
         definition = definition_of({"params": {}}, inputs, None)
         definition["customFields"] = {}
         write_mark(definition, mark)
-        definition["tags"] = [*definition.get("tags", []), mark_tag(mark)]
+        kind = f"{inputs['type']} scenario"
+        trusted = self.s.creation.kept(kind) is True
+        if not trusted:  # the tag too, until DSS is seen keeping customFields
+            definition["tags"] = [*definition.get("tags", []), mark_tag(mark)]
         self._remember(inputs, mark)
         with self.s.call(f"create {self._what(inputs)}"):
             handle = project.create_scenario(inputs["name"], inputs["type"], definition)
         crash_point("after-create-call", f"{inputs['project']}.{inputs['name']}")
+        outputs = {"id": handle.id}
+        change = Change.creating(inputs, mark, outputs)
+        read: list[Any] = []  # the check's read, which a write after it reuses
+
+        def check() -> bool:
+            """Whether the new scenario holds its mark (in customFields) and every declared
+            setting (the script, a payload, is never in the creation call)."""
+            read.append(self._settings(inputs, handle.id))
+            found = self._found(inputs, handle.id, read[-1])
+            return found.mark == mark.id and found.inputs == dict(inputs)
+
         with after_creation(self._what(inputs, handle.id)):
-            self._write(Change.creating(inputs, mark, {"id": handle.id}))
-        return {"id": handle.id}
+            kept = inputs.get("script") is None and self.s.creation.created(kind, check)
+            if not kept or not trusted:  # written again: the settings, or without the tag
+                self._write(change, read[-1] if read else None)
+        return outputs
+
+    def _found(self, inputs: Mapping[str, Any], scenario_id: str, settings: Any) -> Found:
+        return self._found_in(
+            inputs, scenario_id, settings.get_raw(), getattr(settings, "code", None)
+        )
+
+    def _found_in(
+        self, inputs: Mapping[str, Any], scenario_id: str, d: dict[str, Any], code: str | None
+    ) -> Found:
+        view = schema.view_of(registry.resource_class(TOKEN), d, inputs, project=inputs["project"])
+        view["script"] = managed_value(inputs.get("script"), code)
+        return Found(view, created_at=created_at(d), outputs={"id": scenario_id}, **mark_fields(d))
+
+    def inspect_many(
+        self, items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Found | None]:
+        """From one project export per project (``project_export``); a scenario without a
+        recorded id, or that the export does not show, is read on its own."""
+        answers: list[Found | None] = []
+        for inputs, outputs in items:
+            ident = outputs.get("id")
+            export = exports(self.s).of(inputs["project"]) if isinstance(ident, str) else None
+            doc = export.scenario(str(ident)) if export is not None else None
+            if doc is None:
+                answers.append(UNREAD)  # read on its own by the caller
+            else:
+                answers.append(self._found_in(inputs, str(ident), doc[0], doc[1]))
+        return answers
 
     def inspect(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> Found | None:
         try:
@@ -94,10 +143,7 @@ class ScenarioProvider(GeneratedIdProvider):
             settings = self._settings(inputs, scenario_id)
         except NotFound:
             return None
-        d = settings.get_raw()
-        view = schema.view_of(registry.resource_class(TOKEN), d, inputs, project=inputs["project"])
-        view["script"] = managed_value(inputs.get("script"), getattr(settings, "code", None))
-        return Found(view, created_at=created_at(d), outputs={"id": scenario_id}, **mark_fields(d))
+        return self._found(inputs, scenario_id, settings)
 
     def lookup(self, identity: Mapping[str, Any]) -> dict[str, Any] | None:
         return None  # scenarios have no .get(): names are not unique in DSS
@@ -178,10 +224,11 @@ class ScenarioProvider(GeneratedIdProvider):
         except NotFound:
             pass
 
-    def _write(self, change: Change) -> None:
+    def _write(self, change: Change, settings: Any = None) -> None:
+        """One read-modify-write of the definition (``settings``: read already)."""
         new, owner, mark = change.new, change.owner, change.mark
         scenario_id = change.outputs["id"]
-        settings = self._settings(new, scenario_id)
+        settings = settings or self._settings(new, scenario_id)
         raw = settings.get_raw()
         check_owner(raw, owner, self._what(new, scenario_id))
         updated = definition_of(raw, new, change.old)

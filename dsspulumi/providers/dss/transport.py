@@ -213,3 +213,17 @@ def describe_transient(exc: TransientHTTPError) -> str:
     if is_dss and text:
         return f"{dss_sentence(text)} (HTTP {status}{tries})"
     return f"HTTP {status}{tries}, not a DSS answer"
+
+
+def environment_read_once(session: requests.Session, url: str) -> None:
+    """Read what requests takes from the environment (proxies for ``url`` with NO_PROXY
+    applied, a CA bundle) once, and stop it reading again on every call.
+
+    requests walks ``os.environ`` for the proxy variables on each request: a fifth of the
+    CPU time of an ``up``, where the engine's threads share one interpreter. Every call of
+    a session goes to the one DSS URL, so one reading gives the same settings. (``netrc``,
+    which ``trust_env`` also gates, is never used: the API key is the session's auth.)"""
+    settings = session.merge_environment_settings(url, {}, None, None, None)
+    session.proxies = dict(settings["proxies"] or {})
+    session.verify = settings["verify"]
+    session.trust_env = False

@@ -119,13 +119,32 @@ def create_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     if format_type is not None and not isinstance(format_type, str):
         raise invalid("Invalid formatType: expected a string")
     format_params = optional_object(body.get("formatParams"), "formatParams")
-    save(
-        tx,
-        new_dataset(
-            tx, project_key, name, type_, params, format_type, format_params, managed=False
-        ),
+    dataset = new_dataset(
+        tx, project_key, name, type_, params, format_type, format_params, managed=False
     )
+    save(tx, _with_extras(tx, dataset, body))
     return {"msg": f"Dataset {project_key}.{name} created"}
+
+
+#: What a creation call is made of; the rest of its body is kept only by a DSS that keeps
+#: the fields of a creation call (``creation_keeps_fields``).
+_CREATION_BASICS = frozenset(
+    ["name", "projectKey", "type", "params", "formatType", "formatParams", "managed"]
+    + ["creationTag", "versionTag", "creationSettings"]
+)
+
+
+def _with_extras(tx: Tx, dataset: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """The new dataset with the rest of its creation body, as a PUT would keep it."""
+    if not tx.store.creation_keeps_fields:
+        return dataset
+    extra = {k: val for k, val in body.items() if k not in _CREATION_BASICS}
+    dataset.update(extra, schema=check_schema(body.get("schema", dataset["schema"])))
+    dataset["tags"] = string_list(dataset.get("tags"), "tags")
+    if dataset["managed"]:  # declared format params, over DSS's defaults
+        declared = optional_object(body.get("formatParams"), "formatParams")
+        dataset["formatParams"] = {**dataset.get("formatParams", {}), **declared}
+    return dataset
 
 
 def create_managed_dataset(tx: Tx, req: Request) -> dict[str, Any]:
@@ -133,7 +152,8 @@ def create_managed_dataset(tx: Tx, req: Request) -> dict[str, Any]:
     require_project(tx, project_key)
     body = require_object(req.body, "managed dataset")
     name = check_new_name(tx, project_key, body.get("name"))
-    save(tx, build_managed(tx, project_key, name, body.get("creationSettings")))
+    dataset = build_managed(tx, project_key, name, body.get("creationSettings"))
+    save(tx, _with_extras(tx, dataset, body))
     return {"msg": f"Dataset {project_key}.{name} created"}
 
 

@@ -106,6 +106,9 @@ def create_folder(tx: Tx, req: Request) -> dict[str, Any]:
         "flowOptions": {"virtualizable": False, "rebuildBehavior": "NORMAL"},
         **blank_meta(tx),
     }
+    if tx.store.creation_keeps_fields:  # the rest of the definition sent, as a PUT keeps it
+        kept = {k: val for k, val in body.items() if k not in ("id", "projectKey", "params")}
+        folder.update(kept, name=name, type=type_, tags=string_list(kept.get("tags"), "tags"))
     tx.put(KIND, project_key, ident, folder)
     return {"id": ident}
 

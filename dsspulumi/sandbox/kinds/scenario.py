@@ -195,6 +195,8 @@ def create_scenario(tx: Tx, req: Request) -> dict[str, Any]:
     if type_ not in TYPES:
         raise invalid(f"Invalid scenario type {type_!r}: expected one of {', '.join(TYPES)}")
     _check_run_as(tx, req, body.get("runAsUser"), None)
+    if not tx.store.creation_keeps_fields:  # only the basics: name, type, params, tags
+        body = {k: body[k] for k in ("name", "type", "params", "tags") if k in body}
     definition = _checked(body, type_)
     scenario_id = _new_id(tx, project_key, definition["name"])
     definition.update(
