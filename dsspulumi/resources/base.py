@@ -9,16 +9,11 @@ import attrs
 
 from dsspulumi.errors import ResourceValidationError
 from dsspulumi.importer import Ref, lookup_ref
-from dsspulumi.kinds.schema import (
-    project_arg,
-    prop,
-    read_tags,
-    write_tags,
-)
+from dsspulumi.kinds.schema import project_arg, prop
 from dsspulumi.provider import ADOPTING
 from dsspulumi.resource import Resource, ResourceOptions
 from dsspulumi.resources import validators as v
-from dsspulumi.resources.fields import extra_settings_prop
+from dsspulumi.resources.fields import extra_settings_prop, tags_prop
 from dsspulumi.resources.project import Project
 
 
@@ -75,15 +70,7 @@ class ProjectObject(InProject):
         default=None,
         validator=v.of_type(str, optional=True),
     )
-    tags: list[str] = prop(
-        dss="tags",
-        read=read_tags,
-        write=write_tags,
-        described=True,
-        factory=list,
-        converter=v.to_list,
-        validator=v.str_list,
-    )
+    tags: list[str] = tags_prop(described=True)
     extra_settings: dict[str, Any] = extra_settings_prop()
     opts: ResourceOptions | None = attrs.field(kw_only=True, default=None)
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dsspulumi.kinds.schema import prop, read_extra_settings, write_extra_settings
+from dsspulumi.kinds.schema import (
+    prop,
+    read_extra_settings,
+    read_tags,
+    write_extra_settings,
+    write_tags,
+)
 from dsspulumi.resources import validators as v
 
 EXTRA_SETTINGS_DOC = (
@@ -25,4 +31,18 @@ def extra_settings_prop(doc: str = EXTRA_SETTINGS_DOC, input_from: str | None = 
         factory=dict,
         validator=v.json_dict,
         doc=doc,
+    )
+
+
+def tags_prop(**options: Any) -> Any:
+    """An object's ``tags``: compared without, and written keeping, the tag a creation body
+    may carry the ownership mark in (``schema.read_tags``/``write_tags``), for every kind."""
+    return prop(
+        dss="tags",
+        read=read_tags,
+        write=write_tags,
+        factory=list,
+        converter=v.to_list,
+        validator=v.str_list,
+        **options,
     )

@@ -8,9 +8,10 @@ from typing import Any
 import attrs
 
 from dsspulumi.errors import ResourceValidationError
-from dsspulumi.kinds.schema import prop, read_tags, write_tags
+from dsspulumi.kinds.schema import prop
 from dsspulumi.resource import Resource, ResourceOptions, resource_type
 from dsspulumi.resources import validators as v
+from dsspulumi.resources.fields import tags_prop
 
 
 @resource_type("dss:Project")
@@ -23,14 +24,7 @@ class Project(Resource):
     description: str | None = prop(
         dss="description", empty="", clear="", default=None, validator=v.of_type(str, optional=True)
     )
-    tags: list[str] = prop(
-        dss="tags",
-        read=read_tags,
-        write=write_tags,
-        factory=list,
-        converter=v.to_list,
-        validator=v.str_list,
-    )
+    tags: list[str] = tags_prop()
     # Merged into the other document, the project *settings* (code envs, containers, …): read
     # and written by the provider, only when declared (records from before it stay equal).
     extra_settings: dict[str, Any] = prop(
