@@ -27,7 +27,7 @@ import attrs
 from dsspulumi.backends.base import Backend
 from dsspulumi.errors import CorruptStateError, StateError
 from dsspulumi.ownership import ensure_identity
-from dsspulumi.secrets import Crypter, seal, unseal
+from dsspulumi.secrets import Crypter, dumps_sealed, unseal
 from dsspulumi.state import PendingOperation, ResourceState, State, converter, from_json, to_json
 
 
@@ -218,13 +218,9 @@ class Checkpointer:
                 batch, self._queued = self._queued, []
                 first, target = self._durable, self._submitted
                 self._seq += 1
-                data = json.dumps(
-                    {
-                        "base": self.version,
-                        "seq": self._seq,
-                        "changes": seal([_encode(c) for c in batch], self.crypter, where="journal"),
-                    }
-                ).encode()
+                encoded = [_encode(c) for c in batch]
+                record = {"base": self.version, "seq": self._seq, "changes": encoded}
+                data = dumps_sealed(record, self.crypter, where="journal").encode()
                 seq = self._seq
                 self._writing = True
                 self._cond.release()
@@ -244,8 +240,11 @@ class Checkpointer:
                     else:
                         self._failures.append((first, target, error))
                     self._cond.notify_all()
+                if error is not None and not isinstance(error, Exception):
+                    raise error  # Ctrl-C in the writing thread: the run stops, as it asked
             for first, target, error in self._failures:
                 if first < mine <= target:
                     if isinstance(error, StateError):
                         raise error
-                    raise StateError(f"could not record progress in the state: {error}") from error
+                    detail = str(error) or f"{type(error).__name__} while it was written"
+                    raise StateError(f"could not record progress in the state: {detail}") from error

@@ -16,7 +16,7 @@ import attrs
 
 from dsspulumi.errors import CorruptStateError, StateError
 from dsspulumi.output import Sealed
-from dsspulumi.secrets import SECRET_KEY, Crypter, seal, unseal
+from dsspulumi.secrets import SECRET_KEY, Crypter, dumps_sealed, unseal
 from dsspulumi.secrets.digest import from_state as digest_from_state
 
 STATE_VERSION = 1
@@ -187,9 +187,9 @@ def _class_validation_error() -> type[Exception]:
 
 def to_json(state: State, crypter: Crypter | None = None) -> bytes:
     """Serialize; every Secret is encrypted with ``crypter`` (an error if there is none)."""
-    doc = seal(converter.unstructure(state), crypter, where=f"state of {state.stack}")
     # Compact: indent= switches json to its pure-Python encoder, several times slower.
-    return json.dumps(doc, separators=(",", ":")).encode("utf-8")
+    where = f"state of {state.stack}"
+    return dumps_sealed(converter.unstructure(state), crypter, where=where).encode("utf-8")
 
 
 def from_json(data: bytes | str, *, where: str, crypter: Crypter | None = None) -> State:

@@ -137,6 +137,24 @@ def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
     return _walk(data, lambda item, todo: _seal_level(item, crypter, where, todo))
 
 
+def dumps_sealed(data: Any, crypter: Crypter | None, *, where: str = "state") -> str:
+    """Compact JSON of ``data`` with every Secret encrypted: ``json.dumps(seal(...))`` in one
+    pass. The encoder's C loop walks the plain values and hands only what it cannot encode
+    (secrets, other mappings) to ``_sealed``: a journal record is written after every step,
+    and the Python walk of ``seal`` was most of its cost."""
+    return json.dumps(
+        data, separators=(",", ":"), default=lambda value: _sealed(value, crypter, where)
+    )
+
+
+def _sealed(data: Any, crypter: Crypter | None, where: str) -> Any:
+    if isinstance(data, Secret | Sealed):
+        return _seal_level(data, crypter, where, [])
+    if isinstance(data, Mapping):
+        return dict(data)
+    raise TypeError(f"a {type(data).__name__} cannot be written into the {where}")
+
+
 def _seal_level(data: Any, crypter: Crypter | None, where: str, todo: _Todo) -> Any:
     if isinstance(data, SecretDigest):
         return data.to_state()  # the digest only: the plaintext never reaches a file

@@ -55,3 +55,38 @@ def test_engine_views_of_a_digest() -> None:
     assert repr(declared) == str(declared) == "[secret]"
     # read back from DSS, a write-only secret stays as declared
     assert secret_like({"p": declared}, {"p": "(set)"}) == {"p": declared}
+
+
+def test_dumps_sealed_writes_what_seal_then_json_wrote() -> None:
+    """The journal and the state are written by ``dumps_sealed`` (json's own walk): the same
+    document as ``seal`` followed by ``json.dumps``, plaintext never in it."""
+    import types
+
+    import pytest
+
+    from dsspulumi.errors import ConfigError
+    from dsspulumi.output import Sealed, Secret
+    from dsspulumi.secrets import dumps_sealed, encrypt_value
+
+    crypter = _crypter()
+    token = encrypt_value(crypter, "kept")
+    digest = make_digest(digest_key(crypter), "p", PASSWORD)
+    data = {
+        "a": [1, "x", None, (2, 3), {"s": Secret(PASSWORD)}],
+        "d": digest,
+        "k": Sealed(token),
+        "m": types.MappingProxyType({"n": Secret({"nested": PASSWORD})}),
+    }
+    text = dumps_sealed(data, crypter, where="journal")
+    assert PASSWORD not in text
+    doc = json.loads(text)
+    assert doc["a"][:4] == [1, "x", None, [2, 3]] and doc["k"] == {"__secret__": token}
+    assert doc["d"] == {"__digest__": digest.digest}
+    opened = unseal(doc, crypter)
+    assert opened["a"][4]["s"] == Secret(PASSWORD)
+    assert opened["m"]["n"] == Secret({"nested": PASSWORD}) and opened["k"] == Secret("kept")
+    assert unseal(json.loads(json.dumps(seal(data, crypter))), crypter) == opened
+    with pytest.raises(ConfigError, match="into the journal"):
+        dumps_sealed({"s": Secret(PASSWORD)}, None, where="journal")
+    with pytest.raises(TypeError, match="set cannot be written into the journal"):
+        dumps_sealed({"x": {1}}, crypter, where="journal")
