@@ -7,6 +7,7 @@ or of state: ``run_step`` does the work and checkpointing.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -33,6 +34,22 @@ class StepOutcome:
 
 
 Listener = Callable[[str, Step, StepOutcome | None], None]
+
+
+class _Worker(threading.local):
+    release: Callable[[], None] | None = None
+
+
+_worker = _Worker()
+
+
+def release_dependants() -> None:
+    """From inside a running step: the steps that depend on it may start now, before it
+    finishes (its object exists, marked, and what they need of it is recorded; see
+    ``provider.step_context.exists``). If the step then fails, they are not skipped: what it
+    made exists. Outside ``execute`` (one step run alone), nothing happens."""
+    if _worker.release is not None:
+        _worker.release()
 
 
 def execute(
@@ -65,19 +82,55 @@ def execute(
     ready = [s.urn for s in plan.steps if not s.deps]
     running: dict[Future[Any], tuple[str, float]] = {}
     stopped: list[str] = []
+    # Steps that let their dependants start before finishing (``release_dependants``): told
+    # by the workers through ``early``, and ``wake`` interrupts the main loop's wait.
+    released: set[str] = set()
+    lock = threading.Lock()
+    early: list[str] = []
+    wake: list[Future[None]] = [Future()]
 
-    def finish(urn: str, outcome: StepOutcome) -> None:
-        outcomes[urn] = outcome
-        notify("finish", steps[urn], outcome)
+    def release(urn: str) -> None:  # in a worker thread
+        with lock:
+            early.append(urn)
+            if not wake[0].done():
+                wake[0].set_result(None)
+
+    def work(step: Step) -> Any:
+        _worker.release = lambda: release(step.urn)
+        try:
+            return run_step(step)
+        finally:
+            _worker.release = None
+
+    def take_early() -> None:
+        with lock:
+            urns, early[:] = list(early), []
+            if wake[0].done():
+                wake[0] = Future()
+        for urn in urns:
+            if urn not in released and urn not in outcomes:
+                released.add(urn)
+                free_dependants(urn)
+
+    def free_dependants(urn: str) -> None:
         for child in dependants.get(urn, []):
             if child in outcomes:
-                continue
-            if outcome.status != SUCCEEDED:
-                skip(child, urn)
                 continue
             waiting[child].discard(urn)
             if not waiting[child]:
                 ready.append(child)
+
+    def finish(urn: str, outcome: StepOutcome) -> None:
+        outcomes[urn] = outcome
+        notify("finish", steps[urn], outcome)
+        if urn in released:
+            return  # its dependants were let go when it said so
+        if outcome.status == SUCCEEDED:
+            free_dependants(urn)
+            return
+        for child in dependants.get(urn, []):
+            if child not in outcomes:
+                skip(child, urn)
 
     def stop_reason() -> str | None:
         if not stopped:
@@ -118,14 +171,17 @@ def execute(
                         finish(urn, not_started(urn, reason))
                         continue
                     notify("start", step, None)
-                    running[pool.submit(run_step, step)] = (urn, time.monotonic())
+                    running[pool.submit(work, step)] = (urn, time.monotonic())
                 if not running:
                     break
                 if prepare is not None and ready and not stopped:
                     nxt = [steps[u] for u in ready[: max(1, parallel)] if u not in outcomes]
                     prepare([s for s in nxt if s.changes])
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                done, _ = wait([*running, wake[0]], return_when=FIRST_COMPLETED)
+                take_early()
                 for fut in done:
+                    if fut not in running:
+                        continue  # the wake-up of a release
                     urn, started = running.pop(fut)
                     exc = fut.exception()
                     seconds = time.monotonic() - started

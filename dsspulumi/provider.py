@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
@@ -255,7 +255,18 @@ class ProviderRegistry(Protocol):
 
 class _StepContext(threading.local):
     urn: str | None = None
+    # Set by the engine around a create (``StepRunner.create``); see ``exists``.
+    on_exists: Callable[[dict[str, Any]], None] | None = None
+
+    def exists(self, outputs: Mapping[str, Any]) -> None:
+        """Said by a create once its object exists in DSS *and carries its mark*, before the
+        writes that follow its creation call (a project's metadata): the steps that depend on
+        it may start now instead of waiting for those writes. ``outputs`` are the object's
+        outputs as they will be recorded. Nothing happens outside a create."""
+        if self.on_exists is not None:
+            self.on_exists(dict(outputs))
 
 
 step_context = _StepContext()
-"""The step a worker thread is carrying out, so that transport events (retries) name it."""
+"""The step a worker thread is carrying out, so that transport events (retries) name it, and
+so that a create can let its dependants start early (``exists``)."""

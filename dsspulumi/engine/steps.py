@@ -35,6 +35,7 @@ from dsspulumi.errors import (
     ProviderError,
     StateError,
 )
+from dsspulumi.executor import release_dependants
 from dsspulumi.output import resolve_unknowns, reveal_all
 from dsspulumi.ownership import StateOwner, mark_for
 from dsspulumi.plan import Op, Step
@@ -367,15 +368,28 @@ class StepRunner:
         """Create, verifying through the mark any attempt whose outcome is unknown
         (``settling``): never sent twice blindly, converged when found ours."""
         step = call.step
-        return self.settling.create(
-            call.provider,
-            call.plain,
-            self.mark(pending.id, step.urn),
-            name=step.logical_name,
-            urn=step.urn,
-            ours=lambda found: created_by(pending, found),
-            conflict=lambda: self._conflict(step),
-        )
+        step_context.on_exists = lambda outputs: self._exists(call, pending, outputs)
+        try:
+            return self.settling.create(
+                call.provider,
+                call.plain,
+                self.mark(pending.id, step.urn),
+                name=step.logical_name,
+                urn=step.urn,
+                ours=lambda found: created_by(pending, found),
+                conflict=lambda: self._conflict(step),
+            )
+        finally:
+            step_context.on_exists = None
+
+    def _exists(self, call: Call, pending: PendingOperation, outputs: dict[str, Any]) -> None:
+        """The provider says the object exists, marked, before its writes after creation: it
+        is recorded with its pending record kept (a crash now is settled by the mark, like any
+        create), and the steps that depend on it may start. Their own pending records come
+        later in the journal, so this record is durable before anything they send."""
+        record = self._record(call, Done(outputs, pending.id))
+        self.cp.record(Put(record), wait=False)
+        release_dependants()
 
     @staticmethod
     def _conflict(step: Step) -> ConflictError:

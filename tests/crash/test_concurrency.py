@@ -13,7 +13,7 @@ import pytest
 
 from tests.crash.conftest import DSS
 from tests.crash.gate import GateProxy
-from tests.crash.test_kill import dss_objects, run_dss
+from tests.crash.test_kill import assert_no_changes, dss_objects, run_dss
 
 pytestmark = pytest.mark.slow
 
@@ -70,16 +70,7 @@ def test_eight_concurrent_ups_one_applies(tmp_path, served_sandbox, backend_env)
     for code, _out, err in refused:
         assert code == 1
         assert "is locked by" in err and "dss up" in err and "pid" in err, err
-    check = run_dss(
-        tmp_path,
-        url,
-        "preview",
-        "conc",
-        "--refresh",
-        "--expect-no-changes",
-        backend_env=backend_env,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
+    assert_no_changes(tmp_path, url, backend_env, "conc")
     datasets, recipes = dss_objects(url)
     assert datasets == {f"DS{i}" for i in range(4)} and len(recipes) == 3
 

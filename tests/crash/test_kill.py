@@ -20,6 +20,7 @@ import pytest
 from dataikuapi import DSSClient
 
 from tests.crash.conftest import DSS
+from tests.crash.gate import GateProxy
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +68,22 @@ def state_of(tmp_path: Path, url: str, backend_env: dict[str, str]) -> dict:
     return json.loads(exported.stdout)
 
 
+def assert_no_changes(
+    tmp_path: Path, url: str, backend_env: dict[str, str], stack: str = "crash"
+) -> None:
+    """DSS holds exactly what was declared: a refreshed preview is empty."""
+    check = run_dss(
+        tmp_path,
+        url,
+        "preview",
+        stack,
+        "--refresh",
+        "--expect-no-changes",
+        backend_env=backend_env,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 @pytest.mark.parametrize("kill_after_calls", [2, 5, 11, 19])
 def test_killed_up_converges_on_next_run(tmp_path, served_sandbox, backend_env, kill_after_calls):
     url = served_sandbox
@@ -111,14 +128,56 @@ def test_killed_up_converges_on_next_run(tmp_path, served_sandbox, backend_env, 
     assert len(names) == len(set(names))  # no duplicate record
     assert set(names) == datasets | recipes | {"CRASH"}  # no orphan, nothing forgotten
 
-    # DSS holds exactly what was declared: a refreshed preview is empty.
-    check = run_dss(
-        tmp_path,
-        url,
-        "preview",
-        "crash",
-        "--refresh",
-        "--expect-no-changes",
-        backend_env=backend_env,
+    assert_no_changes(tmp_path, url, backend_env)
+
+
+def test_killed_while_the_project_is_finished_after_what_goes_into_it_started(
+    tmp_path, served_sandbox
+):
+    """A project lets the objects that go into it start once its creation call is answered
+    (its mark rides in a tag; ``step_context.exists``), then moves the mark into its metadata.
+    `dss up` is killed while that metadata read is held, after the datasets were created:
+    the next run finds the project and every dataset by their marks, creates nothing twice,
+    and destroy deletes them all (the project proven ours by the tag)."""
+    url = served_sandbox
+    backend_env = {"DSS_BACKEND": f"file://{tmp_path}/state"}
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "crash.py").write_text(
+        textwrap.dedent(
+            """
+            import dsspulumi as dss
+            project = dss.Project("CRASH", name="Crash test")
+            for i in range(3):
+                dss.ManagedDataset(f"DS{i}", project=project, connection="filesystem_managed")
+            """
+        )
     )
-    assert check.returncode == 0, check.stdout + check.stderr
+    with GateProxy(url, "GET", "/dip/publicapi/projects/CRASH/metadata") as gate:
+        env = {**os.environ, "DKU_DSS_URL": gate.url, "DKU_API_KEY": "crash-key", **backend_env}
+        victim = subprocess.Popen(
+            [*DSS, "up", "crash", "--yes"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert gate.reached.wait(timeout=120), "the project's metadata was never read"
+        deadline = time.monotonic() + 60
+        while dss_objects(url)[0] != {"DS0", "DS1", "DS2"}:
+            assert victim.poll() is None, "dss up finished while the project was held"
+            assert time.monotonic() < deadline, "the datasets did not start before the project"
+            time.sleep(0.01)
+        time.sleep(0.3)  # their answers come back and are recorded
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+
+    healed = run_dss(tmp_path, url, "up", "crash", "--yes", "--json", backend_env=backend_env)
+    assert healed.returncode == 0, healed.stderr + healed.stdout
+    assert "create" not in json.loads(healed.stdout)["summary"]  # nothing made twice
+    state = state_of(tmp_path, url, backend_env)
+    assert state["pending"] == []
+    assert sorted(r["name"] for r in state["resources"]) == ["CRASH", "DS0", "DS1", "DS2"]
+    assert_no_changes(tmp_path, url, backend_env)
+    gone = run_dss(tmp_path, url, "destroy", "crash", "--yes", backend_env=backend_env)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert "CRASH" not in DSSClient(url, "crash-key").list_project_keys()

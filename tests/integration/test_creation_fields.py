@@ -206,16 +206,20 @@ project = dss.Project("{key}", name="Half", description="{v}")
 out = dss.ManagedDataset("out", project=project, connection="filesystem_managed")
 dss.Scenario("Half", project=project, active={active}, steps=[dss.BuildStep([out])])
 """
-    # 1. The project's metadata write is refused: its mark is only in its creation tag.
+    # 1. The project's metadata write is refused: its mark is only in its creation tag. What
+    # goes into it was started once the project was created, and the scenario's write after
+    # its create is refused too.
     cws.stack("half", program.format(key=key, v="v1", active=False))
     cws.sandbox.inject_failure("PUT", "/projects/{projectKey}/metadata", status=400, message="no")
-    r = cws.dss("up", "half", "--yes")
-    assert r.exit_code == 1
-    # 2. The project is updated (its tag kept); the scenario's write after its create is refused.
-    cws.stack("half", program.format(key=key, v="v2", active=False))
     cws.sandbox.inject_failure("PUT", "/projects/{projectKey}/scenarios/{scenarioId}", status=400)
-    r = cws.dss("up", "half", "--yes")
+    r = cws.dss("up", "half", "--yes", "--json")
     assert r.exit_code == 1
+    steps = {s["urn"].rsplit("::", 1)[-1]: s["status"] for s in r.json["steps"]}
+    assert steps == {key: "failed", f"{key}.out": "succeeded", f"{key}.Half": "failed"}, steps
+    # 2. The project is updated (its tag kept); the scenario's settings are written.
+    cws.stack("half", program.format(key=key, v="v2", active=False))
+    r = cws.dss("up", "half", "--yes")
+    assert r.exit_code == 0, r.stdout + r.stderr
     # 3. Both are updated by runs that do not carry their marks.
     cws.stack("half", program.format(key=key, v="v3", active=True))
     r = cws.dss("up", "half", "--yes")

@@ -19,7 +19,7 @@ from dsspulumi.checkpoint import (
     load_state,
 )
 from dsspulumi.errors import LockLostError, StateConflictError, StateError
-from dsspulumi.executor import FAILED, SKIPPED, SUCCEEDED, execute
+from dsspulumi.executor import FAILED, SKIPPED, SUCCEEDED, execute, release_dependants
 from dsspulumi.plan import Op, Plan, Step
 from dsspulumi.state import PendingOperation, ResourceState, State, from_json, to_json
 
@@ -248,6 +248,55 @@ def test_empty_plan():
     assert execute(plan_of(), Recorder()) == {}
 
 
+class Releasing(Recorder):
+    """Steps in ``early`` let their dependants start, then wait until one of them started."""
+
+    def __init__(self, early: set[str], fail: set[str] = frozenset()) -> None:
+        super().__init__(fail=fail)
+        self.early = early
+        self.child_started = threading.Event()
+
+    def __call__(self, s: Step) -> None:
+        if s.urn not in self.early:
+            if self.early & set(s.deps):
+                self.child_started.set()
+            return super().__call__(s)
+        with self.lock:
+            self.events.append(("start", s.urn))
+        release_dependants()
+        release_dependants()  # said twice (a create retried): its dependants start once
+        assert self.child_started.wait(5), "no dependant started while the step ran"
+        with self.lock:
+            self.events.append(("end", s.urn))
+        if s.urn in self.fail:
+            raise RuntimeError(f"DSS refused the writes after creating {s.urn}")
+        return None
+
+
+def test_a_step_that_releases_its_dependants_lets_them_start_before_it_ends():
+    steps = plan_of(step("project"), step("a", "project"), step("b", "project", "c"), step("c"))
+    run = Releasing({"project"})
+    outcomes = execute(steps, run, parallel=4)
+    assert {o.status for o in outcomes.values()} == {SUCCEEDED}
+    assert run.index("start", "a") < run.index("end", "project")
+    assert sorted(run.started()) == ["a", "b", "c", "project"]  # each once
+    assert run.index("end", "c") < run.index("start", "b")  # its other dependency still counts
+
+
+def test_a_released_step_that_fails_does_not_skip_what_already_started():
+    """What depends on it may already exist (it was made in the project that exists): the
+    failure is the step's alone."""
+    steps = plan_of(step("project"), step("a", "project"), step("x", "a"))
+    run = Releasing({"project"}, fail={"project"})
+    outcomes = execute(steps, run, parallel=4)
+    assert outcomes["project"].status == FAILED
+    assert outcomes["a"].status == SUCCEEDED and outcomes["x"].status == SUCCEEDED
+
+
+def test_release_outside_the_executor_does_nothing():
+    release_dependants()  # a step run alone (``dss import resource``)
+
+
 # --- checkpointer --------------------------------------------------------------------------
 
 
@@ -446,6 +495,22 @@ def test_a_failing_journal_write_raises_state_error_to_the_caller():
     # the next record succeeds (and does not re-raise the old failure)
     cp.record(Put(res("B")))
     assert cp.journal_writes == 1
+
+
+def test_ctrl_c_during_a_journal_write_stops_the_writer_not_a_state_error():
+    """The executor's thread writes the pending records of waiting steps (``prepare``): a
+    Ctrl-C there must stop the run (exit 130), not turn into a failed journal write."""
+
+    class Interrupted(MemoryBackend):
+        def append_journal(self, stack: str, env: str, seq: int, data: bytes) -> None:
+            raise KeyboardInterrupt
+
+    cp = new_checkpointer(Interrupted())
+    with pytest.raises(KeyboardInterrupt):
+        cp.record(Put(res("A")))
+    # A thread whose change was in that batch is told, in words (no write is made here).
+    with pytest.raises(StateError, match="KeyboardInterrupt while it was written"):
+        cp.flush()
 
 
 def test_a_state_error_from_the_backend_is_raised_as_is():

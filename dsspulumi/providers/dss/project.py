@@ -3,9 +3,11 @@
 The display name lives in the project metadata as ``label``, next to
 ``description``, ``tags`` and ``customFields`` (where the ownership mark goes);
 creates are POST then GET + PUT of the metadata, updates are read-modify-write
-of that document. ``extra_settings`` are merged into the other document, the
-project settings (``/projects/{key}/settings``: code envs, containers,
-exposed objects, …), read and written only when the stack declares some.
+of that document. The POST carries the mark in a tag, so the objects that go
+into the project start as soon as it is answered, while the metadata is written.
+``extra_settings`` are merged into the other document, the project settings
+(``/projects/{key}/settings``: code envs, containers, exposed objects, …), read
+and written only when the stack declares some.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from dsspulumi.errors import ProviderError
 from dsspulumi.faults import crash_point
 from dsspulumi.kinds import registry, schema
-from dsspulumi.provider import Existing, Found, Mark
+from dsspulumi.provider import Existing, Found, Mark, step_context
 from dsspulumi.providers.dss.change import Change, Updates
 from dsspulumi.providers.dss.client import (
     DssSession,
@@ -58,6 +60,9 @@ class ProjectProvider(Updates, MarkReleaser):
                 tags=[*list(inputs.get("tags") or []), mark_tag(mark)],
             )
         self.s.names.project_created(key, server_clock.now)  # empty: its names need no listing
+        # It exists and its mark tag proves it ours: what goes into it may start while the
+        # metadata write below moves the mark into customFields.
+        step_context.exists({})
         crash_point("after-create-call", key)
         # Creation bodies carry no custom fields and may be partly ignored: write the metadata.
         with after_creation(f"project {key}"):
