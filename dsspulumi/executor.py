@@ -1,16 +1,23 @@
-"""Run plan steps on a bounded thread pool, each as soon as its dependencies succeeded.
+"""Run plan steps on a bounded set of workers, each as soon as its dependencies succeeded.
 
 A failed step skips everything that depends on it, directly or not; steps
 that do not depend on it run to the end. The executor knows nothing of DSS
 or of state: ``run_step`` does the work and checkpointing.
+
+Workers take their next step themselves the moment they finish one: no thread hands
+steps out, so a worker goes from one DSS call to the next without waiting for another
+thread to be scheduled (with ten workers on a busy machine, that hand-off cost about as
+much as a tenth of a call). The calling thread meanwhile prepares the steps next in line
+(``prepare``: their pending records), which workers then find ready.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import attrs
@@ -67,141 +74,270 @@ def execute(
 
     ``prepare`` is handed the next steps that wait for a free worker, while every worker
     is busy: what they can do before their start is done then (their pending records).
+    It runs in the calling thread, never at the same time as those steps.
 
     Returns one outcome per step: succeeded, failed, or skipped (a dependency did
     not succeed, or the run was stopped).
     """
-    notify = listener or (lambda *_: None)
-    steps = {s.urn: s for s in plan.steps}
-    waiting = {s.urn: set(s.deps) for s in plan.steps}
-    dependants: dict[str, list[str]] = {}
-    for s in plan.steps:
-        for d in s.deps:
-            dependants.setdefault(d, []).append(s.urn)
-    outcomes: dict[str, StepOutcome] = {}
-    ready = [s.urn for s in plan.steps if not s.deps]
-    running: dict[Future[Any], tuple[str, float]] = {}
-    stopped: list[str] = []
-    # Steps that let their dependants start before finishing (``release_dependants``): told
-    # by the workers through ``early``, and ``wake`` interrupts the main loop's wait.
-    released: set[str] = set()
-    lock = threading.Lock()
-    early: list[str] = []
-    wake: list[Future[None]] = [Future()]
+    return _Execution(plan, run_step, parallel, listener, fatal, halt, prepare).run()
 
-    def release(urn: str) -> None:  # in a worker thread
-        with lock:
-            early.append(urn)
-            if not wake[0].done():
-                wake[0].set_result(None)
 
-    def work(step: Step) -> Any:
-        _worker.release = lambda: release(step.urn)
+Event = tuple[str, Step, "StepOutcome | None"]
+
+
+class _Execution:
+    """One ``execute``: the steps' bookkeeping, shared by the workers under ``cond``.
+
+    Listener events are collected under the lock and told after it is released, by the
+    thread that caused them (a step's start before its run, its finish after), so a slow
+    listener never holds the other workers up.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        run_step: Callable[[Step], Any],
+        parallel: int,
+        listener: Listener | None,
+        fatal: tuple[type[BaseException], ...],
+        halt: Callable[[], str | None],
+        prepare: Callable[[list[Step]], None] | None,
+    ) -> None:
+        self.run_step = run_step
+        self.parallel = max(1, parallel)
+        self.notify = listener or (lambda *_: None)
+        self.fatal = fatal
+        self.halt = halt
+        self.prepare = prepare
+        self.steps = {s.urn: s for s in plan.steps}
+        self.waiting = {s.urn: set(s.deps) for s in plan.steps}
+        self.dependants: dict[str, list[str]] = {}
+        for s in plan.steps:
+            for d in s.deps:
+                self.dependants.setdefault(d, []).append(s.urn)
+        self.ready: deque[str] = deque(s.urn for s in plan.steps if not s.deps)
+        self.outcomes: dict[str, StepOutcome] = {}
+        self.running: dict[str, float] = {}
+        self.stopped: list[str] = []
+        # Steps that let their dependants start before finishing (``release_dependants``).
+        self.released: set[str] = set()
+        self.preparing: set[str] = set()  # handed to ``prepare``, not back yet
+        self.prepared: set[str] = set()  # back from ``prepare``, not started yet
+        self.cancelled = False  # Ctrl-C (or a bug) in the calling thread: start nothing new
+        self.crash: BaseException | None = None  # what broke a worker outside its steps
+        self.workers = 0
+        self.cond = threading.Condition()
+
+    def run(self) -> dict[str, StepOutcome]:
+        # The steps ready at the start are claimed here, all at once, so that they all start
+        # (a fatal error in the first one started must not stop the others, as if by race).
+        events: list[Event] = []
+        with self.cond:
+            first = [self._start(step, events) for step in iter(lambda: self._claim(events), None)]
+        self._tell(events)
+        count = min(self.parallel, len(self.steps))
+        threads = [
+            threading.Thread(
+                target=self._work,
+                args=(first[i] if i < len(first) else None,),
+                name=f"dss-step_{i}",
+                daemon=True,
+            )
+            for i in range(count)
+        ]
+        self.workers = len(threads)
+        for thread in threads:
+            thread.start()
         try:
-            return run_step(step)
-        finally:
-            _worker.release = None
-
-    def take_early() -> None:
-        with lock:
-            urns, early[:] = list(early), []
-            if wake[0].done():
-                wake[0] = Future()
-        for urn in urns:
-            if urn not in released and urn not in outcomes:
-                released.add(urn)
-                free_dependants(urn)
-
-    def free_dependants(urn: str) -> None:
-        for child in dependants.get(urn, []):
-            if child in outcomes:
-                continue
-            waiting[child].discard(urn)
-            if not waiting[child]:
-                ready.append(child)
-
-    def finish(urn: str, outcome: StepOutcome) -> None:
-        outcomes[urn] = outcome
-        notify("finish", steps[urn], outcome)
-        if urn in released:
-            return  # its dependants were let go when it said so
-        if outcome.status == SUCCEEDED:
-            free_dependants(urn)
-            return
-        for child in dependants.get(urn, []):
-            if child not in outcomes:
-                skip(child, urn)
-
-    def stop_reason() -> str | None:
-        if not stopped:
-            reason = halt()
-            if reason is not None:
-                stopped.append(reason)
-        return stopped[0] if stopped else None
-
-    def not_started(urn: str, reason: str) -> StepOutcome:
-        op = str(steps[urn].op)
-        return StepOutcome(urn, op, SKIPPED, f"skipped: the run stopped ({reason})", stopped=True)
-
-    def skip(urn: str, because: str) -> None:
-        reason = stop_reason()
-        if reason is not None:
-            finish(urn, not_started(urn, reason))
-            return
-        finish(
-            urn,
-            StepOutcome(
-                urn, str(steps[urn].op), SKIPPED, f"skipped: {_short(because)} did not succeed"
-            ),
-        )
-
-    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="dss-step") as pool:
-        try:
-            while ready or running:
-                while ready and len(running) < max(1, parallel):
-                    urn = ready.pop(0)
-                    if urn in outcomes:
-                        continue
-                    step = steps[urn]
-                    if not step.changes:  # same, or a lookup checked before the run
-                        finish(urn, StepOutcome(urn, str(step.op), SUCCEEDED))
-                        continue
-                    reason = stop_reason()
-                    if reason is not None:
-                        finish(urn, not_started(urn, reason))
-                        continue
-                    notify("start", step, None)
-                    running[pool.submit(work, step)] = (urn, time.monotonic())
-                if not running:
-                    break
-                if prepare is not None and ready and not stopped:
-                    nxt = [steps[u] for u in ready[: max(1, parallel)] if u not in outcomes]
-                    prepare([s for s in nxt if s.changes])
-                done, _ = wait([*running, wake[0]], return_when=FIRST_COMPLETED)
-                take_early()
-                for fut in done:
-                    if fut not in running:
-                        continue  # the wake-up of a release
-                    urn, started = running.pop(fut)
-                    exc = fut.exception()
-                    seconds = time.monotonic() - started
-                    op = str(steps[urn].op)
-                    if exc is None:
-                        finish(urn, StepOutcome(urn, op, SUCCEEDED, seconds=seconds))
-                    else:
-                        if isinstance(exc, fatal) and not stopped:
-                            stopped.append(str(exc))
-                        error = _about_step(str(exc), steps[urn])
-                        finish(urn, StepOutcome(urn, op, FAILED, error, seconds, exc=exc))
-            for urn in steps:
-                if urn not in outcomes:
-                    outcomes[urn] = not_started(urn, stopped[0] if stopped else "not reached")
+            self._prepare_while_running()
+            for thread in threads:
+                thread.join()
         except BaseException:
             # Ctrl-C or a bug: start nothing new, let in-flight calls finish and be recorded.
-            for fut in running:
-                fut.cancel()
+            with self.cond:
+                self.cancelled = True
+                self.cond.notify_all()
+            for thread in threads:
+                thread.join()
             raise
-    return outcomes
+        if self.crash is not None:
+            raise self.crash
+        for urn in self.steps:
+            if urn not in self.outcomes:
+                reason = self.stopped[0] if self.stopped else "not reached"
+                self.outcomes[urn] = self._not_started(urn, reason)
+        return self.outcomes
+
+    # --- the workers ----------------------------------------------------------------------
+    def _work(self, step: Step | None) -> None:
+        events: list[Event] = []
+        try:
+            if step is not None:
+                self._run_one(step, events)
+                self._tell(events)
+            while True:
+                with self.cond:
+                    step = self._claim(events)
+                    while step is None and not self._nothing_left():
+                        self.cond.wait()
+                        step = self._claim(events)
+                    if step is not None:
+                        self._start(step, events)
+                        self.cond.notify_all()  # the calling thread may prepare the next ones
+                self._tell(events)
+                if step is None:
+                    return
+                self._run_one(step, events)
+                self._tell(events)
+        except BaseException as exc:  # a listener's bug: the run stops, and says why
+            with self.cond:
+                self.crash = self.crash or exc
+                self.cancelled = True
+        finally:
+            with self.cond:
+                self.workers -= 1
+                self.cond.notify_all()
+
+    def _claim(self, events: list[Event]) -> Step | None:
+        """The next step to start (under the lock), settling on the way those that need no
+        worker: nothing to send, or not to be started because the run stopped."""
+        while self.ready and not self.cancelled and len(self.running) < self.parallel:
+            urn = self.ready[0]
+            if urn in self.preparing:
+                return None  # being prepared: wait for it rather than overtake it
+            self.ready.popleft()
+            if urn in self.outcomes:
+                continue
+            step = self.steps[urn]
+            if not step.changes:  # same, or a lookup checked before the run
+                self._finish(urn, StepOutcome(urn, str(step.op), SUCCEEDED), events)
+                continue
+            reason = self._stop_reason()
+            if reason is not None:
+                self._finish(urn, self._not_started(urn, reason), events)
+                continue
+            return step
+        return None
+
+    def _start(self, step: Step, events: list[Event]) -> Step:
+        self.running[step.urn] = time.monotonic()
+        self.prepared.discard(step.urn)
+        events.append(("start", step, None))
+        return step
+
+    def _nothing_left(self) -> bool:
+        """No step will become ready for this worker: stop waiting."""
+        return self.cancelled or (not self.running and not self.ready)
+
+    def _run_one(self, step: Step, events: list[Event]) -> None:
+        _worker.release = lambda: self._release(step.urn)
+        error: BaseException | None = None
+        try:
+            self.run_step(step)
+        except BaseException as exc:  # noqa: BLE001 - a step's failure is its outcome
+            error = exc
+        finally:
+            _worker.release = None
+        with self.cond:
+            seconds = time.monotonic() - self.running.pop(step.urn)
+            urn, op = step.urn, str(step.op)
+            if error is None:
+                self._finish(urn, StepOutcome(urn, op, SUCCEEDED, seconds=seconds), events)
+            else:
+                if isinstance(error, self.fatal) and not self.stopped:
+                    self.stopped.append(str(error))
+                message = _about_step(str(error), step)
+                outcome = StepOutcome(urn, op, FAILED, message, seconds, exc=error)
+                self._finish(urn, outcome, events)
+            self.cond.notify_all()
+
+    def _release(self, urn: str) -> None:
+        with self.cond:
+            if urn not in self.released and urn not in self.outcomes:
+                self.released.add(urn)
+                self._free_dependants(urn)
+                self.cond.notify_all()
+
+    def _tell(self, events: list[Event]) -> None:
+        for event, step, outcome in events:
+            self.notify(event, step, outcome)
+        events.clear()
+
+    # --- bookkeeping (under the lock) -----------------------------------------------------
+    def _free_dependants(self, urn: str) -> None:
+        for child in self.dependants.get(urn, []):
+            if child in self.outcomes:
+                continue
+            self.waiting[child].discard(urn)
+            if not self.waiting[child]:
+                self.ready.append(child)
+
+    def _finish(self, urn: str, outcome: StepOutcome, events: list[Event]) -> None:
+        self.outcomes[urn] = outcome
+        events.append(("finish", self.steps[urn], outcome))
+        if urn in self.released:
+            return  # its dependants were let go when it said so
+        if outcome.status == SUCCEEDED:
+            self._free_dependants(urn)
+            return
+        for child in self.dependants.get(urn, []):
+            if child not in self.outcomes:
+                self._skip(child, urn, events)
+
+    def _skip(self, urn: str, because: str, events: list[Event]) -> None:
+        reason = self._stop_reason()
+        if reason is not None:
+            self._finish(urn, self._not_started(urn, reason), events)
+            return
+        op = str(self.steps[urn].op)
+        outcome = StepOutcome(urn, op, SKIPPED, f"skipped: {_short(because)} did not succeed")
+        self._finish(urn, outcome, events)
+
+    def _stop_reason(self) -> str | None:
+        if not self.stopped:
+            reason = self.halt()
+            if reason is not None:
+                self.stopped.append(reason)
+        return self.stopped[0] if self.stopped else None
+
+    def _not_started(self, urn: str, reason: str) -> StepOutcome:
+        op = str(self.steps[urn].op)
+        return StepOutcome(urn, op, SKIPPED, f"skipped: the run stopped ({reason})", stopped=True)
+
+    # --- the calling thread ---------------------------------------------------------------
+    def _prepare_while_running(self) -> None:
+        """Until the workers are done: while every one is busy, prepare the steps next in
+        line. A worker that frees up waits for a step being prepared rather than overtake
+        it, so a step is never prepared and started at once."""
+        with self.cond:
+            while self.workers:
+                todo = self._to_prepare()
+                if not todo:
+                    self.cond.wait()
+                    continue
+                urns = {s.urn for s in todo}
+                self.preparing |= urns
+                self.cond.release()
+                try:
+                    assert self.prepare is not None
+                    self.prepare(todo)
+                finally:
+                    self.cond.acquire()
+                    self.preparing -= urns
+                    self.prepared |= urns
+                    self.cond.notify_all()
+
+    def _to_prepare(self) -> list[Step]:
+        if self.prepare is None or self.stopped or self.cancelled:
+            return []
+        if len(self.running) < self.parallel:
+            return []  # a worker is about to take the first in line
+        nxt = (self.steps[u] for u in itertools.islice(self.ready, self.parallel))
+        return [
+            s
+            for s in nxt
+            if s.changes and s.urn not in self.outcomes and s.urn not in self.prepared
+        ]
 
 
 def _about_step(message: str, step: Step) -> str:

@@ -293,6 +293,53 @@ def test_a_released_step_that_fails_does_not_skip_what_already_started():
     assert outcomes["a"].status == SUCCEEDED and outcomes["x"].status == SUCCEEDED
 
 
+def test_prepare_gets_waiting_steps_and_they_start_only_once_prepared():
+    """The calling thread prepares the steps next in line while the workers are busy; a
+    worker that frees up waits for a step being prepared rather than overtake it."""
+    lock = threading.Lock()
+    started: set[str] = set()
+    preparing: set[str] = set()
+    prepared_then_started: list[str] = []
+    handed: list[str] = []
+
+    def prepare(steps: list[Step]) -> None:
+        with lock:
+            assert not {s.urn for s in steps} & started, "prepared after it started"
+            preparing.update(s.urn for s in steps)
+            handed.extend(s.urn for s in steps)
+        time.sleep(0.004)
+        with lock:
+            preparing.difference_update(s.urn for s in steps)
+
+    def run(s: Step) -> None:
+        with lock:
+            assert s.urn not in preparing, "started while being prepared"
+            started.add(s.urn)
+            if s.urn in handed:
+                prepared_then_started.append(s.urn)
+        time.sleep(0.01)
+
+    outcomes = execute(
+        plan_of(*(step(f"s{i}") for i in range(30))), run, parallel=3, prepare=prepare
+    )
+    assert {o.status for o in outcomes.values()} == {SUCCEEDED}
+    assert len(handed) == len(set(handed)) and len(prepared_then_started) > 10
+
+
+def test_a_listener_that_raises_stops_the_run_instead_of_hanging():
+    def listener(event: str, s: Step, outcome: object) -> None:
+        if event == "start" and s.urn == "s5":
+            raise RuntimeError("display bug")
+
+    with pytest.raises(RuntimeError, match="display bug"):
+        execute(
+            plan_of(*(step(f"s{i}") for i in range(12))),
+            Recorder(delay=0.005),
+            parallel=2,
+            listener=listener,
+        )
+
+
 def test_release_outside_the_executor_does_nothing():
     release_dependants()  # a step run alone (``dss import resource``)
 
