@@ -72,9 +72,10 @@ def execute(
     """Run every step; an exception of a ``fatal`` type stops starting new ones, and so
     does ``halt`` once it gives a reason (asked before each start: DSS stopped answering).
 
-    ``prepare`` is handed the next steps that wait for a free worker, while every worker
-    is busy: what they can do before their start is done then (their pending records).
-    It runs in the calling thread, never at the same time as those steps.
+    ``prepare`` is handed the next steps that wait for a free worker (up to two rounds of
+    workers, once fewer than one round is prepared), while every worker is busy: what they
+    can do before their start is done then (their pending records). It runs in the calling
+    thread, never at the same time as those steps.
 
     Returns one outcome per step: succeeded, failed, or skipped (a dependency did
     not succeed, or the run was stopped).
@@ -332,7 +333,12 @@ class _Execution:
             return []
         if len(self.running) < self.parallel:
             return []  # a worker is about to take the first in line
-        nxt = (self.steps[u] for u in itertools.islice(self.ready, self.parallel))
+        # Two rounds of workers in line; prepared once fewer than one round is, so that one
+        # journal write holds a round of pending records (not one per step started).
+        window = list(itertools.islice(self.ready, 2 * self.parallel))
+        if sum(1 for u in window if u in self.prepared) >= self.parallel:
+            return []
+        nxt = (self.steps[u] for u in window)
         return [
             s
             for s in nxt
