@@ -109,6 +109,12 @@ def read_mark(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
     return None
 
 
+def fields_mark(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
+    """The mark in the custom fields alone, not a creation tag: whether DSS kept the custom
+    fields a creation call carried (a tag sent alongside proves nothing about them)."""
+    return _field(doc, root, MARK_FIELD)
+
+
 def read_mark_urn(doc: Mapping[str, Any], root: str = CUSTOM_FIELDS) -> str | None:
     """The URN written next to the mark: which stack's object it is (None if unmarked)."""
     return _field(doc, root, URN_FIELD)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from dsspulumi.kinds.marks import read_mark
+from dsspulumi.kinds.marks import fields_mark, read_mark
 from dsspulumi.sandbox import Sandbox
 from tests.conftest import Workspace
 
@@ -123,6 +123,40 @@ def test_both_creation_paths_end_with_marks_settings_and_no_drift(cws: Workspace
     assert r.exit_code == 0 and r.json["resources"] == [], r.stdout
     r = cws.dss("preview", "flow", "--json")
     assert r.exit_code == 0 and not [s for s in r.json["steps"] if s["op"] != "same"], r.stdout
+
+
+def test_scenarios_created_after_the_verdict_carry_their_mark_on_both_paths(
+    cws: Workspace,
+) -> None:
+    """A scenario sent before DSS is seen keeping customFields carries its mark twice, in
+    customFields and in a tag. A DSS that keeps the tag but drops customFields must not read
+    as keeping them: the scenarios sent after that verdict carry no tag, and were left
+    unmarked (then dropped from the state by the next refresh as someone else's)."""
+    key = _key(cws, "SCEN")
+    scenarios = "\n".join(
+        f'dss.Scenario("Build {i}", project=project, steps=[dss.BuildStep([out])])'
+        for i in range(3)
+    )
+    cws.stack(
+        "scen",
+        f"""
+project = dss.Project("{key}", name="Scenarios")
+out = dss.ManagedDataset("out", project=project, connection="filesystem_managed")
+{scenarios}
+""",
+    )
+    r = cws.dss("up", "scen", "--yes", "--parallel", "1")  # one after the other
+    assert r.exit_code == 0, r.stderr
+    project = cws.sandbox.client().get_project(key)
+    marked = []
+    for rec in cws.state("scen").resources:
+        if rec.type == "dss:Scenario":
+            raw = project.get_scenario(rec.outputs["id"]).get_settings().get_raw()
+            assert not any(t.startswith("dsspulumi-mark") for t in raw.get("tags", []))
+            marked.append(fields_mark(raw) == rec.mark is not None)
+    assert marked == [True] * 3
+    r = cws.dss("refresh", "scen", "--json", "--yes")
+    assert r.exit_code == 0 and r.json["resources"] == [], r.stdout
 
 
 def test_a_name_taken_by_hand_is_a_conflict_on_both_paths(cws: Workspace) -> None:

@@ -45,6 +45,7 @@ from dsspulumi.kinds.marks import (  # noqa: F401
     check_owner,
     created_at,
     existing_in,
+    fields_mark,
     found_in,
     mark_fields,
     mark_tag,

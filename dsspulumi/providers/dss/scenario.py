@@ -46,6 +46,7 @@ from dsspulumi.providers.dss.client import (
     after_creation,
     check_owner,
     created_at,
+    fields_mark,
     managed_value,
     mark_fields,
     mark_tag,
@@ -97,11 +98,13 @@ class ScenarioProvider(GeneratedIdProvider):
         read: list[Any] = []  # the check's read, which a write after it reuses
 
         def check() -> bool:
-            """Whether the new scenario holds its mark (in customFields) and every declared
-            setting (the script, a payload, is never in the creation call)."""
+            """Whether the new scenario holds its mark in customFields (the tag sent along
+            proves nothing about them) and every declared setting (the script, a payload,
+            is never in the creation call)."""
             read.append(self._settings(inputs, handle.id))
             found = self._found(inputs, handle.id, read[-1])
-            return found.mark == mark.id and found.inputs == dict(inputs)
+            kept = fields_mark(read[-1].get_raw()) == mark.id
+            return kept and found.inputs == dict(inputs)
 
         with after_creation(self._what(inputs, handle.id)):
             kept = inputs.get("script") is None and self.s.creation.created(kind, check)
