@@ -200,9 +200,23 @@ class ResourceGraph:
                 renames_in_place=r.renames_in_place,
                 names=() if r.is_lookup else tuple(r.instance_names()),
             )
+        _order_by_names(graph)
         graph.topological_order()  # raises on cycles
         check_flow(graph)
         return graph
+
+
+def _order_by_names(graph: ResourceGraph) -> None:
+    """A resource that names an instance object the stack declares (a dataset's connection,
+    a grant's group, a recipe's code env, given by name) waits for it, as if it referenced
+    the object: the preflight counts such a name as there, so the object must exist before
+    the call that uses it, and must go after it on destroy."""
+    declared = {(node.type, node.name): urn for urn, node in graph.nodes.items()}
+    for urn, node in list(graph.nodes.items()):
+        extra = [declared[name] for name in node.names if declared.get(name, urn) != urn]
+        extra = [dep for dep in dict.fromkeys(extra) if dep not in node.deps]
+        if extra:
+            graph.nodes[urn] = attrs.evolve(node, deps=(*node.deps, *extra))
 
 
 def _import_outputs(r: Resource, import_id: str | None) -> dict[str, Any]:

@@ -125,3 +125,33 @@ def test_unchanged_resources_are_not_checked(run_stack):
     lister = Lister({})
     check_names(plan, graph, lister)  # nothing changes: nothing named, nothing read
     assert lister.asked == []
+
+
+def test_a_name_the_stack_declares_orders_its_user_after_it(run_stack):
+    """Named, not referenced: the object still has to exist before the call that names it
+    (the preflight counts it as there) and to go after it on destroy."""
+    graph = run_stack(
+        """
+import dsspulumi as dss
+team = dss.Group("team")
+conn = dss.Connection("team_files", type="Filesystem", allowed_groups=["team"])
+env = dss.CodeEnv("team-py")
+p = dss.Project("P", name="p")
+raw = dss.ManagedDataset("raw", project=p, connection="team_files")
+out = dss.ManagedDataset("out", project=p, connection="elsewhere")
+dss.PythonRecipe("r", project=p, inputs=[raw], outputs=[out], code="", code_env="team-py")
+dss.ProjectPermissions(project=p, permissions=[dss.GroupPermission("team")])
+"""
+    )
+    by_name = {n.logical_name: n for n in graph.nodes.values()}
+
+    def deps(name: str) -> set[str]:
+        return {graph.nodes[u].logical_name for u in by_name[name].deps}
+
+    assert deps("team_files") == {"team"}
+    assert deps("P.raw") == {"P", "team_files"}
+    assert deps("P.out") == {"P"}  # not declared: checked by the preflight, no order
+    assert deps("P.r") >= {"P.raw", "P.out", "team-py"}
+    assert deps("P.permissions") >= {"P", "team"}
+    order = graph.topological_order()
+    assert order.index(by_name["team_files"].urn) < order.index(by_name["P.raw"].urn)
