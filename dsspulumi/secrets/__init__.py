@@ -3,8 +3,8 @@
 A ``Crypter`` seals bytes into a text token (``v1:`` + base64 of an AES-256-GCM
 nonce and ciphertext) and opens it again; how its key is obtained is the
 secrets provider's business: a passphrase (scrypt) or an AWS KMS data key.
-``seal``/``unseal`` walk JSON data and swap ``Secret`` values for
-``{"__secret__": token}`` and back.
+``dumps_sealed`` writes JSON with ``Secret`` values swapped for
+``{"__secret__": token}``; ``unseal`` swaps them back.
 """
 
 from __future__ import annotations
@@ -129,33 +129,18 @@ def _walk(data: Any, level: Callable[[Any, _Todo], Any]) -> Any:
     return root[0]
 
 
-def seal(data: Any, crypter: Crypter | None, *, where: str = "state") -> Any:
-    """JSON-able copy of ``data`` with every Secret encrypted (Sealed ones kept as they are).
-
-    Iterative, like ``unseal``: every state write walks every recorded value.
-    """
-    return _walk(data, lambda item, todo: _seal_level(item, crypter, where, todo))
-
-
 def dumps_sealed(data: Any, crypter: Crypter | None, *, where: str = "state") -> str:
-    """Compact JSON of ``data`` with every Secret encrypted: ``json.dumps(seal(...))`` in one
-    pass. The encoder's C loop walks the plain values and hands only what it cannot encode
+    """Compact JSON of ``data`` with every Secret encrypted (Sealed ones kept as they are).
+
+    The encoder's C loop walks the plain values and hands only what it cannot encode
     (secrets, other mappings) to ``_sealed``: a journal record is written after every step,
-    and the Python walk of ``seal`` was most of its cost."""
+    and a Python walk of every value before encoding was most of its cost."""
     return json.dumps(
         data, separators=(",", ":"), default=lambda value: _sealed(value, crypter, where)
     )
 
 
 def _sealed(data: Any, crypter: Crypter | None, where: str) -> Any:
-    if isinstance(data, Secret | Sealed):
-        return _seal_level(data, crypter, where, [])
-    if isinstance(data, Mapping):
-        return dict(data)
-    raise TypeError(f"a {type(data).__name__} cannot be written into the {where}")
-
-
-def _seal_level(data: Any, crypter: Crypter | None, where: str, todo: _Todo) -> Any:
     if isinstance(data, SecretDigest):
         return data.to_state()  # the digest only: the plaintext never reaches a file
     if isinstance(data, Secret):
@@ -167,13 +152,14 @@ def _seal_level(data: Any, crypter: Crypter | None, where: str, todo: _Todo) -> 
         return {SECRET_KEY: encrypt_value(crypter, data.reveal())}
     if isinstance(data, Sealed):
         return {SECRET_KEY: data.token}
-    if isinstance(data, Mapping | list | tuple):
-        return _copy_queueing(data, todo)
-    return data
+    if isinstance(data, Mapping):
+        return dict(data)
+    raise TypeError(f"a {type(data).__name__} cannot be written into the {where}")
 
 
 def unseal(data: Any, crypter: Crypter | None) -> Any:
-    """Inverse of ``seal``; without a crypter, secrets stay ``Sealed`` (opaque, still safe).
+    """Inverse of ``dumps_sealed`` (once parsed); without a crypter, secrets stay ``Sealed``
+    (opaque, still safe).
 
     Iterative (every state load walks every recorded value): plain values cost one type
     test, and no nesting depth reaches the recursion limit.
